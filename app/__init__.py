@@ -1,0 +1,1 @@
+"""Kraftsamla: real-time facilitation for 48-hour Innovation Races."""

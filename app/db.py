@@ -1,0 +1,97 @@
+"""The database: engine with SQLite pragmas, read and write transactions, publish after commit."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine.url import make_url
+from sqlmodel import Session, create_engine
+
+from app import settings
+
+Publisher = Callable[[int, int], None]
+
+
+def now_ms() -> int:
+    """Return the server's wall clock in epoch milliseconds."""
+    return time.time_ns() // 1_000_000
+
+
+def make_engine(url: str) -> Engine:
+    """Create the engine; on SQLite every connection gets WAL, FULL sync, foreign keys and a busy timeout."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy's begin event issue BEGIN, so writes can take the lock up front.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(settings.SQLITE_BUSY_TIMEOUT_MS)}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get("kraftsamla_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+class Database:
+    """Hands out transactions and tells the live layer which race reached which seq after each commit."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self._write_engine = self.engine.execution_options(kraftsamla_write=True)
+        self._read_engine = (
+            self.engine
+            if self.is_sqlite
+            else self.engine.execution_options(isolation_level="REPEATABLE READ")
+        )
+        self.publishers: list[Publisher] = []
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """Yield a session that sees one consistent snapshot and writes nothing."""
+        with Session(self._read_engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """Yield a session in one write transaction; publish each touched race's new seq after commit."""
+        session = Session(self._write_engine, expire_on_commit=False)
+        published: dict[int, int] = {}
+        session.info["published"] = published
+        try:
+            with session.begin():
+                yield session
+        finally:
+            session.close()
+        for race_id, seq in published.items():
+            for publish in self.publishers:
+                publish(race_id, seq)
+
+    def ping(self) -> bool:
+        """Return True when the database answers a trivial query."""
+        with self.engine.connect() as conn:
+            return conn.execute(text("SELECT 1")).scalar() == 1
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()

@@ -1,0 +1,81 @@
+"""Swedish and English: catalogs read from .po files, the current language held per task."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import cache
+from typing import Any
+
+from babel.messages.pofile import read_po
+
+from app import settings
+
+_current: ContextVar[str] = ContextVar("lang", default=settings.DEFAULT_LANG)
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it yet."""
+    return message
+
+
+@cache
+def catalog(lang: str) -> dict[str, str]:
+    """Return msgid -> translation for a language; English is the source language."""
+    path = settings.LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
+    if lang == "en" or not path.exists():
+        return {}
+    with path.open("rb") as handle:
+        po = read_po(handle, locale=lang)
+    found: dict[str, str] = {}
+    for message in po:
+        if not message.id or message.fuzzy:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for msgid, string in zip(ids, strings, strict=False):
+            if string:
+                found[str(msgid)] = str(string)
+    return found
+
+
+def pick(lang: str | None) -> str:
+    """Return a supported language, falling back to the default."""
+    return lang if lang in settings.LANGUAGES else settings.DEFAULT_LANG
+
+
+def translate(lang: str, message: str, **params: Any) -> str:
+    """Translate a message into a language and fill in its %(name)s parameters."""
+    text = catalog(lang).get(message, message)
+    return text % params if params else text
+
+
+def gettext(message: str, **params: Any) -> str:
+    """Translate into the current language."""
+    return translate(_current.get(), message, **params)
+
+
+def ngettext(singular: str, plural: str, n: int, **params: Any) -> str:
+    """Translate a message that depends on a count (both languages share the English plural rule)."""
+    return gettext(singular if n == 1 else plural, **params)
+
+
+def current() -> str:
+    """Return the language of the current task."""
+    return _current.get()
+
+
+@contextmanager
+def language(lang: str) -> Iterator[None]:
+    """Use a language for everything rendered inside the block."""
+    token = _current.set(pick(lang))
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def set_language(lang: str) -> None:
+    """Set the language for the rest of the current task (one request)."""
+    _current.set(pick(lang))

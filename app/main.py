@@ -1,0 +1,91 @@
+"""Assemble the application: routes, middleware, lifespan and error handlers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+
+from app import settings, templating
+from app.db import Database
+from app.errors import ServiceError
+from app.language import LanguageMiddleware
+from app.pages import service_error
+from app.routes import control, join, live, race
+from app.screens import render_changes
+from app.security import SecurityMiddleware
+from live import Hub
+
+
+def create_app(database_url: str | None = None) -> Starlette:
+    """Build the Kraftsamla application on a database."""
+    db = Database(database_url or settings.DATABASE_URL)
+
+    async def render(race_id: int, after_seq: int, audiences: frozenset[str]) -> tuple[int, dict[str, str]]:
+        return await run_in_threadpool(render_changes, db, race_id, after_seq, audiences)
+
+    hub = Hub(render)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+
+        def publish(race_id: int, seq: int) -> None:
+            # Services commit in worker threads; the hub lives on the event loop.
+            loop.call_soon_threadsafe(hub.publish, race_id, seq)
+
+        db.publishers.append(publish)
+        try:
+            yield
+        finally:
+            db.publishers.remove(publish)
+            db.dispose()
+
+    routes = [
+        Route("/", join.join_form, name="join_form"),
+        Route("/join", join.join, methods=["POST"], name="join"),
+        Route("/healthz", join.healthz, name="healthz"),
+        Route("/r/{slug}", race.race, name="race"),
+        Route("/r/{slug}/lang", join.language, methods=["POST"], name="language"),
+        Route("/r/{slug}/team", race.choose_team, methods=["POST"], name="choose_team"),
+        Route("/r/{slug}/cards", race.add_card, methods=["POST"], name="add_card"),
+        Route("/r/{slug}/qr.svg", race.join_qr, name="join_qr"),
+        Route("/r/{slug}/phases/next", control.next_phase, methods=["POST"], name="next_phase"),
+        Route(
+            "/r/{slug}/phases/{phase_id:int}/{action}",
+            control.phase_action,
+            methods=["POST"],
+            name="phase_action",
+        ),
+        WebSocketRoute("/r/{slug}/live", live.live, name="live"),
+        Mount("/static", StaticFiles(directory=settings.STATIC_DIR), name="static"),
+    ]
+    middleware = [
+        Middleware(
+            SessionMiddleware,
+            secret_key=settings.SECRET_KEY,
+            session_cookie="kraftsamla",
+            same_site="lax",
+            https_only=settings.COOKIE_SECURE,
+            max_age=7 * 24 * 3600,
+        ),
+        Middleware(SecurityMiddleware),
+        Middleware(LanguageMiddleware),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=middleware,
+        lifespan=lifespan,
+        exception_handlers={ServiceError: service_error, 404: service_error, 405: service_error},
+    )
+    templating.bind(app.router)
+    app.state.db = db
+    app.state.hub = hub
+    return app

@@ -1,0 +1,269 @@
+"""The race as data: one table per concept in DESIGN.md, times as epoch milliseconds (UTC)."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Role(enum.StrEnum):
+    PARTICIPANT = "participant"
+    EXPERT = "expert"
+    FACILITATOR = "facilitator"
+    WALL = "wall"
+    JURY = "jury"
+
+
+class Background(enum.StrEnum):
+    COMPANY = "company"
+    RESEARCH = "research"
+    STUDENT = "student"
+    BUSINESS = "business"
+    OTHER = "other"
+
+
+class CardColumn(enum.StrEnum):
+    NEED = "need"
+    IDEA = "idea"
+    MARKET = "market"
+    TECHNOLOGY = "technology"
+    FINANCING = "financing"
+    RESOURCES = "resources"
+    NEXT = "next"
+
+
+class PhaseState(enum.StrEnum):
+    PLANNED = "planned"
+    RUNNING = "running"
+    PAUSED = "paused"
+    DONE = "done"
+
+
+class RequestStatus(enum.StrEnum):
+    OPEN = "open"
+    CLAIMED = "claimed"
+    RESOLVED = "resolved"
+    CANCELLED = "cancelled"
+
+
+class Race(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(unique=True, max_length=64)
+    name: str = Field(max_length=120)
+    lang: str = Field(default="sv", max_length=8)
+    timezone: str = Field(default="Europe/Stockholm", max_length=64)
+    # The last sequence number handed out; raised inside each writing transaction.
+    seq: int = 0
+    # Plain column, not a foreign key: phases point back at the race.
+    current_phase_id: int | None = None
+    created_ms: int = Field(sa_type=BigInteger)
+
+
+class RaceCode(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    race_id: int = Field(foreign_key="race.id", index=True)
+    role: str = Field(max_length=16)
+    code: str = Field(unique=True, max_length=32)
+
+
+class Need(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    race_id: int = Field(foreign_key="race.id", index=True)
+    company: str = Field(max_length=120)
+    contact: str = Field(default="", max_length=200)
+    title: str = Field(max_length=200)
+    description: str = Field(default="", max_length=5000)
+    market: str = Field(default="", max_length=2000)
+    technology: str = Field(default="", max_length=2000)
+    financing: str = Field(default="", max_length=2000)
+    resources: str = Field(default="", max_length=2000)
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    urgency: int = 2
+    chosen: bool = False
+    created_ms: int = Field(sa_type=BigInteger)
+
+
+class Phase(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    race_id: int = Field(foreign_key="race.id", index=True)
+    position: int
+    name: str = Field(max_length=80)
+    planned_minutes: int
+    board_open: bool = False
+    voting_open: bool = False
+    requests_open: bool = False
+    vote_budget: int = 5
+    state: str = Field(default=PhaseState.PLANNED, max_length=16)
+    started_ms: int | None = Field(default=None, sa_type=BigInteger)
+    # While running: the deadline in server time. While paused: the time left.
+    deadline_ms: int | None = Field(default=None, sa_type=BigInteger)
+    remaining_ms: int | None = Field(default=None, sa_type=BigInteger)
+    extended_ms: int = Field(default=0, sa_type=BigInteger)
+
+
+class Challenge(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    race_id: int = Field(foreign_key="race.id", index=True)
+    need_id: int | None = Field(default=None, foreign_key="need.id")
+    company: str = Field(max_length=120)
+    title: str = Field(max_length=200)
+    description: str = Field(default="", max_length=5000)
+
+
+class Team(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    race_id: int = Field(foreign_key="race.id", index=True)
+    name: str = Field(max_length=80)
+    colour: str = Field(default="#3b6ea5", max_length=16)
+    challenge_id: int | None = Field(default=None, foreign_key="challenge.id")
+    board_locked: bool = False
+
+
+class Person(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    race_id: int = Field(foreign_key="race.id", index=True)
+    name: str = Field(max_length=80)
+    role: str = Field(max_length=16)
+    background: str = Field(default=Background.OTHER, max_length=16)
+    company: str = Field(default="", max_length=120)
+    competences: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
+    lang: str | None = Field(default=None, max_length=8)
+    created_ms: int = Field(sa_type=BigInteger)
+
+
+class PersonSession(SQLModel, table=True):
+    """A browser's sign-in; the cookie carries only this token."""
+
+    token: str = Field(primary_key=True, max_length=64)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    created_ms: int = Field(sa_type=BigInteger)
+    ended_ms: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class Card(SQLModel, table=True):
+    """A card's current state; every state it had is a CardRevision, never overwritten."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    race_id: int = Field(foreign_key="race.id", index=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    author_id: int = Field(foreign_key="person.id")
+    column: str = Field(max_length=16)
+    title: str = Field(max_length=200)
+    body: str = Field(default="", max_length=5000)
+    rev: int = 1
+    created_ms: int = Field(sa_type=BigInteger)
+    updated_ms: int = Field(sa_type=BigInteger)
+    deleted_ms: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class CardRevision(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("card_id", "rev"),)
+    id: int | None = Field(default=None, primary_key=True)
+    card_id: int = Field(foreign_key="card.id", index=True)
+    rev: int
+    author_id: int = Field(foreign_key="person.id")
+    column: str = Field(max_length=16)
+    title: str = Field(max_length=200)
+    body: str = Field(default="", max_length=5000)
+    deleted: bool = False
+    created_ms: int = Field(sa_type=BigInteger)
+
+
+class Vote(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    race_id: int = Field(foreign_key="race.id", index=True)
+    card_id: int = Field(foreign_key="card.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    phase_id: int = Field(foreign_key="phase.id")
+    created_ms: int = Field(sa_type=BigInteger)
+    withdrawn_ms: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class Comment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    card_id: int = Field(foreign_key="card.id", index=True)
+    author_id: int = Field(foreign_key="person.id")
+    body: str = Field(max_length=2000)
+    created_ms: int = Field(sa_type=BigInteger)
+
+
+class ExpertRequest(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    race_id: int = Field(foreign_key="race.id", index=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    asked_by: int = Field(foreign_key="person.id")
+    question: str = Field(max_length=2000)
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default=RequestStatus.OPEN, max_length=16)
+    claimed_by: int | None = Field(default=None, foreign_key="person.id")
+    note: str = Field(default="", max_length=2000)
+    rating: int | None = None
+    rating_word: str = Field(default="", max_length=200)
+    created_ms: int = Field(sa_type=BigInteger)
+    claimed_ms: int | None = Field(default=None, sa_type=BigInteger)
+    resolved_ms: int | None = Field(default=None, sa_type=BigInteger)
+    cancelled_ms: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class Announcement(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    race_id: int = Field(foreign_key="race.id", index=True)
+    author_id: int = Field(foreign_key="person.id")
+    body: str = Field(max_length=2000)
+    created_ms: int = Field(sa_type=BigInteger)
+
+
+class Criterion(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    race_id: int = Field(foreign_key="race.id", index=True)
+    position: int
+    name: str = Field(max_length=80)
+    weight: float = 1.0
+
+
+class Score(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("juror_id", "team_id", "criterion_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    race_id: int = Field(foreign_key="race.id", index=True)
+    juror_id: int = Field(foreign_key="person.id")
+    team_id: int = Field(foreign_key="team.id")
+    criterion_id: int = Field(foreign_key="criterion.id")
+    value: int
+    comment: str = Field(default="", max_length=2000)
+    revealed: bool = False
+    created_ms: int = Field(sa_type=BigInteger)
+
+
+class Outcome(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    race_id: int = Field(foreign_key="race.id", index=True)
+    team_id: int = Field(foreign_key="team.id")
+    kind: str = Field(max_length=32)
+    date: str = Field(max_length=10)
+    note: str = Field(default="", max_length=2000)
+    created_ms: int = Field(sa_type=BigInteger)
+
+
+class OutcomeCard(SQLModel, table=True):
+    outcome_id: int = Field(foreign_key="outcome.id", primary_key=True)
+    card_id: int = Field(foreign_key="card.id", primary_key=True)
+
+
+class Event(SQLModel, table=True):
+    """The append-only log: one row per change, numbered per race."""
+
+    __table_args__ = (UniqueConstraint("race_id", "seq"),)
+    id: int | None = Field(default=None, primary_key=True)
+    race_id: int = Field(foreign_key="race.id")
+    seq: int
+    kind: str = Field(max_length=48)
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    team_id: int | None = None
+    # The client's idempotency key: a retried post finds its first result here.
+    key: str | None = Field(default=None, unique=True, max_length=64)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    at_ms: int = Field(sa_type=BigInteger)

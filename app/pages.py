@@ -1,0 +1,43 @@
+"""One error handler: a page, or a fragment for htmx, in the person's language."""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from app import i18n
+from app.auth import NotSignedIn
+from app.errors import ServiceError
+from app.templating import templates
+
+TITLES = {
+    400: i18n.N_("Something is wrong with the request"),
+    401: i18n.N_("Please join first"),
+    403: i18n.N_("Not allowed"),
+    404: i18n.N_("Not found"),
+    405: i18n.N_("Not allowed"),
+    409: i18n.N_("Not possible right now"),
+    413: i18n.N_("Too large"),
+    422: i18n.N_("Please check what you entered"),
+    429: i18n.N_("Too many requests"),
+}
+
+
+async def service_error(request: Request, exc: Exception) -> Response:
+    """Answer a refused action with its status and a message the person can act on."""
+    if isinstance(exc, NotSignedIn) and request.method == "GET" and "hx-request" not in request.headers:
+        return RedirectResponse(request.url_for("join_form"), status_code=303)
+    if isinstance(exc, ServiceError):
+        status, message = exc.status, exc.translated()
+    elif isinstance(exc, HTTPException):
+        status = exc.status_code
+        if status == 404:
+            message = i18n.gettext("There is nothing at this address.")
+        else:
+            message = i18n.gettext("This is not allowed.")
+    else:
+        raise exc
+    context = {"status": status, "message": message, "title": i18n.gettext(TITLES.get(status, TITLES[400]))}
+    template = "_error.html" if request.headers.get("hx-request") == "true" else "error.html"
+    return templates.TemplateResponse(request, template, context, status_code=status)

@@ -1,0 +1,1 @@
+"""HTTP and WebSocket routes: thin, they call services and render templates."""

@@ -1,0 +1,78 @@
+"""The way in: the join form, joining with a code, language choice, health."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from app import i18n, settings
+from app.auth import SESSION_KEY, current_viewer, database
+from app.errors import ServiceError
+from app.language import LANG_COOKIE
+from app.routes.forms import read_form, text
+from app.services import people
+from app.templating import templates
+
+
+def remember_language(response: Response, lang: str) -> None:
+    """Keep a language choice in its own cookie (the session cookie carries only an id)."""
+    response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, httponly=True, samesite="lax")
+
+
+def _join_page(
+    request: Request, *, error: str = "", code: str = "", name: str = "", status: int = 200
+) -> Response:
+    return templates.TemplateResponse(
+        request, "join.html", {"error": error, "code": code, "name": name}, status_code=status
+    )
+
+
+async def join_form(request: Request) -> Response:
+    """Show the join form, in the language asked for."""
+    lang = request.query_params.get("lang")
+    if lang in settings.LANGUAGES:
+        i18n.set_language(lang)
+    if request.query_params.get("code") is None:
+        viewer = await current_viewer(request)
+        if viewer is not None:
+            return RedirectResponse(request.url_for("race", slug=viewer.slug), status_code=303)
+    response = _join_page(request, code=request.query_params.get("code", "")[:32])
+    if lang in settings.LANGUAGES:
+        remember_language(response, lang)
+    return response
+
+
+async def join(request: Request) -> Response:
+    """Join the race the code opens, or show the form again with what went wrong."""
+    form = await read_form(request)
+    code, name = text(form, "code"), text(form, "name")
+    try:
+        token, slug = await run_in_threadpool(people.join, database(request), code, name)
+    except ServiceError as error:
+        message = error.translated()
+        return _join_page(request, error=message, code=code[:32], name=name[:80], status=error.status)
+    request.session.clear()
+    request.session[SESSION_KEY] = token
+    return RedirectResponse(request.url_for("race", slug=slug), status_code=303)
+
+
+async def language(request: Request) -> Response:
+    """Switch the signed-in person's language and go back to their screen."""
+    form = await read_form(request)
+    lang = i18n.pick(text(form, "lang"))
+    viewer = await current_viewer(request)
+    if viewer is not None and viewer.slug == request.path_params["slug"]:
+        await run_in_threadpool(people.set_language, database(request), viewer.person_id, lang)
+    response = RedirectResponse(request.url_for("race", slug=request.path_params["slug"]), status_code=303)
+    remember_language(response, lang)
+    return response
+
+
+async def healthz(request: Request) -> Response:
+    """Answer 200 when the database answers."""
+    try:
+        alive = await run_in_threadpool(database(request).ping)
+    except Exception:
+        alive = False
+    return JSONResponse({"ok": alive}, status_code=200 if alive else 503)

@@ -1,0 +1,86 @@
+"""The live socket: authenticate, attach to the hub, answer clock probes until the screen goes."""
+
+from __future__ import annotations
+
+import json
+
+import anyio
+from starlette.concurrency import run_in_threadpool
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from app import settings
+from app.auth import current_viewer, database
+from app.db import now_ms
+from app.screens import audience, snapshot
+from app.security import origin_allowed
+from live import Connection, Hub
+
+CLOSE_POLICY = 1008
+CLOSE_TOO_BIG = 1009
+MESSAGE_MAX = 64 * 1024
+
+
+async def live(websocket: WebSocket) -> None:
+    """Stream a screen's fragments; the screen may send clock probes."""
+    headers = websocket.headers
+    if "origin" in headers and not origin_allowed(websocket.scope):
+        await websocket.close(CLOSE_POLICY)
+        return
+    viewer = await current_viewer(websocket)
+    if viewer is None or viewer.slug != websocket.path_params["slug"]:
+        await websocket.close(CLOSE_POLICY)
+        return
+    await websocket.accept()
+    hub: Hub = websocket.app.state.hub
+    aud = audience(viewer.role, viewer.team_id, viewer.lang).key
+    conn = Connection(
+        websocket.send_text, max_messages=settings.LIVE_QUEUE_MESSAGES, max_bytes=settings.LIVE_QUEUE_BYTES
+    )
+    since = _since(websocket.query_params.get("since"))
+    # Attach before the snapshot is read, so nothing committed in between is missed.
+    hub.attach(viewer.race_id, aud, conn)
+    try:
+        seq, text = await run_in_threadpool(snapshot, database(websocket), viewer.race_id, aud)
+        # A screen already at this seq needs nothing; any other gets every region afresh.
+        conn.prime(seq, text if since != seq else None)
+        hub.synced(viewer.race_id, seq)
+        async with anyio.create_task_group() as tasks:
+
+            async def write() -> None:
+                code = await conn.run_writer(settings.LIVE_SEND_TIMEOUT_S)
+                if code is not None:
+                    await websocket.close(code)
+                tasks.cancel_scope.cancel()
+
+            tasks.start_soon(write)
+            await _read(websocket, conn)
+            tasks.cancel_scope.cancel()
+    finally:
+        hub.detach(viewer.race_id, aud, conn)
+
+
+def _since(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+async def _read(websocket: WebSocket, conn: Connection) -> None:
+    """Answer clock probes until the screen disconnects."""
+    try:
+        while True:
+            message = await websocket.receive_text()
+            if len(message) > MESSAGE_MAX:
+                await websocket.close(CLOSE_TOO_BIG)
+                return
+            try:
+                probe = json.loads(message)
+            except ValueError:
+                continue
+            if isinstance(probe, dict) and probe.get("type") == "time":
+                client = probe.get("client")
+                if isinstance(client, int | float):
+                    conn.offer_control(json.dumps({"type": "time", "client": client, "server": now_ms()}))
+    except (WebSocketDisconnect, RuntimeError):
+        return

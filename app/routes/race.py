@@ -1,0 +1,100 @@
+"""A race's screens: one address per race, the screen chosen by the person's role."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import segno
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from app import i18n
+from app.auth import database, require_viewer
+from app.errors import Forbidden, ServiceError
+from app.models import Role
+from app.routes.forms import integer, is_htmx, read_form, text
+from app.screens import board_context, screen_context
+from app.services import cards, races, teams
+from app.templating import templates
+
+ROLE_NAMES = {
+    Role.PARTICIPANT: i18n.N_("Participant"),
+    Role.EXPERT: i18n.N_("Expert"),
+    Role.FACILITATOR: i18n.N_("Facilitator"),
+    Role.WALL: i18n.N_("Wall"),
+    Role.JURY: i18n.N_("Jury"),
+}
+
+
+def card_form_context(
+    form: dict[str, str] | None = None, error: str = "", key: str | None = None
+) -> dict[str, Any]:
+    """Return what the add-card form needs; a fresh key unless a failed post is shown again."""
+    return {"form": form or {}, "form_error": error, "form_key": key or uuid.uuid4().hex}
+
+
+async def race(request: Request) -> Response:
+    """Show the signed-in person's screen of this race."""
+    viewer = await require_viewer(request, request.path_params["slug"])
+    i18n.set_language(viewer.lang)
+    context = await run_in_threadpool(screen_context, database(request), viewer)
+    context.update(
+        card_form_context(),
+        role_names=ROLE_NAMES,
+        live_url=str(request.url_for("live", slug=viewer.slug)).replace("http", "ws", 1),
+        join_url=str(request.url_for("join_form")),
+    )
+    template = f"{viewer.role}/page.html"
+    return templates.TemplateResponse(request, template, context)
+
+
+async def choose_team(request: Request) -> Response:
+    """Put the participant in the team they chose."""
+    viewer = await require_viewer(request, request.path_params["slug"])
+    form = await read_form(request)
+    await run_in_threadpool(teams.choose, database(request), viewer, integer(form, "team"))
+    return RedirectResponse(request.url_for("race", slug=viewer.slug), status_code=303)
+
+
+async def add_card(request: Request) -> Response:
+    """Add a card; htmx gets the form back (with the column), a plain form post goes back to the board."""
+    viewer = await require_viewer(request, request.path_params["slug"])
+    i18n.set_language(viewer.lang)
+    form = await read_form(request)
+    fields = {name: text(form, name) for name in ("title", "body", "column", "key")}
+    status = 201
+    try:
+        card = await run_in_threadpool(
+            cards.add,
+            database(request),
+            viewer,
+            title=fields["title"],
+            body=fields["body"],
+            column=fields["column"],
+            key=fields["key"],
+        )
+        context = card_form_context()
+        context["column_name"] = card.column
+    except ServiceError as error:
+        if not is_htmx(request):
+            raise
+        message = error.translated()
+        context = card_form_context(fields, message, fields["key"] or None)
+        status = error.status
+    if not is_htmx(request):
+        return RedirectResponse(request.url_for("race", slug=viewer.slug), status_code=303)
+    context.update(await run_in_threadpool(board_context, database(request), viewer))
+    return templates.TemplateResponse(request, "participant/_card_posted.html", context, status_code=status)
+
+
+async def join_qr(request: Request) -> Response:
+    """Return an SVG QR code that opens the join form with the participant code filled in."""
+    viewer = await require_viewer(request, request.path_params["slug"])
+    if viewer.role not in (Role.WALL, Role.FACILITATOR):
+        raise Forbidden("Only the wall and the facilitators show the join code.")
+    code = await run_in_threadpool(races.participant_code, database(request), viewer.slug)
+    target = str(request.url_for("join_form").include_query_params(code=code))
+    svg = segno.make(target, error="m").svg_inline(scale=8, border=2, dark="#000", light="#fff")
+    return Response(svg, media_type="image/svg+xml", headers={"cache-control": "private, max-age=300"})

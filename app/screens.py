@@ -1,0 +1,236 @@
+"""What each screen shows live: its regions, which events touch them, and their rendering."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session
+
+from app import i18n
+from app.db import Database
+from app.models import CardColumn, Event, Race, Role
+from app.services import cards, events, experts, phases, races, teams
+from app.services.people import Viewer
+from app.templating import render
+
+NO_TEAM = 0
+COLUMN_REGIONS = tuple(f"col:{name.value}" for name in CardColumn)
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Everyone who sees the same bytes: one role, one team (participants), one language."""
+
+    role: str
+    team_id: int
+    lang: str
+
+    @property
+    def key(self) -> str:
+        """Return the audience as the hub's text key."""
+        return f"{self.role}:{self.team_id}:{self.lang}"
+
+    @classmethod
+    def parse(cls, key: str) -> Audience:
+        """Read an audience back from its key."""
+        role, team, lang = key.split(":")
+        return cls(role, int(team), lang)
+
+
+def audience(role: str, team_id: int | None, lang: str) -> Audience:
+    """Return the audience of a person on their screen."""
+    team = (team_id or NO_TEAM) if role == Role.PARTICIPANT else NO_TEAM
+    return Audience(role, team, i18n.pick(lang))
+
+
+def screen_regions(aud: Audience) -> tuple[str, ...]:
+    """Return every live region of a screen, in page order."""
+    if aud.role == Role.PARTICIPANT:
+        return ("clock", "team", *COLUMN_REGIONS) if aud.team_id else ("clock", "teampick")
+    return {
+        Role.FACILITATOR: ("clock", "agenda", "teams", "feed"),
+        Role.WALL: ("clock", "wall-teams", "wall-cards"),
+        Role.EXPERT: ("clock", "requests"),
+    }.get(Role(aud.role), ("clock",))
+
+
+@dataclass
+class Changes:
+    """The regions a run of events touched: for everyone, per role, per participant team."""
+
+    everyone: set[str] = field(default_factory=set)
+    by_role: dict[str, set[str]] = field(default_factory=dict)
+    by_team: dict[int, set[str]] = field(default_factory=dict)
+
+    def add_role(self, role: str, *regions: str) -> None:
+        self.by_role.setdefault(role, set()).update(regions)
+
+    def add_team(self, team_id: int | None, *regions: str) -> None:
+        self.by_team.setdefault(team_id or NO_TEAM, set()).update(regions)
+
+    def regions(self, aud: Audience) -> list[str]:
+        """Return the touched regions an audience shows, in page order."""
+        touched = self.everyone | self.by_role.get(aud.role, set())
+        if aud.role == Role.PARTICIPANT:
+            touched |= self.by_team.get(aud.team_id, set())
+        return [region for region in screen_regions(aud) if region in touched]
+
+
+def changes(found: Iterable[Event]) -> Changes:
+    """Work out which regions a run of events touched."""
+    result = Changes()
+    for event in found:
+        kind = event.kind
+        if kind.startswith("phase."):
+            result.everyone.add("clock")
+            result.add_role(Role.FACILITATOR, "agenda")
+        elif kind == "card.added":
+            result.add_team(event.team_id, f"col:{event.data['column']}")
+            result.add_role(Role.FACILITATOR, "feed", "teams")
+            result.add_role(Role.WALL, "wall-cards", "wall-teams")
+        elif kind == "team.joined":
+            result.add_team(event.team_id, "team")
+            result.add_team(event.data.get("previous"), "team")
+            result.add_role(Role.PARTICIPANT, "teampick")
+            result.add_role(Role.FACILITATOR, "teams")
+            result.add_role(Role.WALL, "wall-teams")
+        elif kind == "person.joined":
+            result.add_role(Role.FACILITATOR, "teams")
+    return result
+
+
+def _column(name: str) -> Callable[[Session, Race, int], dict[str, Any]]:
+    return lambda session, race, team_id: {
+        "column_name": name,
+        "cards": cards.column(session, team_id, name),
+    }
+
+
+def _wall_teams(session: Session, race: Race, _team: int) -> dict[str, Any]:
+    return {
+        "team_views": teams.listing(session, race.id or 0),
+        "card_counts": cards.counts(session, race.id or 0),
+        "newest_by_team": {
+            view.card.team_id: view for view in reversed(cards.newest(session, race.id or 0, 200))
+        },
+    }
+
+
+# region -> (partial, context builder). The page includes the same partials with the same context.
+REGIONS: dict[str, tuple[str, Callable[[Session, Race, int], dict[str, Any]]]] = {
+    "clock": ("_clock.html", lambda session, race, _team: {"clock": phases.clock(session, race)}),
+    "team": (
+        "participant/_team.html",
+        lambda session, race, team_id: {"team_view": teams.get_team(session, race.id or 0, team_id)},
+    ),
+    "teampick": (
+        "participant/_teampick.html",
+        lambda session, race, _team: {"team_views": teams.listing(session, race.id or 0)},
+    ),
+    **{f"col:{name.value}": ("participant/_column.html", _column(name.value)) for name in CardColumn},
+    "agenda": (
+        "facilitator/_agenda.html",
+        lambda session, race, _team: {
+            "agenda": phases.agenda(session, race.id or 0),
+            "clock": phases.clock(session, race),
+        },
+    ),
+    "teams": ("facilitator/_teams.html", _wall_teams),
+    "feed": (
+        "facilitator/_feed.html",
+        lambda session, race, _team: {"feed": cards.newest(session, race.id or 0)},
+    ),
+    "wall-teams": ("wall/_teams.html", _wall_teams),
+    "wall-cards": (
+        "wall/_cards.html",
+        lambda session, race, _team: {"feed": cards.newest(session, race.id or 0, 8)},
+    ),
+    "requests": (
+        "expert/_requests.html",
+        lambda session, race, _team: {"requests": experts.open_requests(session, race.id or 0)},
+    ),
+}
+
+
+def region_context(session: Session, race: Race, aud: Audience, regions: Iterable[str]) -> dict[str, Any]:
+    """Return the merged context the page needs to render these regions."""
+    context: dict[str, Any] = {"race": race}
+    for region in regions:
+        if not region.startswith("col:"):
+            context.update(REGIONS[region][1](session, race, aud.team_id))
+    if aud.role == Role.PARTICIPANT and aud.team_id:
+        context["board"] = cards.board(session, aud.team_id)
+    return context
+
+
+def screen_context(db: Database, viewer: Viewer) -> dict[str, Any]:
+    """Return everything a person's screen renders on first load."""
+    aud = audience(viewer.role, viewer.team_id, viewer.lang)
+    with db.read() as session:
+        race = races.get_race(session, viewer.slug)
+        context = region_context(session, race, aud, screen_regions(aud))
+        codes = races.codes(session, race.id or 0)
+    context.update(
+        viewer=viewer,
+        codes=codes if viewer.role == Role.FACILITATOR else {},
+        participant_code=codes[Role.PARTICIPANT] if viewer.role in (Role.WALL, Role.FACILITATOR) else "",
+    )
+    return context
+
+
+def board_context(db: Database, viewer: Viewer) -> dict[str, Any]:
+    """Return the race and the viewer's team board, for a fragment answering a post."""
+    with db.read() as session:
+        race = session.get(Race, viewer.race_id)
+        board = cards.board(session, viewer.team_id) if viewer.team_id is not None else {}
+    return {"race": race, "board": board}
+
+
+def _render_regions(
+    session: Session, race: Race, aud: Audience, regions: list[str], cache: dict[tuple[str, int, str], str]
+) -> str:
+    parts = []
+    for region in regions:
+        team_scope = aud.team_id if region == "team" or region.startswith("col:") else NO_TEAM
+        cache_key = (region, team_scope, aud.lang)
+        if cache_key not in cache:
+            template, build = REGIONS[region]
+            with i18n.language(aud.lang):
+                cache[cache_key] = render(template, race=race, oob=True, **build(session, race, aud.team_id))
+        parts.append(cache[cache_key])
+    return "".join(parts)
+
+
+def frame(seq: int, body: str) -> str:
+    """Prefix rendered fragments with the seq they reflect, for the screen's resume point."""
+    return f"<!--seq {seq}-->\n{body}"
+
+
+def snapshot(db: Database, race_id: int, audience_key: str) -> tuple[int, str]:
+    """Render every live region of a screen as it stands."""
+    aud = Audience.parse(audience_key)
+    with db.read() as session:
+        race = session.get(Race, race_id)
+        assert race is not None
+        body = _render_regions(session, race, aud, list(screen_regions(aud)), {})
+        return race.seq, frame(race.seq, body)
+
+
+def render_changes(
+    db: Database, race_id: int, after_seq: int, audience_keys: frozenset[str]
+) -> tuple[int, dict[str, str]]:
+    """Render, once per audience, the regions touched by the events after a seq."""
+    with db.read() as session:
+        race = session.get(Race, race_id)
+        assert race is not None
+        touched = changes(events.since(session, race_id, after_seq))
+        cache: dict[tuple[str, int, str], str] = {}
+        frames: dict[str, str] = {}
+        for key in audience_keys:
+            aud = Audience.parse(key)
+            regions = touched.regions(aud)
+            if regions:
+                frames[key] = frame(race.seq, _render_regions(session, race, aud, regions, cache))
+        return race.seq, frames

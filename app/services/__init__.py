@@ -1,0 +1,1 @@
+"""Domain services: each owns its rules and its transactions."""

@@ -1,0 +1,76 @@
+"""The append-only event log and the idempotency keys that ride on it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from app.db import now_ms
+from app.errors import Conflict, Invalid
+from app.models import Event, Race
+
+KEY_MAX = 64
+
+
+def clean_key(key: str | None) -> str | None:
+    """Return a usable idempotency key, or None when the client sent none."""
+    if key is None or not key.strip():
+        return None
+    key = key.strip()
+    if len(key) > KEY_MAX or not key.isprintable():
+        raise Invalid("The request key is malformed.")
+    return key
+
+
+def record(
+    session: Session,
+    race_id: int,
+    kind: str,
+    *,
+    data: dict[str, Any] | None = None,
+    person_id: int | None = None,
+    team_id: int | None = None,
+    key: str | None = None,
+) -> Event:
+    """Append one event with the race's next seq, taken inside this transaction."""
+    # The row lock on the race serialises writers per race on PostgreSQL; SQLite is already serial.
+    seq = session.exec(  # type: ignore[call-overload]
+        update(Race).where(col(Race.id) == race_id).values(seq=col(Race.seq) + 1).returning(col(Race.seq))
+    ).scalar_one()
+    event = Event(
+        race_id=race_id,
+        seq=seq,
+        kind=kind,
+        data=data or {},
+        person_id=person_id,
+        team_id=team_id,
+        key=key,
+        at_ms=now_ms(),
+    )
+    session.add(event)
+    session.flush()
+    session.info.setdefault("published", {})[race_id] = seq
+    return event
+
+
+def replayed(session: Session, key: str | None, person_id: int) -> Event | None:
+    """Return the event an earlier post with this key made, if any."""
+    if key is None:
+        return None
+    event = session.exec(select(Event).where(Event.key == key)).first()
+    if event is not None and event.person_id != person_id:
+        raise Conflict("This request key was already used.")
+    return event
+
+
+def since(session: Session, race_id: int, after_seq: int, limit: int = 10_000) -> list[Event]:
+    """Return the race's events after a seq, oldest first."""
+    query = (
+        select(Event)
+        .where(Event.race_id == race_id, col(Event.seq) > after_seq)
+        .order_by(col(Event.seq))
+        .limit(limit)
+    )
+    return list(session.exec(query).all())

@@ -1,0 +1,108 @@
+"""People: joining with a code, sessions, and who is looking at a screen."""
+
+from __future__ import annotations
+
+import secrets
+import unicodedata
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from app.db import Database, now_ms
+from app.errors import Invalid, NotFound
+from app.i18n import translate
+from app.models import Person, PersonSession, Race, Role
+from app.services import events, races
+
+NAME_MAX = 80
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The person behind a request, with what the screens need to know about them."""
+
+    person_id: int
+    name: str
+    role: str
+    race_id: int
+    slug: str
+    team_id: int | None
+    lang: str
+
+
+def clean_text(value: str, limit: int, *, field: str, required: bool = True) -> str:
+    """Normalise user text (NFC, no control characters, trimmed) and enforce its length."""
+    text = unicodedata.normalize("NFC", value or "")
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C").strip()
+    if required and not text:
+        raise Invalid("Please fill in %(field)s.", field=field)
+    if len(text) > limit:
+        raise Invalid("%(field)s can be at most %(limit)s characters.", field=field, limit=limit)
+    return text
+
+
+def join(db: Database, code: str, name: str) -> tuple[str, str]:
+    """Join the race a code opens; return (session token, slug)."""
+    if not (code or "").strip():
+        raise Invalid("Enter the code you were given.")
+    with db.write() as session:
+        found = races.find_code(session, code)
+        if found is None:
+            raise Invalid("That code does not open any race. Check it and try again.")
+        race, role = found
+        if role == Role.WALL and not (name or "").strip():
+            name = translate(race.lang, "Wall")
+        name = clean_text(name, NAME_MAX, field="name")
+        assert race.id is not None
+        person = Person(race_id=race.id, name=name, role=role, created_ms=now_ms())
+        session.add(person)
+        session.flush()
+        assert person.id is not None
+        token = secrets.token_urlsafe(32)
+        session.add(PersonSession(token=token, person_id=person.id, created_ms=now_ms()))
+        events.record(
+            session, race.id, "person.joined", data={"name": name, "role": role}, person_id=person.id
+        )
+        return token, race.slug
+
+
+def viewer(db: Database, token: str | None) -> Viewer | None:
+    """Return who holds a session token, or None when it is unknown or ended."""
+    if not token:
+        return None
+    with db.read() as session:
+        row = session.exec(
+            select(Person, Race)
+            .join(PersonSession, col(PersonSession.person_id) == Person.id)
+            .join(Race, col(Race.id) == Person.race_id)
+            .where(PersonSession.token == token, col(PersonSession.ended_ms).is_(None))
+        ).first()
+    if row is None:
+        return None
+    person, race = row
+    assert person.id is not None and race.id is not None
+    return Viewer(
+        person_id=person.id,
+        name=person.name,
+        role=person.role,
+        race_id=race.id,
+        slug=race.slug,
+        team_id=person.team_id,
+        lang=person.lang or race.lang,
+    )
+
+
+def set_language(db: Database, person_id: int, lang: str) -> None:
+    """Remember a person's choice of language."""
+    with db.write() as session:
+        person = session.get(Person, person_id)
+        if person is None:
+            raise NotFound("You are not part of this race.")
+        person.lang = lang
+        session.add(person)
+
+
+def members(session: Session, race_id: int) -> list[Person]:
+    """Return the race's participants, by name."""
+    query = select(Person).where(Person.race_id == race_id, Person.role == Role.PARTICIPANT)
+    return list(session.exec(query.order_by(col(Person.name))).all())

@@ -1,0 +1,189 @@
+"""Races: creation with codes, teams and the default agenda; look-ups by slug and code."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.db import Database, now_ms
+from app.errors import NotFound
+from app.i18n import N_, pick, translate
+from app.models import Challenge, Phase, Race, RaceCode, Role, Team
+from app.services import events
+
+# Unambiguous when read off a projector: no 0/O, 1/I/L.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 6
+TEAM_COLOURS = ("#c0392b", "#2e86c1", "#27ae60", "#8e44ad", "#d68910", "#17a589", "#cb4335", "#2c3e50")
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    name: str
+    minutes: int
+    board: bool = False
+    voting: bool = False
+    requests: bool = False
+
+
+# The 48-hour template (2,880 minutes); the facilitator edits it per race.
+DEFAULT_AGENDA = (
+    AgendaItem(N_("Kick-off"), 60, board=True),
+    AgendaItem(N_("The challenges"), 90, board=True),
+    AgendaItem(N_("Team formation"), 60, board=True),
+    AgendaItem(N_("Need framing"), 120, board=True, requests=True),
+    AgendaItem(N_("Ideation"), 180, board=True, voting=True),
+    AgendaItem(N_("Expert round"), 120, board=True, requests=True),
+    AgendaItem(N_("Market"), 120, board=True, requests=True),
+    AgendaItem(N_("Technology"), 120, board=True, requests=True),
+    AgendaItem(N_("Financing"), 90, board=True, requests=True),
+    AgendaItem(N_("Resources"), 90, board=True, requests=True),
+    AgendaItem(N_("Night pause"), 720),
+    AgendaItem(N_("Prototype and business model"), 480, board=True, requests=True),
+    AgendaItem(N_("Expert round"), 120, board=True, requests=True),
+    AgendaItem(N_("Pitch preparation"), 240, board=True, voting=True),
+    AgendaItem(N_("Pitches and jury"), 180),
+    AgendaItem(N_("Next steps"), 90, board=True),
+)
+
+
+def slugify(name: str) -> str:
+    """Turn a race name into a URL-safe slug (å, ä and ö become a, a and o)."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return slug[:48] or "race"
+
+
+def new_code() -> str:
+    """Return a random join code."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def _unique_slug(session: Session, name: str) -> str:
+    base = slugify(name)
+    slug = base
+    while session.exec(select(Race.id).where(Race.slug == slug)).first() is not None:
+        slug = f"{base}-{secrets.token_hex(2)}"
+    return slug
+
+
+def _unique_code(session: Session) -> str:
+    while True:
+        code = new_code()
+        if session.exec(select(RaceCode.id).where(RaceCode.code == code)).first() is None:
+            return code
+
+
+def create_race(
+    db: Database,
+    name: str,
+    *,
+    lang: str = "sv",
+    teams: int = 4,
+    slug: str | None = None,
+    challenges: list[tuple[str, str, str]] | None = None,
+) -> dict[str, Any]:
+    """Create a race with its codes, the default agenda and N teams; return the stable JSON summary."""
+    lang = pick(lang)
+    with db.write() as session:
+        race = Race(
+            slug=slug or _unique_slug(session, name),
+            name=name.strip() or "Race",
+            lang=lang,
+            created_ms=now_ms(),
+        )
+        session.add(race)
+        session.flush()
+        assert race.id is not None
+        codes = {role.value: _unique_code(session) for role in Role}
+        session.add_all(RaceCode(race_id=race.id, role=role, code=code) for role, code in codes.items())
+        phases = [
+            Phase(
+                race_id=race.id,
+                position=position,
+                name=translate(lang, item.name),
+                planned_minutes=item.minutes,
+                board_open=item.board,
+                voting_open=item.voting,
+                requests_open=item.requests,
+            )
+            for position, item in enumerate(DEFAULT_AGENDA)
+        ]
+        session.add_all(phases)
+        made = [
+            Challenge(race_id=race.id, company=company, title=title, description=description)
+            for company, title, description in challenges or []
+        ]
+        session.add_all(made)
+        session.flush()
+        team_rows = [
+            Team(
+                race_id=race.id,
+                name=translate(lang, N_("Team %(num)s"), num=number + 1),
+                colour=TEAM_COLOURS[number % len(TEAM_COLOURS)],
+                challenge_id=made[number % len(made)].id if made else None,
+            )
+            for number in range(max(0, teams))
+        ]
+        session.add_all(team_rows)
+        session.flush()
+        events.record(session, race.id, "race.created", data={"name": race.name, "teams": len(team_rows)})
+        return {
+            "slug": race.slug,
+            "codes": codes,
+            "teams": [{"id": team.id, "name": team.name} for team in team_rows],
+            "phases": [{"id": phase.id, "name": phase.name} for phase in phases],
+        }
+
+
+def get_race(session: Session, slug: str) -> Race:
+    """Return the race with this slug or raise NotFound."""
+    race = session.exec(select(Race).where(Race.slug == slug)).first()
+    if race is None:
+        raise NotFound("There is no race at this address.")
+    return race
+
+
+def find_code(session: Session, code: str) -> tuple[Race, str] | None:
+    """Return the race and role a join code opens, or None."""
+    normalised = re.sub(r"[\s-]+", "", code).upper()
+    row = session.exec(
+        select(Race, RaceCode)
+        .join(RaceCode, col(RaceCode.race_id) == Race.id)
+        .where(RaceCode.code == normalised)
+    ).first()
+    return (row[0], row[1].role) if row else None
+
+
+def codes(session: Session, race_id: int) -> dict[str, str]:
+    """Return role -> code for a race."""
+    rows = session.exec(select(RaceCode).where(RaceCode.race_id == race_id)).all()
+    return {row.role: row.code for row in rows}
+
+
+def summary(db: Database, slug: str) -> dict[str, Any]:
+    """Return the stable JSON summary of an existing race."""
+    with db.read() as session:
+        race = get_race(session, slug)
+        teams = session.exec(select(Team).where(Team.race_id == race.id).order_by(col(Team.id))).all()
+        phases = session.exec(
+            select(Phase).where(Phase.race_id == race.id).order_by(col(Phase.position))
+        ).all()
+        return {
+            "slug": race.slug,
+            "codes": codes(session, race.id or 0),
+            "teams": [{"id": team.id, "name": team.name} for team in teams],
+            "phases": [{"id": phase.id, "name": phase.name} for phase in phases],
+        }
+
+
+def participant_code(db: Database, slug: str) -> str:
+    """Return the code participants join a race with."""
+    with db.read() as session:
+        race = get_race(session, slug)
+        return codes(session, race.id or 0)[Role.PARTICIPANT]

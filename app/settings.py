@@ -1,0 +1,48 @@
+"""Every setting, read once from the environment and `.env`; nothing else reads the environment."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from starlette.config import Config
+from starlette.datastructures import CommaSeparatedStrings
+
+ROOT = Path(__file__).resolve().parent.parent
+config = Config(ROOT / ".env" if (ROOT / ".env").exists() else None)
+
+DATA_DIR: Path = config("KRAFTSAMLA_DATA_DIR", cast=Path, default=ROOT / "data")
+DATABASE_URL: str = config("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'kraftsamla.db'}")
+HOST: str = config("KRAFTSAMLA_HOST", default="127.0.0.1")
+PORT: int = config("KRAFTSAMLA_PORT", cast=int, default=8000)
+DEFAULT_LANG: str = config("KRAFTSAMLA_LANG", default="sv")
+# Extra origins allowed to post and open sockets, e.g. the public https origin behind a proxy.
+ALLOWED_ORIGINS: CommaSeparatedStrings = config(
+    "KRAFTSAMLA_ALLOWED_ORIGINS", cast=CommaSeparatedStrings, default=""
+)
+COOKIE_SECURE: bool = config("KRAFTSAMLA_COOKIE_SECURE", cast=bool, default=False)
+SQLITE_BUSY_TIMEOUT_MS: int = config("KRAFTSAMLA_SQLITE_BUSY_TIMEOUT_MS", cast=int, default=5000)
+LIVE_QUEUE_MESSAGES: int = config("KRAFTSAMLA_LIVE_QUEUE_MESSAGES", cast=int, default=256)
+LIVE_QUEUE_BYTES: int = config("KRAFTSAMLA_LIVE_QUEUE_BYTES", cast=int, default=4 * 1024 * 1024)
+LIVE_SEND_TIMEOUT_S: float = config("KRAFTSAMLA_LIVE_SEND_TIMEOUT_S", cast=float, default=10.0)
+
+TEMPLATES_DIR = ROOT / "templates"
+STATIC_DIR = ROOT / "static"
+LOCALE_DIR = ROOT / "app" / "locale"
+LANGUAGES = ("sv", "en")
+
+
+def _secret_key() -> str:
+    """Return SECRET_KEY, generating it once into the data folder when it is not set."""
+    value = config("SECRET_KEY", default="")
+    if value:
+        return str(value)
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+SECRET_KEY: str = _secret_key()

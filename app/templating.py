@@ -1,0 +1,70 @@
+"""The Jinja environment: autoescaping, translations and helpers shared by pages and live fragments."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+from babel.dates import format_time
+from starlette.routing import Router
+from starlette.templating import Jinja2Templates
+
+from app import i18n, settings
+from app.db import now_ms
+from app.services.cards import COLUMN_LABELS
+
+
+def clock_time(epoch_ms: int, tz: str = "Europe/Stockholm") -> str:
+    """Format an epoch time as a local hour and minute in the current language."""
+    moment = datetime.fromtimestamp(epoch_ms / 1000, UTC).astimezone(ZoneInfo(tz))
+    return format_time(moment, "HH:mm", locale=i18n.current())
+
+
+def minutes(ms: int | None) -> str:
+    """Format a duration in milliseconds as H:MM:SS or M:SS."""
+    seconds = max(0, (ms or 0) // 1000)
+    hours, rest = divmod(seconds, 3600)
+    mins, secs = divmod(rest, 60)
+    return f"{hours}:{mins:02d}:{secs:02d}" if hours else f"{mins}:{secs:02d}"
+
+
+env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(settings.TEMPLATES_DIR),
+    autoescape=True,
+    extensions=["jinja2.ext.i18n"],
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_router: list[Router] = []
+
+
+def bind(router: Router) -> None:
+    """Let templates build paths from the app's routes, also when rendering outside a request."""
+    _router[:] = [router]
+
+
+def path_for(name: str, /, **params: Any) -> str:
+    """Return the path of a named route (relative to the site, so it fits every audience)."""
+    return str(_router[0].url_path_for(name, **params))
+
+
+env.globals["url_for"] = path_for
+templates = Jinja2Templates(env=env)
+env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+env.globals.update(
+    columns=list(COLUMN_LABELS.items()),
+    languages=settings.LANGUAGES,
+    current_lang=i18n.current,
+    clock_time=clock_time,
+    server_now=now_ms,
+)
+env.filters["duration"] = minutes
+env.filters["tojson_attr"] = lambda value: json.dumps(value, ensure_ascii=False)
+
+
+def render(name: str, **context: Any) -> str:
+    """Render a template to text in the current language."""
+    return env.get_template(name).render(**context)

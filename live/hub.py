@@ -1,0 +1,181 @@
+"""The hub: render a change once per audience and queue the same text to each of its sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+log = logging.getLogger("kraftsamla.live")
+
+# (seq the frames reflect, audience -> text). The app renders them from its templates.
+Frames = tuple[int, dict[str, str]]
+Render = Callable[[int, int, frozenset[str]], Awaitable[Frames]]
+Send = Callable[[str], Awaitable[None]]
+
+CLOSE_TRY_AGAIN = 1013
+
+
+class Connection:
+    """One socket: a queue bounded in messages and bytes, drained by its own writer."""
+
+    def __init__(self, send: Send, *, max_messages: int = 256, max_bytes: int = 4 << 20) -> None:
+        self._send = send
+        self._queue: deque[tuple[int, str]] = deque()
+        self._bytes = 0
+        self._ready = asyncio.Event()
+        self.max_messages = max_messages
+        self.max_bytes = max_bytes
+        self.last_seq = -1
+        self.overflowed = False
+        self.closed = False
+
+    def offer(self, seq: int, text: str) -> bool:
+        """Queue a frame unless this socket already has that state; False means it was cut off."""
+        if seq <= self.last_seq:
+            return not (self.closed or self.overflowed)
+        self.last_seq = seq
+        return self._append(seq, text)
+
+    def offer_control(self, text: str) -> bool:
+        """Queue a frame that carries no race state (a time probe's answer)."""
+        return self._append(-1, text)
+
+    def prime(self, seq: int, text: str | None) -> None:
+        """Put a snapshot (None: the screen is up to date) first, dropping queued frames it contains."""
+        kept = [(frame_seq, frame) for frame_seq, frame in self._queue if frame_seq > seq or frame_seq < 0]
+        self._queue = deque([(seq, text), *kept] if text is not None else kept)
+        self._bytes = sum(len(frame) for _, frame in self._queue)
+        self.last_seq = max(self.last_seq, seq)
+        self._ready.set()
+
+    def _append(self, seq: int, text: str) -> bool:
+        if self.closed or self.overflowed:
+            return False
+        if len(self._queue) >= self.max_messages or self._bytes + len(text) > self.max_bytes:
+            # A screen this far behind resyncs from a snapshot; it must not hold memory for the others.
+            self.overflowed = True
+            self._queue.clear()
+            self._bytes = 0
+            self._ready.set()
+            return False
+        self._queue.append((seq, text))
+        self._bytes += len(text)
+        self._ready.set()
+        return True
+
+    @property
+    def pending(self) -> int:
+        """Return how many frames wait to be sent."""
+        return len(self._queue)
+
+    async def run_writer(self, send_timeout: float) -> int | None:
+        """Send queued frames in order until closed; return a close code when the socket must be cut off."""
+        while not self.closed:
+            await self._ready.wait()
+            self._ready.clear()
+            if self.overflowed:
+                return CLOSE_TRY_AGAIN
+            while self._queue:
+                _, text = self._queue.popleft()
+                self._bytes -= len(text)
+                try:
+                    await asyncio.wait_for(self._send(text), send_timeout)
+                except TimeoutError:
+                    return CLOSE_TRY_AGAIN
+        return None
+
+    def close(self) -> None:
+        """Stop the writer."""
+        self.closed = True
+        self._ready.set()
+
+
+@dataclass
+class _Channel:
+    """The sockets of one race, by audience, and how far its frames have been rendered."""
+
+    # None until the first snapshot says where the race stands.
+    rendered_seq: int | None = None
+    target_seq: int = -1
+    audiences: dict[str, set[Connection]] = field(default_factory=dict)
+    task: asyncio.Task[None] | None = None
+
+
+class Hub:
+    """Routes each race's changes to the sockets that must see them."""
+
+    def __init__(self, render: Render) -> None:
+        self._render = render
+        self._channels: dict[int, _Channel] = {}
+
+    def attach(self, race_id: int, audience: str, conn: Connection) -> None:
+        """Add a socket to an audience, before its snapshot is read so that nothing falls between."""
+        channel = self._channels.setdefault(race_id, _Channel())
+        channel.audiences.setdefault(audience, set()).add(conn)
+
+    def synced(self, race_id: int, seq: int) -> None:
+        """Note where a fresh snapshot found the race; the first one sets where rendering starts."""
+        channel = self._channels.get(race_id)
+        if channel is None:
+            return
+        if channel.rendered_seq is None:
+            channel.rendered_seq = seq
+        self.publish(race_id, seq)
+
+    def detach(self, race_id: int, audience: str, conn: Connection) -> None:
+        """Remove a socket; forget the race when nobody watches it."""
+        conn.close()
+        channel = self._channels.get(race_id)
+        if channel is None:
+            return
+        members = channel.audiences.get(audience)
+        if members is not None:
+            members.discard(conn)
+            if not members:
+                del channel.audiences[audience]
+        if not channel.audiences and channel.task is None:
+            del self._channels[race_id]
+
+    def publish(self, race_id: int, seq: int) -> None:
+        """Note that a race reached a seq; render and fan out unless a render is already under way."""
+        channel = self._channels.get(race_id)
+        if channel is None:
+            return
+        channel.target_seq = max(channel.target_seq, seq)
+        if channel.rendered_seq is None:
+            return
+        if channel.task is None and channel.target_seq > channel.rendered_seq:
+            channel.task = asyncio.get_running_loop().create_task(self._fan_out(race_id, channel))
+
+    async def _fan_out(self, race_id: int, channel: _Channel) -> None:
+        try:
+            # Changes that arrive while a render runs are folded into the next one.
+            while channel.rendered_seq is not None and channel.target_seq > channel.rendered_seq:
+                if not channel.audiences:
+                    break
+                audiences = frozenset(channel.audiences)
+                try:
+                    seq, frames = await self._render(race_id, channel.rendered_seq, audiences)
+                except Exception:
+                    log.exception("rendering race %s after seq %s failed", race_id, channel.rendered_seq)
+                    return
+                for audience, text in frames.items():
+                    for conn in tuple(channel.audiences.get(audience, ())):
+                        conn.offer(seq, text)
+                if seq <= channel.rendered_seq:
+                    break  # the database has not shown this render anything new
+                channel.rendered_seq = seq
+        finally:
+            channel.task = None
+            if not channel.audiences:
+                self._channels.pop(race_id, None)
+            else:
+                self.publish(race_id, channel.target_seq)
+
+    def connections(self, race_id: int) -> int:
+        """Return how many sockets watch a race."""
+        channel = self._channels.get(race_id)
+        return sum(len(members) for members in channel.audiences.values()) if channel else 0

@@ -1,0 +1,182 @@
+// Kraftsamla live: one socket per screen. It hands fragments to htmx, keeps the last seq for resume,
+// measures the offset to the server clock and counts the phase clock down locally.
+(function () {
+  "use strict";
+
+  var body = document.body;
+  var url = body && body.getAttribute("data-live");
+  if (!url) return;
+
+  var state = { seq: null, offset: 0, bestRtt: Infinity, socket: null, retry: 0, timer: null, probes: 0 };
+  var SEQ_HEADER = /^<!--seq (\d+)-->\n?/;
+  var PROBES = 6;
+
+  function setStatus(name) {
+    var badge = document.getElementById("conn");
+    var status = document.getElementById("live-status");
+    var text = status ? status.getAttribute("data-msg-" + name) || name : name;
+    if (badge && badge.getAttribute("data-state") !== name) {
+      badge.setAttribute("data-state", name);
+      badge.textContent = text;
+    }
+  }
+
+  function announce(key) {
+    var status = document.getElementById("live-status");
+    if (status) status.textContent = status.getAttribute("data-msg-" + key) || "";
+  }
+
+  // --- clock offset (Cristian's method: keep the probe with the lowest round trip) ---
+  function probe() {
+    var s = state.socket;
+    if (!s || s.readyState !== WebSocket.OPEN) return;
+    s.send(JSON.stringify({ type: "time", client: performanceNow() }));
+  }
+
+  function performanceNow() {
+    return performance.timeOrigin + performance.now();
+  }
+
+  function resync() {
+    state.bestRtt = Infinity;
+    state.probes = 0;
+    probe();
+  }
+
+  function onTime(msg) {
+    var now = performanceNow();
+    var rtt = now - msg.client;
+    if (rtt >= 0 && rtt < state.bestRtt) {
+      state.bestRtt = rtt;
+      state.offset = msg.server - (msg.client + rtt / 2);
+      body.setAttribute("data-clock-offset", String(Math.round(state.offset)));
+      body.setAttribute("data-clock-rtt", String(Math.round(rtt)));
+    }
+    state.probes += 1;
+    if (state.probes < PROBES) setTimeout(probe, 50);
+  }
+
+  function serverNow() {
+    return performanceNow() + state.offset;
+  }
+
+  // --- the phase clock, counted down here against the server's deadline ---
+  function format(ms) {
+    var total = Math.max(0, Math.ceil(ms / 1000));
+    var h = Math.floor(total / 3600);
+    var m = Math.floor((total % 3600) / 60);
+    var s = total % 60;
+    var mm = h ? String(m).padStart(2, "0") : String(m);
+    return (h ? h + ":" : "") + mm + ":" + String(s).padStart(2, "0");
+  }
+
+  var lastWarn = null;
+  function tick() {
+    var clock = document.getElementById("clock");
+    if (!clock) return;
+    var face = clock.querySelector(".clock-time");
+    var st = clock.getAttribute("data-state");
+    var left = null;
+    if (st === "running") left = Number(clock.getAttribute("data-deadline")) - serverNow();
+    else if (st === "paused") left = Number(clock.getAttribute("data-remaining"));
+    if (left === null || isNaN(left)) return;
+    if (face) {
+      var text = format(left);
+      if (face.textContent !== text) face.textContent = text;
+    }
+    var warn = st === "running" ? (left <= 0 ? "ended" : left <= 5 * 60 * 1000 ? "ending" : "") : "";
+    clock.classList.toggle("clock-ending", warn === "ending");
+    clock.classList.toggle("clock-ended", warn === "ended");
+    if (warn !== lastWarn) {
+      if (lastWarn !== null && warn) announce(warn);
+      lastWarn = warn;
+    }
+  }
+
+  // --- the socket ---
+  function onMessage(event) {
+    var text = event.data;
+    if (typeof text !== "string") return;
+    if (text.charAt(0) === "{") {
+      var msg;
+      try { msg = JSON.parse(text); } catch (e) { return; }
+      if (msg.type === "time") onTime(msg);
+      return;
+    }
+    var match = SEQ_HEADER.exec(text);
+    if (match) {
+      var seq = Number(match[1]);
+      if (state.seq !== null && seq < state.seq) return;
+      state.seq = seq;
+      body.setAttribute("data-seq", String(seq));
+      text = text.slice(match[0].length);
+    }
+    htmx.swap({ text: text, swap: "none", target: body, sourceElement: body }).then(function () {
+      lastWarn = null;
+      tick();
+    });
+  }
+
+  function connect() {
+    clearTimeout(state.timer);
+    var target = url + (state.seq !== null ? "?since=" + state.seq : "");
+    var socket = new WebSocket(target);
+    state.socket = socket;
+    setStatus(state.retry ? "reconnecting" : "connecting");
+    socket.onopen = function () {
+      state.retry = 0;
+      setStatus("live");
+      resync();
+    };
+    socket.onmessage = onMessage;
+    socket.onclose = function (event) {
+      if (state.socket !== socket) return;
+      state.socket = null;
+      if (event.code === 1008) {
+        // The session is gone: back to the join page.
+        window.location.reload();
+        return;
+      }
+      setStatus(navigator.onLine === false ? "offline" : "reconnecting");
+      var delay = Math.min(30000, 500 * Math.pow(2, state.retry)) * (0.5 + Math.random() / 2);
+      state.retry += 1;
+      state.timer = setTimeout(connect, delay);
+    };
+  }
+
+  function reconnectNow() {
+    if (state.socket && state.socket.readyState <= WebSocket.OPEN) {
+      resync();
+      return;
+    }
+    state.retry = 0;
+    connect();
+  }
+
+  // A laptop that slept: wall time jumps while the monotonic clock did not move as far.
+  var lastWall = Date.now();
+  var lastMono = performance.now();
+  setInterval(function () {
+    var wall = Date.now();
+    var mono = performance.now();
+    if (Math.abs((wall - lastWall) - (mono - lastMono)) > 2000) reconnectNow();
+    lastWall = wall;
+    lastMono = mono;
+  }, 1000);
+
+  setInterval(tick, 200);
+  setInterval(resync, 45000);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") reconnectNow();
+  });
+  window.addEventListener("online", reconnectNow);
+  window.addEventListener("offline", function () { setStatus("offline"); });
+  window.kraftsamlaLive = { serverNow: serverNow, state: state };
+
+  function start() {
+    tick();
+    connect();
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

@@ -1,0 +1,110 @@
+"""Fixtures: a fresh migrated database per test, the app on it, and people who join its race."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# Settings are read once at import: point the data folder somewhere disposable first.
+os.environ.setdefault("KRAFTSAMLA_DATA_DIR", tempfile.mkdtemp(prefix="kraftsamla-test-"))
+
+import pytest
+from bs4 import BeautifulSoup
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from app.db import Database
+from app.main import create_app
+from app.migrate import upgrade
+from app.services import races
+
+ORIGIN = "http://testserver"
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    """Return the URL of a fresh database migrated to head."""
+    url = os.environ.get("KRAFTSAMLA_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.db'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+def app(db_url: str) -> Starlette:
+    """Return the app on the test database."""
+    return create_app(db_url)
+
+
+@pytest.fixture
+def db(app: Starlette) -> Database:
+    """Return the app's database."""
+    database: Database = app.state.db
+    return database
+
+
+@pytest.fixture
+def server(app: Starlette) -> Iterator[TestClient]:
+    """Run the app (its lifespan and one event loop) for the whole test."""
+    with TestClient(app, headers={"origin": ORIGIN}) as client:
+        yield client
+
+
+@pytest.fixture
+def race(db: Database) -> dict[str, Any]:
+    """Create a race with two teams and return its stable summary."""
+    return races.create_race(db, "Testracet", lang="en", teams=2)
+
+
+@dataclass
+class Person:
+    """A browser: its own cookies, sharing the server's event loop."""
+
+    client: TestClient
+    slug: str
+
+    def post(self, path: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        return self.client.post(path, data=data, follow_redirects=False, **kwargs)
+
+    def htmx(self, path: str, data: dict[str, Any] | None = None) -> Any:
+        return self.post(path, data, headers={"hx-request": "true"})
+
+    def live(self, since: int | None = None) -> Any:
+        query = f"?since={since}" if since is not None else ""
+        return self.client.websocket_connect(f"/r/{self.slug}/live{query}", headers={"origin": ORIGIN})
+
+    def page(self) -> BeautifulSoup:
+        response = self.client.get(f"/r/{self.slug}")
+        assert response.status_code == 200, response.text
+        return BeautifulSoup(response.text, "html.parser")
+
+
+Join = Callable[..., Person]
+
+
+@pytest.fixture
+def join(app: Starlette, server: TestClient, race: dict[str, Any]) -> Join:
+    """Return a function that joins the race as a role (and team) in a browser of its own."""
+
+    def _join(role: str, name: str = "Alva", team: int | None = None) -> Person:
+        client = TestClient(app, headers={"origin": ORIGIN})
+        client.portal = server.portal  # one event loop for everyone, like one server process
+        response = client.post(
+            "/join", data={"code": race["codes"][role], "name": name}, follow_redirects=False
+        )
+        assert response.status_code == 303, response.text
+        person = Person(client, race["slug"])
+        if team is not None:
+            chosen = person.post(f"/r/{race['slug']}/team", {"team": race["teams"][team]["id"]})
+            assert chosen.status_code == 303, chosen.text
+        return person
+
+    return _join
+
+
+def soup(text: str) -> BeautifulSoup:
+    """Parse a page or fragment."""
+    return BeautifulSoup(text, "html.parser")

@@ -1,0 +1,185 @@
+"""The hub without sockets: render once per audience, bounded queues, snapshots first."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from live import Connection, Hub
+from live.hub import CLOSE_TRY_AGAIN
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+class Outbox:
+    """A fake socket: records what the writer sends and wakes waiters."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+        self.arrived = asyncio.Event()
+        self.gate: asyncio.Event | None = None
+        self.entered = asyncio.Event()
+
+    async def send(self, text: str) -> None:
+        self.entered.set()
+        if self.gate is not None:
+            await self.gate.wait()
+        self.sent.append(text)
+        self.arrived.set()
+
+    async def next(self) -> str:
+        while not self.sent:
+            self.arrived.clear()
+            await self.arrived.wait()
+        return self.sent.pop(0)
+
+
+class Renderer:
+    """Renders a frame per audience and counts how often it was asked."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, frozenset[str]]] = []
+        self.seq = 0
+        self.release: asyncio.Event | None = None
+        self.started = asyncio.Event()
+
+    async def __call__(
+        self, race_id: int, after: int, audiences: frozenset[str]
+    ) -> tuple[int, dict[str, str]]:
+        self.calls.append((after, audiences))
+        self.started.set()
+        if self.release is not None:
+            await self.release.wait()
+        return self.seq, {audience: f"{audience}@{self.seq}" for audience in audiences if audience != "quiet"}
+
+
+async def start(conn: Connection) -> asyncio.Task[int | None]:
+    return asyncio.get_running_loop().create_task(conn.run_writer(send_timeout=5))
+
+
+async def test_one_render_per_audience_and_the_same_text_to_each_socket() -> None:
+    renderer = Renderer()
+    hub = Hub(renderer)
+    boxes = [Outbox() for _ in range(3)]
+    conns = [Connection(box.send) for box in boxes]
+    hub.attach(1, "team:1", conns[0])
+    hub.attach(1, "team:1", conns[1])
+    hub.attach(1, "wall", conns[2])
+    hub.synced(1, 0)
+    writers = [await start(conn) for conn in conns]
+    renderer.seq = 1
+    hub.publish(1, 1)
+    assert [await box.next() for box in boxes] == ["team:1@1", "team:1@1", "wall@1"]
+    assert renderer.calls == [(0, frozenset({"team:1", "wall"}))]
+    for conn in conns:
+        conn.close()
+    await asyncio.gather(*writers)
+
+
+async def test_publishes_during_a_render_are_folded_into_one_more() -> None:
+    renderer = Renderer()
+    renderer.release = asyncio.Event()
+    hub = Hub(renderer)
+    box = Outbox()
+    conn = Connection(box.send)
+    hub.attach(1, "wall", conn)
+    hub.synced(1, 0)
+    writer = await start(conn)
+    renderer.seq = 1
+    hub.publish(1, 1)
+    await renderer.started.wait()  # the render is under way, held on `release`
+    for seq in range(2, 6):
+        renderer.seq = seq
+        hub.publish(1, seq)
+    renderer.release.set()
+    assert await box.next() == "wall@5"
+    # The first render already saw seq 5, so nothing more was needed.
+    assert len(renderer.calls) == 1
+    conn.close()
+    await writer
+
+
+async def test_frames_a_socket_already_has_are_not_sent_again() -> None:
+    box = Outbox()
+    conn = Connection(box.send)
+    assert conn.offer(3, "three")
+    assert conn.offer(3, "three again")
+    assert conn.offer(2, "two")
+    assert conn.pending == 1
+
+
+async def test_a_snapshot_goes_first_and_drops_frames_it_contains() -> None:
+    box = Outbox()
+    conn = Connection(box.send)
+    conn.offer(4, "frame 4")
+    conn.offer(7, "frame 7")
+    conn.prime(5, "snapshot 5")
+    writer = await start(conn)
+    assert [await box.next(), await box.next()] == ["snapshot 5", "frame 7"]
+    conn.close()
+    await writer
+
+
+async def test_a_socket_that_falls_behind_is_cut_off_and_frees_its_queue() -> None:
+    box = Outbox()
+    box.gate = asyncio.Event()  # the screen stopped reading
+    conn = Connection(box.send, max_messages=3, max_bytes=1000)
+    writer = await start(conn)
+    assert conn.offer(1, "x" * 10)
+    await box.entered.wait()  # frame 1 is in flight, stuck
+    results = [conn.offer(seq, "x" * 10) for seq in range(2, 10)]
+    assert results[:3] == [True, True, True]  # three wait
+    assert results[-1] is False
+    assert conn.overflowed and conn.pending == 0
+    box.gate.set()
+    assert await writer == CLOSE_TRY_AGAIN
+
+
+async def test_the_byte_bound_holds_too() -> None:
+    conn = Connection(Outbox().send, max_messages=100, max_bytes=100)
+    assert conn.offer(1, "x" * 60)
+    assert not conn.offer(2, "x" * 60)
+    assert conn.overflowed
+
+
+async def test_a_send_that_hangs_cuts_the_socket_off() -> None:
+    box = Outbox()
+    box.gate = asyncio.Event()
+    conn = Connection(box.send)
+    conn.offer(1, "stuck")
+    assert await conn.run_writer(send_timeout=0.01) == CLOSE_TRY_AGAIN
+
+
+async def test_a_race_nobody_watches_is_forgotten() -> None:
+    renderer = Renderer()
+    hub = Hub(renderer)
+    conn = Connection(Outbox().send)
+    hub.attach(1, "wall", conn)
+    hub.synced(1, 0)
+    hub.detach(1, "wall", conn)
+    hub.publish(1, 1)
+    assert hub.connections(1) == 0
+    assert renderer.calls == []
+
+
+async def test_nothing_renders_before_the_first_snapshot_says_where_the_race_is() -> None:
+    renderer = Renderer()
+    hub = Hub(renderer)
+    box = Outbox()
+    conn = Connection(box.send)
+    hub.attach(1, "wall", conn)
+    hub.publish(1, 9)
+    assert renderer.calls == []
+    renderer.seq = 10
+    hub.synced(1, 8)
+    writer = await start(conn)
+    assert await box.next() == "wall@10"
+    assert renderer.calls[0][0] == 8
+    conn.close()
+    await writer

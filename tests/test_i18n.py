@@ -1,0 +1,74 @@
+"""Every string a person reads exists in Swedish and English."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+
+from app import i18n, settings
+
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "N_": None,
+    **{
+        name: None for name in ("Invalid", "Conflict", "Forbidden", "NotFound", "NotSignedIn", "ServiceError")
+    },
+}
+METHODS = [("app/**.py", "python"), ("templates/**.html", "jinja2")]
+
+
+def extracted() -> set[str]:
+    """Return every msgid in the code and templates, as `make messages` finds them."""
+    found: set[str] = set()
+    options = {"templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        str(settings.ROOT), METHODS, options_map=options, keywords=KEYWORDS
+    ):
+        for part in message if isinstance(message, tuple) else (message,):
+            if part:
+                found.add(part)
+    return found
+
+
+def test_every_string_has_a_swedish_translation() -> None:
+    catalog = i18n.catalog("sv")
+    missing = sorted(message for message in extracted() if message not in catalog)
+    assert missing == []
+
+
+def test_translations_keep_their_placeholders() -> None:
+    for message, translation in i18n.catalog("sv").items():
+        for placeholder in ("%(num)s", "%(field)s", "%(limit)s", "%(phase)s"):
+            assert (placeholder in message) == (placeholder in translation), message
+
+
+def test_the_catalog_extraction_sees_templates_and_code() -> None:
+    messages = extracted()
+    assert "Add card" in messages  # a template
+    assert "Only a facilitator can run the clock." in messages  # a service error
+    assert "Night pause" in messages  # the default agenda
+
+
+@pytest.mark.parametrize(("lang", "expected"), [("sv", "Lägg till kort"), ("en", "Add card")])
+def test_translate_picks_the_language(lang: str, expected: str) -> None:
+    assert i18n.translate(lang, "Add card") == expected
+
+
+def test_the_current_language_is_scoped() -> None:
+    with i18n.language("en"):
+        assert i18n.gettext("Add card") == "Add card"
+        with i18n.language("sv"):
+            assert i18n.gettext("Add card") == "Lägg till kort"
+        assert i18n.gettext("Add card") == "Add card"
+
+
+def test_an_unknown_language_falls_back_to_the_default() -> None:
+    assert i18n.pick("xx") == settings.DEFAULT_LANG
+
+
+def test_locale_folder_exists() -> None:
+    assert Path(settings.LOCALE_DIR / "sv" / "LC_MESSAGES" / "messages.po").exists()

@@ -1,0 +1,187 @@
+"""The live socket: a card reaches its team, the facilitators and the wall, and nobody else."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from sqlmodel import select
+from starlette.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from app.db import Database
+from app.models import Card
+from tests.conftest import Join, soup
+
+SEQ = re.compile(r"^<!--seq (\d+)-->")
+
+
+def seq_of(frame: str) -> int:
+    match = SEQ.match(frame)
+    assert match, frame[:80]
+    return int(match.group(1))
+
+
+def ids_in(frame: str) -> set[str]:
+    """Return the ids of the regions a frame replaces."""
+    return {element["id"] for element in soup(frame).select("[hx-swap-oob]")}
+
+
+def test_connect_sends_a_snapshot_of_every_region(join: Join) -> None:
+    member = join("participant", team=0)
+    with member.live() as socket:
+        frame = socket.receive_text()
+    assert {"clock", "team", "col-need", "col-idea", "col-next"} <= ids_in(frame)
+    assert seq_of(frame) > 0
+
+
+@pytest.mark.parametrize(
+    ("role", "regions"),
+    [
+        ("facilitator", {"clock", "agenda", "teams", "feed"}),
+        ("wall", {"clock", "wall-teams", "wall-cards"}),
+        ("expert", {"clock", "requests"}),
+        ("jury", {"clock"}),
+    ],
+)
+def test_each_role_gets_its_regions(join: Join, role: str, regions: set[str]) -> None:
+    with join(role).live() as socket:
+        assert ids_in(socket.receive_text()) == regions
+
+
+def test_a_card_reaches_its_team_the_facilitator_and_the_wall_only(join: Join, race: dict[str, Any]) -> None:
+    author = join("participant", "Alva", team=0)
+    mate = join("participant", "Bo", team=0)
+    other = join("participant", "Cia", team=1)
+    facilitator = join("facilitator", "Fia")
+    wall = join("wall", "")
+    title = "Återvinningsbar skruv <b>nu</b>"
+    sockets = [p.live() for p in (author, mate, other, facilitator, wall)]
+    with (
+        sockets[0] as s_author,
+        sockets[1] as s_mate,
+        sockets[2] as s_other,
+        sockets[3] as s_fac,
+        sockets[4] as s_wall,
+    ):
+        for socket in (s_author, s_mate, s_other, s_fac, s_wall):
+            socket.receive_text()  # snapshot
+        response = author.htmx(
+            f"/r/{race['slug']}/cards", {"title": title, "body": "", "column": "idea", "key": "k-1"}
+        )
+        assert response.status_code == 201
+        for socket, region in (
+            (s_author, "col-idea"),
+            (s_mate, "col-idea"),
+            (s_fac, "feed"),
+            (s_wall, "wall-cards"),
+        ):
+            frame = socket.receive_text()
+            page = soup(frame)
+            assert region in ids_in(frame)
+            assert title in page.get_text()
+            assert page.find("b") is None  # the markup arrived as text
+            assert "&lt;b&gt;nu&lt;/b&gt;" in frame
+        # The other team's next frame is the phase change everyone gets, not the card.
+        start = facilitator.post(f"/r/{race['slug']}/phases/{race['phases'][0]['id']}/start")
+        assert start.status_code == 303
+        frame = s_other.receive_text()
+        assert ids_in(frame) == {"clock"}
+        assert title not in frame
+
+
+def test_the_same_key_twice_makes_one_card(join: Join, race: dict[str, Any], db: Database) -> None:
+    author = join("participant", team=0)
+    form = {"title": "En idé", "body": "", "column": "need", "key": "same-key"}
+    first = author.htmx(f"/r/{race['slug']}/cards", form)
+    second = author.htmx(f"/r/{race['slug']}/cards", form)
+    assert first.status_code == second.status_code == 201
+    with db.read() as session:
+        assert len(session.exec(select(Card)).all()) == 1
+
+
+def test_another_persons_key_is_refused(join: Join, race: dict[str, Any], db: Database) -> None:
+    form = {"title": "En idé", "body": "", "column": "need", "key": "shared"}
+    assert join("participant", "A", team=0).htmx(f"/r/{race['slug']}/cards", form).status_code == 201
+    assert join("participant", "B", team=0).htmx(f"/r/{race['slug']}/cards", form).status_code == 409
+
+
+def test_reconnecting_at_the_current_seq_sends_nothing_until_a_change(
+    join: Join, race: dict[str, Any]
+) -> None:
+    member = join("participant", team=0)
+    facilitator = join("facilitator")
+    with member.live() as socket:
+        seq = seq_of(socket.receive_text())
+    with member.live(since=seq) as socket:
+        facilitator.post(f"/r/{race['slug']}/phases/{race['phases'][0]['id']}/start")
+        frame = socket.receive_text()
+        assert ids_in(frame) == {"clock"}
+        assert seq_of(frame) > seq
+
+
+def test_reconnecting_behind_gets_a_fresh_snapshot(join: Join, race: dict[str, Any]) -> None:
+    member = join("participant", team=0)
+    with member.live() as socket:
+        seq = seq_of(socket.receive_text())
+    for number in range(3):
+        member.htmx(
+            f"/r/{race['slug']}/cards", {"title": f"Kort {number}", "column": "idea", "key": f"k{number}"}
+        )
+    with member.live(since=seq) as socket:
+        frame = socket.receive_text()
+    cards = soup(frame).select("#col-idea .card h3")
+    assert [card.get_text() for card in cards] == ["Kort 0", "Kort 1", "Kort 2"]
+
+
+def test_a_socket_without_a_session_is_closed(server: TestClient, race: dict[str, Any]) -> None:
+    with (
+        pytest.raises(WebSocketDisconnect) as closed,
+        server.websocket_connect(f"/r/{race['slug']}/live") as socket,
+    ):
+        socket.receive_text()
+    assert closed.value.code == 1008
+
+
+def test_a_socket_from_a_foreign_origin_is_closed(join: Join) -> None:
+    member = join("participant", team=0)
+    url = f"/r/{member.slug}/live"
+    with (
+        pytest.raises(WebSocketDisconnect) as closed,
+        member.client.websocket_connect(url, headers={"origin": "https://evil.example"}) as socket,
+    ):
+        socket.receive_text()
+    assert closed.value.code == 1008
+
+
+def test_a_socket_of_another_race_is_closed(join: Join, db: Database) -> None:
+    from app.services import races
+
+    other = races.create_race(db, "Annat race", teams=1)
+    member = join("participant", team=0)
+    with (
+        pytest.raises(WebSocketDisconnect) as closed,
+        member.client.websocket_connect(f"/r/{other['slug']}/live") as socket,
+    ):
+        socket.receive_text()
+    assert closed.value.code == 1008
+
+
+def test_clock_probes_are_answered_with_server_time(join: Join) -> None:
+    with join("wall").live() as socket:
+        socket.receive_text()
+        socket.send_json({"type": "time", "client": 1234.5})
+        answer = socket.receive_json()
+    assert answer["type"] == "time" and answer["client"] == 1234.5
+    assert isinstance(answer["server"], int)
+
+
+def test_a_garbage_message_is_ignored(join: Join, race: dict[str, Any]) -> None:
+    wall = join("wall")
+    with wall.live() as socket:
+        socket.receive_text()
+        socket.send_text("not json")
+        socket.send_json({"type": "time", "client": "x"})
+        socket.send_json({"type": "time", "client": 1})
+        assert socket.receive_json()["client"] == 1
