@@ -1,0 +1,1 @@
+"""Scripts that measure and check Kraftsamla from the outside, through its stable interface."""
