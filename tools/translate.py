@@ -1,4 +1,4 @@
-"""Merge the extracted template into the Swedish catalog, optionally from a table of translations."""
+"""Write the Swedish catalog: the extracted template, translated from tools/sv/*.py and the existing catalog."""
 
 from __future__ import annotations
 
@@ -14,9 +14,14 @@ POT = ROOT / "app" / "locale" / "messages.pot"
 PO = ROOT / "app" / "locale" / "sv" / "LC_MESSAGES" / "messages.po"
 
 
-def main(table_path: str | None = None) -> int:
-    """Merge the template with the existing catalog and the table; list what is still untranslated."""
-    table = runpy.run_path(table_path)["SV"] if table_path else {}
+TABLES = ROOT / "tools" / "sv"
+
+
+def main() -> int:
+    """Merge the template with the tables and the existing catalog; list what is still untranslated."""
+    table: dict[object, object] = {}
+    for path in sorted(TABLES.glob("*.py")):
+        table.update(runpy.run_path(str(path))["SV"])
     with POT.open("rb") as handle:
         template = read_po(handle)
     existing = Catalog(locale="sv")
@@ -43,4 +48,4 @@ def main(table_path: str | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:2]))
+    sys.exit(main())
