@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import Session
 
-from app import i18n
+from app import i18n, settings
 from app.db import Database
 from app.models import CardColumn, Event, Race, Role
 from app.services import cards, events, experts, phases, races, teams
@@ -208,14 +210,62 @@ def frame(seq: int, body: str) -> str:
     return f"<!--seq {seq}-->\n{body}"
 
 
+class SnapshotCache:
+    """Recent snapshots by (race, audience, seq): a reconnect storm renders each screen kind once."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[int, str, int], str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[int, str, int]) -> str | None:
+        with self._lock:
+            text = self._items.get(key)
+            if text is not None:
+                self._items.move_to_end(key)
+            return text
+
+    def put(self, key: tuple[int, str, int], text: str) -> None:
+        with self._lock:
+            self._items[key] = text
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+_snapshots = SnapshotCache()
+
+
 def snapshot(db: Database, race_id: int, audience_key: str) -> tuple[int, str]:
     """Render every live region of a screen as it stands."""
     aud = Audience.parse(audience_key)
     with db.read() as session:
         race = session.get(Race, race_id)
         assert race is not None
-        body = _render_regions(session, race, aud, list(screen_regions(aud)), {})
-        return race.seq, frame(race.seq, body)
+        cached = _snapshots.get((race_id, audience_key, race.seq))
+        if cached is not None:
+            return race.seq, cached
+        body = frame(race.seq, _render_regions(session, race, aud, list(screen_regions(aud)), {}))
+    _snapshots.put((race_id, audience_key, race.seq), body)
+    return race.seq, body
+
+
+def catch_up(
+    db: Database, race_id: int, audience_key: str, since: int | None
+) -> tuple[int, list[tuple[int, str]]]:
+    """Return what brings a screen from `since` to now: the touched regions, or a snapshot for a big gap."""
+    if since is not None:
+        with db.read() as session:
+            race = session.get(Race, race_id)
+            assert race is not None
+            if since == race.seq:
+                return race.seq, []
+            if 0 <= race.seq - since <= settings.LIVE_REPLAY_MAX_EVENTS:
+                aud = Audience.parse(audience_key)
+                regions = changes(events.since(session, race_id, since)).regions(aud)
+                body = _render_regions(session, race, aud, regions, {}) if regions else ""
+                return race.seq, [(race.seq, frame(race.seq, body))] if body else []
+    seq, text = snapshot(db, race_id, audience_key)
+    return seq, [(seq, text)]
 
 
 def render_changes(

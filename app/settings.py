@@ -24,6 +24,8 @@ COOKIE_SECURE: bool = config("KRAFTSAMLA_COOKIE_SECURE", cast=bool, default=Fals
 SQLITE_BUSY_TIMEOUT_MS: int = config("KRAFTSAMLA_SQLITE_BUSY_TIMEOUT_MS", cast=int, default=5000)
 LIVE_QUEUE_MESSAGES: int = config("KRAFTSAMLA_LIVE_QUEUE_MESSAGES", cast=int, default=256)
 LIVE_QUEUE_BYTES: int = config("KRAFTSAMLA_LIVE_QUEUE_BYTES", cast=int, default=4 * 1024 * 1024)
+# A screen further behind than this many events gets a fresh snapshot instead of the regions it missed.
+LIVE_REPLAY_MAX_EVENTS: int = config("KRAFTSAMLA_LIVE_REPLAY_MAX_EVENTS", cast=int, default=2000)
 LIVE_SEND_TIMEOUT_S: float = config("KRAFTSAMLA_LIVE_SEND_TIMEOUT_S", cast=float, default=10.0)
 
 TEMPLATES_DIR = ROOT / "templates"

@@ -8,6 +8,8 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from live.history import History
+
 log = logging.getLogger("kraftsamla.live")
 
 # (seq the frames reflect, audience -> text). The app renders them from its templates.
@@ -43,10 +45,10 @@ class Connection:
         """Queue a frame that carries no race state (a time probe's answer)."""
         return self._append(-1, text)
 
-    def prime(self, seq: int, text: str | None) -> None:
-        """Put a snapshot (None: the screen is up to date) first, dropping queued frames it contains."""
+    def prime(self, seq: int, frames: list[tuple[int, str]]) -> None:
+        """Put what brings the screen to `seq` first (snapshot or replay); drop queued frames it covers."""
         kept = [(frame_seq, frame) for frame_seq, frame in self._queue if frame_seq > seq or frame_seq < 0]
-        self._queue = deque([(seq, text), *kept] if text is not None else kept)
+        self._queue = deque([*frames, *kept])
         self._bytes = sum(len(frame) for _, frame in self._queue)
         self.last_seq = max(self.last_seq, seq)
         self._ready.set()
@@ -101,6 +103,7 @@ class _Channel:
     rendered_seq: int | None = None
     target_seq: int = -1
     audiences: dict[str, set[Connection]] = field(default_factory=dict)
+    history: History = field(default_factory=History)
     task: asyncio.Task[None] | None = None
 
 
@@ -115,6 +118,17 @@ class Hub:
         """Add a socket to an audience, before its snapshot is read so that nothing falls between."""
         channel = self._channels.setdefault(race_id, _Channel())
         channel.audiences.setdefault(audience, set()).add(conn)
+
+    def resume(self, race_id: int, audience: str, conn: Connection, since: int) -> bool:
+        """Replay from memory what an attached socket missed after `since`; False when memory cannot tell."""
+        channel = self._channels.get(race_id)
+        if channel is None or channel.rendered_seq is None or since > channel.rendered_seq:
+            return False
+        frames = channel.history.replay(audience, since)
+        if frames is None:
+            return False
+        conn.prime(channel.rendered_seq, frames)
+        return True
 
     def synced(self, race_id: int, seq: int) -> None:
         """Note where a fresh snapshot found the race; the first one sets where rendering starts."""
@@ -167,6 +181,7 @@ class Hub:
                         conn.offer(seq, text)
                 if seq <= channel.rendered_seq:
                     break  # the database has not shown this render anything new
+                channel.history.add(channel.rendered_seq, seq, audiences, frames)
                 channel.rendered_seq = seq
         finally:
             channel.task = None

@@ -119,7 +119,7 @@ async def test_a_snapshot_goes_first_and_drops_frames_it_contains() -> None:
     conn = Connection(box.send)
     conn.offer(4, "frame 4")
     conn.offer(7, "frame 7")
-    conn.prime(5, "snapshot 5")
+    conn.prime(5, [(5, "snapshot 5")])
     writer = await start(conn)
     assert [await box.next(), await box.next()] == ["snapshot 5", "frame 7"]
     conn.close()

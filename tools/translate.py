@@ -1,4 +1,4 @@
-"""Write the Swedish catalog: the extracted template, translated from tools/sv/*.py and the existing catalog."""
+"""Write the Swedish catalog from the extracted template, tools/sv/*.py and the existing catalog."""
 
 from __future__ import annotations
 

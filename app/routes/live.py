@@ -11,7 +11,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from app import settings
 from app.auth import current_viewer, database
 from app.db import now_ms
-from app.screens import audience, snapshot
+from app.screens import audience, catch_up
 from app.security import origin_allowed
 from live import Connection, Hub
 
@@ -37,13 +37,13 @@ async def live(websocket: WebSocket) -> None:
         websocket.send_text, max_messages=settings.LIVE_QUEUE_MESSAGES, max_bytes=settings.LIVE_QUEUE_BYTES
     )
     since = _since(websocket.query_params.get("since"))
-    # Attach before the snapshot is read, so nothing committed in between is missed.
+    # Attach before anything is read, so nothing committed in between is missed.
     hub.attach(viewer.race_id, aud, conn)
     try:
-        seq, text = await run_in_threadpool(snapshot, database(websocket), viewer.race_id, aud)
-        # A screen already at this seq needs nothing; any other gets every region afresh.
-        conn.prime(seq, text if since != seq else None)
-        hub.synced(viewer.race_id, seq)
+        if since is None or not hub.resume(viewer.race_id, aud, conn, since):
+            seq, frames = await run_in_threadpool(catch_up, database(websocket), viewer.race_id, aud, since)
+            conn.prime(seq, frames)
+            hub.synced(viewer.race_id, seq)
         async with anyio.create_task_group() as tasks:
 
             async def write() -> None:

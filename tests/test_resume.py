@@ -1,0 +1,107 @@
+"""Resume: a screen that dropped gets what it missed, from memory, from the event table, or as a snapshot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlmodel import col, select
+
+from app import settings
+from app.db import Database
+from app.models import Card
+from tests.conftest import Join, Person
+from tests.test_live import ids_in, seq_of, soup
+
+ALL_PARTICIPANT_REGIONS = {"clock", "team", *(f"col-{c}" for c in ("need", "idea", "market"))}
+
+
+def post_cards(person: Person, race: dict[str, Any], count: int, prefix: str = "Kort") -> None:
+    for number in range(count):
+        form = {"title": f"{prefix} {number}", "column": "idea", "key": f"{prefix}-{number}"}
+        assert person.htmx(f"/r/{race['slug']}/cards", form).status_code == 201
+
+
+def idea_titles(frames: list[str]) -> list[str]:
+    """Apply frames in order, as the page would, and return the idea column's titles."""
+    column = None
+    for frame in frames:
+        found = soup(frame).select_one("#col-idea")
+        if found is not None:
+            column = found
+    assert column is not None
+    return [h3.get_text() for h3 in column.select(".card h3")]
+
+
+def database_titles(db: Database, team_id: int) -> list[str]:
+    with db.read() as session:
+        cards = session.exec(select(Card).where(Card.team_id == team_id).order_by(col(Card.id))).all()
+    return [card.title for card in cards]
+
+
+def test_a_dropped_screen_gets_the_missed_frames_from_memory(
+    join: Join, race: dict[str, Any], db: Database
+) -> None:
+    author = join("participant", "Alva", team=0)
+    watcher = join("participant", "Bo", team=0)
+    with author.live() as staying:
+        staying.receive_text()
+        with watcher.live() as dropping:
+            since = seq_of(dropping.receive_text())
+        post_cards(author, race, 10)
+        seen = [staying.receive_text()]  # the audience stayed present, so every change was rendered for it
+        while len(idea_titles(seen)) < 10:
+            seen.append(staying.receive_text())
+        with watcher.live(since=since) as back:
+            frames = [back.receive_text()]
+            while idea_titles(frames) != database_titles(db, race["teams"][0]["id"]):
+                frames.append(back.receive_text())
+    assert all(ids_in(frame) == {"col-idea"} for frame in frames)
+    assert idea_titles(frames) == [f"Kort {n}" for n in range(10)]
+
+
+def test_a_lone_screen_that_dropped_gets_the_touched_regions_from_the_event_table(
+    join: Join, race: dict[str, Any], db: Database
+) -> None:
+    author = join("participant", "Alva", team=0)
+    with author.live() as socket:
+        since = seq_of(socket.receive_text())
+    post_cards(author, race, 10)
+    with author.live(since=since) as socket:
+        frame = socket.receive_text()
+    assert ids_in(frame) == {"col-idea"}
+    assert idea_titles([frame]) == database_titles(db, race["teams"][0]["id"])
+    assert len(idea_titles([frame])) == 10
+
+
+def test_a_very_old_seq_gets_a_snapshot(
+    join: Join, race: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settings, "LIVE_REPLAY_MAX_EVENTS", 5)
+    author = join("participant", team=0)
+    with author.live() as socket:
+        since = seq_of(socket.receive_text())
+    post_cards(author, race, 10)
+    with author.live(since=since) as socket:
+        frame = socket.receive_text()
+    assert ids_in(frame) >= ALL_PARTICIPANT_REGIONS
+    assert len(idea_titles([frame])) == 10
+
+
+def test_a_seq_from_the_future_gets_a_snapshot(join: Join) -> None:
+    with join("wall").live(since=10**9) as socket:
+        assert ids_in(socket.receive_text()) == {"clock", "wall-teams", "wall-cards"}
+
+
+def test_replaying_twice_is_harmless(join: Join, race: dict[str, Any], db: Database) -> None:
+    author = join("participant", team=0)
+    with author.live() as socket:
+        since = seq_of(socket.receive_text())
+    post_cards(author, race, 3)
+    with author.live(since=since) as socket:
+        first = socket.receive_text()
+    with author.live(since=since) as socket:
+        second = socket.receive_text()
+    assert (
+        idea_titles([first, second]) == idea_titles([second]) == database_titles(db, race["teams"][0]["id"])
+    )
