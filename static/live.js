@@ -101,6 +101,12 @@
       var msg;
       try { msg = JSON.parse(text); } catch (e) { return; }
       if (msg.type === "time") onTime(msg);
+      if (msg.type === "synced") {
+        // Caught up: everything missed while away has been applied.
+        state.seq = Math.max(state.seq === null ? 0 : state.seq, msg.seq);
+        body.setAttribute("data-seq", String(state.seq));
+        setStatus("live");
+      }
       return;
     }
     var match = SEQ_HEADER.exec(text);
@@ -125,8 +131,8 @@
     setStatus(state.retry ? "reconnecting" : "connecting");
     socket.onopen = function () {
       state.retry = 0;
-      setStatus("live");
       resync();
+      wakeWaiters();
     };
     socket.onmessage = onMessage;
     socket.onclose = function (event) {
@@ -153,6 +159,70 @@
     connect();
   }
 
+  // --- writes: a post that cannot reach the server waits in the page and is sent again, same key, when back ---
+  var pending = 0;
+  var waiters = [];
+
+  function showPending() {
+    body.setAttribute("data-pending", String(pending));
+    var badge = document.getElementById("conn");
+    if (badge) badge.setAttribute("data-pending", String(pending));
+  }
+
+  function whenBack(attempt) {
+    return new Promise(function (resolve) {
+      var done = false;
+      function go() { if (!done) { done = true; resolve(); } }
+      waiters.push(go);
+      setTimeout(go, Math.min(30000, 1000 * Math.pow(2, attempt)));
+    });
+  }
+
+  function wakeWaiters() {
+    var ready = waiters;
+    waiters = [];
+    ready.forEach(function (go) { go(); });
+  }
+
+  function transient(status) {
+    return status === 502 || status === 503 || status === 504;
+  }
+
+  async function deliver(url, init, elt) {
+    var waiting = false;
+    try {
+      for (var attempt = 0; ; attempt++) {
+        try {
+          var response = await window.fetch(url, init);
+          if (!transient(response.status)) return response;
+        } catch (error) {
+          if (error && error.name === "AbortError") throw error;
+        }
+        if (!waiting) {
+          waiting = true;
+          pending += 1;
+          showPending();
+          if (elt) elt.setAttribute("aria-busy", "true");
+          announce("pending");
+        }
+        await whenBack(attempt);
+      }
+    } finally {
+      if (waiting) {
+        pending -= 1;
+        showPending();
+        if (elt) elt.removeAttribute("aria-busy");
+      }
+    }
+  }
+
+  document.addEventListener("htmx:config:request", function (event) {
+    var ctx = event.detail && event.detail.ctx;
+    if (!ctx || !ctx.request || String(ctx.request.method || "GET").toUpperCase() === "GET") return;
+    ctx.request.timeout = 0; // a write waits for the connection instead of being given up
+    ctx.fetch = function (url, init) { return deliver(url, init, ctx.sourceElement); };
+  });
+
   // A laptop that slept: wall time jumps while the monotonic clock did not move as far.
   var lastWall = Date.now();
   var lastMono = performance.now();
@@ -169,7 +239,7 @@
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible") reconnectNow();
   });
-  window.addEventListener("online", reconnectNow);
+  window.addEventListener("online", function () { reconnectNow(); wakeWaiters(); });
   window.addEventListener("offline", function () { setStatus("offline"); });
   window.kraftsamlaLive = { serverNow: serverNow, state: state };
 

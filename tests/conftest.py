@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,14 +74,50 @@ class Person:
     def htmx(self, path: str, data: dict[str, Any] | None = None) -> Any:
         return self.post(path, data, headers={"hx-request": "true"})
 
-    def live(self, since: int | None = None) -> Any:
+    @contextmanager
+    def live(self, since: int | None = None) -> Iterator[LiveSession]:
         query = f"?since={since}" if since is not None else ""
-        return self.client.websocket_connect(f"/r/{self.slug}/live{query}", headers={"origin": ORIGIN})
+        url = f"/r/{self.slug}/live{query}"
+        with self.client.websocket_connect(url, headers={"origin": ORIGIN}) as socket:
+            yield LiveSession(socket)
 
     def page(self) -> BeautifulSoup:
         response = self.client.get(f"/r/{self.slug}")
         assert response.status_code == 200, response.text
         return BeautifulSoup(response.text, "html.parser")
+
+
+class LiveSession:
+    """A test socket that notes the server's "synced" messages and hands over everything else."""
+
+    def __init__(self, socket: Any) -> None:
+        self.socket = socket
+        self.synced: list[int] = []
+
+    def receive_text(self) -> str:
+        while True:
+            text: str = self.socket.receive_text()
+            if text.startswith('{"type": "synced"'):
+                self.synced.append(json.loads(text)["seq"])
+                continue
+            return text
+
+    def receive_json(self) -> Any:
+        return json.loads(self.receive_text())
+
+    def wait_synced(self) -> int:
+        """Read until the server says the screen is caught up; return the seq."""
+        while not self.synced:
+            text: str = self.socket.receive_text()
+            if text.startswith('{"type": "synced"'):
+                self.synced.append(json.loads(text)["seq"])
+        return self.synced[-1]
+
+    def send_text(self, text: str) -> None:
+        self.socket.send_text(text)
+
+    def send_json(self, data: Any) -> None:
+        self.socket.send_json(data)
 
 
 Join = Callable[..., Person]

@@ -185,3 +185,12 @@ def test_a_garbage_message_is_ignored(join: Join, race: dict[str, Any]) -> None:
         socket.send_json({"type": "time", "client": "x"})
         socket.send_json({"type": "time", "client": 1})
         assert socket.receive_json()["client"] == 1
+
+
+def test_the_server_says_when_a_screen_is_caught_up(join: Join, race: dict[str, Any]) -> None:
+    member = join("participant", team=0)
+    with member.live() as socket:
+        seq = seq_of(socket.receive_text())
+        assert socket.wait_synced() == seq
+    with member.live(since=seq) as socket:
+        assert socket.wait_synced() == seq  # nothing to send, but it is told it is live

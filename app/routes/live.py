@@ -44,6 +44,8 @@ async def live(websocket: WebSocket) -> None:
             seq, frames = await run_in_threadpool(catch_up, database(websocket), viewer.race_id, aud, since)
             conn.prime(seq, frames)
             hub.synced(viewer.race_id, seq)
+        # The screen is caught up once it has read this far: it may call itself live.
+        conn.offer_control(json.dumps({"type": "synced", "seq": conn.last_seq}))
         async with anyio.create_task_group() as tasks:
 
             async def write() -> None:

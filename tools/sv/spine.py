@@ -122,3 +122,8 @@ SV = {
     "QR code for joining the race": "QR-kod för att gå med i racet",
     "Join at": "Gå med på",
 }
+SV.update(
+    {
+        "Not sent yet: it will be sent when the connection is back": "Inte skickat än: det skickas när anslutningen är tillbaka",
+    }
+)
