@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,9 @@ class Database:
             else self.engine.execution_options(isolation_level="REPEATABLE READ")
         )
         self.publishers: list[Publisher] = []
+        self._write_lock: AbstractContextManager[object] = (
+            threading.Lock() if self.is_sqlite else nullcontext()
+        )
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -78,11 +82,13 @@ class Database:
         session = Session(self._write_engine, expire_on_commit=False)
         published: dict[int, int] = {}
         session.info["published"] = published
-        try:
-            with session.begin():
-                yield session
-        finally:
-            session.close()
+        # SQLite takes one writer at a time; queueing here is fair and fast, whereas its busy handler sleeps.
+        with self._write_lock:
+            try:
+                with session.begin():
+                    yield session
+            finally:
+                session.close()
         for race_id, seq in published.items():
             for publish in self.publishers:
                 publish(race_id, seq)
