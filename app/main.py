@@ -17,6 +17,7 @@ from app import settings, templating
 from app.db import Database
 from app.errors import ServiceError
 from app.language import LanguageMiddleware
+from app.limits import BodyLimitMiddleware, RateLimitMiddleware
 from app.pages import service_error
 from app.routes import control, join, live, race
 from app.screens import render_changes
@@ -94,6 +95,8 @@ def create_app(database_url: str | None = None) -> Starlette:
             max_age=7 * 24 * 3600,
         ),
         Middleware(SecurityMiddleware),
+        Middleware(BodyLimitMiddleware),
+        Middleware(RateLimitMiddleware),
         Middleware(LanguageMiddleware),
     ]
     app = Starlette(
