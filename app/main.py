@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
+from sqlalchemy.exc import OperationalError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
@@ -18,7 +19,7 @@ from app.db import Database
 from app.errors import ServiceError
 from app.language import LanguageMiddleware
 from app.limits import BodyLimitMiddleware, RateLimitMiddleware
-from app.pages import service_error
+from app.pages import database_error, service_error
 from app.routes import control, join, live, race
 from app.screens import render_changes
 from app.security import SecurityMiddleware
@@ -103,7 +104,12 @@ def create_app(database_url: str | None = None) -> Starlette:
         routes=routes,
         middleware=middleware,
         lifespan=lifespan,
-        exception_handlers={ServiceError: service_error, 404: service_error, 405: service_error},
+        exception_handlers={
+            ServiceError: service_error,
+            OperationalError: database_error,
+            404: service_error,
+            405: service_error,
+        },
     )
     templating.bind(app.router)
     app.state.db = db

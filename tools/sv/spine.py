@@ -133,3 +133,9 @@ SV.update(
         "Too many requests: wait a moment and try again.": "För många förfrågningar: vänta en stund och försök igen.",
     }
 )
+SV.update(
+    {
+        "The database is busy or full, so nothing was saved. Try again in a moment.": "Databasen är upptagen eller full, så inget sparades. Försök igen om en stund.",
+        "Not saved": "Inte sparat",
+    }
+)
