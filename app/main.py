@@ -71,6 +71,7 @@ def create_app(database_url: str | None = None) -> Starlette:
         Route("/", join.join_form, name="join_form"),
         Route("/join", join.join, methods=["POST"], name="join"),
         Route("/healthz", join.healthz, name="healthz"),
+        Route("/leave", join.leave, methods=["POST"], name="leave"),
         Route("/r/{slug}", race.race, name="race"),
         Route("/r/{slug}/lang", join.language, methods=["POST"], name="language"),
         Route("/r/{slug}/team", race.choose_team, methods=["POST"], name="choose_team"),
