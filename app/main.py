@@ -19,7 +19,7 @@ from app.db import Database
 from app.errors import ServiceError
 from app.language import LanguageMiddleware
 from app.limits import BodyLimitMiddleware, RateLimitMiddleware
-from app.pages import database_error, service_error
+from app.pages import database_error, malformed, service_error
 from app.routes import control, join, live, race
 from app.screens import render_changes
 from app.security import SecurityMiddleware
@@ -108,6 +108,7 @@ def create_app(database_url: str | None = None) -> Starlette:
         exception_handlers={
             ServiceError: service_error,
             OperationalError: database_error,
+            OverflowError: malformed,
             404: service_error,
             405: service_error,
         },

@@ -17,6 +17,7 @@ from live import Connection, Hub
 
 CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
+CLOSE_UNSUPPORTED = 1003
 MESSAGE_MAX = 64 * 1024
 
 
@@ -83,20 +84,26 @@ def _since(value: str | None) -> int | None:
 
 
 async def _read(websocket: WebSocket, conn: Connection) -> None:
-    """Answer clock probes until the screen disconnects."""
+    """Answer clock probes until the screen disconnects; close on what no screen of ours sends."""
     try:
         while True:
-            message = await websocket.receive_text()
-            if len(message) > MESSAGE_MAX:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            text = message.get("text")
+            if text is None:
+                await websocket.close(CLOSE_UNSUPPORTED)  # binary frames: not ours
+                return
+            if len(text) > MESSAGE_MAX:
                 await websocket.close(CLOSE_TOO_BIG)
                 return
             try:
-                probe = json.loads(message)
-            except ValueError:
+                probe = json.loads(text)
+            except (ValueError, RecursionError):
                 continue
             if isinstance(probe, dict) and probe.get("type") == "time":
                 client = probe.get("client")
-                if isinstance(client, int | float):
+                if isinstance(client, int | float) and not isinstance(client, bool):
                     conn.offer_control(json.dumps({"type": "time", "client": client, "server": now_ms()}))
     except (WebSocketDisconnect, RuntimeError):
         return
