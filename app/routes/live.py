@@ -8,7 +8,7 @@ import anyio
 from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from app import settings
+from app import presence, settings
 from app.auth import current_viewer, database
 from app.db import now_ms
 from app.screens import audience, catch_up
@@ -39,6 +39,7 @@ async def live(websocket: WebSocket) -> None:
     since = _since(websocket.query_params.get("since"))
     # Attach before anything is read, so nothing committed in between is missed.
     hub.attach(viewer.race_id, aud, conn)
+    presence.attach(hub, viewer.race_id, viewer.person_id, conn)
     try:
         if since is None or not hub.resume(viewer.race_id, aud, conn, since):
             seq, frames = await run_in_threadpool(catch_up, database(websocket), viewer.race_id, aud, since)
@@ -59,6 +60,7 @@ async def live(websocket: WebSocket) -> None:
             tasks.cancel_scope.cancel()
     finally:
         hub.detach(viewer.race_id, aud, conn)
+        presence.detach(hub, viewer.race_id, viewer.person_id, conn)
 
 
 def _since(value: str | None) -> int | None:
