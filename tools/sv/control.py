@@ -7,7 +7,7 @@ SV = {
     "the minutes": "minuterna",
     "the vote budget": "antalet röster",
     "Enter a whole number for %(field)s.": "Ange ett heltal för %(field)s.",
-    "A phase lasts from %(low)s to %(high)s minutes.": "En fas är mellan %(low)s och %(high)s minuter långt.",
+    "A phase lasts from %(low)s to %(high)s minutes.": "En fas är mellan %(low)s och %(high)s minuter lång.",
     "The vote budget is from %(low)s to %(high)s.": "Antalet röster ska vara mellan %(low)s och %(high)s.",
     "A phase moves up or down.": "En fas kan bara flyttas upp eller ner.",
     "The phase is already at that end of the agenda.": "Fasen ligger redan i den änden av agendan.",
