@@ -239,17 +239,17 @@ class SnapshotCache:
 
     def __init__(self, size: int = 256) -> None:
         self.size = size
-        self._items: OrderedDict[tuple[int, str, int], str] = OrderedDict()
+        self._items: OrderedDict[tuple[str, int, str, int], str] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[int, str, int]) -> str | None:
+    def get(self, key: tuple[str, int, str, int]) -> str | None:
         with self._lock:
             text = self._items.get(key)
             if text is not None:
                 self._items.move_to_end(key)
             return text
 
-    def put(self, key: tuple[int, str, int], text: str) -> None:
+    def put(self, key: tuple[str, int, str, int], text: str) -> None:
         with self._lock:
             self._items[key] = text
             while len(self._items) > self.size:
@@ -267,12 +267,13 @@ def snapshot(db: Database, race_id: int, audience_key: str) -> tuple[int, str]:
     with db.read() as session:
         race = session.get(Race, race_id)
         assert race is not None
-        cached = _snapshots.get((race_id, audience_key, race.seq)) if cacheable else None
+        # Keyed by database too: race ids repeat across databases (each test has its own).
+        cached = _snapshots.get((db.url, race_id, audience_key, race.seq)) if cacheable else None
         if cached is not None:
             return race.seq, cached
         body = frame(race.seq, _render_regions(session, race, aud, list(screen_regions(aud)), {}))
     if cacheable:
-        _snapshots.put((race_id, audience_key, race.seq), body)
+        _snapshots.put((db.url, race_id, audience_key, race.seq), body)
     return race.seq, body
 
 
