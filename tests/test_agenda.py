@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import col, select
 
 from app.db import Database
-from app.models import Event, Phase, Race
+from app.models import Card, Event, Person, Phase, Race, Vote
 from app.services import races
 from tests.conftest import Join, soup
 
@@ -242,3 +242,22 @@ def test_changing_the_next_phase_updates_every_clock(join: Join, race: dict[str,
             clock = soup(socket.receive_text()).select_one("#clock")
             assert clock is not None
             assert race["phases"][1]["name"] in clock.select_one(".clock-next").get_text()
+
+
+def test_a_phase_with_votes_stays_in_the_agenda(join: Join, db: Database, race: dict[str, Any]) -> None:
+    facilitator = join("facilitator", "Fia")
+    member = join("participant", "Alva", team=0)
+    member.htmx(f"/r/{race['slug']}/cards", {"title": "Idé", "body": "", "column": "idea", "key": "k"})
+    phase_id = race["phases"][4]["id"]
+    with db.write() as session:
+        alva = session.exec(select(Person).where(Person.name == "Alva")).one()
+        card = session.exec(select(Card)).one()
+        assert alva.id and card.id
+        session.add(
+            Vote(race_id=alva.race_id, card_id=card.id, person_id=alva.id, phase_id=phase_id, created_ms=0)
+        )
+    before = seq(db, race)
+    response = facilitator.htmx(f"/r/{race['slug']}/agenda/{phase_id}/remove")
+    assert response.status_code == 409
+    assert phase_id in [phase.id for phase in agenda(db, race)]
+    assert seq(db, race) == before
