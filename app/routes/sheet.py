@@ -31,7 +31,8 @@ def _race_and_codes(db: Database, slug: str) -> tuple[Any, dict[str, str]]:
 
 def qr_svg(target: str) -> Markup:
     """Return an inline SVG QR code for an address (made by segno from our own URL, never from user text)."""
-    return Markup(segno.make(target, error="m").svg_inline(scale=6, border=2, dark="#000", light="#fff"))
+    code = segno.make(target, error="m")
+    return Markup(code.svg_inline(border=2, dark="#000", light="#fff", omitsize=True))
 
 
 async def join_sheet(request: Request) -> Response:
