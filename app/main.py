@@ -20,8 +20,8 @@ from app.errors import ServiceError
 from app.language import LanguageMiddleware
 from app.limits import BodyLimitMiddleware, RateLimitMiddleware
 from app.pages import database_error, malformed, service_error
-from app.routes import control, join, live, race
-from app.screens import render_changes
+from app.routes import control, join, live, manage, race, sheet
+from app.screens import render_changes, render_presence
 from app.security import SecurityMiddleware
 from app.services import races
 from live import Hub
@@ -35,7 +35,10 @@ def create_app(database_url: str | None = None) -> Starlette:
     async def render(race_id: int, after_seq: int, audiences: frozenset[str]) -> tuple[int, dict[str, str]]:
         return await run_in_threadpool(render_changes, db, race_id, after_seq, audiences)
 
-    hub = Hub(render)
+    async def refresh(race_id: int, audiences: frozenset[str]) -> dict[str, str]:
+        return await run_in_threadpool(render_presence, db, race_id, audiences)
+
+    hub = Hub(render, refresh)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -84,6 +87,29 @@ def create_app(database_url: str | None = None) -> Starlette:
             methods=["POST"],
             name="phase_action",
         ),
+        Route("/r/{slug}/agenda", manage.add_phase, methods=["POST"], name="add_phase"),
+        Route("/r/{slug}/agenda/{phase_id:int}", manage.update_phase, methods=["POST"], name="update_phase"),
+        Route(
+            "/r/{slug}/agenda/{phase_id:int}/remove",
+            manage.remove_phase,
+            methods=["POST"],
+            name="remove_phase",
+        ),
+        Route("/r/{slug}/agenda/{phase_id:int}/move", manage.move_phase, methods=["POST"], name="move_phase"),
+        Route("/r/{slug}/challenges", manage.add_challenge, methods=["POST"], name="add_challenge"),
+        Route(
+            "/r/{slug}/challenges/{challenge_id:int}",
+            manage.update_challenge,
+            methods=["POST"],
+            name="update_challenge",
+        ),
+        Route("/r/{slug}/teams", manage.add_team, methods=["POST"], name="add_team"),
+        Route("/r/{slug}/teams/{team_id:int}", manage.update_team, methods=["POST"], name="update_team"),
+        Route("/r/{slug}/teams/{team_id:int}/lock", manage.lock_board, methods=["POST"], name="lock_board"),
+        Route(
+            "/r/{slug}/people/{person_id:int}/team", manage.move_person, methods=["POST"], name="move_person"
+        ),
+        Route("/r/{slug}/sheet", sheet.join_sheet, name="join_sheet"),
         WebSocketRoute("/r/{slug}/live", live.live, name="live"),
         Mount("/static", StaticFiles(directory=settings.STATIC_DIR), name="static"),
     ]

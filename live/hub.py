@@ -15,6 +15,8 @@ log = logging.getLogger("kraftsamla.live")
 # (seq the frames reflect, audience -> text). The app renders them from its templates.
 Frames = tuple[int, dict[str, str]]
 Render = Callable[[int, int, frozenset[str]], Awaitable[Frames]]
+# Frames that carry no race state (who is online): race, audiences present -> audience -> text.
+Refresh = Callable[[int, frozenset[str]], Awaitable[dict[str, str]]]
 Send = Callable[[str], Awaitable[None]]
 
 CLOSE_TRY_AGAIN = 1013
@@ -117,13 +119,15 @@ class _Channel:
     audiences: dict[str, set[Connection]] = field(default_factory=dict)
     history: History = field(default_factory=History)
     task: asyncio.Task[None] | None = None
+    refresh_wanted: bool = False
 
 
 class Hub:
     """Routes each race's changes to the sockets that must see them."""
 
-    def __init__(self, render: Render) -> None:
+    def __init__(self, render: Render, refresh: Refresh | None = None) -> None:
         self._render = render
+        self._refresh = refresh
         self._channels: dict[int, _Channel] = {}
 
     def attach(self, race_id: int, audience: str, conn: Connection, max_per_owner: int = 0) -> bool:
@@ -192,15 +196,35 @@ class Hub:
         channel.target_seq = max(channel.target_seq, seq)
         if channel.rendered_seq is None:
             return
-        if channel.task is None and channel.target_seq > channel.rendered_seq:
+        if channel.task is None and (channel.target_seq > channel.rendered_seq or channel.refresh_wanted):
             channel.task = asyncio.get_running_loop().create_task(self._fan_out(race_id, channel))
+
+    def refresh(self, race_id: int) -> None:
+        """Re-render the state that has no seq (who is online), in turn with the race's other renders."""
+        channel = self._channels.get(race_id)
+        if channel is None or self._refresh is None:
+            return
+        channel.refresh_wanted = True
+        self.publish(race_id, channel.target_seq)
 
     async def _fan_out(self, race_id: int, channel: _Channel) -> None:
         try:
             # Changes that arrive while a render runs are folded into the next one.
-            while channel.rendered_seq is not None and channel.target_seq > channel.rendered_seq:
-                if not channel.audiences:
-                    break
+            while channel.rendered_seq is not None and channel.audiences:
+                if channel.target_seq <= channel.rendered_seq:
+                    if not channel.refresh_wanted or self._refresh is None:
+                        break
+                    # One task renders a race, so a refresh never overtakes a newer frame.
+                    channel.refresh_wanted = False
+                    try:
+                        extra = await self._refresh(race_id, frozenset(channel.audiences))
+                    except Exception:
+                        log.exception("refreshing race %s failed", race_id)
+                        return
+                    for audience, text in extra.items():
+                        for conn in tuple(channel.audiences.get(audience, ())):
+                            conn.offer_control(text)
+                    continue
                 audiences = frozenset(channel.audiences)
                 try:
                     seq, frames = await self._render(race_id, channel.rendered_seq, audiences)

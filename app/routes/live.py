@@ -8,7 +8,7 @@ import anyio
 from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from app import settings
+from app import presence, settings
 from app.auth import current_viewer, database
 from app.db import now_ms
 from app.screens import audience, catch_up
@@ -44,6 +44,7 @@ async def live(websocket: WebSocket) -> None:
     if not hub.attach(viewer.race_id, aud, conn, settings.LIVE_MAX_SOCKETS_PER_PERSON):
         await websocket.close(CLOSE_POLICY)  # too many screens open for one person
         return
+    presence.attach(hub, viewer.race_id, viewer.person_id, conn)
     try:
         await websocket.accept()
         if since is None or not hub.resume(viewer.race_id, aud, conn, since):
@@ -69,6 +70,7 @@ async def live(websocket: WebSocket) -> None:
             tasks.cancel_scope.cancel()
     finally:
         hub.detach(viewer.race_id, aud, conn)
+        presence.detach(hub, viewer.race_id, viewer.person_id, conn)
 
 
 def owner_of(person_id: int) -> str:
