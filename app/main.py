@@ -18,7 +18,7 @@ from app.db import Database
 from app.errors import ServiceError
 from app.language import LanguageMiddleware
 from app.pages import service_error
-from app.routes import control, join, live, race
+from app.routes import control, experts, join, live, profile, race, stage
 from app.screens import render_changes
 from app.security import SecurityMiddleware
 from live import Hub
@@ -64,6 +64,17 @@ def create_app(database_url: str | None = None) -> Starlette:
             methods=["POST"],
             name="phase_action",
         ),
+        Route("/r/{slug}/profile", profile.profile, methods=["GET", "POST"], name="profile"),
+        Route("/r/{slug}/requests", experts.ask_expert, methods=["POST"], name="ask_expert"),
+        Route(
+            "/r/{slug}/requests/{request_id:int}/{action}",
+            experts.request_action,
+            methods=["POST"],
+            name="request_action",
+        ),
+        Route("/r/{slug}/announcements", stage.announce, methods=["POST"], name="announce"),
+        Route("/r/{slug}/spotlight", stage.spotlight_set, methods=["POST"], name="spotlight_set"),
+        Route("/r/{slug}/spotlight/clear", stage.spotlight_clear, methods=["POST"], name="spotlight_clear"),
         WebSocketRoute("/r/{slug}/live", live.live, name="live"),
         Mount("/static", StaticFiles(directory=settings.STATIC_DIR), name="static"),
     ]

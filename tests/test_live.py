@@ -39,10 +39,10 @@ def test_connect_sends_a_snapshot_of_every_region(join: Join) -> None:
 @pytest.mark.parametrize(
     ("role", "regions"),
     [
-        ("facilitator", {"clock", "agenda", "teams", "feed"}),
-        ("wall", {"clock", "wall-teams", "wall-cards"}),
-        ("expert", {"clock", "requests"}),
-        ("jury", {"clock"}),
+        ("facilitator", {"clock", "announcement", "agenda", "fac-queue", "spotlight", "teams", "feed"}),
+        ("wall", {"clock", "announcement", "wall-teams", "wall-cards", "wall-queue", "wall-spotlight"}),
+        ("expert", {"clock", "announcement", "requests", "my-requests"}),
+        ("jury", {"clock", "announcement"}),
     ],
 )
 def test_each_role_gets_its_regions(join: Join, role: str, regions: set[str]) -> None:
