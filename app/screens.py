@@ -137,6 +137,8 @@ def _request_changes(result: Changes, event: Event) -> None:
     result.add_person(event.data.get("previous"), "my-requests")
     if event.kind in ("request.opened", "request.claimed", "request.assigned", "request.cancelled"):
         result.add_role(Role.EXPERT, "requests")
+    if event.kind not in ("request.noted", "request.rated"):
+        # The wall lists the open and claimed requests: a resolved one leaves it.
         result.add_role(Role.WALL, "wall-queue")
 
 
