@@ -114,6 +114,8 @@ def test_request_claim_resolve_rate_across_screens(
     expect(history).to_have_count(1)
     expect(history.locator(".rating")).to_have_text("Betyg 5 av 5: “Klockrent”")
     expect(wall.locator("#wall-queue li")).to_have_count(0)
+    for page, name in ((alice, "participant.png"), (ebba, "expert.png")):
+        page.screenshot(path=screenshot_dir / name, full_page=True)
 
     # The facilitator spotlights Alice's card; the wall shows it large.
     alice.locator("#card-title").fill(CARD)
@@ -122,6 +124,7 @@ def test_request_claim_resolve_rate_across_screens(
     facilitator.locator("#feed li form button").first.click()
     expect(wall.locator("#wall-spotlight .spot-title")).to_have_text(CARD)
     expect(facilitator.locator("#spotlight strong")).to_have_text(CARD)
+    facilitator.screenshot(path=screenshot_dir / "facilitator.png", full_page=True)
 
     for page in (facilitator, wall, alice, ebba):
         assert page.evaluate("() => typeof window.pwned") == "undefined"
