@@ -24,8 +24,12 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The whole suite on SQLite (browser tests included), then again on PostgreSQL when
+# KRAFTSAMLA_TEST_POSTGRES_URL names a server (.ci/run sets it up).
 test: lint
 	$(BIN)/pytest
+	@if [ -n "$$KRAFTSAMLA_TEST_POSTGRES_URL" ]; then \
+		echo "--- again on PostgreSQL"; $(BIN)/pytest -m "not browser"; fi
 
 format: install
 	$(BIN)/ruff format .

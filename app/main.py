@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -21,7 +21,9 @@ from app.pages import service_error
 from app.routes import control, experts, join, live, profile, race, stage
 from app.screens import render_changes
 from app.security import SecurityMiddleware
+from app.services import races
 from live import Hub
+from live.backplane import PostgresListener
 
 
 def create_app(database_url: str | None = None) -> Starlette:
@@ -42,9 +44,24 @@ def create_app(database_url: str | None = None) -> Starlette:
             loop.call_soon_threadsafe(hub.publish, race_id, seq)
 
         db.publishers.append(publish)
+        listening = None
+        if not db.is_sqlite:
+
+            async def catch_up() -> None:
+                seqs = await run_in_threadpool(races.current_seqs, db, hub.races())
+                for race_id, seq in seqs.items():
+                    hub.publish(race_id, seq)
+
+            listener = PostgresListener(db.dsn, hub.publish, catch_up)
+            listening = loop.create_task(listener.run())
+            app.state.listener = listener
         try:
             yield
         finally:
+            if listening is not None:
+                listening.cancel()
+                with suppress(asyncio.CancelledError):
+                    await listening
             db.publishers.remove(publish)
             db.dispose()
 
