@@ -244,3 +244,35 @@ def test_matching_requests_come_first_and_are_marked(join: Join, race: dict[str,
     with db.read() as session:
         queue = experts.queue(session, ebba.race_id, ebba.person_id)
     assert [view.matching for view in queue] == [("energy",), ("Market",), ()]
+
+
+def test_the_median_wait_counts_open_requests_as_waiting_until_now(
+    join: Join, race: dict[str, Any], db: Database
+) -> None:
+    join("participant", team=0)
+    minute = 60_000
+    now = 100 * minute
+    with db.write() as session:
+        asker = session.exec(select(Person)).one()
+        # (created, claimed, status): waits of 2, 4 and (still open) 10 minutes; the cancelled one is left out
+        rows = [
+            (10 * minute, 12 * minute, "resolved"),
+            (20 * minute, 24 * minute, "claimed"),
+            (90 * minute, None, "open"),
+            (0, None, "cancelled"),
+        ]
+        for created, claimed, status in rows:
+            session.add(
+                ExpertRequest(
+                    race_id=asker.race_id,
+                    team_id=asker.team_id or 0,
+                    asked_by=asker.id or 0,
+                    question="?",
+                    status=status,
+                    created_ms=created,
+                    claimed_ms=claimed,
+                )
+            )
+    with db.read() as session:
+        assert experts.median_wait_ms(session, asker.race_id, now=now) == 4 * minute
+        assert experts.median_wait_ms(session, asker.race_id + 1, now=now) is None

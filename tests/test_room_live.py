@@ -137,3 +137,25 @@ def test_the_spotlight_reaches_the_wall_and_the_facilitators_and_clears(
         facilitator.htmx(f"/r/{slug}/announcements", {"body": "Hej", "key": ""})
         assert ids_in(s_member.receive_text()) == {"announcement"}
     assert facilitator.htmx(f"/r/{slug}/spotlight", {"card": "999999"}).status_code == 404
+
+
+def test_an_assignment_moves_the_request_between_experts(join: Join, race: dict[str, Any], db: Any) -> None:
+    slug = race["slug"]
+    facilitator = start_phase(join, race, REQUESTS_PHASE)
+    ask(join("participant", "Alva", team=0), slug, "Patent eller inte?")
+    request_id = only_request(db).id
+    ebba, erik = join("expert", "Ebba"), join("expert", "Erik")
+    act(ebba, slug, request_id, "claim")
+    erik_id = next(
+        option["value"]
+        for option in facilitator.page().select(f"#assign-{request_id} option")
+        if option.get_text().startswith("Erik")
+    )
+    with ebba.live() as s_ebba, erik.live() as s_erik, facilitator.live() as s_fac:
+        for socket in (s_ebba, s_erik, s_fac):
+            socket.receive_text()
+        assert act(facilitator, slug, request_id, "assign", expert=erik_id).status_code == 200
+        assert soup(s_ebba.receive_text()).select_one(f"#mine-{request_id}") is None
+        assert soup(s_erik.receive_text()).select_one(f"#mine-{request_id}") is not None
+        queue = soup(s_fac.receive_text())
+        assert "Erik" in queue.select_one(f"#fac-request-{request_id} .meta").get_text()
