@@ -159,3 +159,19 @@ def test_an_assignment_moves_the_request_between_experts(join: Join, race: dict[
         assert soup(s_erik.receive_text()).select_one(f"#mine-{request_id}") is not None
         queue = soup(s_fac.receive_text())
         assert "Erik" in queue.select_one(f"#fac-request-{request_id} .meta").get_text()
+
+
+def test_names_inside_translated_sentences_stay_text(join: Join, race: dict[str, Any], db: Any) -> None:
+    slug = race["slug"]
+    start_phase(join, race, REQUESTS_PHASE)
+    member = join("participant", "Alva", team=0)
+    expert = join("expert", '<b onclick="x()">Ebba</b>')
+    ask(member, slug, "Fråga")
+    request_id = only_request(db).id
+    with member.live() as socket:
+        socket.receive_text()
+        act(expert, slug, request_id, "claim")
+        frame = socket.receive_text()
+    status = soup(frame).select_one(f"#team-request-{request_id} .request-status")
+    assert status.find("b") is None
+    assert '<b onclick="x()">Ebba</b> is on the way' in status.get_text()
