@@ -103,6 +103,8 @@ def changes(found: Iterable[Event]) -> Changes:
         if kind.startswith("phase."):
             result.everyone.add("clock")
             result.add_role(Role.FACILITATOR, "agenda")
+            # Whether the team may call an expert now is shown with its requests.
+            result.add_role(Role.PARTICIPANT, "team-requests")
         elif kind == "card.added":
             result.add_team(event.team_id, f"col:{event.data['column']}")
             result.add_role(Role.FACILITATOR, "feed", "teams")

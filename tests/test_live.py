@@ -87,7 +87,7 @@ def test_a_card_reaches_its_team_the_facilitator_and_the_wall_only(join: Join, r
         start = facilitator.post(f"/r/{race['slug']}/phases/{race['phases'][0]['id']}/start")
         assert start.status_code == 303
         frame = s_other.receive_text()
-        assert ids_in(frame) == {"clock"}
+        assert ids_in(frame) == {"clock", "team-requests"}
         assert title not in frame
 
 
@@ -117,7 +117,7 @@ def test_reconnecting_at_the_current_seq_sends_nothing_until_a_change(
     with member.live(since=seq) as socket:
         facilitator.post(f"/r/{race['slug']}/phases/{race['phases'][0]['id']}/start")
         frame = socket.receive_text()
-        assert ids_in(frame) == {"clock"}
+        assert ids_in(frame) == {"clock", "team-requests"}
         assert seq_of(frame) > seq
 
 

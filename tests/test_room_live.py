@@ -175,3 +175,15 @@ def test_names_inside_translated_sentences_stay_text(join: Join, race: dict[str,
     status = soup(frame).select_one(f"#team-request-{request_id} .request-status")
     assert status.find("b") is None
     assert '<b onclick="x()">Ebba</b> is on the way' in status.get_text()
+
+
+def test_a_team_learns_when_it_may_call_an_expert(join: Join, race: dict[str, Any]) -> None:
+    member = join("participant", "Alva", team=0)
+    facilitator = join("facilitator", "Fia")
+    closed = "Experts can be called during the phases that take requests."
+    assert closed in member.page().select_one("#team-requests").get_text()
+    with member.live() as socket:
+        socket.receive_text()
+        facilitator.htmx(f"/r/{race['slug']}/phases/{race['phases'][REQUESTS_PHASE]['id']}/start")
+        frame = soup(socket.receive_text())
+    assert closed not in frame.select_one("#team-requests").get_text()
