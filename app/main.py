@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
+from sqlalchemy.exc import OperationalError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
@@ -17,7 +18,8 @@ from app import settings, templating
 from app.db import Database
 from app.errors import ServiceError
 from app.language import LanguageMiddleware
-from app.pages import service_error
+from app.limits import BodyLimitMiddleware, RateLimitMiddleware
+from app.pages import database_error, service_error
 from app.routes import control, experts, join, live, profile, race, stage
 from app.screens import render_changes
 from app.security import SecurityMiddleware
@@ -69,6 +71,7 @@ def create_app(database_url: str | None = None) -> Starlette:
         Route("/", join.join_form, name="join_form"),
         Route("/join", join.join, methods=["POST"], name="join"),
         Route("/healthz", join.healthz, name="healthz"),
+        Route("/leave", join.leave, methods=["POST"], name="leave"),
         Route("/r/{slug}", race.race, name="race"),
         Route("/r/{slug}/lang", join.language, methods=["POST"], name="language"),
         Route("/r/{slug}/team", race.choose_team, methods=["POST"], name="choose_team"),
@@ -105,13 +108,20 @@ def create_app(database_url: str | None = None) -> Starlette:
             max_age=7 * 24 * 3600,
         ),
         Middleware(SecurityMiddleware),
+        Middleware(BodyLimitMiddleware),
+        Middleware(RateLimitMiddleware),
         Middleware(LanguageMiddleware),
     ]
     app = Starlette(
         routes=routes,
         middleware=middleware,
         lifespan=lifespan,
-        exception_handlers={ServiceError: service_error, 404: service_error, 405: service_error},
+        exception_handlers={
+            ServiceError: service_error,
+            OperationalError: database_error,
+            404: service_error,
+            405: service_error,
+        },
     )
     templating.bind(app.router)
     app.state.db = db

@@ -25,6 +25,7 @@ from app.db import Database
 from app.main import create_app
 from app.migrate import upgrade
 from app.services import races
+from bench.server import LocalServer
 
 ORIGIN = "http://testserver"
 
@@ -62,6 +63,33 @@ def db_url(tmp_path: Path, postgres_template: str | None) -> Iterator[str]:
     yield _postgres_url(name)
     with _postgres_admin() as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def two_servers() -> Iterator[tuple[LocalServer, LocalServer, str]]:
+    """Start two `kraftsamla serve` processes on one fresh PostgreSQL database."""
+    if not POSTGRES_URL:
+        pytest.skip("set KRAFTSAMLA_TEST_POSTGRES_URL to run on PostgreSQL")
+    name = f"kraftsamla_so_{uuid.uuid4().hex[:8]}"
+    with _postgres_admin() as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = _postgres_url(name)
+    # Every process of one site shares the database and the secret that signs its cookies.
+    env = {
+        "DATABASE_URL": url,
+        "KRAFTSAMLA_BENCH_DATABASE_URL": url,
+        "SECRET_KEY": uuid.uuid4().hex * 2,
+        "KRAFTSAMLA_RATE_LIMIT_PER_SECOND": "0",
+    }
+    try:
+        with LocalServer(env=env) as first, LocalServer(env=env) as second:
+            first.start()
+            second.start()
+            yield first, second, url
+            assert first.errors() == [] and second.errors() == []
+    finally:
+        with _postgres_admin() as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _postgres_url(database: str) -> str:

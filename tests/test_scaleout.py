@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,29 +12,11 @@ from sqlalchemy.engine.url import make_url
 from bench.interface import Screen, join
 from bench.server import LocalServer
 from live.backplane import listener_name
-from tests.conftest import POSTGRES_URL, _postgres_admin, _postgres_url
+from tests.conftest import POSTGRES_URL, _postgres_admin
 
 pytestmark = pytest.mark.skipif(
     not POSTGRES_URL, reason="set KRAFTSAMLA_TEST_POSTGRES_URL to run on PostgreSQL"
 )
-
-
-@pytest.fixture(scope="module")
-def two_servers() -> Iterator[tuple[LocalServer, LocalServer, str]]:
-    name = f"kraftsamla_so_{uuid.uuid4().hex[:8]}"
-    with _postgres_admin() as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = _postgres_url(name)
-    env = {"DATABASE_URL": url, "KRAFTSAMLA_BENCH_DATABASE_URL": url}
-    try:
-        with LocalServer(env=env) as first, LocalServer(env=env) as second:
-            first.start()
-            second.start()
-            yield first, second, url
-            assert first.errors() == [] and second.errors() == []
-    finally:
-        with _postgres_admin() as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def titles_in_order(screen: Screen, prefix: str, count: int) -> list[str]:
