@@ -20,7 +20,7 @@ from app.errors import ServiceError
 from app.language import LanguageMiddleware
 from app.limits import BodyLimitMiddleware, RateLimitMiddleware
 from app.pages import database_error, malformed, service_error
-from app.routes import control, join, live, manage, race, sheet
+from app.routes import control, experts, join, live, manage, profile, race, sheet, stage
 from app.screens import render_changes, render_presence
 from app.security import SecurityMiddleware
 from app.services import races
@@ -110,6 +110,17 @@ def create_app(database_url: str | None = None) -> Starlette:
             "/r/{slug}/people/{person_id:int}/team", manage.move_person, methods=["POST"], name="move_person"
         ),
         Route("/r/{slug}/sheet", sheet.join_sheet, name="join_sheet"),
+        Route("/r/{slug}/profile", profile.profile, methods=["GET", "POST"], name="profile"),
+        Route("/r/{slug}/requests", experts.ask_expert, methods=["POST"], name="ask_expert"),
+        Route(
+            "/r/{slug}/requests/{request_id:int}/{action}",
+            experts.request_action,
+            methods=["POST"],
+            name="request_action",
+        ),
+        Route("/r/{slug}/announcements", stage.announce, methods=["POST"], name="announce"),
+        Route("/r/{slug}/spotlight", stage.spotlight_set, methods=["POST"], name="spotlight_set"),
+        Route("/r/{slug}/spotlight/clear", stage.spotlight_clear, methods=["POST"], name="spotlight_clear"),
         WebSocketRoute("/r/{slug}/live", live.live, name="live"),
         Mount("/static", StaticFiles(directory=settings.STATIC_DIR), name="static"),
     ]

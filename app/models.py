@@ -60,6 +60,8 @@ class Race(SQLModel, table=True):
     # Plain column, not a foreign key: phases point back at the race.
     current_phase_id: int | None = None
     created_ms: int = Field(sa_type=BigInteger)
+    # The card the wall shows large; a plain column, like current_phase_id.
+    spotlight_card_id: int | None = None
 
 
 class RaceCode(SQLModel, table=True):
@@ -133,6 +135,8 @@ class Person(SQLModel, table=True):
     team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
     lang: str | None = Field(default=None, max_length=8)
     created_ms: int = Field(sa_type=BigInteger)
+    # When the person answered or skipped the profile questions; None means ask them.
+    profile_ms: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class PersonSession(SQLModel, table=True):

@@ -21,7 +21,7 @@ from app.control import (
 )
 from app.db import Database
 from app.models import CardColumn, Event, Race, Role
-from app.services import cards, events, experts, phases, races, teams
+from app.services import announcements, cards, events, experts, phases, profiles, races, spotlight, teams
 from app.services.people import Viewer
 from app.templating import render
 
@@ -49,21 +49,39 @@ class Audience:
         return cls(role, int(team), lang)
 
 
-def audience(role: str, team_id: int | None, lang: str) -> Audience:
-    """Return the audience of a person on their screen."""
+def audience(role: str, team_id: int | None, lang: str, person_id: int = NO_TEAM) -> Audience:
+    """Return the audience of a person on their screen; an expert's queue is their own, so they are one."""
     team = (team_id or NO_TEAM) if role == Role.PARTICIPANT else NO_TEAM
+    if role == Role.EXPERT:
+        team = person_id
     return Audience(role, team, i18n.pick(lang))
+
+
+# Regions rendered per team (participants) or per person (experts), not once per role.
+SCOPED_REGIONS = frozenset({"team", "team-requests", "requests", "my-requests", *COLUMN_REGIONS})
 
 
 def screen_regions(aud: Audience) -> tuple[str, ...]:
     """Return every live region of a screen, in page order."""
     if aud.role == Role.PARTICIPANT:
-        return ("clock", "team", *COLUMN_REGIONS) if aud.team_id else ("clock", "teampick")
+        if aud.team_id:
+            return ("clock", "announcement", "team", "team-requests", *COLUMN_REGIONS)
+        return ("clock", "announcement", "teampick")
     return {
-        Role.FACILITATOR: ("clock", "agenda", "challenges", "teams", "roster", "feed"),
-        Role.WALL: ("clock", "wall-teams", "wall-cards"),
-        Role.EXPERT: ("clock", "requests"),
-    }.get(Role(aud.role), ("clock",))
+        Role.FACILITATOR: (
+            "clock",
+            "announcement",
+            "agenda",
+            "challenges",
+            "fac-queue",
+            "spotlight",
+            "teams",
+            "roster",
+            "feed",
+        ),
+        Role.WALL: ("clock", "announcement", "wall-teams", "wall-cards", "wall-queue", "wall-spotlight"),
+        Role.EXPERT: ("clock", "announcement", "requests", "my-requests"),
+    }.get(Role(aud.role), ("clock", "announcement"))
 
 
 @dataclass
@@ -73,6 +91,7 @@ class Changes:
     everyone: set[str] = field(default_factory=set)
     by_role: dict[str, set[str]] = field(default_factory=dict)
     by_team: dict[int, set[str]] = field(default_factory=dict)
+    by_person: dict[int, set[str]] = field(default_factory=dict)
 
     def add_role(self, role: str, *regions: str) -> None:
         self.by_role.setdefault(role, set()).update(regions)
@@ -80,11 +99,17 @@ class Changes:
     def add_team(self, team_id: int | None, *regions: str) -> None:
         self.by_team.setdefault(team_id or NO_TEAM, set()).update(regions)
 
+    def add_person(self, person_id: int | None, *regions: str) -> None:
+        if person_id:
+            self.by_person.setdefault(person_id, set()).update(regions)
+
     def regions(self, aud: Audience) -> list[str]:
         """Return the touched regions an audience shows, in page order."""
         touched = self.everyone | self.by_role.get(aud.role, set())
         if aud.role == Role.PARTICIPANT:
             touched |= self.by_team.get(aud.team_id, set())
+        if aud.role == Role.EXPERT:
+            touched |= self.by_person.get(aud.team_id, set())
         return [region for region in screen_regions(aud) if region in touched]
 
 
@@ -102,6 +127,8 @@ def changes(found: Iterable[Event]) -> Changes:
         elif kind.startswith("phase."):
             result.everyone.add("clock")
             result.add_role(Role.FACILITATOR, "agenda")
+            # Whether the team may call an expert now is shown with its requests.
+            result.add_role(Role.PARTICIPANT, "team-requests")
         elif kind == "card.added":
             result.add_team(event.team_id, f"col:{event.data['column']}")
             result.add_role(Role.FACILITATOR, "feed", "teams")
@@ -114,12 +141,36 @@ def changes(found: Iterable[Event]) -> Changes:
             result.add_role(Role.WALL, "wall-teams")
         elif kind == "person.joined":
             result.add_role(Role.FACILITATOR, "teams")
-        elif kind.startswith(("card.", "vote.", "request.")):
-            # Other kinds of activity on a team's board or in its requests: the overview counts them.
+        elif kind.startswith("request."):
+            _request_changes(result, event)
+        elif kind == "announcement.sent":
+            result.everyone.add("announcement")
+        elif kind.startswith("spotlight."):
+            result.add_role(Role.FACILITATOR, "spotlight")
+            result.add_role(Role.WALL, "wall-spotlight")
+        elif kind == "profile.updated":
+            # An expert's competences decide their queue's order; the facilitator assigns by them.
+            result.add_person(event.person_id, "requests")
+            result.add_role(Role.FACILITATOR, "fac-queue")
+        if kind.startswith(("card.", "vote.", "request.")):
+            # Activity on a team's board or in its requests: the facilitator's overview counts it.
             result.add_role(Role.FACILITATOR, "teams")
         if kind in ("team.joined", "person.joined"):
             result.add_role(Role.FACILITATOR, "roster")
     return result
+
+
+def _request_changes(result: Changes, event: Event) -> None:
+    """Mark what one request event touched: the team, the queue's watchers, the expert who has it."""
+    result.add_team(event.team_id, "team-requests")
+    result.add_role(Role.FACILITATOR, "fac-queue")
+    result.add_person(event.data.get("expert"), "my-requests")
+    result.add_person(event.data.get("previous"), "my-requests")
+    if event.kind in ("request.opened", "request.claimed", "request.assigned", "request.cancelled"):
+        result.add_role(Role.EXPERT, "requests")
+    if event.kind not in ("request.noted", "request.rated"):
+        # The wall lists the open and claimed requests: a resolved one leaves it.
+        result.add_role(Role.WALL, "wall-queue")
 
 
 def _column(name: str) -> Callable[[Session, Race, int], dict[str, Any]]:
@@ -175,9 +226,54 @@ REGIONS: dict[str, tuple[str, Callable[[Session, Race, int], dict[str, Any]]]] =
     ),
     "requests": (
         "expert/_requests.html",
-        lambda session, race, _team: {"requests": experts.open_requests(session, race.id or 0)},
+        lambda session, race, expert_id: {"queue": experts.queue(session, race.id or 0, expert_id)},
+    ),
+    "my-requests": (
+        "expert/_mine.html",
+        lambda session, race, expert_id: {
+            "mine": experts.claimed_by(session, expert_id),
+            "history": experts.history(session, expert_id),
+        },
+    ),
+    "team-requests": (
+        "participant/_requests.html",
+        lambda session, race, team_id: {
+            "team_requests": experts.for_team(session, team_id),
+            "requests_open": _requests_open(session, race),
+        },
+    ),
+    "announcement": (
+        "_announcement.html",
+        lambda session, race, _team: {"announcement": announcements.latest(session, race.id or 0)},
+    ),
+    "fac-queue": (
+        "facilitator/_queue.html",
+        lambda session, race, _team: {
+            "active_requests": experts.open_requests(session, race.id or 0),
+            "expert_people": experts.experts(session, race.id or 0),
+        },
+    ),
+    "spotlight": (
+        "facilitator/_spotlight.html",
+        lambda session, race, _team: {"spotlit": spotlight.current(session, race)},
+    ),
+    "wall-queue": (
+        "wall/_queue.html",
+        lambda session, race, _team: {
+            "active_requests": experts.open_requests(session, race.id or 0),
+            "median_wait": experts.median_wait_ms(session, race.id or 0),
+        },
+    ),
+    "wall-spotlight": (
+        "wall/_spotlight.html",
+        lambda session, race, _team: {"spotlit": spotlight.current(session, race)},
     ),
 }
+
+
+def _requests_open(session: Session, race: Race) -> bool:
+    phase = phases.open_phase(session, race)
+    return phase is not None and phase.requests_open
 
 
 def region_context(session: Session, race: Race, aud: Audience, regions: Iterable[str]) -> dict[str, Any]:
@@ -193,10 +289,11 @@ def region_context(session: Session, race: Race, aud: Audience, regions: Iterabl
 
 def screen_context(db: Database, viewer: Viewer) -> dict[str, Any]:
     """Return everything a person's screen renders on first load."""
-    aud = audience(viewer.role, viewer.team_id, viewer.lang)
+    aud = audience(viewer.role, viewer.team_id, viewer.lang, viewer.person_id)
     with db.read() as session:
         race = races.get_race(session, viewer.slug)
         context = region_context(session, race, aud, screen_regions(aud))
+        context["competence_suggestions"] = profiles.suggestions(session, race.id or 0)
         codes = races.codes(session, race.id or 0)
     context.update(
         viewer=viewer,
@@ -219,7 +316,7 @@ def _render_regions(
 ) -> str:
     parts = []
     for region in regions:
-        team_scope = aud.team_id if region == "team" or region.startswith("col:") else NO_TEAM
+        team_scope = aud.team_id if region in SCOPED_REGIONS else NO_TEAM
         cache_key = (region, team_scope, aud.lang)
         if cache_key not in cache:
             template, build = REGIONS[region]

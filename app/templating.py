@@ -15,6 +15,7 @@ from starlette.templating import Jinja2Templates
 from app import i18n, settings
 from app.db import now_ms
 from app.services.cards import COLUMN_LABELS
+from app.services.profiles import COMMON_COMPETENCES
 
 
 def clock_time(epoch_ms: int, tz: str = "Europe/Stockholm") -> str:
@@ -62,6 +63,8 @@ env.globals.update(
     server_now=now_ms,
 )
 env.filters["duration"] = minutes
+# Suggested competences are stored in English and shown translated; a person's own words are shown as typed.
+env.filters["competence"] = lambda tag: i18n.gettext(tag) if tag in COMMON_COMPETENCES else tag
 env.filters["tojson_attr"] = lambda value: json.dumps(value, ensure_ascii=False)
 
 

@@ -72,6 +72,7 @@
 
   var lastWarn = null;
   function tick() {
+    waits();
     var clock = document.getElementById("clock");
     if (!clock) return;
     var face = clock.querySelector(".clock-time");
@@ -108,6 +109,15 @@
     });
     var focus = place.focus && document.getElementById(place.focus);
     if (focus && focus !== document.activeElement) focus.focus();
+  }
+
+  // Waiting times in the expert queues: whole minutes since data-since (server time), counted here.
+  function waits() {
+    var now = serverNow();
+    document.querySelectorAll(".wait[data-since]").forEach(function (el) {
+      var text = String(Math.max(0, Math.floor((now - Number(el.getAttribute("data-since"))) / 60000)));
+      if (el.textContent !== text) el.textContent = text;
+    });
   }
 
   // --- the socket ---

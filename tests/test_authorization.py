@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from app.db import Database
-from app.models import Challenge, Event, Race
+from app.models import Card, Challenge, Event, ExpertRequest, Race
 from app.models import Person as PersonRow
 from app.services import races
 from tests.conftest import ORIGIN, Join, Person
@@ -43,6 +43,98 @@ class Row:
     allowed: frozenset[str]
     data: Callable[[dict[str, Any]], dict[str, Any]] = field(default=lambda _ids: {})
     writes: bool = True
+    # Makes what the route acts on (a request, a card) before anyone calls; returns more ids for the path.
+    prepare: Callable[[dict[str, Person], dict[str, Any], Database], dict[str, Any]] | None = None
+
+
+PROFILED = frozenset({"participant_a", "participant_b", "expert"})
+REQUESTS_PHASE = 3  # takes expert requests in the default agenda
+
+
+def _requests_phase(callers: dict[str, Person], ids: dict[str, Any], _db: Database) -> dict[str, Any]:
+    """Start a phase that takes expert requests."""
+    callers["facilitator"].client.post(f"/r/{ids['slug']}/phases/{ids['phases'][REQUESTS_PHASE]['id']}/start")
+    return {}
+
+
+def _open_request(
+    callers: dict[str, Person], ids: dict[str, Any], db: Database, *steps: str
+) -> dict[str, Any]:
+    """Start a phase that takes requests, let team A ask, and let the expert take the steps given."""
+    slug = ids["slug"]
+    _requests_phase(callers, ids, db)
+    callers["participant_a"].client.post(f"/r/{slug}/requests", data={"question": "Hjälp?", "key": ""})
+    with db.read() as session:
+        request_id = session.exec(select(ExpertRequest.id).order_by(col(ExpertRequest.id).desc())).first()
+        expert_id = session.exec(select(PersonRow.id).where(PersonRow.name == "Eva")).one()
+    for step in steps:
+        callers["expert"].client.post(f"/r/{slug}/requests/{request_id}/{step}")
+    return {"request_id": request_id, "expert_id": expert_id}
+
+
+def _card(callers: dict[str, Person], ids: dict[str, Any], db: Database) -> dict[str, Any]:
+    callers["participant_a"].client.post(
+        f"/r/{ids['slug']}/cards", data={"title": "Kort", "column": "idea", "key": "spot"}
+    )
+    with db.read() as session:
+        return {"card_id": session.exec(select(Card.id)).first()}
+
+
+def room_rows() -> list[Row]:
+    """Profiles, expert requests, announcements and the spotlight."""
+    request = "/r/{slug}/requests/{request_id}/"
+    expert, team_a = frozenset({"expert"}), frozenset({"participant_a"})
+    return [
+        Row("GET", "/r/{slug}/profile", PROFILED, writes=False),
+        Row("POST", "/r/{slug}/profile", PROFILED, lambda _ids: {"action": "skip"}),
+        Row(
+            "POST",
+            "/r/{slug}/requests",
+            PARTICIPANTS,
+            lambda ids: {"question": "Hur?", "key": f"r-{ids['caller']}"},
+            prepare=_requests_phase,
+        ),
+        Row("POST", request + "claim", expert, prepare=_open_request),
+        Row(
+            "POST",
+            request + "assign",
+            frozenset({"facilitator"}),
+            lambda ids: {"expert": str(ids["expert_id"])},
+            prepare=_open_request,
+        ),
+        Row(
+            "POST",
+            request + "note",
+            expert,
+            lambda _ids: {"note": "Anteckning"},
+            prepare=lambda callers, ids, db: _open_request(callers, ids, db, "claim"),
+        ),
+        Row(
+            "POST", request + "resolve", expert, prepare=lambda c, ids, db: _open_request(c, ids, db, "claim")
+        ),
+        Row("POST", request + "cancel", team_a, prepare=_open_request),
+        Row(
+            "POST",
+            request + "rate",
+            team_a,
+            lambda _ids: {"rating": "5"},
+            prepare=lambda callers, ids, db: _open_request(callers, ids, db, "claim", "resolve"),
+        ),
+        Row(
+            "POST",
+            "/r/{slug}/announcements",
+            frozenset({"facilitator"}),
+            lambda ids: {"body": "Fika", "key": f"a-{ids['caller']}"},
+        ),
+        Row(
+            "POST",
+            "/r/{slug}/spotlight",
+            frozenset({"facilitator"}),
+            lambda ids: {"card": str(ids["card_id"])},
+            prepare=_card,
+        ),
+        Row("POST", "/r/{slug}/spotlight/clear", frozenset({"facilitator"})),
+    ]
 
 
 PHASE = {"name": "Fika", "minutes": "15", "vote_budget": "5"}
@@ -92,9 +184,13 @@ MATRIX: list[Row] = [
     Row("POST", "/r/{slug}/teams/{team_a}/lock", frozenset({"facilitator"}), lambda _ids: {"locked": "1"}),
     Row("POST", "/r/{slug}/people/{person_id}/team", frozenset({"facilitator"}), lambda _ids: {"team": ""}),
     Row("GET", "/r/{slug}/sheet", frozenset({"facilitator"}), writes=False),
+    *room_rows(),
 ]
 # Routes whose path is a pattern in the app: the rows that cover each.
-PATTERNS = {"/r/{slug}/phases/{phase_id:int}/{action}": "/r/{slug}/phases/{phase_id}/"}
+PATTERNS = {
+    "/r/{slug}/phases/{phase_id:int}/{action}": "/r/{slug}/phases/{phase_id}/",
+    "/r/{slug}/requests/{request_id:int}/{action}": "/r/{slug}/requests/{request_id}/",
+}
 # The other routes' typed parameters, as the rows write them.
 PARAMS = {
     "{phase_id:int}": "{phase_id}",
@@ -192,6 +288,9 @@ def test_each_caller_is_allowed_or_refused_as_designed(
     # The refused go first, so each refusal meets the state the allowed will change.
     order = sorted(CALLERS, key=lambda caller: caller in row.allowed)
     extra = control_ids(db, race)
+    prepared = (
+        row.prepare(callers, {"slug": race["slug"], "phases": race["phases"]}, db) if row.prepare else {}
+    )
     for caller in order:
         ids = {
             "slug": race["slug"],
@@ -200,6 +299,7 @@ def test_each_caller_is_allowed_or_refused_as_designed(
             "code": race["codes"]["participant"],
             "caller": caller,
             **extra,
+            **prepared,
         }
         if caller in row.allowed and "phases/{phase_id}/" in row.path and not row.path.endswith("start"):
             callers["facilitator"].client.post(f"/r/{race['slug']}/phases/{ids['phase_id']}/start")

@@ -16,8 +16,8 @@ from starlette.websockets import WebSocketDisconnect
 from app import settings as app_settings
 from app.db import Database
 from app.models import Card
-from tests.conftest import ORIGIN, Join, Person, soup
-from tests.test_authorization import MATRIX, Row
+from tests.conftest import ORIGIN, Person, soup
+from tests.test_authorization import MATRIX, Row, callers, control_ids
 
 HOSTILE = [
     "",
@@ -52,6 +52,7 @@ RAW_BODIES = [
     b"a" * 1000,
 ]
 COUNTS = {"tried": 0, "server_errors": 0, "lost": 0}
+__all__ = ["callers"]  # the authorisation matrix's fixture: one person of every kind
 
 
 @pytest.fixture(autouse=True)
@@ -59,13 +60,19 @@ def no_rate_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(app_settings, "RATE_LIMIT_PER_SECOND", 0)
 
 
-def ids_for(race: dict[str, Any]) -> dict[str, Any]:
+def ids_for(row: Row, people: dict[str, Person], race: dict[str, Any], db: Database) -> dict[str, Any]:
+    """Return the ids a row's path needs, made the way the authorisation matrix makes them."""
+    prepared = (
+        row.prepare(people, {"slug": race["slug"], "phases": race["phases"]}, db) if row.prepare else {}
+    )
     return {
         "slug": race["slug"],
         "phase_id": race["phases"][0]["id"],
         "team_a": race["teams"][0]["id"],
         "code": race["codes"]["participant"],
         "caller": "battery",
+        **control_ids(db, race),
+        **prepared,
     }
 
 
@@ -77,14 +84,8 @@ def caller_for(row: Row, people: dict[str, Person]) -> Person:
 
 
 @pytest.fixture
-def people(join: Join) -> dict[str, Person]:
-    return {
-        "participant_a": join("participant", "Anna", team=0),
-        "expert": join("expert", "Eva"),
-        "wall": join("wall", ""),
-        "jury": join("jury", "Jan"),
-        "facilitator": join("facilitator", "Fia"),
-    }
+def people(callers: dict[str, Person]) -> dict[str, Person]:
+    return callers
 
 
 def note(status: int) -> None:
@@ -100,7 +101,7 @@ POSTS = [row for row in MATRIX if row.method == "POST" and row.path not in ("/jo
 def test_every_field_survives_every_hostile_value(
     row: Row, people: dict[str, Person], race: dict[str, Any], db: Database
 ) -> None:
-    ids = ids_for(race)
+    ids = ids_for(row, people, race, db)
     person = caller_for(row, people)
     fields = row.data(ids) or {"value": ""}
     path = row.path.format(**ids)

@@ -39,10 +39,23 @@ def test_connect_sends_a_snapshot_of_every_region(join: Join) -> None:
 @pytest.mark.parametrize(
     ("role", "regions"),
     [
-        ("facilitator", {"clock", "agenda", "challenges", "teams", "roster", "feed"}),
-        ("wall", {"clock", "wall-teams", "wall-cards"}),
-        ("expert", {"clock", "requests"}),
-        ("jury", {"clock"}),
+        (
+            "facilitator",
+            {
+                "clock",
+                "announcement",
+                "agenda",
+                "challenges",
+                "fac-queue",
+                "spotlight",
+                "teams",
+                "roster",
+                "feed",
+            },
+        ),
+        ("wall", {"clock", "announcement", "wall-teams", "wall-cards", "wall-queue", "wall-spotlight"}),
+        ("expert", {"clock", "announcement", "requests", "my-requests"}),
+        ("jury", {"clock", "announcement"}),
     ],
 )
 def test_each_role_gets_its_regions(join: Join, role: str, regions: set[str]) -> None:
@@ -87,7 +100,7 @@ def test_a_card_reaches_its_team_the_facilitator_and_the_wall_only(join: Join, r
         start = facilitator.post(f"/r/{race['slug']}/phases/{race['phases'][0]['id']}/start")
         assert start.status_code == 303
         frame = s_other.receive_text()
-        assert ids_in(frame) == {"clock"}
+        assert ids_in(frame) == {"clock", "team-requests"}
         assert title not in frame
 
 
@@ -117,7 +130,7 @@ def test_reconnecting_at_the_current_seq_sends_nothing_until_a_change(
     with member.live(since=seq) as socket:
         facilitator.post(f"/r/{race['slug']}/phases/{race['phases'][0]['id']}/start")
         frame = socket.receive_text()
-        assert ids_in(frame) == {"clock"}
+        assert ids_in(frame) == {"clock", "team-requests"}
         assert seq_of(frame) > seq
 
 

@@ -90,7 +90,8 @@ def test_a_very_old_seq_gets_a_snapshot(
 
 def test_a_seq_from_the_future_gets_a_snapshot(join: Join) -> None:
     with join("wall").live(since=10**9) as socket:
-        assert ids_in(socket.receive_text()) == {"clock", "wall-teams", "wall-cards"}
+        regions = {"clock", "announcement", "wall-teams", "wall-cards", "wall-queue", "wall-spotlight"}
+        assert ids_in(socket.receive_text()) == regions
 
 
 def test_replaying_twice_is_harmless(join: Join, race: dict[str, Any], db: Database) -> None:

@@ -32,7 +32,7 @@ async def live(websocket: WebSocket) -> None:
         await websocket.close(CLOSE_POLICY)
         return
     hub: Hub = websocket.app.state.hub
-    aud = audience(viewer.role, viewer.team_id, viewer.lang).key
+    aud = audience(viewer.role, viewer.team_id, viewer.lang, viewer.person_id).key
     conn = Connection(
         websocket.send_text,
         max_messages=settings.LIVE_QUEUE_MESSAGES,

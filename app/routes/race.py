@@ -16,6 +16,7 @@ from app.auth import database, require_viewer
 from app.errors import Forbidden, ServiceError
 from app.models import Role
 from app.routes.forms import integer, is_htmx, read_form, text
+from app.routes.profile import profile_prompt
 from app.screens import board_context, screen_context
 from app.services import cards, races, teams
 from app.templating import templates
@@ -41,8 +42,12 @@ async def race(request: Request) -> Response:
     viewer = await require_viewer(request, request.path_params["slug"])
     i18n.set_language(viewer.lang)
     context = await run_in_threadpool(screen_context, database(request), viewer)
+    context.update(await run_in_threadpool(profile_prompt, database(request), viewer))
     context.update(
         card_form_context(),
+        request_form={},
+        request_key=uuid.uuid4().hex,
+        announce_key=uuid.uuid4().hex,
         role_names=ROLE_NAMES,
         live_url=str(request.url_for("live", slug=viewer.slug)).replace("http", "ws", 1),
         join_url=str(request.url_for("join_form")),

@@ -1,0 +1,202 @@
+"""Profiles, expert requests, announcements and the spotlight in Chromium, and the wall at 1080p and 4K.
+
+Alice (participant) and Ebba (expert) join a Swedish race and answer the profile questions. The facilitator
+starts a phase that takes requests. Alice calls an expert with a question that is markup; Ebba sees it first
+in her queue, marked as matching, and the wall's queue counts it. The facilitator announces something to every
+screen. Ebba claims, notes and resolves; Alice sees each step and rates the help; Ebba's history shows the
+rating. The facilitator spotlights Alice's card; the wall shows it large, at 1920x1080 and 3840x2160, with no
+scrolling.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from bench.interface import join as script_join
+from bench.server import LocalServer as Server
+from tests.browser.test_spine import choose_team, expect_live, join
+
+pytestmark = pytest.mark.browser
+
+QUESTION = '<img src=x onerror="window.pwned=1">Vilken <b>cellkemi</b> klarar kyla?'
+ANNOUNCEMENT = "Lunch i matsalen kl. 12 – ta med er <i>laptop</i>"
+CARD = "Kylsäkert batteri av natrium"
+NO_SCROLL = """() => [
+  document.documentElement.scrollHeight - innerHeight,
+  document.documentElement.scrollWidth - innerWidth,
+]"""
+
+TILES_BELOW = """() => [...document.querySelectorAll('.team-tile')]
+  .filter(tile => tile.getBoundingClientRect().bottom > innerHeight).length"""
+
+
+def answer_profile(page: Page, background: str, tick: list[str], more: str) -> None:
+    """Answer the profile questions shown after joining."""
+    prompt = page.locator("#profile-prompt")
+    expect(prompt).to_be_visible()
+    prompt.locator(f"input[name=background][value={background}]").check()
+    for tag in tick:
+        prompt.locator(f"input[name=competence][value='{tag}']").check()
+    prompt.locator("#competence-more").fill(more)
+    prompt.locator("button[value=save]").click()
+    expect(page.locator("#profile-prompt")).to_have_count(0)
+
+
+def test_request_claim_resolve_rate_across_screens(
+    server: Server, new_page: Callable[..., Page], screenshot_dir: Path
+) -> None:
+    race: dict[str, Any] = server.create_race("Innovationsrace Kiruna", lang="sv", teams=4)
+    server.start()
+    slug, codes = race["slug"], race["codes"]
+    team_name = race["teams"][0]["name"]
+    phase = race["phases"][3]  # "Need framing": takes expert requests
+
+    facilitator, wall = new_page((1366, 900)), new_page((1920, 1080))
+    alice, ebba = new_page((1366, 900)), new_page((1366, 900))
+    join(facilitator, server, slug, codes["facilitator"], "Fia Facilitator")
+    join(wall, server, slug, codes["wall"], "Väggen")
+    join(alice, server, slug, codes["participant"], "Alice Andersson")
+    join(ebba, server, slug, codes["expert"], "Ebba Expert")
+    answer_profile(alice, "student", [], "Maskininlärning")
+    answer_profile(ebba, "research", ["Energy"], "batterier, cellkemi")
+    choose_team(alice, team_name)
+    for page in (facilitator, wall, alice, ebba):
+        expect_live(page)
+
+    facilitator.locator(f"#agenda form[action$='/phases/{phase['id']}/start'] button").click()
+    expect(alice.locator("#clock")).to_have_attribute("data-state", "running")
+
+    # Alice calls an expert; Ebba sees it marked as matching; the wall's queue counts it.
+    alice.locator("#request-question").fill(QUESTION)
+    alice.locator("#request-form input[name=tag][value=Energy]").check()
+    alice.locator("#tag-more").fill("Kyla")
+    alice.locator("#request-form button[type=submit]").click()
+    expect(alice.locator("#request-form .done")).to_be_visible()
+    expect(alice.locator("#request-question")).to_have_value("")
+    mine = alice.locator("#team-requests li")
+    expect(mine).to_have_count(1)
+    expect(mine.locator(".question")).to_have_text(QUESTION)
+    expect(mine.locator(".request-status")).to_contain_text("Väntar på en expert")
+    queued = ebba.locator("#requests li")
+    expect(queued).to_have_count(1)
+    expect(queued.locator(".question")).to_have_text(QUESTION)
+    expect(queued.locator(".match-badge")).to_have_text("Matchar dina kompetenser")
+    expect(wall.locator("#wall-queue .queue-count")).to_have_text("1 lag väntar")
+    expect(wall.locator("#wall-queue li strong")).to_have_text([team_name])
+    expect(facilitator.locator("#fac-queue li .question")).to_have_text([QUESTION])
+    expect(facilitator.locator("#fac-queue li .wait")).to_have_text("0")
+    wall.screenshot(path=screenshot_dir / "wall-queue-1080p.png")
+
+    # An announcement reaches every screen.
+    facilitator.locator("#announce-body").fill(ANNOUNCEMENT)
+    facilitator.locator("#announce-form button[type=submit]").click()
+    for page in (facilitator, wall, alice, ebba):
+        expect(page.locator("[aria-live] #announcement .announce-body")).to_have_text(ANNOUNCEMENT)
+
+    # Ebba claims, notes, resolves; Alice follows each step, then rates the help.
+    queued.get_by_role("button").click()
+    expect(ebba.locator("#action-msg .done")).to_contain_text("Du har tagit förfrågan")
+    expect(ebba.locator("#requests li")).to_have_count(0)
+    expect(mine.locator(".request-status")).to_contain_text("Ebba Expert är på väg")
+    expect(wall.locator("#wall-queue .queue-count")).to_have_text("0 lag väntar")
+    expect(wall.locator("#wall-queue li .wait-line")).to_have_text(["Ebba Expert"])
+    ebba.locator("#my-requests textarea[name=note]").fill("Titta på natriumjon, tål -30 °C")
+    ebba.locator("#my-requests .note-form button").click()
+    expect(ebba.locator("#action-msg .done")).to_have_text("Din anteckning är sparad.")
+    ebba.locator("#my-requests li form").nth(1).locator("button").click()
+    expect(mine.locator(".request-status")).to_contain_text("Löst av Ebba Expert")
+    mine.locator(".rate-form input[name=rating][value='5']").check()
+    mine.locator(".rate-form input[name=word]").fill("Klockrent")
+    mine.locator(".rate-form button[type=submit]").click()
+    expect(mine.locator(".rating")).to_have_text("Betyg 5 av 5: “Klockrent”")
+    history = ebba.locator("#my-requests .history li")
+    expect(history).to_have_count(1)
+    expect(history.locator(".rating")).to_have_text("Betyg 5 av 5: “Klockrent”")
+    expect(wall.locator("#wall-queue li")).to_have_count(0)
+    for page, name in ((alice, "participant.png"), (ebba, "expert.png")):
+        page.screenshot(path=screenshot_dir / name, full_page=True)
+
+    # The facilitator spotlights Alice's card; the wall shows it large.
+    alice.locator("#card-title").fill(CARD)
+    alice.locator("#card-body").fill("Natriumjon i stället för litium: billigare och tål kyla.")
+    alice.locator("#card-form button[type=submit]").click()
+    facilitator.locator("#feed li form button").first.click()
+    expect(wall.locator("#wall-spotlight .spot-title")).to_have_text(CARD)
+    expect(facilitator.locator("#spotlight strong")).to_have_text(CARD)
+    facilitator.screenshot(path=screenshot_dir / "facilitator.png", full_page=True)
+
+    for page in (facilitator, wall, alice, ebba):
+        assert page.evaluate("() => typeof window.pwned") == "undefined"
+        expect(page.locator("img[src='x'], .question b, .announce-body i")).to_have_count(0)
+
+    # The wall from the back of the room: 1080p and 4K, the same layout, nothing to scroll.
+    wall_4k = new_page((3840, 2160))
+    join(wall_4k, server, slug, codes["wall"], "Väggen 4K")
+    expect_live(wall_4k)
+    for page, name in ((wall, "wall-1080p.png"), (wall_4k, "wall-4k.png")):
+        expect(page.locator("#wall-spotlight .spot-title")).to_have_text(CARD)
+        expect(page.locator("#announcement .announce-body")).to_have_text(ANNOUNCEMENT)
+        assert page.evaluate(NO_SCROLL) == [0, 0]
+        page.screenshot(path=screenshot_dir / name)
+    # vw-based sizes: the clock is the same share of the screen at both resolutions.
+    shares = [
+        page.evaluate(
+            "() => document.querySelector('#clock .clock-time').getBoundingClientRect().height / innerHeight"
+        )
+        for page in (wall, wall_4k)
+    ]
+    assert abs(shares[0] - shares[1]) < 0.02, shares
+
+    facilitator.locator("#spotlight button").click()
+    expect(wall.locator("#wall-spotlight .spot-card")).to_have_count(0)
+
+
+def test_a_full_wall_fits_both_resolutions(
+    server: Server, new_page: Callable[..., Page], screenshot_dir: Path, request: pytest.FixtureRequest
+) -> None:
+    race: dict[str, Any] = server.create_race("Innovationsrace Norrbotten", lang="sv", teams=12)
+    server.start()
+    slug, codes = race["slug"], race["codes"]
+    # Plain form posts, as a script sends them: each answers 303 back to the screen after commit.
+    scripts = ExitStack()
+    request.addfinalizer(scripts.close)
+    facilitator = scripts.enter_context(script_join(server.base_url, slug, codes["facilitator"], "Fia"))
+    phase = race["phases"][3]
+    assert facilitator.post(f"/r/{slug}/phases/{phase['id']}/start", {}).status_code == 303
+    for index, team in enumerate(race["teams"][:9]):
+        name = f"Deltagare {index + 1}"
+        member = scripts.enter_context(
+            script_join(server.base_url, slug, codes["participant"], name, team["id"])
+        )
+        card = {"title": f"Idé {index + 1}: " + "lång rubrik " * 6, "body": "", "column": "idea", "key": ""}
+        assert member.post(f"/r/{slug}/cards", card).status_code == 303
+        question = {"question": "Hur gör vi?", "tag": ["Energy", "Design", "Market"], "key": ""}
+        assert member.post(f"/r/{slug}/requests", question).status_code == 303
+    long_text = "Middag serveras i matsalen klockan 18.00. " * 4
+    answer = facilitator.post(f"/r/{slug}/announcements", {"body": long_text.strip(), "key": ""})
+    assert answer.status_code == 303
+    assert facilitator.post(f"/r/{slug}/spotlight", {"card": "1"}).status_code == 303
+    for size, name in (((1920, 1080), "wall-full-1080p.png"), ((3840, 2160), "wall-full-4k.png")):
+        wall = new_page(size)
+        join(wall, server, slug, codes["wall"], "Väggen")
+        expect_live(wall)
+        expect(wall.locator("#wall-queue .queue-count")).to_have_text("9 lag väntar")
+        expect(wall.locator("#wall-spotlight .spot-title")).to_contain_text("Idé 1")
+        wall.screenshot(path=screenshot_dir / name)
+        assert wall.evaluate(NO_SCROLL) == [0, 0]
+        # Every team's tile is on the screen, whole.
+        outside = wall.evaluate(TILES_BELOW)
+        assert outside == 0, f"{outside} team tiles fall below the screen at {size}"
+    # Without the spotlight the teams take the whole width, with their newest idea.
+    assert facilitator.post(f"/r/{slug}/spotlight/clear", {}).status_code == 303
+    expect(wall.locator("#wall-spotlight .spot-card")).to_have_count(0)
+    expect(wall.locator(".tile-newest").first).to_be_visible()
+    wall.screenshot(path=screenshot_dir / "wall-full-4k-no-spotlight.png")
+    assert wall.evaluate(NO_SCROLL) == [0, 0]
+    assert wall.evaluate(TILES_BELOW) == 0
