@@ -60,6 +60,12 @@ class Race(SQLModel, table=True):
     # Plain column, not a foreign key: phases point back at the race.
     current_phase_id: int | None = None
     created_ms: int = Field(sa_type=BigInteger)
+    # Set by a facilitator when the race is over: the review opens to teams and follow-ups count from here.
+    ended_ms: int | None = Field(default=None, sa_type=BigInteger)
+    # Personal data is anonymised this many days after the end (`kraftsamla purge`).
+    retention_days: int = Field(default=730, sa_column_kwargs={"server_default": "730"})
+    # What erasing a person does to their contributions: "keep" (as a former participant) or "remove".
+    erase_mode: str = Field(default="keep", max_length=16, sa_column_kwargs={"server_default": "keep"})
 
 
 class RaceCode(SQLModel, table=True):
@@ -133,6 +139,7 @@ class Person(SQLModel, table=True):
     team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
     lang: str | None = Field(default=None, max_length=8)
     created_ms: int = Field(sa_type=BigInteger)
+    erased_ms: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class PersonSession(SQLModel, table=True):
@@ -266,4 +273,17 @@ class Event(SQLModel, table=True):
     # The client's idempotency key: a retried post finds its first result here.
     key: str | None = Field(default=None, unique=True, max_length=64)
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    at_ms: int = Field(sa_type=BigInteger)
+
+
+class AuditRecord(SQLModel, table=True):
+    """Who exported or erased whose personal data, and when; kept after the erasure itself."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    race_id: int = Field(foreign_key="race.id", index=True)
+    action: str = Field(max_length=32)
+    # Plain columns: the record must outlive what it describes.
+    subject_id: int | None = None
+    actor_id: int | None = None
+    detail: str = Field(default="", max_length=500)
     at_ms: int = Field(sa_type=BigInteger)

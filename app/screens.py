@@ -100,6 +100,10 @@ def changes(found: Iterable[Event]) -> Changes:
             result.add_role(Role.WALL, "wall-teams")
         elif kind == "person.joined":
             result.add_role(Role.FACILITATOR, "teams")
+        elif kind == "person.erased":
+            result.add_team(event.team_id, "team")
+            result.add_role(Role.FACILITATOR, "teams", "feed")
+            result.add_role(Role.WALL, "wall-teams", "wall-cards")
     return result
 
 
