@@ -178,11 +178,12 @@ def _erase(session: Session, race: Race, person: Person, mode: str, *, actor: in
 
 def _blank(table: Table) -> dict[str, str]:
     """Return the user-text columns of a table, each set to empty."""
-    return {
-        column.name: ""
-        for column in table.columns
-        if isinstance(column.type, String) and (column.type.length or 10**6) >= USER_TEXT_MIN_LENGTH
-    }
+    found = {}
+    for column in table.columns:
+        kind = getattr(column.type, "impl_instance", column.type)  # SQLModel's AutoString decorates String
+        if isinstance(kind, String) and (kind.length or 10**6) >= USER_TEXT_MIN_LENGTH:
+            found[column.name] = ""
+    return found
 
 
 def _scrubbed(key: str, value: Any, name: str, removing: bool) -> Any:
