@@ -241,7 +241,7 @@
   });
   window.addEventListener("online", function () { reconnectNow(); wakeWaiters(); });
   window.addEventListener("offline", function () { setStatus("offline"); });
-  window.kraftsamlaLive = { serverNow: serverNow, state: state };
+  window.kraftsamlaLive = { serverNow: serverNow, state: state, pending: function () { return pending; } };
 
   function start() {
     tick();
