@@ -35,6 +35,7 @@ EVENT_DATA_REFERENCES = {
 }
 
 Progress = Callable[[str, int, int], None]
+CHUNK = 1000  # rows per insert: progress moves on a large race
 
 
 def tables() -> list[Table]:
@@ -115,7 +116,9 @@ def import_race(db: Database, document: dict[str, Any], progress: Progress | Non
             for name, table in known.items()
         }
         every = [table for table in tables() if table.name in found]
-        for number, table in enumerate(every, 1):
+        total = sum(len(found[table.name]["rows"]) for table in every)
+        done = 0
+        for table in every:
             names = found[table.name]["columns"]
             missing = [name for name in names if name not in table.c]
             if missing:
@@ -126,11 +129,13 @@ def import_race(db: Database, document: dict[str, Any], progress: Progress | Non
                 _shift(table, dict(zip(names, values, strict=True)), offsets)
                 for values in found[table.name]["rows"]
             ]
-            if rows:
-                conn.execute(insert(table), rows)
+            for start in range(0, len(rows), CHUNK):
+                chunk = rows[start : start + CHUNK]
+                conn.execute(insert(table), chunk)
+                done += len(chunk)
+                if progress is not None:
+                    progress(table.name, done, total)
             counts[table.name] = len(rows)
-            if progress is not None:
-                progress(table.name, number, len(every))
     return counts
 
 
