@@ -6,9 +6,8 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
-from app.models import Event, Phase, Team
-from app.services import events
-from app.services.review import RequestTimes, phase_at
+from app.models import Phase, Team
+from app.services.review import RequestTimes, phase_at, race_events
 
 # Events a person made by contributing (not joining or the clock), counted as activity.
 CONTRIBUTING = ("card.", "vote.", "comment.", "request.", "expert.")
@@ -74,7 +73,7 @@ def activity(session: Session, race_id: int, team_id: int | None, buckets: int =
     """Return contributions per team over the race, in equal time buckets."""
     found = [
         event
-        for event in events.since(session, race_id, 0, limit=10**9)
+        for event in race_events(session, race_id)
         if is_contribution(event.kind) and event.team_id is not None
     ]
     query = select(Team).where(Team.race_id == race_id).order_by(col(Team.id))
@@ -107,7 +106,7 @@ def per_phase(session: Session, race_id: int, team_id: int | None) -> BarChart:
     """Return contributions per phase, in agenda order."""
     phase_of = phase_at(session, race_id)
     counted: dict[int | None, int] = {}
-    for event in session.exec(select(Event).where(Event.race_id == race_id)):
+    for event in race_events(session, race_id):
         if is_contribution(event.kind) and (team_id is None or event.team_id == team_id):
             phase_id = phase_of.get(event.seq)
             counted[phase_id] = counted.get(phase_id, 0) + 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
@@ -136,6 +136,16 @@ def import_race(db: Database, document: dict[str, Any], progress: Progress | Non
                 if progress is not None:
                     progress(table.name, done, total)
             counts[table.name] = len(rows)
+            if rows and conn.dialect.name == "postgresql" and "id" in table.c:
+                # Ids were given explicitly: move the table's sequence past them for the next insert.
+                conn.execute(
+                    text(
+                        "SELECT setval(pg_get_serial_sequence(:name, 'id'), (SELECT max(id) FROM "
+                        + table.name
+                        + "))"
+                    ),
+                    {"name": table.name},
+                )
     return counts
 
 

@@ -196,6 +196,15 @@ def report(db: Database, viewer: Viewer, team: int | None) -> dict[str, Any]:
     team_id = context["filters"].team if context["is_facilitator"] else viewer.team_id
     context["team"] = next((item for item in context["team_list"] if item.id == team_id), None)
     context["teams_shown"] = [context["team"]] if context["team"] else context["team_list"]
+    # Grouped here, once: filtering every card per team and column in the template is quadratic.
+    by_place: dict[tuple[int, str], list[review.CardHistory]] = {}
+    for history in context["histories"]:
+        if history.card.deleted_ms is None:
+            by_place.setdefault((history.card.team_id, history.card.column), []).append(history)
+    by_team: dict[int, list[outcomes.OutcomeView]] = {}
+    for view in context["outcomes"]:
+        by_team.setdefault(view.outcome.team_id, []).append(view)
+    context.update(cards_by_place=by_place, outcomes_by_team=by_team)
     return context
 
 

@@ -124,11 +124,23 @@ def team_names(session: Session, race_id: int) -> dict[int, str]:
     }
 
 
+def race_events(session: Session, race_id: int) -> list[Event]:
+    """Return every event of the race, oldest first, read once per session."""
+    cache: dict[int, list[Event]] = session.info.setdefault("review_events", {})
+    if race_id not in cache:
+        cache[race_id] = events.since(session, race_id, 0, limit=10**9)
+    return cache[race_id]
+
+
 def phase_at(session: Session, race_id: int) -> dict[int, int | None]:
     """Return seq -> id of the phase that had been started last when the event happened."""
+    cache: dict[int, dict[int, int | None]] = session.info.setdefault("review_phases", {})
+    if race_id in cache:
+        return cache[race_id]
     current: int | None = None
     found: dict[int, int | None] = {}
-    for event in events.since(session, race_id, 0, limit=10**9):
+    cache[race_id] = found
+    for event in race_events(session, race_id):
         if event.kind == "phase.started":
             current = event.data.get("phase")
         found[event.seq] = current
@@ -144,7 +156,7 @@ def timeline(session: Session, scope_: Scope, filters: Filters, limit: int = 200
     phase_of = phase_at(session, race_id)
     team = scope_.team_id if scope_.team_id is not None else filters.team
     items = []
-    for event in events.since(session, race_id, 0, limit=10**9):
+    for event in race_events(session, race_id):
         if team is not None and event.team_id != team:
             continue
         if filters.person is not None and event.person_id != filters.person:
