@@ -22,7 +22,10 @@ def board(page: BeautifulSoup) -> dict[str, list[str]]:
 
 
 def wall(page: BeautifulSoup) -> list[str]:
-    return [item.strong.get_text() for item in page.select("#wall-cards li")]
+    """Return the wall's newest ideas and each team tile's counts."""
+    return [item.strong.get_text() for item in page.select("#wall-cards li")] + [
+        tile.select_one(".tile-count").get_text() for tile in page.select("#wall-teams .team-tile")
+    ]
 
 
 def seq(db: Database) -> int:
@@ -91,6 +94,8 @@ def test_replay_at_chosen_moments_equals_the_board_and_wall_then(
         )
         assert response.status_code == 201
         look()
+    join("participant", "Cilla", team=1)
+    look()
     edit(db, "Trästift", "Stift av björk")
     look()
     edit(db, "Pantsystem", "Pantsystem", remove=True)

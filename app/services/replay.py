@@ -8,7 +8,9 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.models import Card, CardColumn, CardRevision, Event, Person, Race, Team
+from app.services import teams
 from app.services.cards import CardView
+from app.services.teams import TeamView
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,21 @@ def board_at(session: Session, race_id: int, team_id: int, at_ms: int) -> dict[s
     for view in cards_at(session, race_id, at_ms, team_id):
         columns.setdefault(view.card.column, []).append(view)
     return columns
+
+
+def teams_at(session: Session, race_id: int, seq: int) -> list[TeamView]:
+    """Return every team with the members it had just after an event (from the `team.joined` events)."""
+    placed: dict[int, int] = {}
+    joined = select(Event).where(Event.race_id == race_id, Event.kind == "team.joined", col(Event.seq) <= seq)
+    for event in session.exec(joined.order_by(col(Event.seq))):
+        if event.person_id is not None and event.team_id is not None:
+            placed[event.person_id] = event.team_id
+    views = teams.listing(session, race_id)
+    people = session.exec(select(Person).where(col(Person.id).in_(list(placed))).order_by(col(Person.name)))
+    members: dict[int, list[Person]] = {}
+    for person in people:
+        members.setdefault(placed[person.id or 0], []).append(person)
+    return [TeamView(view.team, view.challenge, members.get(view.team.id or 0, [])) for view in views]
 
 
 def wall_at(session: Session, race_id: int, at_ms: int) -> dict[str, Any]:

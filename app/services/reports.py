@@ -16,7 +16,7 @@ from app.db import Database
 from app.errors import Forbidden, NotFound
 from app.i18n import N_, gettext
 from app.models import AuditRecord, Person, Phase, Team
-from app.services import charts, exports, outcomes, replay, review, teams
+from app.services import charts, exports, outcomes, replay, review
 from app.services.people import Viewer
 from app.templating import env
 
@@ -186,7 +186,7 @@ def replay_view(db: Database, viewer: Viewer, seq: int | None, team: int | None)
         }
         if scope.team_id is None:
             context.update(replay.wall_at(session, race_id, at.at_ms))
-            context["team_views"] = teams.listing(session, race_id)
+            context["team_views"] = replay.teams_at(session, race_id, at.seq)
     return context
 
 

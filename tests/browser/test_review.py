@@ -74,11 +74,15 @@ def test_review_replay_and_report(
     assert shown == sorted(shown) and len(shown) == len(set(shown))
     expect(facilitator.locator("#col-need .card h3")).to_have_text(["Återbruk av pallar"])
     expect(facilitator.locator("#col-market .card h3")).to_have_text(["Pantsystem för fästen"])
-    # The slider: back to the first event and "Show".
+    # The slider: back to the first event by keyboard; the view follows without a page load.
+    facilitator.evaluate("() => { window.stillHere = true; }")
     facilitator.locator("#r-seq").focus()
     facilitator.keyboard.press("Home")
-    facilitator.get_by_role("button", name="Visa").click()
     expect(facilitator.locator(".replay-board .card")).to_have_count(0)
+    expect(facilitator.locator("#replay-moment")).to_contain_text("Efter händelse 1 av")
+    facilitator.keyboard.press("End")
+    expect(facilitator.locator(".replay-board .card")).to_have_count(3)
+    assert facilitator.evaluate("() => window.stillHere") is True
     facilitator.screenshot(path=screenshot_dir / "replay.png", full_page=True)
 
     # The report prints: no navigation, the charts are there.
