@@ -36,8 +36,12 @@ def test_outcomes_wait_for_the_end_and_show_their_cards(
     assert early.status_code == 409
     assert "once the race has ended" in soup(early.text).select_one("#outcome-error").get_text()
     assert boss.post(f"/r/{slug}/end").status_code == 303
-    assert boss.post(f"/r/{slug}/review/outcomes", form).status_code == 303
     page = soup(boss.client.get(f"/r/{slug}/review").text)
+    form["key"] = page.select_one(".outcome-form input[name=key]")["value"]
+    assert boss.post(f"/r/{slug}/review/outcomes", form).status_code == 303
+    assert boss.post(f"/r/{slug}/review/outcomes", form).status_code == 303  # a retry records nothing more
+    page = soup(boss.client.get(f"/r/{slug}/review").text)
+    assert len(page.select("#outcomes .outcomes li")) == 1
     outcome = page.select_one("#outcomes .outcomes li")
     assert "New product or service" in outcome.get_text() and "Lansering i vår" in outcome.get_text()
     assert [link.get_text() for link in outcome.select("a")] == ["Fästen av trä"]

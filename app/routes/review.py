@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -51,7 +52,7 @@ async def review_page(request: Request, extra: dict[str, Any] | None = None, sta
     """Show the review: the timeline (filtered), cards with revisions, requests, charts, outcomes, data."""
     viewer = await _viewer(request)
     context = await run_in_threadpool(reports.overview, database(request), viewer, _filters(request))
-    context.update({"outcome_form": {}, "outcome_error": ""}, **(extra or {}))
+    context.update({"outcome_form": {"key": uuid.uuid4().hex}, "outcome_error": ""}, **(extra or {}))
     return templates.TemplateResponse(request, "review/page.html", context, status_code=status)
 
 
@@ -110,7 +111,7 @@ async def add_outcome(request: Request) -> Response:
     """Record an outcome; a refused one shows the form again with the message."""
     viewer = await _viewer(request)
     form = await request.form(max_files=0, max_fields=1000, max_part_size=64 * 1024)
-    fields = {name: text(form, name) for name in ("team", "kind", "date", "note")}
+    fields = {name: text(form, name) for name in ("team", "kind", "date", "note", "key")}
     try:
         card_ids = [int(value) for value in form.getlist("cards") if isinstance(value, str)]
         await run_in_threadpool(
@@ -122,6 +123,7 @@ async def add_outcome(request: Request) -> Response:
             date=fields["date"],
             note=fields["note"],
             card_ids=card_ids,
+            key=fields["key"] or None,
         )
     except (ServiceError, ValueError) as error:
         message = (

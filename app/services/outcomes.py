@@ -54,15 +54,27 @@ def parse_date(value: str) -> str:
 
 
 def record(
-    db: Database, viewer: Viewer, *, team_id: int, kind: str, date: str, note: str, card_ids: list[int]
+    db: Database,
+    viewer: Viewer,
+    *,
+    team_id: int,
+    kind: str,
+    date: str,
+    note: str,
+    card_ids: list[int],
+    key: str | None = None,
 ) -> int:
-    """Record one outcome of a team, linked to the cards it grew from."""
+    """Record one outcome of a team, linked to the cards it grew from; a repeated key records nothing more."""
     require_facilitator(viewer)
     if kind not in KINDS:
         raise Invalid("Choose what kind of outcome it is.")
     date = parse_date(date)
     note = clean_text(note, NOTE_MAX, field=N_("the note"), required=False)
+    key = events.clean_key(key)
     with db.write() as session:
+        earlier = events.replayed(session, key, viewer.person_id)
+        if earlier is not None:
+            return earlier.seq
         race = session.get(Race, viewer.race_id)
         assert race is not None
         if race.ended_ms is None:
@@ -87,6 +99,7 @@ def record(
             data={"outcome": outcome.id, "kind": kind, "date": date, "cards": sorted(set(card_ids))},
             person_id=viewer.person_id,
             team_id=team_id,
+            key=key,
         ).seq
 
 
