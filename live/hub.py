@@ -23,8 +23,13 @@ CLOSE_TRY_AGAIN = 1013
 class Connection:
     """One socket: a queue bounded in messages and bytes, drained by its own writer."""
 
-    def __init__(self, send: Send, *, max_messages: int = 256, max_bytes: int = 4 << 20) -> None:
+    def __init__(
+        self, send: Send, *, max_messages: int = 256, max_bytes: int = 4 << 20, owner: str = ""
+    ) -> None:
         self._send = send
+        # Whose socket this is (opaque to the hub), so that all of one person's sockets can be found.
+        self.owner = owner
+        self.close_code: int | None = None
         self._queue: deque[tuple[int, str]] = deque()
         self._bytes = 0
         self._ready = asyncio.Event()
@@ -80,6 +85,8 @@ class Connection:
             self._ready.clear()
             if self.overflowed:
                 return CLOSE_TRY_AGAIN
+            if self.close_code is not None:
+                return self.close_code
             while self._queue:
                 _, text = self._queue.popleft()
                 self._bytes -= len(text)
@@ -88,6 +95,11 @@ class Connection:
                 except TimeoutError:
                     return CLOSE_TRY_AGAIN
         return None
+
+    def cut(self, code: int) -> None:
+        """Have the writer stop and close the socket with this code."""
+        self.close_code = code
+        self._ready.set()
 
     def close(self) -> None:
         """Stop the writer."""
@@ -114,10 +126,29 @@ class Hub:
         self._render = render
         self._channels: dict[int, _Channel] = {}
 
-    def attach(self, race_id: int, audience: str, conn: Connection) -> None:
-        """Add a socket to an audience, before its snapshot is read so that nothing falls between."""
+    def attach(self, race_id: int, audience: str, conn: Connection, max_per_owner: int = 0) -> bool:
+        """Add a socket to an audience, before its snapshot is read; False when its owner has too many."""
         channel = self._channels.setdefault(race_id, _Channel())
+        if max_per_owner and conn.owner and len(self.owned(race_id, conn.owner)) >= max_per_owner:
+            if not channel.audiences:
+                del self._channels[race_id]
+            return False
         channel.audiences.setdefault(audience, set()).add(conn)
+        return True
+
+    def owned(self, race_id: int, owner: str) -> list[Connection]:
+        """Return the sockets of one owner in a race."""
+        channel = self._channels.get(race_id)
+        if channel is None:
+            return []
+        return [conn for members in channel.audiences.values() for conn in members if conn.owner == owner]
+
+    def cut_owner(self, race_id: int, owner: str, code: int) -> int:
+        """Close every socket of one owner (signed out, removed); return how many."""
+        sockets = self.owned(race_id, owner)
+        for conn in sockets:
+            conn.cut(code)
+        return len(sockets)
 
     def resume(self, race_id: int, audience: str, conn: Connection, since: int) -> bool:
         """Replay from memory what an attached socket missed after `since`; False when memory cannot tell."""
@@ -189,6 +220,10 @@ class Hub:
                 self._channels.pop(race_id, None)
             else:
                 self.publish(race_id, channel.target_seq)
+
+    def races(self) -> list[int]:
+        """Return the races someone is watching."""
+        return list(self._channels)
 
     def connections(self, race_id: int) -> int:
         """Return how many sockets watch a race."""

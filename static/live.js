@@ -185,7 +185,7 @@
   }
 
   function transient(status) {
-    return status === 502 || status === 503 || status === 504;
+    return status === 429 || status === 502 || status === 503 || status === 504;
   }
 
   async function deliver(url, init, elt) {

@@ -30,16 +30,21 @@ async def live(websocket: WebSocket) -> None:
     if viewer is None or viewer.slug != websocket.path_params["slug"]:
         await websocket.close(CLOSE_POLICY)
         return
-    await websocket.accept()
     hub: Hub = websocket.app.state.hub
     aud = audience(viewer.role, viewer.team_id, viewer.lang).key
     conn = Connection(
-        websocket.send_text, max_messages=settings.LIVE_QUEUE_MESSAGES, max_bytes=settings.LIVE_QUEUE_BYTES
+        websocket.send_text,
+        max_messages=settings.LIVE_QUEUE_MESSAGES,
+        max_bytes=settings.LIVE_QUEUE_BYTES,
+        owner=owner_of(viewer.person_id),
     )
     since = _since(websocket.query_params.get("since"))
     # Attach before anything is read, so nothing committed in between is missed.
-    hub.attach(viewer.race_id, aud, conn)
+    if not hub.attach(viewer.race_id, aud, conn, settings.LIVE_MAX_SOCKETS_PER_PERSON):
+        await websocket.close(CLOSE_POLICY)  # too many screens open for one person
+        return
     try:
+        await websocket.accept()
         if since is None or not hub.resume(viewer.race_id, aud, conn, since):
             seq, frames = await run_in_threadpool(catch_up, database(websocket), viewer.race_id, aud, since)
             conn.prime(seq, frames)
@@ -63,6 +68,11 @@ async def live(websocket: WebSocket) -> None:
             tasks.cancel_scope.cancel()
     finally:
         hub.detach(viewer.race_id, aud, conn)
+
+
+def owner_of(person_id: int) -> str:
+    """Return the hub's owner tag for a person's sockets."""
+    return f"person:{person_id}"
 
 
 def _since(value: str | None) -> int | None:

@@ -10,7 +10,6 @@ SV = {
     "Enter the date as YYYY-MM-DD.": "Skriv datumet som ÅÅÅÅ-MM-DD.",
     "Choose what kind of outcome it is.": "Välj vilken sorts resultat det är.",
     "the note": "anteckningen",
-    "Outcomes are recorded once the race has ended.": "Resultat registreras när racet är avslutat.",
     "Link only cards from this team's board.": "Länka bara kort från det här lagets tavla.",
     "There is no such person in this race.": "Den personen finns inte i det här racet.",
     "Only a facilitator can do this.": "Bara en processledare kan göra det här.",
