@@ -1,4 +1,4 @@
-"""The `kraftsamla` command: create-race, demo, migrate, serve."""
+"""The `kraftsamla` command: create-race, demo, migrate, serve; export, import, backup, restore, purge."""
 
 from __future__ import annotations
 
@@ -114,6 +114,117 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress(label: str, args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from app.progress import Progress
+
+    return Progress(label, enabled=True if args.progress else None)
+
+
+def export(args: argparse.Namespace) -> int:
+    """Write a whole race to a JSON file."""
+    from app.errors import ServiceError
+    from app.services import exports
+
+    progress = _progress("export", args)
+    try:
+        document = exports.export_race(_database(), args.slug, progress)
+    except ServiceError as error:
+        progress.finish()
+        print(f"export: {error.message}", file=sys.stderr)
+        return 1
+    text = json.dumps(document, ensure_ascii=False, indent=1) + "\n"
+    with open(args.out, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    seconds = progress.finish()
+    rows = sum(len(table["rows"]) for table in document["tables"].values())
+    print(
+        f"Exported race {args.slug}: {rows} rows in {len(document['tables'])} tables "
+        f"to {args.out} ({len(text.encode())} bytes, {seconds:.1f} s)"
+    )
+    return 0
+
+
+def import_(args: argparse.Namespace) -> int:
+    """Load a race exported with `kraftsamla export` into this database."""
+    from app.errors import ServiceError
+    from app.services import exports
+
+    with open(args.file, encoding="utf-8") as handle:
+        document = json.load(handle)
+    progress = _progress("import", args)
+    try:
+        counts = exports.import_race(_database(), document, progress)
+    except ServiceError as error:
+        progress.finish()
+        print(f"import: {error.translated()}", file=sys.stderr)
+        return 1
+    seconds = progress.finish()
+    print(
+        f"Imported race {document.get('slug')}: {sum(counts.values())} rows in {len(counts)} tables "
+        f"into {_safe_url(settings.DATABASE_URL)} ({seconds:.1f} s)"
+    )
+    return 0
+
+
+def backup(args: argparse.Namespace) -> int:
+    """Copy the live SQLite database to a file; PostgreSQL has pg_dump for that."""
+    from pathlib import Path
+
+    from app import backup as backups
+
+    progress = _progress("backup", args)
+    try:
+        pages = backups.backup(settings.DATABASE_URL, Path(args.out), progress)
+    except backups.NotSQLite:
+        print(
+            "backup: this database is not SQLite; back it up with pg_dump (e.g. pg_dump -Fc).",
+            file=sys.stderr,
+        )
+        return 2
+    except FileExistsError:
+        print(f"backup: {args.out} already exists; choose another file.", file=sys.stderr)
+        return 1
+    seconds = progress.finish()
+    print(f"Backed up {pages} pages to {args.out} ({Path(args.out).stat().st_size} bytes, {seconds:.1f} s)")
+    return 0
+
+
+def restore(args: argparse.Namespace) -> int:
+    """Replace the SQLite database with a backup (stop the server first)."""
+    from pathlib import Path
+
+    from app import backup as backups
+
+    if not args.yes:
+        print(
+            "restore: this replaces the whole database; add --yes once the server is stopped.",
+            file=sys.stderr,
+        )
+        return 2
+    progress = _progress("restore", args)
+    try:
+        pages = backups.restore(Path(args.file), settings.DATABASE_URL, progress)
+    except backups.NotSQLite:
+        print("restore: this database is not SQLite; restore it with pg_restore.", file=sys.stderr)
+        return 2
+    seconds = progress.finish()
+    print(
+        f"Restored {pages} pages from {args.file} into {_safe_url(settings.DATABASE_URL)} ({seconds:.1f} s)"
+    )
+    return 0
+
+
+def purge(args: argparse.Namespace) -> int:
+    """Anonymise the people of every race whose retention period is over."""
+    from app.services import privacy
+
+    progress = _progress("purge", args)
+    race_count, people = privacy.purge(_database(), progress=progress)
+    seconds = progress.finish()
+    print(f"Purged {race_count} races past their retention: {people} people anonymised ({seconds:.1f} s)")
+    return 0
+
+
 def _safe_url(url: str) -> str:
     from sqlalchemy.engine.url import make_url
 
@@ -149,6 +260,27 @@ def build_parser() -> argparse.ArgumentParser:
     command.add_argument("--log-level", default="info")
     command.add_argument("--workers", type=int, default=1, help="processes (PostgreSQL only)")
     command.set_defaults(func=serve)
+
+    command = commands.add_parser("export", help="write a whole race to a JSON file")
+    command.add_argument("slug")
+    command.add_argument("--out", required=True)
+    command.set_defaults(func=export)
+    command = commands.add_parser("import", help="load a race exported with `export`")
+    command.add_argument("file")
+    command.set_defaults(func=import_)
+    command = commands.add_parser("backup", help="copy the SQLite database to a file while it runs")
+    command.add_argument("--out", required=True)
+    command.set_defaults(func=backup)
+    command = commands.add_parser("restore", help="replace the SQLite database with a backup")
+    command.add_argument("file")
+    command.add_argument("--yes", action="store_true", help="confirm that the server is stopped")
+    command.set_defaults(func=restore)
+    command = commands.add_parser("purge", help="anonymise races past their retention period")
+    command.set_defaults(func=purge)
+    for name in ("export", "import", "backup", "restore", "purge"):
+        commands.choices[name].add_argument(
+            "--progress", action="store_true", help="show progress even when stderr is not a terminal"
+        )
     return parser
 
 

@@ -20,12 +20,38 @@ from app.errors import ServiceError
 from app.language import LanguageMiddleware
 from app.limits import BodyLimitMiddleware, RateLimitMiddleware
 from app.pages import database_error, malformed, service_error
-from app.routes import control, experts, join, live, manage, profile, race, sheet, stage
+from app.routes import control, experts, join, live, manage, profile, race, review, sheet, stage
 from app.screens import render_changes, render_presence
 from app.security import SecurityMiddleware
 from app.services import races
 from live import Hub
 from live.backplane import PostgresListener
+
+
+def review_routes() -> list[Route]:
+    """Return the after-the-race routes."""
+    return [
+        Route("/r/{slug}/end", review.end_race, methods=["POST"], name="end_race"),
+        Route("/r/{slug}/review", review.review_page, name="review"),
+        Route("/r/{slug}/review/replay", review.replay, name="replay"),
+        Route("/r/{slug}/review/report", review.report, name="report"),
+        Route("/r/{slug}/review/export.json", review.export_json, name="export_json"),
+        Route("/r/{slug}/review/csv/{table}", review.csv_table, name="csv_table"),
+        Route("/r/{slug}/review/outcomes", review.add_outcome, methods=["POST"], name="add_outcome"),
+        Route("/r/{slug}/review/privacy", review.set_privacy, methods=["POST"], name="set_privacy"),
+        Route(
+            "/r/{slug}/review/people/{person_id:int}/export",
+            review.export_person,
+            methods=["POST"],
+            name="export_person",
+        ),
+        Route(
+            "/r/{slug}/review/people/{person_id:int}/erase",
+            review.erase_person,
+            methods=["POST"],
+            name="erase_person",
+        ),
+    ]
 
 
 def create_app(database_url: str | None = None) -> Starlette:
@@ -121,6 +147,7 @@ def create_app(database_url: str | None = None) -> Starlette:
         Route("/r/{slug}/announcements", stage.announce, methods=["POST"], name="announce"),
         Route("/r/{slug}/spotlight", stage.spotlight_set, methods=["POST"], name="spotlight_set"),
         Route("/r/{slug}/spotlight/clear", stage.spotlight_clear, methods=["POST"], name="spotlight_clear"),
+        *review_routes(),
         WebSocketRoute("/r/{slug}/live", live.live, name="live"),
         Mount("/static", StaticFiles(directory=settings.STATIC_DIR), name="static"),
     ]

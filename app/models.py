@@ -62,6 +62,12 @@ class Race(SQLModel, table=True):
     created_ms: int = Field(sa_type=BigInteger)
     # The card the wall shows large; a plain column, like current_phase_id.
     spotlight_card_id: int | None = None
+    # Set by a facilitator when the race is over: the review opens to teams and follow-ups count from here.
+    ended_ms: int | None = Field(default=None, sa_type=BigInteger)
+    # Personal data is anonymised this many days after the end (`kraftsamla purge`).
+    retention_days: int = Field(default=730, sa_column_kwargs={"server_default": "730"})
+    # What erasing a person does to their contributions: "keep" (as a former participant) or "remove".
+    erase_mode: str = Field(default="keep", max_length=16, sa_column_kwargs={"server_default": "keep"})
 
 
 class RaceCode(SQLModel, table=True):
@@ -137,6 +143,7 @@ class Person(SQLModel, table=True):
     created_ms: int = Field(sa_type=BigInteger)
     # When the person answered or skipped the profile questions; None means ask them.
     profile_ms: int | None = Field(default=None, sa_type=BigInteger)
+    erased_ms: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class PersonSession(SQLModel, table=True):
@@ -270,4 +277,17 @@ class Event(SQLModel, table=True):
     # The client's idempotency key: a retried post finds its first result here.
     key: str | None = Field(default=None, unique=True, max_length=64)
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    at_ms: int = Field(sa_type=BigInteger)
+
+
+class AuditRecord(SQLModel, table=True):
+    """Who exported or erased whose personal data, and when; kept after the erasure itself."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    race_id: int = Field(foreign_key="race.id", index=True)
+    action: str = Field(max_length=32)
+    # Plain columns: the record must outlive what it describes.
+    subject_id: int | None = None
+    actor_id: int | None = None
+    detail: str = Field(default="", max_length=500)
     at_ms: int = Field(sa_type=BigInteger)

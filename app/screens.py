@@ -152,6 +152,10 @@ def changes(found: Iterable[Event]) -> Changes:
             # An expert's competences decide their queue's order; the facilitator assigns by them.
             result.add_person(event.person_id, "requests")
             result.add_role(Role.FACILITATOR, "fac-queue")
+        elif kind == "person.erased":
+            result.add_team(event.team_id, "team")
+            result.add_role(Role.FACILITATOR, "teams", "feed")
+            result.add_role(Role.WALL, "wall-teams", "wall-cards")
         if kind.startswith(("card.", "vote.", "request.")):
             # Activity on a team's board or in its requests: the facilitator's overview counts it.
             result.add_role(Role.FACILITATOR, "teams")

@@ -185,11 +185,38 @@ MATRIX: list[Row] = [
     Row("POST", "/r/{slug}/people/{person_id}/team", frozenset({"facilitator"}), lambda _ids: {"team": ""}),
     Row("GET", "/r/{slug}/sheet", frozenset({"facilitator"}), writes=False),
     *room_rows(),
+    # After the race. Teams review only once the race has ended; here it has not.
+    Row("GET", "/r/{slug}/review", frozenset({"facilitator"}), writes=False),
+    Row("GET", "/r/{slug}/review/replay", frozenset({"facilitator"}), writes=False),
+    Row("GET", "/r/{slug}/review/report", frozenset({"facilitator"}), writes=False),
+    Row("GET", "/r/{slug}/review/export.json", frozenset({"facilitator"}), writes=False),
+    Row("GET", "/r/{slug}/review/csv/card", frozenset({"facilitator"}), writes=False),
+    Row(
+        "POST",
+        "/r/{slug}/review/outcomes",
+        frozenset({"facilitator"}),
+        lambda ids: {"team": ids["team_a"], "kind": "patent", "date": "2027-01-01"},
+    ),
+    Row(
+        "POST",
+        "/r/{slug}/review/privacy",
+        frozenset({"facilitator"}),
+        lambda _ids: {"retention_days": "30", "erase_mode": "keep"},
+    ),
+    # Person 1 is participant_a, the first to join the fresh race: a facilitator or that person may export.
+    Row("POST", "/r/{slug}/review/people/1/export", frozenset({"facilitator", "participant_a"})),
+    Row(
+        "POST", "/r/{slug}/review/people/1/erase", frozenset({"facilitator"}), lambda _ids: {"confirm": "yes"}
+    ),
+    Row("POST", "/r/{slug}/end", frozenset({"facilitator"})),
 ]
 # Routes whose path is a pattern in the app: the rows that cover each.
 PATTERNS = {
     "/r/{slug}/phases/{phase_id:int}/{action}": "/r/{slug}/phases/{phase_id}/",
     "/r/{slug}/requests/{request_id:int}/{action}": "/r/{slug}/requests/{request_id}/",
+    "/r/{slug}/review/csv/{table}": "/r/{slug}/review/csv/",
+    "/r/{slug}/review/people/{person_id:int}/export": "/r/{slug}/review/people/1/export",
+    "/r/{slug}/review/people/{person_id:int}/erase": "/r/{slug}/review/people/1/erase",
 }
 # The other routes' typed parameters, as the rows write them.
 PARAMS = {

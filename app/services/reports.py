@@ -1,0 +1,244 @@
+"""What the review screens and reports show, read in one transaction; CSV and Markdown renderings."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from app.db import Database
+from app.errors import Forbidden, NotFound
+from app.i18n import N_, gettext
+from app.models import AuditRecord, Person, Phase, Team
+from app.services import charts, exports, outcomes, replay, review
+from app.services.people import Viewer
+from app.templating import env
+
+# Markdown is written without HTML escaping; user text is escaped for Markdown instead (see md_escape).
+markdown_env = env.overlay(autoescape=False)
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+
+
+def md_escape(value: object) -> str:
+    """Escape text so Markdown shows it as written (no links, headings, HTML or emphasis)."""
+    text = " ".join(str(value).split())
+    return MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+markdown_env.filters["md"] = md_escape
+
+
+def when(epoch_ms: int | None, tz: str = "Europe/Stockholm") -> str:
+    """Format an epoch time as a local date and time (ISO order, fine in both languages)."""
+    if epoch_ms is None:
+        return ""
+    moment = dt.datetime.fromtimestamp(epoch_ms / 1000, dt.UTC).astimezone(ZoneInfo(tz))
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+env.filters["when"] = when
+
+# Known event kinds in words; kinds other branches add show as their code until they are named here.
+KIND_LABELS = {
+    "race.created": N_("Race created"),
+    "race.ended": N_("Race ended"),
+    "race.privacy": N_("Privacy settings changed"),
+    "person.joined": N_("Joined"),
+    "person.exported": N_("Personal data exported"),
+    "person.erased": N_("Person erased"),
+    "team.joined": N_("Joined a team"),
+    "card.added": N_("Card added"),
+    "phase.started": N_("Phase started"),
+    "phase.paused": N_("Phase paused"),
+    "phase.resumed": N_("Phase resumed"),
+    "phase.extended": N_("Phase extended"),
+    "outcome.recorded": N_("Outcome recorded"),
+}
+
+
+def kind_label(kind: str) -> str:
+    """Return an event kind in words in the current language, or its code when it has no words yet."""
+    label = KIND_LABELS.get(kind)
+    return gettext(label) if label else kind
+
+
+env.globals["kind_label"] = kind_label
+markdown_env.filters["when"] = when
+
+# Known event kinds in words; kinds other branches add show as their code until they are named here.
+KIND_LABELS = {
+    "race.created": N_("Race created"),
+    "race.ended": N_("Race ended"),
+    "race.privacy": N_("Privacy settings changed"),
+    "person.joined": N_("Joined"),
+    "person.exported": N_("Personal data exported"),
+    "person.erased": N_("Person erased"),
+    "team.joined": N_("Joined a team"),
+    "card.added": N_("Card added"),
+    "phase.started": N_("Phase started"),
+    "phase.paused": N_("Phase paused"),
+    "phase.resumed": N_("Phase resumed"),
+    "phase.extended": N_("Phase extended"),
+    "outcome.recorded": N_("Outcome recorded"),
+}
+
+
+def kind_label(kind: str) -> str:
+    """Return an event kind in words in the current language, or its code when it has no words yet."""
+    label = KIND_LABELS.get(kind)
+    return gettext(label) if label else kind
+
+
+env.globals["kind_label"] = kind_label
+
+
+def _team_filter(scope: review.Scope, team: int | None) -> int | None:
+    if scope.team_id is not None:
+        if team is not None and team != scope.team_id:
+            raise Forbidden("You can review only your own team.")
+        return scope.team_id
+    return team
+
+
+def overview(db: Database, viewer: Viewer, filters: review.Filters) -> dict[str, Any]:
+    """Return the review screen: timeline, cards, requests, charts, outcomes, follow-ups and people."""
+    with db.read() as session:
+        scope = review.scope(session, viewer)
+        race = scope.race
+        race_id = race.id or 0
+        team = _team_filter(scope, filters.team)
+        narrowed = review.Scope(race, team)
+        requests = review.request_times(session, narrowed)
+        context: dict[str, Any] = {
+            "race": race,
+            "viewer": viewer,
+            "is_facilitator": scope.team_id is None,
+            "filters": filters,
+            "timeline": review.timeline(session, scope, filters),
+            "kinds": review.kinds(session, race_id),
+            "team_list": _teams(session, race_id, scope.team_id),
+            "phase_list": list(
+                session.exec(select(Phase).where(Phase.race_id == race_id).order_by(col(Phase.position)))
+            ),
+            "people": _people(session, race_id, scope.team_id),
+            "histories": review.card_histories(session, narrowed),
+            "requests": requests,
+            "activity": charts.activity(session, race_id, team),
+            "per_phase": charts.per_phase(session, race_id, team),
+            "waiting": charts.waiting(requests),
+            "outcomes": outcomes.listing(session, race_id, team),
+            "outcome_kinds": outcomes.KINDS,
+            "follow_ups": [
+                item for item in outcomes.follow_ups(session, race) if team is None or item.team.id == team
+            ],
+            "tables": [table.name for table in exports.tables()],
+            "audit": _audit(session, race_id) if scope.team_id is None else [],
+        }
+    return context
+
+
+def _teams(session: Session, race_id: int, only: int | None) -> list[Team]:
+    query = select(Team).where(Team.race_id == race_id).order_by(col(Team.id))
+    if only is not None:
+        query = query.where(Team.id == only)
+    return list(session.exec(query))
+
+
+def _people(session: Session, race_id: int, team: int | None) -> list[Person]:
+    query = select(Person).where(Person.race_id == race_id).order_by(col(Person.id))
+    if team is not None:
+        query = query.where(Person.team_id == team)
+    return list(session.exec(query))
+
+
+def _audit(session: Session, race_id: int) -> list[AuditRecord]:
+    query = select(AuditRecord).where(AuditRecord.race_id == race_id).order_by(col(AuditRecord.id).desc())
+    return list(session.exec(query.limit(50)))
+
+
+def replay_view(db: Database, viewer: Viewer, seq: int | None, team: int | None) -> dict[str, Any]:
+    """Return a team board and the wall as they were just after one event."""
+    with db.read() as session:
+        scope = review.scope(session, viewer)
+        race = scope.race
+        race_id = race.id or 0
+        team_list = _teams(session, race_id, scope.team_id)
+        team = _team_filter(scope, team)
+        if team is None and team_list:
+            team = team_list[0].id
+        if team is not None and all(item.id != team for item in team_list):
+            raise NotFound("There is no such team in this race.")
+        at = replay.moment(session, race, seq)
+        context: dict[str, Any] = {
+            "race": race,
+            "viewer": viewer,
+            "moment": at,
+            "team_id": team,
+            "team_list": team_list,
+            "board": replay.board_at(session, race_id, team, at.at_ms) if team is not None else {},
+            "show_wall": scope.team_id is None,
+        }
+        if scope.team_id is None:
+            context.update(replay.wall_at(session, race_id, at.at_ms))
+            context["team_views"] = replay.teams_at(session, race_id, at.seq)
+    return context
+
+
+def report(db: Database, viewer: Viewer, team: int | None) -> dict[str, Any]:
+    """Return a race's or a team's report: cards by column with votes, requests, outcomes and charts."""
+    context = overview(db, viewer, review.Filters(team=team))
+    team_id = context["filters"].team if context["is_facilitator"] else viewer.team_id
+    context["team"] = next((item for item in context["team_list"] if item.id == team_id), None)
+    context["teams_shown"] = [context["team"]] if context["team"] else context["team_list"]
+    # Grouped here, once: filtering every card per team and column in the template is quadratic.
+    by_place: dict[tuple[int, str], list[review.CardHistory]] = {}
+    for history in context["histories"]:
+        if history.card.deleted_ms is None:
+            by_place.setdefault((history.card.team_id, history.card.column), []).append(history)
+    by_team: dict[int, list[outcomes.OutcomeView]] = {}
+    for view in context["outcomes"]:
+        by_team.setdefault(view.outcome.team_id, []).append(view)
+    context.update(cards_by_place=by_place, outcomes_by_team=by_team)
+    return context
+
+
+def report_markdown(context: dict[str, Any]) -> str:
+    """Render a report as Markdown."""
+    return markdown_env.get_template("review/report.md").render(**context)
+
+
+def csv_table(db: Database, viewer: Viewer, name: str) -> str:
+    """Return one table of the race as CSV (facilitators only)."""
+    review.require_facilitator(viewer)
+    with db.engine.connect() as conn, conn.begin():
+        for table, rows in exports.race_rows(conn, viewer.race_id):
+            if table.name == name:
+                return _csv([column.name for column in table.columns], rows)
+    raise NotFound("There is no such table.")
+
+
+def _csv(names: list[str], rows: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(names)
+    for row in rows:
+        writer.writerow([_cell(row[name]) for name in names])
+    return out.getvalue()
+
+
+def _cell(value: Any) -> str:
+    """Return a CSV cell; text a spreadsheet would run as a formula gets a leading apostrophe."""
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    text = str(value)
+    if isinstance(value, str) and text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text

@@ -1,0 +1,154 @@
+"""Export, import into a fresh database, export again: the same document; CSV per entity; progress lines."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import SQLModel, select
+
+from app import cli, settings
+from app.db import Database
+from app.migrate import upgrade
+from app.models import Card, Outcome, OutcomeCard
+from app.services import exports
+from tests.conftest import Join
+from tests.test_review import play
+
+
+def _played(join: Join, race: dict[str, Any], db: Database) -> dict[str, Any]:
+    played = play(join, race)
+    assert played["boss"].post(f"/r/{race['slug']}/end").status_code == 303
+    with db.read() as session:
+        card = session.exec(select(Card).where(Card.title == "Fästen av trä")).one()
+    response = played["boss"].post(
+        f"/r/{race['slug']}/review/outcomes",
+        {
+            "team": card.team_id,
+            "kind": "patent",
+            "date": "2027-03-01",
+            "note": "Ansökan inlämnad",
+            "cards": [card.id],
+        },
+    )
+    assert response.status_code == 303, response.text
+    return played
+
+
+def test_export_import_export_gives_the_same_document(
+    join: Join,
+    race: dict[str, Any],
+    db: Database,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _played(join, race, db)
+    monkeypatch.setattr(settings, "DATABASE_URL", db.url)
+    first = tmp_path / "first.json"
+    assert cli.main(["export", race["slug"], "--out", str(first)]) == 0
+    fresh = f"sqlite:///{tmp_path / 'fresh.db'}"
+    monkeypatch.setattr(settings, "DATABASE_URL", fresh)
+    assert cli.main(["import", str(first)]) == 0
+    second = tmp_path / "second.json"
+    assert cli.main(["export", race["slug"], "--out", str(second)]) == 0
+    assert first.read_bytes() == second.read_bytes()
+    document = json.loads(first.read_text())
+    tables = document["tables"]
+    assert {table.name for table in exports.tables()} == set(
+        tables
+    )  # every table of the models, none forgotten
+    assert len(tables["card"]["rows"]) == 3 and len(tables["cardrevision"]["rows"]) == 3
+    assert len(tables["outcome"]["rows"]) == 1 and len(tables["outcomecard"]["rows"]) == 1
+    assert tables["event"]["rows"] and "personsession" not in tables
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith(f"Exported race {race['slug']}: ") and "rows in" in lines[0]
+    assert lines[1].startswith(f"Imported race {race['slug']}: ")
+
+
+def test_import_next_to_another_race_moves_the_ids(
+    join: Join, race: dict[str, Any], db: Database, tmp_path: Path
+) -> None:
+    _played(join, race, db)
+    document = exports.export_race(db, race["slug"])
+    other_url = f"sqlite:///{tmp_path / 'other.db'}"
+    upgrade(other_url)
+    other = Database(other_url)
+    from app.services import races
+
+    races.create_race(other, "Ett annat race", teams=5)
+    exports.import_race(other, document)
+    moved = exports.export_race(other, race["slug"])
+    assert moved["tables"]["card"]["rows"] != document["tables"]["card"]["rows"]  # ids moved past the others
+    with other.read() as session:
+        outcome = session.exec(select(Outcome)).one()
+        link = session.exec(select(OutcomeCard)).one()
+        card = session.get(Card, link.card_id)
+        assert card is not None and card.title == "Fästen av trä" and card.team_id == outcome.team_id
+    other.dispose()
+
+
+def test_importing_the_same_race_twice_is_refused(race: dict[str, Any], db: Database) -> None:
+    document = exports.export_race(db, race["slug"])
+    with pytest.raises(Exception, match="already exists"):
+        exports.import_race(db, document)
+
+
+def test_a_foreign_file_is_refused(db: Database) -> None:
+    with pytest.raises(Exception, match="not a Kraftsamla"):
+        exports.import_race(db, {"format": "something"})
+
+
+def test_csv_per_entity(join: Join, race: dict[str, Any], db: Database) -> None:
+    played = _played(join, race, db)
+    response = played["boss"].client.get(f"/r/{race['slug']}/review/csv/card")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert sorted(row["title"] for row in rows) == sorted(
+        ["Fästen av trä", "Offert-robot", "Kunder vill återvinna"]
+    )
+    for name in SQLModel.metadata.tables:
+        if name != "personsession":
+            assert played["boss"].client.get(f"/r/{race['slug']}/review/csv/{name}").status_code == 200
+    assert played["boss"].client.get(f"/r/{race['slug']}/review/csv/personsession").status_code == 404
+
+
+def test_csv_cells_never_become_formulas(join: Join, race: dict[str, Any]) -> None:
+    boss = join("facilitator", "Fia")
+    alva = join("participant", "=HYPERLINK(1)", team=0)
+    alva.htmx(f"/r/{race['slug']}/cards", {"title": "@SUM(A1)", "body": "", "column": "idea", "key": "k1"})
+    text = boss.client.get(f"/r/{race['slug']}/review/csv/card").text
+    assert "'@SUM(A1)" in text
+    assert "'=HYPERLINK(1)" in boss.client.get(f"/r/{race['slug']}/review/csv/person").text
+
+
+def test_progress_is_shown_on_request_and_ends_with_one_summary_line(
+    race: dict[str, Any],
+    db: Database,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(settings, "DATABASE_URL", db.url)
+    assert cli.main(["export", race["slug"], "--out", str(tmp_path / "x.json"), "--progress"]) == 0
+    captured = capsys.readouterr()
+    steps = captured.err.split("\r")
+    assert any(step.startswith("export: 1/") for step in steps)
+    assert steps[-1].rstrip().startswith(f"export: {len(exports.tables())}/{len(exports.tables())} (100%)")
+    assert len(captured.out.splitlines()) == 1
+
+
+def test_no_progress_when_stderr_is_not_a_terminal(
+    race: dict[str, Any],
+    db: Database,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(settings, "DATABASE_URL", db.url)
+    assert cli.main(["export", race["slug"], "--out", str(tmp_path / "x.json")]) == 0
+    assert capsys.readouterr().err == ""
