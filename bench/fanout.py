@@ -243,7 +243,7 @@ async def run(sizes: list[int], rounds: int, sustain_seconds: float, storm: bool
         teams = max(2, largest // 10)
         race = server.create_race(name="Benchmark", teams=teams, lang="sv")
         server.start()
-        assert server.process is not None
+        assert server.process is not None  # started above
         base, slug = server.base_url, race["slug"]
         live_url = base.replace("http", "ws", 1) + f"/r/{slug}/live"
         team_ids = [team["id"] for team in race["teams"]]
@@ -265,11 +265,11 @@ async def run(sizes: list[int], rounds: int, sustain_seconds: float, storm: bool
                 for size in sizes:
                     extra = size - len(screens)
                     people = await join_people(base, race, roles_for(extra, team_ids, len(screens)))
-                    before = rss_kb(server.process.pid)
+                    before = rss_kb(server.pid)
                     new = [Screen(live_url, person.cookie, base) for person in people]
                     await open_all(new)
                     screens.extend(new)
-                    memory[size] = (rss_kb(server.process.pid) - before) / max(1, extra)
+                    memory[size] = (rss_kb(server.pid) - before) / max(1, extra)
                     new_bare = [
                         Screen(bare.base.replace("http", "ws", 1) + "/live", None, bare.base) for _ in new
                     ]

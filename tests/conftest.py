@@ -146,3 +146,8 @@ def join(app: Starlette, server: TestClient, race: dict[str, Any]) -> Join:
 def soup(text: str) -> BeautifulSoup:
     """Parse a page or fragment."""
     return BeautifulSoup(text, "html.parser")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the browser tests last: quick failures first, and Playwright's loop never meets anyio's."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

@@ -195,7 +195,7 @@ def test_comments_show_under_the_card_escaped(join: Join, race: dict[str, Any]) 
     assert response.status_code == 200
     for page in (soup(response.text), alva.page()):
         comments = page.select_one(f"#card-{card_id} .comment-list")
-        assert comments.has_attr("hx-disable")
+        assert comments.has_attr("hx-ignore")
         assert comments.find("img") is None
         assert comments.select_one("li p").get_text() == said
         assert "Alva" in comments.select_one(".meta").get_text()

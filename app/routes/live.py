@@ -49,10 +49,14 @@ async def live(websocket: WebSocket) -> None:
         async with anyio.create_task_group() as tasks:
 
             async def write() -> None:
-                code = await conn.run_writer(settings.LIVE_SEND_TIMEOUT_S)
-                if code is not None:
-                    await websocket.close(code)
-                tasks.cancel_scope.cancel()
+                try:
+                    code = await conn.run_writer(settings.LIVE_SEND_TIMEOUT_S)
+                    if code is not None:
+                        await websocket.close(code)
+                except (WebSocketDisconnect, RuntimeError, OSError):
+                    pass  # the screen went away mid-send; the reader sees it too
+                finally:
+                    tasks.cancel_scope.cancel()
 
             tasks.start_soon(write)
             await _read(websocket, conn)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import uuid
 from typing import Any
 
@@ -96,5 +97,9 @@ async def join_qr(request: Request) -> Response:
         raise Forbidden("Only the wall and the facilitators show the join code.")
     code = await run_in_threadpool(races.participant_code, database(request), viewer.slug)
     target = str(request.url_for("join_form").include_query_params(code=code))
-    svg = segno.make(target, error="m").svg_inline(scale=8, border=2, dark="#000", light="#fff")
-    return Response(svg, media_type="image/svg+xml", headers={"cache-control": "private, max-age=300"})
+    buffer = io.BytesIO()
+    # A standalone SVG (with its xmlns), so browsers draw it in an <img>.
+    segno.make(target, error="m").save(buffer, kind="svg", scale=8, border=2, dark="#000", light="#fff")
+    return Response(
+        buffer.getvalue(), media_type="image/svg+xml", headers={"cache-control": "private, max-age=300"}
+    )
