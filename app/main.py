@@ -72,7 +72,8 @@ def create_app(database_url: str | None = None) -> Starlette:
         Route(
             "/r/{slug}/cards/{card_id:int}/comments", board.add_comment, methods=["POST"], name="add_comment"
         ),
-        Route("/r/{slug}/cards/{card_id:int}/history", board.card_history, name="card_history"),
+        Route("/r/{slug}/cards/{card_id:int}", board.card, name="card"),
+        Route("/r/{slug}/card-closed", board.card_panel_closed, name="card_panel_closed"),
         Route("/r/{slug}/votes/mine", board.my_votes, name="my_votes"),
         Route("/r/{slug}/phases/next", control.next_phase, methods=["POST"], name="next_phase"),
         Route(

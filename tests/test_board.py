@@ -18,6 +18,12 @@ def add_card(person: Person, slug: str, title: str = "Skruv", column: str = "ide
     return int(soup(response.text).select(f"#col-{column} .card")[-1]["id"].removeprefix("card-"))
 
 
+def open_card(person: Person, slug: str, card_id: int) -> Any:
+    response = person.client.get(f"/r/{slug}/cards/{card_id}", headers={"hx-request": "true"})
+    assert response.status_code == 200, response.text
+    return soup(response.text).select_one("#card-panel")
+
+
 def start_phase(join: Join, race: dict[str, Any], db: Database, name: str) -> None:
     with db.read() as session:
         phase = session.exec(select(Phase).where(Phase.name == name)).first()
@@ -67,9 +73,14 @@ def test_an_edit_is_a_new_revision_and_the_old_one_stays(
     assert card.select_one("h3").get_text() == "Bättre skruv"
     assert card.select_one(".author").get_text() == "Alva"
     assert card.select_one(".edited") is not None
-    history = [li.select_one(".rev-title").get_text() for li in card.select(".card-history .history li")]
+    assert card.select_one(".card-open .meta").get_text() == "2 versions"
+    # The answer also refreshes the opened card: its form and its history, newest first.
+    panel = soup(response.text).select_one("#card-panel")
+    assert panel["hx-swap-oob"] == "true" and panel.select_one(".note").get_text() == "Saved."
+    assert panel.select_one("#panel-title")["value"] == "Bättre skruv"
+    history = [p.get_text() for p in panel.select(".history .rev-title")]
     assert history == ["Bättre skruv", "Skruv"]
-    assert [a.get_text() for a in card.select(".card-history .history .author")] == ["Bo", "Alva"]
+    assert [a.get_text() for a in panel.select(".history .author")] == ["Bo", "Alva"]
 
 
 def test_an_unchanged_edit_writes_nothing(join: Join, race: dict[str, Any], db: Database) -> None:
@@ -94,8 +105,9 @@ def test_a_move_is_a_revision_and_the_card_changes_column(
     assert answer.select_one(f"#col-market #card-{card_id}") is not None
     assert answer.select_one(f"#col-idea #card-{card_id}") is None
     assert [(r.rev, r.column) for r in revisions_of(db, card_id)] == [(1, "idea"), (2, "market")]
-    page = alva.page()
-    assert page.select_one(f"#col-market #card-{card_id} .rev-kind").get_text() == "Moved to Market potential"
+    assert alva.page().select_one(f"#col-market #card-{card_id}") is not None
+    panel = open_card(alva, race["slug"], card_id)
+    assert [k.get_text() for k in panel.select(".rev-kind")] == ["Moved to Market potential", "Added"]
 
 
 def test_a_removed_card_leaves_the_board_but_keeps_its_history(
@@ -110,11 +122,12 @@ def test_a_removed_card_leaves_the_board_but_keeps_its_history(
     assert card is not None and card.deleted_ms is not None
     assert [(r.rev, r.deleted) for r in revisions_of(db, card_id)] == [(1, False), (2, False), (3, True)]
     assert alva.page().select_one(f"#card-{card_id}") is None
-    history = alva.client.get(f"/r/{race['slug']}/cards/{card_id}/history")
+    history = alva.client.get(f"/r/{race['slug']}/cards/{card_id}")
     assert history.status_code == 200
     page = soup(history.text)
     assert [p.get_text() for p in page.select(".history .rev-title")] == ["Mutter", "Mutter", "Skruv"]
-    assert page.select_one(".history .rev-kind").get_text() == "Removed"
+    assert [k.get_text() for k in page.select(".history .rev-kind")] == ["Removed", "Edited", "Added"]
+    assert page.select_one("#card-panel form") is None  # nothing left to change
     # A removed card cannot be changed any more.
     assert alva.htmx(f"/r/{race['slug']}/cards/{card_id}/edit", {"title": "X", "body": ""}).status_code == 404
 
@@ -259,10 +272,10 @@ def test_the_forms_say_why_the_board_is_closed(join: Join, race: dict[str, Any],
         == "The board is closed during Night pause."
     )
     assert page.select_one("#card-form fieldset")["aria-describedby"] == "board-state"
-    fieldsets = page.select("#card-form fieldset.board-edit") + page.select(
-        f"#card-{card_id} fieldset.board-edit"
-    )
-    assert len(fieldsets) == 3 and all(f.has_attr("disabled") for f in fieldsets)
+    assert page.select_one("#card-form fieldset.board-edit").has_attr("disabled")
+    panel = open_card(alva, race["slug"], card_id)
+    assert panel.select_one("fieldset.board-edit").has_attr("disabled")
+    assert panel.select_one(".board-closed").get_text() == "The board is closed during Night pause."
     # In Swedish too.
     alva.post(f"/r/{race['slug']}/lang", {"lang": "sv", "next": f"/r/{race['slug']}"})
     assert alva.page().select_one("#board-state").get_text().strip() == "Tavlan är stängd under Nattpaus."
@@ -282,7 +295,7 @@ def test_an_open_board_has_enabled_forms(join: Join, race: dict[str, Any], db: D
     page = alva.page()
     assert page.select_one("#board-state").get_text().strip() == ""
     assert not page.select_one("#card-form fieldset").has_attr("disabled")
-    assert not page.select_one(f"#card-{card_id} fieldset.board-edit").has_attr("disabled")
+    assert not open_card(alva, race["slug"], card_id).select_one("fieldset.board-edit").has_attr("disabled")
     assert page.select_one(f"#card-{card_id} fieldset.board-vote").has_attr("disabled")  # no voting phase
 
 
@@ -303,3 +316,21 @@ def test_a_plain_form_post_goes_back_to_the_board(join: Join, race: dict[str, An
     response = alva.post(f"/r/{race['slug']}/cards/{card_id}/edit", {"title": "Utan htmx", "body": ""})
     assert response.status_code == 303
     assert alva.page().select_one(f"#card-{card_id} h3").get_text() == "Utan htmx"
+
+
+def test_a_card_opens_for_its_team_and_the_facilitators_only(join: Join, race: dict[str, Any]) -> None:
+    alva = join("participant", team=0)
+    card_id = add_card(alva, race["slug"], "Skruv")
+    assert open_card(alva, race["slug"], card_id).select_one("#panel-title")["value"] == "Skruv"
+    facilitator = open_card(join("facilitator"), race["slug"], card_id)
+    assert facilitator.select_one(".history .rev-title").get_text() == "Skruv"
+    assert facilitator.select_one("form") is None
+    other = join("participant", "Cia", team=1).client.get(f"/r/{race['slug']}/cards/{card_id}")
+    assert other.status_code == 404 and "Skruv" not in other.text
+
+
+def test_the_opened_card_closes(join: Join, race: dict[str, Any]) -> None:
+    alva = join("participant", team=0)
+    response = alva.client.get(f"/r/{race['slug']}/card-closed", headers={"hx-request": "true"})
+    panel = soup(response.text).select_one("#card-panel")
+    assert panel.has_attr("hidden") and panel.get_text().strip() == ""

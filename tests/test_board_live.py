@@ -51,7 +51,7 @@ def test_edit_move_vote_and_comment_reach_team_mates_and_not_other_teams(
 
         alva.htmx(f"/r/{slug}/cards/{card_id}/comments", {"body": "Snyggt <b>jobbat</b>"})
         card = soup(next_with(s_bo, "col-need")).select_one(f"#card-{card_id}")
-        assert card.select_one(".comment-list li p").get_text() == "Snyggt <b>jobbat</b>"
+        assert card.select_one(".comment-list .comment-body").get_text() == "Snyggt <b>jobbat</b>"
 
         # Cia's next frame is the phase change everyone gets; nothing of team 0's card came before it.
         start_phase(join, race, db, "Market")

@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from app import i18n
 from app.auth import database, require_viewer
 from app.db import Database
+from app.i18n import N_
 from app.models import Race
 from app.routes.forms import is_htmx, read_form, text
 from app.screens import board_context
@@ -28,14 +29,25 @@ def _budget(db: Database, viewer: Viewer) -> votes.Budget:
 
 
 async def _answer(
-    request: Request, viewer: Viewer, columns: tuple[str, ...], *, voted: bool = False
+    request: Request,
+    viewer: Viewer,
+    columns: tuple[str, ...],
+    *,
+    card_id: int | None = None,
+    note: str = "",
+    voted: bool = False,
 ) -> Response:
-    """Answer htmx with the touched columns (and the voter's count); a plain post goes back to the board."""
+    """Answer htmx with the touched columns, the opened card or the voter's count; a plain post goes back."""
     if not is_htmx(request):
         return RedirectResponse(request.url_for("race", slug=viewer.slug), status_code=303)
     db = database(request)
     context: dict[str, Any] = await run_in_threadpool(board_context, db, viewer)
-    context.update(touched=columns, my_budget=await run_in_threadpool(_budget, db, viewer) if voted else None)
+    context.update(touched=columns, my_budget=None, panel=None)
+    if voted:
+        context["my_budget"] = await run_in_threadpool(_budget, db, viewer)
+    if card_id is not None:
+        context["panel"] = await run_in_threadpool(revisions.panel, db, viewer, card_id)
+        context["panel_note"] = i18n.gettext(note) if note else ""
     return templates.TemplateResponse(request, "participant/_board_answer.html", context)
 
 
@@ -44,30 +56,28 @@ async def _act(request: Request, action: Callable[..., Any], *fields: str) -> tu
     i18n.set_language(viewer.lang)
     form = await read_form(request)
     values = {name: text(form, name) for name in fields}
-    done = await run_in_threadpool(
-        lambda: action(
-            database(request), viewer, request.path_params["card_id"], key=text(form, "key") or None, **values
-        )
-    )
+    card_id = request.path_params["card_id"]
+    key = text(form, "key") or None
+    done = await run_in_threadpool(lambda: action(database(request), viewer, card_id, key=key, **values))
     return viewer, done
 
 
 async def edit_card(request: Request) -> Response:
     """Give a card a new title and text."""
     viewer, changed = await _act(request, revisions.edit, "title", "body")
-    return await _answer(request, viewer, changed.columns)
+    return await _answer(request, viewer, changed.columns, card_id=changed.card.id, note=N_("Saved."))
 
 
 async def move_card(request: Request) -> Response:
     """Move a card to another column."""
     viewer, changed = await _act(request, revisions.move, "column")
-    return await _answer(request, viewer, changed.columns)
+    return await _answer(request, viewer, changed.columns, card_id=changed.card.id, note=N_("Moved."))
 
 
 async def remove_card(request: Request) -> Response:
     """Take a card off the board (its history stays)."""
     viewer, changed = await _act(request, revisions.remove)
-    return await _answer(request, viewer, changed.columns)
+    return await _answer(request, viewer, changed.columns, card_id=changed.card.id)
 
 
 async def cast_vote(request: Request) -> Response:
@@ -85,7 +95,7 @@ async def withdraw_vote(request: Request) -> Response:
 async def add_comment(request: Request) -> Response:
     """Comment on a card."""
     viewer, card = await _act(request, comments.add, "body")
-    return await _answer(request, viewer, (card.column,))
+    return await _answer(request, viewer, (card.column,), card_id=card.id, note=N_("Comment sent."))
 
 
 async def my_votes(request: Request) -> Response:
@@ -98,13 +108,20 @@ async def my_votes(request: Request) -> Response:
     )
 
 
-async def card_history(request: Request) -> Response:
-    """Show every revision of a card, removed ones too: who, when and what."""
+async def card(request: Request) -> Response:
+    """Open a card: its edit, move and comment forms and every revision (who, when, what), removed or not."""
     viewer = await require_viewer(request, request.path_params["slug"])
     i18n.set_language(viewer.lang)
     db = database(request)
-    card, kept = await run_in_threadpool(revisions.history, db, viewer, request.path_params["card_id"])
+    panel = await run_in_threadpool(revisions.panel, db, viewer, request.path_params["card_id"])
     context = await run_in_threadpool(board_context, db, viewer)
-    context.update(card=card, revisions=kept)
-    template = "participant/_history.html" if is_htmx(request) else "participant/history.html"
+    context.update(panel=panel, oob=False)
+    template = "participant/_card_panel.html" if is_htmx(request) else "participant/card.html"
     return templates.TemplateResponse(request, template, context)
+
+
+async def card_panel_closed(request: Request) -> Response:
+    """Close the opened card."""
+    viewer = await require_viewer(request, request.path_params["slug"])
+    context = {"race": {"slug": viewer.slug}, "panel": None, "oob": False}
+    return templates.TemplateResponse(request, "participant/_card_panel.html", context)

@@ -1,4 +1,4 @@
-"""The team board as its members see it: whether it is open; each card's votes, comments and history."""
+"""The team board as its members see it: whether it is open; each card's votes and comments."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app.models import Race, Team
-from app.services import comments, phases, revisions, votes
+from app.services import comments, phases, votes
 from app.services.cards import CardView
 
 
@@ -29,7 +29,6 @@ class CardExtras:
 
     voters: list[int]
     comments: list[comments.CommentView]
-    revisions: list[revisions.RevisionView]
 
 
 def state(session: Session, race: Race, team_id: int) -> BoardState:
@@ -48,12 +47,8 @@ def state(session: Session, race: Race, team_id: int) -> BoardState:
 
 
 def extras(session: Session, views: list[CardView]) -> dict[int, CardExtras]:
-    """Return card id -> its voters, comments and revisions."""
+    """Return card id -> its voters and comments."""
     ids = [view.card.id or 0 for view in views]
     tallies = votes.tallies(session, ids)
     said = comments.under(session, ids)
-    kept = revisions.revisions(session, ids)
-    return {
-        card_id: CardExtras(tallies.get(card_id, []), said.get(card_id, []), kept.get(card_id, []))
-        for card_id in ids
-    }
+    return {card_id: CardExtras(tallies.get(card_id, []), said.get(card_id, [])) for card_id in ids}

@@ -171,14 +171,24 @@ def remove(db: Database, viewer: Viewer, card_id: int, *, key: str | None) -> Ch
         return Changed(card, (card.column,))
 
 
-def history(db: Database, viewer: Viewer, card_id: int) -> tuple[Card, list[RevisionView]]:
-    """Return a card (removed ones too) and all its revisions, newest first, for its team or a facilitator."""
+@dataclass(frozen=True)
+class Panel:
+    """One card opened: its revisions, newest first, and whether the viewer may change it."""
+
+    card: Card
+    revisions: list[RevisionView]
+    member: bool
+
+
+def panel(db: Database, viewer: Viewer, card_id: int) -> Panel:
+    """Return a card (removed ones too) with all its revisions, for its team or a facilitator."""
     with db.read() as session:
         card = session.get(Card, card_id)
         facilitator = viewer.role == Role.FACILITATOR
         if not (facilitator and card is not None and card.race_id == viewer.race_id):
             card = own_card(session, viewer, card_id, removed=True)
-        return card, revisions(session, [card.id or 0]).get(card.id or 0, [])
+        kept = revisions(session, [card.id or 0]).get(card.id or 0, [])
+        return Panel(card, kept, member=viewer.role == Role.PARTICIPANT and card.team_id == viewer.team_id)
 
 
 def revisions(session: Session, card_ids: list[int]) -> dict[int, list[RevisionView]]:
