@@ -82,7 +82,10 @@ def test_two_team_mates_work_one_board_live(
     expect(alice.locator("#card-panel")).to_be_hidden()
 
     # Alva votes on her phone: both see the count; only Alva sees her votes left and can take hers back.
-    card_in(alva, "market").locator(".vote-cast").tap()
+    with alva.expect_request(lambda r: r.method == "POST" and r.url.endswith("/votes")) as sent:
+        card_in(alva, "market").locator(".vote-cast").tap()
+    # The vote form comes in the team's shared frame without a key; the page adds one per submission.
+    assert re.search(r"(^|&)key=[0-9a-f]{32}($|&)", sent.value.post_data or ""), sent.value.post_data
     for page in (alice, alva):
         expect(card_in(page, "market").locator(".vote-count")).to_have_text("1 vote")
     expect(alva.locator("#my-votes")).to_have_text("You have 4 votes left.")

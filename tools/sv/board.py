@@ -2,14 +2,14 @@
 
 SV = {
     "There is no such card on your team's board.": "Det finns inget sådant kort på ert lags tavla.",
-    "Only the team's members can change its board.": "Bara lagets medlemmar kan ändra dess tavla.",
+    "Only the team's members can change its board.": "Bara lagets medlemmar kan ändra lagets tavla.",
     "the comment": "kommentaren",
     "Voting is not open right now.": "Röstningen är inte öppen just nu.",
     "You have used all your votes in this phase (%(num)s).": "Du har använt alla dina röster i den här fasen (%(num)s).",
     "You have no vote on this card to take back.": "Du har ingen röst på det här kortet att ta tillbaka.",
     ("Voting is open: %(num)s vote each.", "Voting is open: %(num)s votes each."): (
-        "Röstningen är öppen: %(num)s röst var.",
-        "Röstningen är öppen: %(num)s röster var.",
+        "Röstningen är öppen: %(num)s röst per person.",
+        "Röstningen är öppen: %(num)s röster per person.",
     ),
     ("You have %(num)s vote left.", "You have %(num)s votes left."): (
         "Du har %(num)s röst kvar.",
@@ -36,7 +36,7 @@ SV = {
     "History": "Historik",
     "Back to the board": "Tillbaka till tavlan",
     "This card was removed from the board.": "Kortet är borttaget från tavlan.",
-    "Mute the end signal": "Stäng av ljudsignalen",
+    "Mute the end signal": "Tysta slutsignalen",
     "Edit, comment, history": "Redigera, kommentera, historik",
     "Close": "Stäng",
     "Saved.": "Sparat.",
