@@ -111,7 +111,7 @@ def changes(found: Iterable[Event]) -> Changes:
             result.add_role(Role.WALL, "wall-cards", "wall-teams")
         elif kind in BOARD_CHANGES:
             result.add_team(event.team_id, f"col:{event.data['column']}")
-        elif kind in ("team.locked", "team.unlocked"):
+        elif kind in ("board.locked", "board.unlocked"):
             result.add_team(event.team_id, "board-state", *COLUMN_REGIONS)
     return result
 

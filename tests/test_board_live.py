@@ -94,9 +94,9 @@ def test_a_lock_event_closes_the_team_board_live(join: Join, race: dict[str, Any
     with alva.live() as socket:
         socket.receive_text()
         lock(db, team_id)
-        # The facilitator's lock (another slice) is expected to record "team.locked" for the team.
+        # The facilitator's lock (roster.set_locked, control branch) records "board.locked" for the team.
         with db.write() as session:
             found = session.exec(select(Race)).one()
-            events.record(session, found.id or 0, "team.locked", team_id=team_id)
+            events.record(session, found.id or 0, "board.locked", team_id=team_id)
         state = soup(next_with(socket, "board-state")).select_one("#board-state")
         assert state["data-board"] == "closed" and "locked" in state.get_text()
