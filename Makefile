@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install test lint format messages clean
+.PHONY: run install test lint format messages bench check clean
 
 $(BIN)/kraftsamla: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,12 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The whole suite on SQLite (browser tests included), then again on PostgreSQL when
+# KRAFTSAMLA_TEST_POSTGRES_URL names a server (.ci/run sets it up).
 test: lint
 	$(BIN)/pytest
+	@if [ -n "$$KRAFTSAMLA_TEST_POSTGRES_URL" ]; then \
+		echo "--- again on PostgreSQL"; $(BIN)/pytest -m "not browser"; fi
 
 format: install
 	$(BIN)/ruff format .
@@ -36,6 +40,15 @@ messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k Invalid -k Conflict -k Forbidden -k NotFound -k NotSignedIn \
 		-k ServiceError -o app/locale/messages.pot --no-location --omit-header .
 	$(BIN)/python tools/translate.py
+
+# Fan-out, throughput, memory and reconnect figures on loopback (about two minutes; see docs/performance.md).
+# BENCH_ARGS="--postgres postgresql://... --processes 2" measures the scale-out set-up.
+bench: install
+	$(BIN)/python -m bench.fanout $(BENCH_ARGS)
+
+# The stable interface checked from outside against a fresh server.
+check: install
+	$(BIN)/python -m bench.interface
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .ruff_cache

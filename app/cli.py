@@ -92,6 +92,11 @@ def serve(args: argparse.Namespace) -> int:
 
     from app.migrate import upgrade
 
+    if args.workers > 1 and settings.DATABASE_URL.startswith("sqlite"):
+        print(
+            "Several workers need PostgreSQL (set DATABASE_URL); SQLite serves one process.", file=sys.stderr
+        )
+        return 2
     upgrade(settings.DATABASE_URL)
     uvicorn.run(
         "app.asgi:app",
@@ -103,6 +108,7 @@ def serve(args: argparse.Namespace) -> int:
         ws_ping_interval=20.0,
         ws_ping_timeout=20.0,
         proxy_headers=True,
+        workers=args.workers,
         log_level=args.log_level,
     )
     return 0
@@ -141,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     command.add_argument("--host", default=settings.HOST)
     command.add_argument("--port", type=int, default=settings.PORT)
     command.add_argument("--log-level", default="info")
+    command.add_argument("--workers", type=int, default=1, help="processes (PostgreSQL only)")
     command.set_defaults(func=serve)
     return parser
 

@@ -24,11 +24,20 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+def normalise_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs that name no driver."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
 def make_engine(url: str) -> Engine:
     """Create the engine; on SQLite every connection gets WAL, FULL sync, foreign keys and a busy timeout."""
+    url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
@@ -58,6 +67,10 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
+        # A plain libpq DSN for connections outside SQLAlchemy (the backplane's listener).
+        self.dsn = (
+            make_url(normalise_url(url)).set(drivername="postgresql").render_as_string(hide_password=False)
+        )
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._write_engine = self.engine.execution_options(kraftsamla_write=True)
         self._read_engine = (

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
+from sqlalchemy.exc import OperationalError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
@@ -17,11 +18,14 @@ from app import settings, templating
 from app.db import Database
 from app.errors import ServiceError
 from app.language import LanguageMiddleware
-from app.pages import service_error
+from app.limits import BodyLimitMiddleware, RateLimitMiddleware
+from app.pages import database_error, service_error
 from app.routes import board, control, join, live, race
 from app.screens import render_changes
 from app.security import SecurityMiddleware
+from app.services import races
 from live import Hub
+from live.backplane import PostgresListener
 
 
 def create_app(database_url: str | None = None) -> Starlette:
@@ -42,9 +46,24 @@ def create_app(database_url: str | None = None) -> Starlette:
             loop.call_soon_threadsafe(hub.publish, race_id, seq)
 
         db.publishers.append(publish)
+        listening = None
+        if not db.is_sqlite:
+
+            async def catch_up() -> None:
+                seqs = await run_in_threadpool(races.current_seqs, db, hub.races())
+                for race_id, seq in seqs.items():
+                    hub.publish(race_id, seq)
+
+            listener = PostgresListener(db.dsn, hub.publish, catch_up)
+            listening = loop.create_task(listener.run())
+            app.state.listener = listener
         try:
             yield
         finally:
+            if listening is not None:
+                listening.cancel()
+                with suppress(asyncio.CancelledError):
+                    await listening
             db.publishers.remove(publish)
             db.dispose()
 
@@ -95,13 +114,20 @@ def create_app(database_url: str | None = None) -> Starlette:
             max_age=7 * 24 * 3600,
         ),
         Middleware(SecurityMiddleware),
+        Middleware(BodyLimitMiddleware),
+        Middleware(RateLimitMiddleware),
         Middleware(LanguageMiddleware),
     ]
     app = Starlette(
         routes=routes,
         middleware=middleware,
         lifespan=lifespan,
-        exception_handlers={ServiceError: service_error, 404: service_error, 405: service_error},
+        exception_handlers={
+            ServiceError: service_error,
+            OperationalError: database_error,
+            404: service_error,
+            405: service_error,
+        },
     )
     templating.bind(app.router)
     app.state.db = db

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -10,6 +12,8 @@ from app import i18n
 from app.auth import NotSignedIn
 from app.errors import ServiceError
 from app.templating import templates
+
+log = logging.getLogger("kraftsamla")
 
 TITLES = {
     400: i18n.N_("Something is wrong with the request"),
@@ -22,6 +26,17 @@ TITLES = {
     422: i18n.N_("Please check what you entered"),
     429: i18n.N_("Too many requests"),
 }
+
+
+async def database_error(request: Request, exc: Exception) -> Response:
+    """Answer 503 when the database cannot take a write (locked too long, disk full); nothing was saved."""
+    log.error("database error on %s %s: %s", request.method, request.url.path, exc)
+    message = i18n.gettext("The database is busy or full, so nothing was saved. Try again in a moment.")
+    context = {"status": 503, "message": message, "title": i18n.gettext("Not saved")}
+    template = "_error.html" if request.headers.get("hx-request") == "true" else "error.html"
+    response = templates.TemplateResponse(request, template, context, status_code=503)
+    response.headers["retry-after"] = "2"
+    return response
 
 
 async def service_error(request: Request, exc: Exception) -> Response:

@@ -59,6 +59,8 @@ class SecurityMiddleware:
                         (b"x-frame-options", b"DENY"),
                     ]
                 )
+                if scope.get("scheme") == "https" or settings.COOKIE_SECURE:
+                    headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

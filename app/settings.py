@@ -28,6 +28,11 @@ LIVE_QUEUE_BYTES: int = config("KRAFTSAMLA_LIVE_QUEUE_BYTES", cast=int, default=
 LIVE_REPLAY_MAX_EVENTS: int = config("KRAFTSAMLA_LIVE_REPLAY_MAX_EVENTS", cast=int, default=2000)
 LIVE_SEND_TIMEOUT_S: float = config("KRAFTSAMLA_LIVE_SEND_TIMEOUT_S", cast=float, default=10.0)
 
+MAX_BODY_BYTES: int = config("KRAFTSAMLA_MAX_BODY_BYTES", cast=int, default=64 * 1024)
+# Posts per second per person (session, else address), with bursts; 0 turns the limit off.
+RATE_LIMIT_PER_SECOND: float = config("KRAFTSAMLA_RATE_LIMIT_PER_SECOND", cast=float, default=5.0)
+RATE_LIMIT_BURST: float = config("KRAFTSAMLA_RATE_LIMIT_BURST", cast=float, default=20.0)
+
 TEMPLATES_DIR = ROOT / "templates"
 STATIC_DIR = ROOT / "static"
 LOCALE_DIR = ROOT / "app" / "locale"

@@ -18,12 +18,14 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
+from sqlalchemy.engine.url import make_url
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
@@ -235,17 +237,31 @@ def summary(values: list[float]) -> str:
     return f"p50 {percentile(ms, 50):6.1f}  p95 {percentile(ms, 95):6.1f}  p99 {percentile(ms, 99):6.1f} ms"
 
 
-async def run(sizes: list[int], rounds: int, sustain_seconds: float, storm: bool) -> dict[str, Any]:
+async def run(
+    sizes: list[int],
+    rounds: int,
+    sustain_seconds: float,
+    storm: bool,
+    database_url: str | None,
+    processes: int,
+) -> dict[str, Any]:
     """Run every measurement and return the figures."""
-    results: dict[str, Any] = {"sizes": {}, "machine": machine()}
+    results: dict[str, Any] = {"sizes": {}, "machine": machine(), "processes": processes}
+    results["database"] = "postgresql" if database_url else "sqlite"
     largest = max(sizes)
-    with LocalServer() as server:
+    # The load comes from a few people posting as fast as they can: no per-person rate limit here.
+    env = {"SECRET_KEY": uuid.uuid4().hex * 2, "KRAFTSAMLA_RATE_LIMIT_PER_SECOND": "0"}
+    if database_url:
+        env |= {"DATABASE_URL": database_url, "KRAFTSAMLA_BENCH_DATABASE_URL": database_url}
+    with ExitStack() as stack:
+        cluster = [stack.enter_context(LocalServer(env=env)) for _ in range(processes)]
+        server = cluster[0]
         teams = max(2, largest // 10)
         race = server.create_race(name="Benchmark", teams=teams, lang="sv")
-        server.start()
-        assert server.process is not None  # started above
+        for member in cluster:
+            member.start()
         base, slug = server.base_url, race["slug"]
-        live_url = base.replace("http", "ws", 1) + f"/r/{slug}/live"
+        # Screens are spread over the processes; every post goes to the first.
         team_ids = [team["id"] for team in race["teams"]]
         async with httpx.AsyncClient(base_url=base, headers={"origin": base}, timeout=TIMEOUT) as control:
             response = await control.post(
@@ -265,11 +281,19 @@ async def run(sizes: list[int], rounds: int, sustain_seconds: float, storm: bool
                 for size in sizes:
                     extra = size - len(screens)
                     people = await join_people(base, race, roles_for(extra, team_ids, len(screens)))
-                    before = rss_kb(server.pid)
-                    new = [Screen(live_url, person.cookie, base) for person in people]
+                    before = sum(rss_kb(member.pid) for member in cluster)
+                    homes = [cluster[(len(screens) + i) % len(cluster)] for i in range(len(people))]
+                    new = [
+                        Screen(
+                            home.base_url.replace("http", "ws", 1) + f"/r/{slug}/live",
+                            person.cookie,
+                            home.base_url,
+                        )
+                        for home, person in zip(homes, people, strict=True)
+                    ]
                     await open_all(new)
                     screens.extend(new)
-                    memory[size] = (rss_kb(server.pid) - before) / max(1, extra)
+                    memory[size] = (sum(rss_kb(member.pid) for member in cluster) - before) / max(1, extra)
                     new_bare = [
                         Screen(bare.base.replace("http", "ws", 1) + "/live", None, bare.base) for _ in new
                     ]
@@ -323,14 +347,16 @@ async def run(sizes: list[int], rounds: int, sustain_seconds: float, storm: bool
                     await screen.close()
                 bare.stop()
 
-            results["sustained"] = await sustained(base, race, team_ids, sustain_seconds, server.data_dir)
+            results["sustained"] = await sustained(
+                base, race, team_ids, sustain_seconds, server, database_url
+            )
             sus = results["sustained"]
             print(f"sustained with {len(screens)} screens: {sus['per_second']:.0f} durable contributions/s, "
                   f"ack p50 {sus['ack_p50_ms']:.1f} p99 {sus['ack_p99_ms']:.1f} ms, "
                   f"{sus['acknowledged']} acknowledged, {sus['in_database']} in the database")  # fmt: skip
 
             if storm:
-                results["storm"] = await reconnect_storm(server, screens)
+                results["storm"] = await reconnect_storm(cluster, screens)
                 ready, stop = results["storm"]["after_ready_s"], results["storm"]["after_stop_s"]
                 line = f"reconnect storm: {len(screens)} screens resynced {ready:.2f} s after the restarted "
                 line += f"server answered ({stop:.2f} s after the stop)"
@@ -341,7 +367,12 @@ async def run(sizes: list[int], rounds: int, sustain_seconds: float, storm: bool
 
 
 async def sustained(
-    base: str, race: dict[str, Any], team_ids: list[int], seconds: float, data_dir: Path
+    base: str,
+    race: dict[str, Any],
+    team_ids: list[int],
+    seconds: float,
+    server: LocalServer,
+    database_url: str | None,
 ) -> dict[str, Any]:
     """Post cards from many participants at once for a while; count what was acknowledged and stored."""
     posters = await join_people(base, race, [("participant", team_ids[i % len(team_ids)]) for i in range(16)])
@@ -371,8 +402,16 @@ async def sustained(
     started = time.perf_counter()
     await asyncio.gather(*(post_loop(index, person) for index, person in enumerate(posters)))
     elapsed = time.perf_counter() - started
-    with sqlite3.connect(f"file:{data_dir / 'k.db'}?mode=ro", uri=True) as db:
-        stored = db.execute("SELECT count(*) FROM card WHERE title LIKE 'Idé %'").fetchone()[0]
+    query = "SELECT count(*) FROM card WHERE title LIKE 'Idé %'"
+    if database_url:
+        import psycopg
+
+        dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(dsn) as conn:
+            stored = conn.execute(query).fetchone()[0]  # type: ignore[index]
+    else:
+        with sqlite3.connect(f"file:{server.data_dir / 'k.db'}?mode=ro", uri=True) as db:
+            stored = db.execute(query).fetchone()[0]
     ms = [x * 1000 for x in latencies]
     return {
         "acknowledged": len(latencies),
@@ -383,15 +422,17 @@ async def sustained(
     }
 
 
-async def reconnect_storm(server: LocalServer, screens: list[Screen]) -> dict[str, float]:
-    """Restart the server; every screen reconnects with its last seq; time until all are caught up."""
+async def reconnect_storm(cluster: list[LocalServer], screens: list[Screen]) -> dict[str, float]:
+    """Restart every process; every screen reconnects with its last seq; time until all are caught up."""
     Round.current = Round(len(screens))
     stopped = time.perf_counter()
-    await asyncio.to_thread(server.stop)
+    for member in cluster:
+        await asyncio.to_thread(member.stop)
     for screen in screens:
         if screen.task is not None:
             await screen.task
-    await asyncio.to_thread(server.start)
+    for member in cluster:
+        await asyncio.to_thread(member.start)
     ready = time.perf_counter()
 
     async def reconnect(screen: Screen) -> None:
@@ -426,9 +467,17 @@ def main() -> int:
     parser.add_argument("--sustain", type=float, default=10.0, help="seconds of sustained posting")
     parser.add_argument("--no-storm", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--postgres", help="a PostgreSQL URL (an empty database) instead of SQLite")
+    parser.add_argument(
+        "--processes", type=int, default=1, help="server processes (more than one needs --postgres)"
+    )
     args = parser.parse_args()
+    if args.processes > 1 and not args.postgres:
+        parser.error("several processes need --postgres")
     sizes = sorted(int(size) for size in args.sizes.split(","))
-    results = asyncio.run(run(sizes, args.rounds, args.sustain, not args.no_storm))
+    results = asyncio.run(
+        run(sizes, args.rounds, args.sustain, not args.no_storm, args.postgres, args.processes)
+    )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     print("goals: p99 <= 10 / 25 / 50 ms at 100 / 500 / 1000; ratio <= 1.5; >= 1000/s, ack p99 <= 100 ms;")

@@ -190,6 +190,10 @@ class Hub:
             else:
                 self.publish(race_id, channel.target_seq)
 
+    def races(self) -> list[int]:
+        """Return the races someone is watching."""
+        return list(self._channels)
+
     def connections(self, race_id: int) -> int:
         """Return how many sockets watch a race."""
         channel = self._channels.get(race_id)

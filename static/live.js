@@ -187,7 +187,7 @@
   }
 
   function transient(status) {
-    return status === 502 || status === 503 || status === 504;
+    return status === 429 || status === 502 || status === 503 || status === 504;
   }
 
   async function deliver(url, init, elt) {
@@ -246,7 +246,7 @@
   });
   window.addEventListener("online", function () { reconnectNow(); wakeWaiters(); });
   window.addEventListener("offline", function () { setStatus("offline"); });
-  window.kraftsamlaLive = { serverNow: serverNow, state: state };
+  window.kraftsamlaLive = { serverNow: serverNow, state: state, pending: function () { return pending; } };
 
   // --- the board: its forms follow the board's state, which arrives live with each phase change ---
   function syncBoard() {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ os.environ.setdefault("KRAFTSAMLA_DATA_DIR", tempfile.mkdtemp(prefix="kraftsamla
 
 import pytest
 from bs4 import BeautifulSoup
+from sqlalchemy.engine.url import make_url
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
@@ -23,16 +25,84 @@ from app.db import Database
 from app.main import create_app
 from app.migrate import upgrade
 from app.services import races
+from bench.server import LocalServer
 
 ORIGIN = "http://testserver"
 
 
+# Set to a PostgreSQL server URL (its database is only used to create others) to run the suite on PostgreSQL.
+POSTGRES_URL = os.environ.get("KRAFTSAMLA_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str | None]:
+    """Migrate one template database per session; each test copies it (fast) instead of migrating."""
+    if not POSTGRES_URL:
+        yield None
+        return
+    name = f"kraftsamla_tpl_{uuid.uuid4().hex[:8]}"
+    with _postgres_admin() as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    upgrade(_postgres_url(name))
+    yield name
+    with _postgres_admin() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
+def db_url(tmp_path: Path, postgres_template: str | None) -> Iterator[str]:
     """Return the URL of a fresh database migrated to head."""
-    url = os.environ.get("KRAFTSAMLA_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.db'}"
-    upgrade(url)
-    return url
+    if postgres_template is None:
+        url = f"sqlite:///{tmp_path / 'test.db'}"
+        upgrade(url)
+        yield url
+        return
+    name = f"kraftsamla_t_{uuid.uuid4().hex[:10]}"
+    with _postgres_admin() as admin:
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
+    yield _postgres_url(name)
+    with _postgres_admin() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def two_servers() -> Iterator[tuple[LocalServer, LocalServer, str]]:
+    """Start two `kraftsamla serve` processes on one fresh PostgreSQL database."""
+    if not POSTGRES_URL:
+        pytest.skip("set KRAFTSAMLA_TEST_POSTGRES_URL to run on PostgreSQL")
+    name = f"kraftsamla_so_{uuid.uuid4().hex[:8]}"
+    with _postgres_admin() as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = _postgres_url(name)
+    # Every process of one site shares the database and the secret that signs its cookies.
+    env = {
+        "DATABASE_URL": url,
+        "KRAFTSAMLA_BENCH_DATABASE_URL": url,
+        "SECRET_KEY": uuid.uuid4().hex * 2,
+        "KRAFTSAMLA_RATE_LIMIT_PER_SECOND": "0",
+    }
+    try:
+        with LocalServer(env=env) as first, LocalServer(env=env) as second:
+            first.start()
+            second.start()
+            yield first, second, url
+            assert first.errors() == [] and second.errors() == []
+    finally:
+        with _postgres_admin() as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _postgres_url(database: str) -> str:
+    assert POSTGRES_URL is not None
+    return make_url(POSTGRES_URL).set(database=database).render_as_string(hide_password=False)
+
+
+def _postgres_admin() -> Any:
+    import psycopg
+
+    assert POSTGRES_URL is not None
+    dsn = make_url(POSTGRES_URL).set(drivername="postgresql").render_as_string(hide_password=False)
+    return psycopg.connect(dsn, autocommit=True)
 
 
 @pytest.fixture

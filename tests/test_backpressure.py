@@ -17,7 +17,11 @@ CARDS = 150
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[LocalServer]:
-    env = {"KRAFTSAMLA_LIVE_SEND_TIMEOUT_S": "2", "KRAFTSAMLA_LIVE_QUEUE_MESSAGES": "64"}
+    env = {
+        "KRAFTSAMLA_LIVE_SEND_TIMEOUT_S": "2",
+        "KRAFTSAMLA_LIVE_QUEUE_MESSAGES": "64",
+        "KRAFTSAMLA_RATE_LIMIT_PER_SECOND": "0",  # one author posts as fast as it can
+    }
     with LocalServer(env=env) as running:
         running.start()
         yield running

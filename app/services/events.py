@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from app.db import now_ms
 from app.errors import Conflict, Invalid
 from app.models import Event, Race
+from live.backplane import CHANNEL, payload
 
 KEY_MAX = 64
 
@@ -52,13 +53,25 @@ def record(
     session.add(event)
     session.flush()
     session.info.setdefault("published", {})[race_id] = seq
+    if session.get_bind().dialect.name == "postgresql":
+        # Delivered to every process's listener when (and only if) this transaction commits.
+        session.exec(select(func.pg_notify(CHANNEL, payload(race_id, seq))))  # type: ignore[call-overload]
     return event
 
 
+def lock_race(session: Session, race_id: int) -> None:
+    """Serialise this transaction with the race's other writers (SQLite's writers are serial already)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(select(Race.id).where(Race.id == race_id).with_for_update())
+
+
 def replayed(session: Session, key: str | None, person_id: int) -> Event | None:
-    """Return the event an earlier post with this key made, if any."""
+    """Return the event an earlier post with this key made, if any; one key is checked at a time."""
     if key is None:
         return None
+    if session.get_bind().dialect.name == "postgresql":
+        # Concurrent posts of one key wait here for each other, so the check and the insert are atomic.
+        session.exec(select(func.pg_advisory_xact_lock(func.hashtext(key))))  # type: ignore[call-overload]
     event = session.exec(select(Event).where(Event.key == key)).first()
     if event is not None and event.person_id != person_id:
         raise Conflict("This request key was already used.")

@@ -182,6 +182,15 @@ def summary(db: Database, slug: str) -> dict[str, Any]:
         }
 
 
+def current_seqs(db: Database, race_ids: list[int]) -> dict[int, int]:
+    """Return the last seq of each of these races."""
+    if not race_ids:
+        return {}
+    with db.read() as session:
+        rows = session.exec(select(Race.id, Race.seq).where(col(Race.id).in_(race_ids))).all()
+    return {race_id: seq for race_id, seq in rows if race_id is not None}
+
+
 def participant_code(db: Database, slug: str) -> str:
     """Return the code participants join a race with."""
     with db.read() as session:

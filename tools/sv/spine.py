@@ -127,3 +127,15 @@ SV.update(
         "Not sent yet: it will be sent when the connection is back": "Inte skickat än: det skickas när anslutningen är tillbaka",
     }
 )
+SV.update(
+    {
+        "The request is too large.": "Begäran är för stor.",
+        "Too many requests: wait a moment and try again.": "För många förfrågningar: vänta en stund och försök igen.",
+    }
+)
+SV.update(
+    {
+        "The database is busy or full, so nothing was saved. Try again in a moment.": "Databasen är upptagen eller full, så inget sparades. Försök igen om en stund.",
+        "Not saved": "Inte sparat",
+    }
+)

@@ -1,0 +1,18 @@
+"""SIGKILL while people post: each acknowledged card survives once, the database stays intact."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.crash import run
+from tests.conftest import POSTGRES_URL
+
+
+@pytest.mark.skipif(bool(POSTGRES_URL), reason="the crash script checks the SQLite file")
+def test_kill_restart_cycles_lose_nothing() -> None:
+    figures = run(cycles=3, posters=4, seconds=1.0)
+    assert figures["acknowledged"] > 0
+    assert figures["lost"] == 0
+    assert figures["twice"] == 0
+    assert figures["integrity"] == "ok"
+    assert figures["clock_kept"]

@@ -1,0 +1,113 @@
+"""Scale-out on PostgreSQL: two server processes, one race, nothing lost, sequence numbers gapless."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from typing import Any
+
+import pytest
+from sqlalchemy.engine.url import make_url
+
+from bench.interface import Screen, join
+from bench.server import LocalServer
+from live.backplane import listener_name
+from tests.conftest import POSTGRES_URL, _postgres_admin
+
+pytestmark = pytest.mark.skipif(
+    not POSTGRES_URL, reason="set KRAFTSAMLA_TEST_POSTGRES_URL to run on PostgreSQL"
+)
+
+
+def titles_in_order(screen: Screen, prefix: str, count: int) -> list[str]:
+    """Read frames until the idea column shows `count` cards with the prefix; return their titles in order."""
+    from bs4 import BeautifulSoup
+
+    while True:
+        frame = screen.next_frame()
+        column = BeautifulSoup(frame, "html.parser").select_one("#col-idea")
+        if column is None:
+            continue
+        titles = [h3.get_text() for h3 in column.select(".card h3") if h3.get_text().startswith(prefix)]
+        if len(titles) >= count:
+            return titles
+
+
+def test_a_screen_on_one_process_sees_cards_posted_to_the_other_in_order(
+    two_servers: tuple[LocalServer, LocalServer, str],
+) -> None:
+    first, second, _ = two_servers
+    race = first.create_race(name="Två processer")
+    slug, team, code = race["slug"], race["teams"][0]["id"], race["codes"]["participant"]
+    with (
+        join(first.base_url, slug, code, "Läsare", team) as reader,
+        join(second.base_url, slug, code, "Skribent", team) as writer,
+        reader.live() as screen,
+    ):
+        for number in range(10):
+            form = {"title": f"P2-{number}", "column": "idea", "key": uuid.uuid4().hex}
+            assert writer.post(f"/r/{slug}/cards", form).status_code == 303
+        assert titles_in_order(screen, "P2-", 10) == [f"P2-{n}" for n in range(10)]
+
+
+def test_killing_a_listening_connection_loses_nothing(
+    two_servers: tuple[LocalServer, LocalServer, str],
+) -> None:
+    first, second, _ = two_servers
+    race = first.create_race(name="Avbrott")
+    slug, team, code = race["slug"], race["teams"][0]["id"], race["codes"]["participant"]
+    with (
+        join(second.base_url, slug, code, "Läsare", team) as reader,
+        join(first.base_url, slug, code, "Skribent", team) as writer,
+        reader.live() as screen,
+    ):
+        with _postgres_admin() as admin:
+            killed = admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
+                (listener_name(second.pid),),
+            ).fetchall()
+        assert killed == [(True,)]
+        for number in range(10):
+            form = {"title": f"K-{number}", "column": "idea", "key": uuid.uuid4().hex}
+            assert writer.post(f"/r/{slug}/cards", form).status_code == 303
+        assert titles_in_order(screen, "K-", 10) == [f"K-{n}" for n in range(10)]
+
+
+def test_sequence_numbers_stay_gapless_and_unique_with_writers_on_both(
+    two_servers: tuple[LocalServer, LocalServer, str],
+) -> None:
+    first, second, url = two_servers
+    race = first.create_race(name="Samtidigt", teams=4)
+    slug, code = race["slug"], race["codes"]["participant"]
+    writers = [
+        join(server.base_url, slug, code, f"W{index}", race["teams"][index % 4]["id"])
+        for index, server in enumerate([first, second] * 4)
+    ]
+    errors: list[Any] = []
+
+    def post_many(writer: Screen) -> None:
+        for number in range(15):
+            answer = writer.post(
+                f"/r/{slug}/cards", {"title": f"S{number}", "column": "need", "key": uuid.uuid4().hex}
+            )
+            if answer.status_code != 303:
+                errors.append(answer.status_code)
+
+    threads = [threading.Thread(target=post_many, args=(writer,)) for writer in writers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    for writer in writers:
+        writer.http.close()
+    assert errors == []
+    import psycopg
+
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn) as conn:
+        query = "SELECT e.seq FROM event e JOIN race r ON r.id = e.race_id WHERE r.slug = %s ORDER BY e.seq"
+        seqs = [row[0] for row in conn.execute(query, (slug,)).fetchall()]
+        last = conn.execute("SELECT seq FROM race WHERE slug = %s", (slug,)).fetchone()
+    assert seqs == list(range(1, len(seqs) + 1))
+    assert last is not None and last[0] == len(seqs)
+    assert len(seqs) >= 8 * 15
