@@ -142,6 +142,14 @@ def test_two_team_mates_work_one_board_live(
     expect(alice.locator("#card-panel .edit-form button")).to_be_enabled()
     expect(alice.locator("#board-state")).to_have_text("")
 
+    # Alice removes the card (after confirming): it leaves Alva's board; its history stays in the panel.
+    alice.once("dialog", lambda dialog: dialog.accept())
+    alice.locator("#card-panel .remove-form button").click()
+    expect(alice.locator("#card-panel .notice")).to_have_text("This card was removed from the board.")
+    expect(alice.locator("#card-panel .history .rev-kind").first).to_have_text("Removed")
+    expect(card_in(alva, "market")).to_have_count(0)
+    expect(alva.locator("#col-market-title .count")).to_have_text("0")
+
 
 ENDING_SOON = """() => {
   const clock = document.getElementById("clock");

@@ -42,4 +42,5 @@ SV = {
     "Saved.": "Sparat.",
     "Moved.": "Flyttat.",
     "Comment sent.": "Kommentaren är skickad.",
+    "Remove this card from the board? Its history is kept.": "Ta bort kortet från tavlan? Dess historik sparas.",
 }
