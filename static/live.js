@@ -290,7 +290,10 @@
         osc.start(audio.currentTime + at);
         osc.stop(audio.currentTime + at + 0.3);
       });
-      body.setAttribute("data-sound-played", String(Date.now()));
+      // Browsers keep the audio silent ("suspended") on a page nobody has clicked or typed on yet.
+      audio.resume().then(function () {
+        if (audio.state === "running") body.setAttribute("data-sound-played", String(Date.now()));
+      });
       setTimeout(function () { audio.close(); }, 2000);
     } catch (e) { /* no sound is better than a broken clock */ }
   }
