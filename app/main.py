@@ -19,9 +19,9 @@ from app.db import Database
 from app.errors import ServiceError
 from app.language import LanguageMiddleware
 from app.limits import BodyLimitMiddleware, RateLimitMiddleware
-from app.pages import database_error, service_error
-from app.routes import board, control, join, live, race
-from app.screens import render_changes
+from app.pages import database_error, malformed, service_error
+from app.routes import board, control, join, live, manage, race, sheet
+from app.screens import render_changes, render_presence
 from app.security import SecurityMiddleware
 from app.services import races
 from live import Hub
@@ -35,7 +35,10 @@ def create_app(database_url: str | None = None) -> Starlette:
     async def render(race_id: int, after_seq: int, audiences: frozenset[str]) -> tuple[int, dict[str, str]]:
         return await run_in_threadpool(render_changes, db, race_id, after_seq, audiences)
 
-    hub = Hub(render)
+    async def refresh(race_id: int, audiences: frozenset[str]) -> dict[str, str]:
+        return await run_in_threadpool(render_presence, db, race_id, audiences)
+
+    hub = Hub(render, refresh)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -71,6 +74,7 @@ def create_app(database_url: str | None = None) -> Starlette:
         Route("/", join.join_form, name="join_form"),
         Route("/join", join.join, methods=["POST"], name="join"),
         Route("/healthz", join.healthz, name="healthz"),
+        Route("/leave", join.leave, methods=["POST"], name="leave"),
         Route("/r/{slug}", race.race, name="race"),
         Route("/r/{slug}/lang", join.language, methods=["POST"], name="language"),
         Route("/r/{slug}/team", race.choose_team, methods=["POST"], name="choose_team"),
@@ -101,6 +105,29 @@ def create_app(database_url: str | None = None) -> Starlette:
             methods=["POST"],
             name="phase_action",
         ),
+        Route("/r/{slug}/agenda", manage.add_phase, methods=["POST"], name="add_phase"),
+        Route("/r/{slug}/agenda/{phase_id:int}", manage.update_phase, methods=["POST"], name="update_phase"),
+        Route(
+            "/r/{slug}/agenda/{phase_id:int}/remove",
+            manage.remove_phase,
+            methods=["POST"],
+            name="remove_phase",
+        ),
+        Route("/r/{slug}/agenda/{phase_id:int}/move", manage.move_phase, methods=["POST"], name="move_phase"),
+        Route("/r/{slug}/challenges", manage.add_challenge, methods=["POST"], name="add_challenge"),
+        Route(
+            "/r/{slug}/challenges/{challenge_id:int}",
+            manage.update_challenge,
+            methods=["POST"],
+            name="update_challenge",
+        ),
+        Route("/r/{slug}/teams", manage.add_team, methods=["POST"], name="add_team"),
+        Route("/r/{slug}/teams/{team_id:int}", manage.update_team, methods=["POST"], name="update_team"),
+        Route("/r/{slug}/teams/{team_id:int}/lock", manage.lock_board, methods=["POST"], name="lock_board"),
+        Route(
+            "/r/{slug}/people/{person_id:int}/team", manage.move_person, methods=["POST"], name="move_person"
+        ),
+        Route("/r/{slug}/sheet", sheet.join_sheet, name="join_sheet"),
         WebSocketRoute("/r/{slug}/live", live.live, name="live"),
         Mount("/static", StaticFiles(directory=settings.STATIC_DIR), name="static"),
     ]
@@ -125,6 +152,7 @@ def create_app(database_url: str | None = None) -> Starlette:
         exception_handlers={
             ServiceError: service_error,
             OperationalError: database_error,
+            OverflowError: malformed,
             404: service_error,
             405: service_error,
         },

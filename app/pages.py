@@ -39,6 +39,11 @@ async def database_error(request: Request, exc: Exception) -> Response:
     return response
 
 
+async def malformed(request: Request, exc: Exception) -> Response:
+    """Answer 400 to a number no database column can hold (an id in a path, say)."""
+    return await service_error(request, ServiceError("The form is malformed."))
+
+
 async def service_error(request: Request, exc: Exception) -> Response:
     """Answer a refused action with its status and a message the person can act on."""
     if isinstance(exc, NotSignedIn) and request.method == "GET" and "hx-request" not in request.headers:

@@ -11,6 +11,14 @@ from typing import Any
 from sqlmodel import Session
 
 from app import i18n, settings
+from app.control import (
+    AGENDA_EDITS,
+    ROSTER_EDITS,
+    challenges_context,
+    overview_context,
+    roster_changes,
+    roster_context,
+)
 from app.db import Database
 from app.models import CardColumn, Event, Race, Role
 from app.services import board, cards, events, experts, phases, races, teams, votes
@@ -56,7 +64,7 @@ def screen_regions(aud: Audience) -> tuple[str, ...]:
     if aud.role == Role.PARTICIPANT:
         return ("clock", "team", "board-state", *COLUMN_REGIONS) if aud.team_id else ("clock", "teampick")
     return {
-        Role.FACILITATOR: ("clock", "agenda", "teams", "feed"),
+        Role.FACILITATOR: ("clock", "agenda", "challenges", "teams", "roster", "feed"),
         Role.WALL: ("clock", "wall-teams", "wall-cards"),
         Role.EXPERT: ("clock", "requests"),
     }.get(Role(aud.role), ("clock",))
@@ -89,7 +97,15 @@ def changes(found: Iterable[Event]) -> Changes:
     result = Changes()
     for event in found:
         kind = event.kind
-        if kind.startswith("phase."):
+        if kind in AGENDA_EDITS:
+            result.add_role(Role.FACILITATOR, "agenda")
+            if event.data.get("clock"):
+                result.everyone.add("clock")
+                # The open phase's settings may have opened or closed the board or the voting.
+                result.add_role(Role.PARTICIPANT, "board-state")
+        elif kind in ROSTER_EDITS:
+            roster_changes(result, event)
+        elif kind.startswith("phase."):
             result.everyone.add("clock")
             result.add_role(Role.FACILITATOR, "agenda")
             result.add_role(Role.PARTICIPANT, "board-state")
@@ -111,7 +127,14 @@ def changes(found: Iterable[Event]) -> Changes:
             result.add_role(Role.WALL, "wall-cards", "wall-teams")
         elif kind in BOARD_CHANGES:
             result.add_team(event.team_id, f"col:{event.data['column']}")
-        elif kind in ("board.locked", "board.unlocked"):
+            result.add_role(Role.FACILITATOR, "teams")
+        elif kind.startswith(("card.", "vote.", "request.")):
+            # Other kinds of activity on a team's board or in its requests: the overview counts them.
+            result.add_role(Role.FACILITATOR, "teams")
+        if kind in ("team.joined", "person.joined"):
+            result.add_role(Role.FACILITATOR, "roster")
+        if kind in ("board.locked", "board.unlocked"):
+            # The team's forms close or open, live (the roster mapping above updates the rest).
             result.add_team(event.team_id, "board-state", *COLUMN_REGIONS)
     return result
 
@@ -162,7 +185,12 @@ REGIONS: dict[str, tuple[str, Callable[[Session, Race, int], dict[str, Any]]]] =
             "clock": phases.clock(session, race),
         },
     ),
-    "teams": ("facilitator/_teams.html", _wall_teams),
+    "teams": ("facilitator/_teams.html", lambda session, race, _team: overview_context(session, race)),
+    "roster": ("facilitator/_roster.html", lambda session, race, _team: roster_context(session, race)),
+    "challenges": (
+        "facilitator/_challenges.html",
+        lambda session, race, _team: challenges_context(session, race),
+    ),
     "feed": (
         "facilitator/_feed.html",
         lambda session, race, _team: {"feed": cards.newest(session, race.id or 0)},
@@ -244,17 +272,17 @@ class SnapshotCache:
 
     def __init__(self, size: int = 256) -> None:
         self.size = size
-        self._items: OrderedDict[tuple[int, str, int], str] = OrderedDict()
+        self._items: OrderedDict[tuple[str, int, str, int], str] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[int, str, int]) -> str | None:
+    def get(self, key: tuple[str, int, str, int]) -> str | None:
         with self._lock:
             text = self._items.get(key)
             if text is not None:
                 self._items.move_to_end(key)
             return text
 
-    def put(self, key: tuple[int, str, int], text: str) -> None:
+    def put(self, key: tuple[str, int, str, int], text: str) -> None:
         with self._lock:
             self._items[key] = text
             while len(self._items) > self.size:
@@ -267,14 +295,18 @@ _snapshots = SnapshotCache()
 def snapshot(db: Database, race_id: int, audience_key: str) -> tuple[int, str]:
     """Render every live region of a screen as it stands."""
     aud = Audience.parse(audience_key)
+    # The facilitators' overview shows who is online, which changes without a seq: never cached.
+    cacheable = aud.role != Role.FACILITATOR
     with db.read() as session:
         race = session.get(Race, race_id)
         assert race is not None
-        cached = _snapshots.get((race_id, audience_key, race.seq))
+        # Keyed by database too: race ids repeat across databases (each test has its own).
+        cached = _snapshots.get((db.url, race_id, audience_key, race.seq)) if cacheable else None
         if cached is not None:
             return race.seq, cached
         body = frame(race.seq, _render_regions(session, race, aud, list(screen_regions(aud)), {}))
-    _snapshots.put((race_id, audience_key, race.seq), body)
+    if cacheable:
+        _snapshots.put((db.url, race_id, audience_key, race.seq), body)
     return race.seq, body
 
 
@@ -313,3 +345,23 @@ def render_changes(
             if regions:
                 frames[key] = frame(race.seq, _render_regions(session, race, aud, regions, cache))
         return race.seq, frames
+
+
+# Marks a frame that carries who is online and no seq (screens swap it like any other).
+PRESENCE_MARK = "<!--presence-->\n"
+
+
+def render_presence(db: Database, race_id: int, audience_keys: frozenset[str]) -> dict[str, str]:
+    """Render the facilitators' overview (who is online) for the facilitator audiences present."""
+    wanted = [key for key in audience_keys if Audience.parse(key).role == Role.FACILITATOR]
+    if not wanted:
+        return {}
+    with db.read() as session:
+        race = session.get(Race, race_id)
+        if race is None:
+            return {}
+        cache: dict[tuple[str, int, str], str] = {}
+        return {
+            key: PRESENCE_MARK + _render_regions(session, race, Audience.parse(key), ["teams"], cache)
+            for key in wanted
+        }

@@ -26,6 +26,7 @@ LIVE_QUEUE_MESSAGES: int = config("KRAFTSAMLA_LIVE_QUEUE_MESSAGES", cast=int, de
 LIVE_QUEUE_BYTES: int = config("KRAFTSAMLA_LIVE_QUEUE_BYTES", cast=int, default=4 * 1024 * 1024)
 # A screen further behind than this many events gets a fresh snapshot instead of the regions it missed.
 LIVE_REPLAY_MAX_EVENTS: int = config("KRAFTSAMLA_LIVE_REPLAY_MAX_EVENTS", cast=int, default=2000)
+LIVE_MAX_SOCKETS_PER_PERSON: int = config("KRAFTSAMLA_LIVE_MAX_SOCKETS_PER_PERSON", cast=int, default=8)
 LIVE_SEND_TIMEOUT_S: float = config("KRAFTSAMLA_LIVE_SEND_TIMEOUT_S", cast=float, default=10.0)
 
 MAX_BODY_BYTES: int = config("KRAFTSAMLA_MAX_BODY_BYTES", cast=int, default=64 * 1024)

@@ -15,6 +15,8 @@ log = logging.getLogger("kraftsamla.live")
 # (seq the frames reflect, audience -> text). The app renders them from its templates.
 Frames = tuple[int, dict[str, str]]
 Render = Callable[[int, int, frozenset[str]], Awaitable[Frames]]
+# Frames that carry no race state (who is online): race, audiences present -> audience -> text.
+Refresh = Callable[[int, frozenset[str]], Awaitable[dict[str, str]]]
 Send = Callable[[str], Awaitable[None]]
 
 CLOSE_TRY_AGAIN = 1013
@@ -23,8 +25,13 @@ CLOSE_TRY_AGAIN = 1013
 class Connection:
     """One socket: a queue bounded in messages and bytes, drained by its own writer."""
 
-    def __init__(self, send: Send, *, max_messages: int = 256, max_bytes: int = 4 << 20) -> None:
+    def __init__(
+        self, send: Send, *, max_messages: int = 256, max_bytes: int = 4 << 20, owner: str = ""
+    ) -> None:
         self._send = send
+        # Whose socket this is (opaque to the hub), so that all of one person's sockets can be found.
+        self.owner = owner
+        self.close_code: int | None = None
         self._queue: deque[tuple[int, str]] = deque()
         self._bytes = 0
         self._ready = asyncio.Event()
@@ -80,6 +87,8 @@ class Connection:
             self._ready.clear()
             if self.overflowed:
                 return CLOSE_TRY_AGAIN
+            if self.close_code is not None:
+                return self.close_code
             while self._queue:
                 _, text = self._queue.popleft()
                 self._bytes -= len(text)
@@ -88,6 +97,11 @@ class Connection:
                 except TimeoutError:
                     return CLOSE_TRY_AGAIN
         return None
+
+    def cut(self, code: int) -> None:
+        """Have the writer stop and close the socket with this code."""
+        self.close_code = code
+        self._ready.set()
 
     def close(self) -> None:
         """Stop the writer."""
@@ -105,19 +119,40 @@ class _Channel:
     audiences: dict[str, set[Connection]] = field(default_factory=dict)
     history: History = field(default_factory=History)
     task: asyncio.Task[None] | None = None
+    refresh_wanted: bool = False
 
 
 class Hub:
     """Routes each race's changes to the sockets that must see them."""
 
-    def __init__(self, render: Render) -> None:
+    def __init__(self, render: Render, refresh: Refresh | None = None) -> None:
         self._render = render
+        self._refresh = refresh
         self._channels: dict[int, _Channel] = {}
 
-    def attach(self, race_id: int, audience: str, conn: Connection) -> None:
-        """Add a socket to an audience, before its snapshot is read so that nothing falls between."""
+    def attach(self, race_id: int, audience: str, conn: Connection, max_per_owner: int = 0) -> bool:
+        """Add a socket to an audience, before its snapshot is read; False when its owner has too many."""
         channel = self._channels.setdefault(race_id, _Channel())
+        if max_per_owner and conn.owner and len(self.owned(race_id, conn.owner)) >= max_per_owner:
+            if not channel.audiences:
+                del self._channels[race_id]
+            return False
         channel.audiences.setdefault(audience, set()).add(conn)
+        return True
+
+    def owned(self, race_id: int, owner: str) -> list[Connection]:
+        """Return the sockets of one owner in a race."""
+        channel = self._channels.get(race_id)
+        if channel is None:
+            return []
+        return [conn for members in channel.audiences.values() for conn in members if conn.owner == owner]
+
+    def cut_owner(self, race_id: int, owner: str, code: int) -> int:
+        """Close every socket of one owner (signed out, removed); return how many."""
+        sockets = self.owned(race_id, owner)
+        for conn in sockets:
+            conn.cut(code)
+        return len(sockets)
 
     def resume(self, race_id: int, audience: str, conn: Connection, since: int) -> bool:
         """Replay from memory what an attached socket missed after `since`; False when memory cannot tell."""
@@ -161,15 +196,35 @@ class Hub:
         channel.target_seq = max(channel.target_seq, seq)
         if channel.rendered_seq is None:
             return
-        if channel.task is None and channel.target_seq > channel.rendered_seq:
+        if channel.task is None and (channel.target_seq > channel.rendered_seq or channel.refresh_wanted):
             channel.task = asyncio.get_running_loop().create_task(self._fan_out(race_id, channel))
+
+    def refresh(self, race_id: int) -> None:
+        """Re-render the state that has no seq (who is online), in turn with the race's other renders."""
+        channel = self._channels.get(race_id)
+        if channel is None or self._refresh is None:
+            return
+        channel.refresh_wanted = True
+        self.publish(race_id, channel.target_seq)
 
     async def _fan_out(self, race_id: int, channel: _Channel) -> None:
         try:
             # Changes that arrive while a render runs are folded into the next one.
-            while channel.rendered_seq is not None and channel.target_seq > channel.rendered_seq:
-                if not channel.audiences:
-                    break
+            while channel.rendered_seq is not None and channel.audiences:
+                if channel.target_seq <= channel.rendered_seq:
+                    if not channel.refresh_wanted or self._refresh is None:
+                        break
+                    # One task renders a race, so a refresh never overtakes a newer frame.
+                    channel.refresh_wanted = False
+                    try:
+                        extra = await self._refresh(race_id, frozenset(channel.audiences))
+                    except Exception:
+                        log.exception("refreshing race %s failed", race_id)
+                        return
+                    for audience, text in extra.items():
+                        for conn in tuple(channel.audiences.get(audience, ())):
+                            conn.offer_control(text)
+                    continue
                 audiences = frozenset(channel.audiences)
                 try:
                     seq, frames = await self._render(race_id, channel.rendered_seq, audiences)

@@ -94,6 +94,23 @@
     }
   }
 
+  // --- keeping the person's place when a region is replaced: open <details> and focus, by id ---
+  function keepPlace() {
+    var active = document.activeElement;
+    var place = { open: [], focus: active && active.id ? active.id : null };
+    document.querySelectorAll("details[open][id]").forEach(function (el) { place.open.push(el.id); });
+    return place;
+  }
+
+  function restorePlace(place) {
+    place.open.forEach(function (id) {
+      var el = document.getElementById(id);
+      if (el) el.open = true;
+    });
+    var focus = place.focus && document.getElementById(place.focus);
+    if (focus && focus !== document.activeElement) focus.focus();
+  }
+
   // --- the socket ---
   function onMessage(event) {
     var text = event.data;
@@ -102,6 +119,7 @@
       var msg;
       try { msg = JSON.parse(text); } catch (e) { return; }
       if (msg.type === "time") onTime(msg);
+      if (msg.type === "reload") window.location.reload(); // this person's team changed
       if (msg.type === "synced") {
         // Caught up: everything missed while away has been applied.
         state.seq = Math.max(state.seq === null ? 0 : state.seq, msg.seq);
@@ -118,7 +136,9 @@
       body.setAttribute("data-seq", String(seq));
       text = text.slice(match[0].length);
     }
+    var kept = keepPlace();
     htmx.swap({ text: text, swap: "none", target: body, sourceElement: body }).then(function () {
+      restorePlace(kept);
       lastWarn = null;
       tick();
       syncBoard();

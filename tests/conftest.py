@@ -163,6 +163,7 @@ class LiveSession:
     def __init__(self, socket: Any) -> None:
         self.socket = socket
         self.synced: list[int] = []
+        self.presence: list[str] = []
 
     def receive_text(self) -> str:
         while True:
@@ -170,7 +171,16 @@ class LiveSession:
             if text.startswith('{"type": "synced"'):
                 self.synced.append(json.loads(text)["seq"])
                 continue
+            if text.startswith("<!--presence-->"):
+                # Who is online changed (the facilitators' overview): noted, not a state change.
+                self.presence.append(text)
+                continue
             return text
+
+    def receive_raw(self) -> str:
+        """Return the next message as sent, control messages included."""
+        text: str = self.socket.receive_text()
+        return text
 
     def receive_json(self) -> Any:
         return json.loads(self.receive_text())

@@ -39,7 +39,7 @@ def test_connect_sends_a_snapshot_of_every_region(join: Join) -> None:
 @pytest.mark.parametrize(
     ("role", "regions"),
     [
-        ("facilitator", {"clock", "agenda", "teams", "feed"}),
+        ("facilitator", {"clock", "agenda", "challenges", "teams", "roster", "feed"}),
         ("wall", {"clock", "wall-teams", "wall-cards"}),
         ("expert", {"clock", "requests"}),
         ("jury", {"clock"}),

@@ -26,9 +26,12 @@ def text(form: FormData, name: str) -> str:
 def integer(form: FormData, name: str) -> int:
     """Return an integer field or refuse the form."""
     try:
-        return int(text(form, name))
+        value = int(text(form, name))
     except ValueError:
         raise Invalid("The form is malformed.") from None
+    if not -(2**63) <= value < 2**63:
+        raise Invalid("The form is malformed.")
+    return value
 
 
 def is_htmx(request: Request) -> bool:

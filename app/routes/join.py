@@ -11,6 +11,7 @@ from app.auth import SESSION_KEY, current_viewer, database
 from app.errors import ServiceError
 from app.language import LANG_COOKIE
 from app.routes.forms import read_form, text
+from app.routes.live import CLOSE_POLICY, owner_of
 from app.services import people
 from app.templating import templates
 
@@ -67,6 +68,17 @@ async def language(request: Request) -> Response:
     response = RedirectResponse(request.url_for("race", slug=request.path_params["slug"]), status_code=303)
     remember_language(response, lang)
     return response
+
+
+async def leave(request: Request) -> Response:
+    """Sign out: end the session, close its screens' sockets, forget the cookie."""
+    token = request.session.get(SESSION_KEY)
+    if isinstance(token, str):
+        who = await run_in_threadpool(people.leave, database(request), token)
+        if who is not None:
+            request.app.state.hub.cut_owner(who.race_id, owner_of(who.person_id), CLOSE_POLICY)
+    request.session.clear()
+    return RedirectResponse(request.url_for("join_form"), status_code=303)
 
 
 async def healthz(request: Request) -> Response:

@@ -8,7 +8,7 @@ import anyio
 from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from app import settings
+from app import presence, settings
 from app.auth import current_viewer, database
 from app.db import now_ms
 from app.screens import audience, catch_up
@@ -17,6 +17,7 @@ from live import Connection, Hub
 
 CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
+CLOSE_UNSUPPORTED = 1003
 MESSAGE_MAX = 64 * 1024
 
 
@@ -30,16 +31,22 @@ async def live(websocket: WebSocket) -> None:
     if viewer is None or viewer.slug != websocket.path_params["slug"]:
         await websocket.close(CLOSE_POLICY)
         return
-    await websocket.accept()
     hub: Hub = websocket.app.state.hub
     aud = audience(viewer.role, viewer.team_id, viewer.lang).key
     conn = Connection(
-        websocket.send_text, max_messages=settings.LIVE_QUEUE_MESSAGES, max_bytes=settings.LIVE_QUEUE_BYTES
+        websocket.send_text,
+        max_messages=settings.LIVE_QUEUE_MESSAGES,
+        max_bytes=settings.LIVE_QUEUE_BYTES,
+        owner=owner_of(viewer.person_id),
     )
     since = _since(websocket.query_params.get("since"))
     # Attach before anything is read, so nothing committed in between is missed.
-    hub.attach(viewer.race_id, aud, conn)
+    if not hub.attach(viewer.race_id, aud, conn, settings.LIVE_MAX_SOCKETS_PER_PERSON):
+        await websocket.close(CLOSE_POLICY)  # too many screens open for one person
+        return
+    presence.attach(hub, viewer.race_id, viewer.person_id, conn)
     try:
+        await websocket.accept()
         if since is None or not hub.resume(viewer.race_id, aud, conn, since):
             seq, frames = await run_in_threadpool(catch_up, database(websocket), viewer.race_id, aud, since)
             conn.prime(seq, frames)
@@ -63,6 +70,12 @@ async def live(websocket: WebSocket) -> None:
             tasks.cancel_scope.cancel()
     finally:
         hub.detach(viewer.race_id, aud, conn)
+        presence.detach(hub, viewer.race_id, viewer.person_id, conn)
+
+
+def owner_of(person_id: int) -> str:
+    """Return the hub's owner tag for a person's sockets."""
+    return f"person:{person_id}"
 
 
 def _since(value: str | None) -> int | None:
@@ -73,20 +86,26 @@ def _since(value: str | None) -> int | None:
 
 
 async def _read(websocket: WebSocket, conn: Connection) -> None:
-    """Answer clock probes until the screen disconnects."""
+    """Answer clock probes until the screen disconnects; close on what no screen of ours sends."""
     try:
         while True:
-            message = await websocket.receive_text()
-            if len(message) > MESSAGE_MAX:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            text = message.get("text")
+            if text is None:
+                await websocket.close(CLOSE_UNSUPPORTED)  # binary frames: not ours
+                return
+            if len(text) > MESSAGE_MAX:
                 await websocket.close(CLOSE_TOO_BIG)
                 return
             try:
-                probe = json.loads(message)
-            except ValueError:
+                probe = json.loads(text)
+            except (ValueError, RecursionError):
                 continue
             if isinstance(probe, dict) and probe.get("type") == "time":
                 client = probe.get("client")
-                if isinstance(client, int | float):
+                if isinstance(client, int | float) and not isinstance(client, bool):
                     conn.offer_control(json.dumps({"type": "time", "client": client, "server": now_ms()}))
     except (WebSocketDisconnect, RuntimeError):
         return

@@ -92,6 +92,20 @@ def viewer(db: Database, token: str | None) -> Viewer | None:
     )
 
 
+def leave(db: Database, token: str) -> Viewer | None:
+    """End a session (signing out); return whose it was."""
+    who = viewer(db, token)
+    if who is None:
+        return None
+    with db.write() as session:
+        row = session.get(PersonSession, token)
+        if row is not None and row.ended_ms is None:
+            row.ended_ms = now_ms()
+            session.add(row)
+            events.record(session, who.race_id, "person.left", person_id=who.person_id)
+    return who
+
+
 def set_language(db: Database, person_id: int, lang: str) -> None:
     """Remember a person's choice of language."""
     with db.write() as session:

@@ -139,3 +139,4 @@ SV.update(
         "Not saved": "Inte sparat",
     }
 )
+SV.update({"Sign out": "Logga ut"})

@@ -1,0 +1,74 @@
+"""Who is online: the people whose screens hold a live socket, kept in this process's memory."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter
+from typing import Any
+
+RELOAD = json.dumps({"type": "reload"})
+
+
+class Presence:
+    """Connected sockets per race and person; safe to read from the render threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sockets: dict[int, dict[int, list[Any]]] = {}
+
+    def arrive(self, race_id: int, person_id: int, conn: Any) -> bool:
+        """Note a socket; return True when its person just came online."""
+        with self._lock:
+            people = self._sockets.setdefault(race_id, {})
+            conns = people.setdefault(person_id, [])
+            conns.append(conn)
+            return len(conns) == 1
+
+    def leave(self, race_id: int, person_id: int, conn: Any) -> bool:
+        """Forget a socket; return True when its person just went offline."""
+        with self._lock:
+            people = self._sockets.get(race_id, {})
+            conns = people.get(person_id, [])
+            if conn in conns:
+                conns.remove(conn)
+            if conns:
+                return False
+            people.pop(person_id, None)
+            if not people:
+                self._sockets.pop(race_id, None)
+            return True
+
+    def online(self, race_id: int) -> frozenset[int]:
+        """Return the ids of the race's people who are online."""
+        with self._lock:
+            return frozenset(self._sockets.get(race_id, {}))
+
+    def counts(self) -> Counter[int]:
+        """Return race id -> people online (for tests and diagnostics)."""
+        with self._lock:
+            return Counter({race: len(people) for race, people in self._sockets.items()})
+
+    def reload(self, race_id: int, person_id: int) -> int:
+        """Ask every screen of a person to load itself again (their team changed); return how many."""
+        with self._lock:
+            conns = list(self._sockets.get(race_id, {}).get(person_id, []))
+        for conn in conns:
+            conn.offer_control(RELOAD)
+        return len(conns)
+
+
+# One registry per process, like the hub's sockets it mirrors.
+registry = Presence()
+
+
+def attach(hub: Any, race_id: int, person_id: int, conn: Any) -> None:
+    """Note a socket of a person; the facilitators' overview follows when they come online."""
+    if registry.arrive(race_id, person_id, conn):
+        hub.refresh(race_id)
+
+
+def detach(hub: Any, race_id: int, person_id: int, conn: Any) -> None:
+    """Forget a socket; the facilitators' overview follows when its person went offline."""
+    if registry.leave(race_id, person_id, conn):
+        hub.refresh(race_id)

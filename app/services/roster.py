@@ -1,0 +1,254 @@
+"""The facilitator's roster: challenges, teams, who is in which, locked boards, and each team's mix."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, col, func, select
+
+from app.db import Database
+from app.errors import Conflict, Invalid, NotFound
+from app.i18n import N_
+from app.models import Background, Card, Challenge, ExpertRequest, Person, RequestStatus, Role, Team, Vote
+from app.services import events
+from app.services.agenda import require_facilitator
+from app.services.people import Viewer, clean_text
+from app.services.races import TEAM_COLOURS
+
+COMPANY_MAX = 120
+TITLE_MAX = 200
+DESCRIPTION_MAX = 5000
+TEAM_NAME_MAX = 80
+COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+BACKGROUND_LABELS = {
+    Background.COMPANY: N_("Company"),
+    Background.RESEARCH: N_("Research"),
+    Background.STUDENT: N_("Student"),
+    Background.BUSINESS: N_("Business development"),
+    Background.OTHER: N_("Other"),
+}
+
+
+@dataclass
+class Mix:
+    """A team's spread of backgrounds, companies and competences."""
+
+    backgrounds: Counter[str] = field(default_factory=Counter)
+    companies: Counter[str] = field(default_factory=Counter)
+    competences: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass(frozen=True)
+class Activity:
+    """What is happening in a team: live cards, votes, expert requests waiting."""
+
+    cards: int = 0
+    votes: int = 0
+    open_requests: int = 0
+
+
+def _challenge(session: Session, viewer: Viewer, challenge_id: int | None) -> Challenge | None:
+    if challenge_id is None:
+        return None
+    challenge = session.get(Challenge, challenge_id)
+    if challenge is None or challenge.race_id != viewer.race_id:
+        raise NotFound("There is no such challenge in this race.")
+    return challenge
+
+
+def _team(session: Session, viewer: Viewer, team_id: int) -> Team:
+    team = session.get(Team, team_id)
+    if team is None or team.race_id != viewer.race_id:
+        raise NotFound("There is no such team in this race.")
+    return team
+
+
+def _challenge_fields(company: str, title: str, description: str) -> tuple[str, str, str]:
+    return (
+        clean_text(company, COMPANY_MAX, field=N_("the company")),
+        clean_text(title, TITLE_MAX, field=N_("the title")),
+        clean_text(description, DESCRIPTION_MAX, field=N_("the description"), required=False),
+    )
+
+
+def _teams_of(session: Session, challenge_id: int) -> list[int]:
+    return [
+        team_id for team_id in session.exec(select(Team.id).where(Team.challenge_id == challenge_id)).all()
+    ]
+
+
+def add_challenge(db: Database, viewer: Viewer, *, company: str, title: str, description: str) -> int:
+    """Add a challenge to the race."""
+    require_facilitator(viewer)
+    company, title, description = _challenge_fields(company, title, description)
+    with db.write() as session:
+        challenge = Challenge(race_id=viewer.race_id, company=company, title=title, description=description)
+        session.add(challenge)
+        session.flush()
+        data = {"challenge": challenge.id, "title": title, "teams": []}
+        return events.record(
+            session, viewer.race_id, "challenge.added", data=data, person_id=viewer.person_id
+        ).seq
+
+
+def update_challenge(
+    db: Database, viewer: Viewer, challenge_id: int, *, company: str, title: str, description: str
+) -> int:
+    """Change a challenge's company, title and description."""
+    require_facilitator(viewer)
+    company, title, description = _challenge_fields(company, title, description)
+    with db.write() as session:
+        challenge = _challenge(session, viewer, challenge_id)
+        assert challenge is not None
+        challenge.company, challenge.title, challenge.description = company, title, description
+        session.add(challenge)
+        data = {"challenge": challenge_id, "title": title, "teams": _teams_of(session, challenge_id)}
+        return events.record(
+            session, viewer.race_id, "challenge.updated", data=data, person_id=viewer.person_id
+        ).seq
+
+
+def _team_fields(name: str, colour: str) -> tuple[str, str]:
+    name = clean_text(name, TEAM_NAME_MAX, field=N_("the name"))
+    colour = (colour or "").strip()
+    if not COLOUR.match(colour):
+        raise Invalid("Choose a colour such as #3b6ea5.")
+    return name, colour.lower()
+
+
+def add_team(db: Database, viewer: Viewer, *, name: str, colour: str, challenge_id: int | None) -> int:
+    """Add a team, working on a challenge or none yet."""
+    require_facilitator(viewer)
+    with db.write() as session:
+        count = session.exec(
+            select(func.count()).select_from(Team).where(Team.race_id == viewer.race_id)
+        ).one()
+        name, colour = _team_fields(name, colour or TEAM_COLOURS[count % len(TEAM_COLOURS)])
+        _challenge(session, viewer, challenge_id)
+        team = Team(race_id=viewer.race_id, name=name, colour=colour, challenge_id=challenge_id)
+        session.add(team)
+        session.flush()
+        return events.record(
+            session,
+            viewer.race_id,
+            "team.added",
+            data={"name": name},
+            person_id=viewer.person_id,
+            team_id=team.id,
+        ).seq
+
+
+def update_team(
+    db: Database, viewer: Viewer, team_id: int, *, name: str, colour: str, challenge_id: int | None
+) -> int:
+    """Rename a team, recolour it or give it another challenge."""
+    require_facilitator(viewer)
+    name, colour = _team_fields(name, colour)
+    with db.write() as session:
+        team = _team(session, viewer, team_id)
+        _challenge(session, viewer, challenge_id)
+        team.name, team.colour, team.challenge_id = name, colour, challenge_id
+        session.add(team)
+        return events.record(
+            session,
+            viewer.race_id,
+            "team.updated",
+            data={"name": name},
+            person_id=viewer.person_id,
+            team_id=team_id,
+        ).seq
+
+
+def move_person(db: Database, viewer: Viewer, person_id: int, team_id: int | None) -> int:
+    """Put a participant in another team, or in none."""
+    require_facilitator(viewer)
+    with db.write() as session:
+        person = session.get(Person, person_id)
+        if person is None or person.race_id != viewer.race_id:
+            raise NotFound("There is no such person in this race.")
+        if person.role != Role.PARTICIPANT:
+            raise Conflict("Only participants belong to teams.")
+        if team_id is not None:
+            _team(session, viewer, team_id)
+        previous = person.team_id
+        if previous == team_id:
+            raise Conflict("%(name)s is already there.", name=person.name)
+        person.team_id = team_id
+        session.add(person)
+        data = {"person": person_id, "team": team_id, "previous": previous}
+        return events.record(
+            session, viewer.race_id, "person.moved", data=data, person_id=viewer.person_id, team_id=team_id
+        ).seq
+
+
+def set_locked(db: Database, viewer: Viewer, team_id: int, locked: bool) -> int:
+    """Lock a team's board against changes, or open it again."""
+    require_facilitator(viewer)
+    with db.write() as session:
+        team = _team(session, viewer, team_id)
+        if team.board_locked and locked:
+            raise Conflict("The board is already locked.")
+        if not team.board_locked and not locked:
+            raise Conflict("The board is already open.")
+        team.board_locked = locked
+        session.add(team)
+        kind = "board.locked" if locked else "board.unlocked"
+        return events.record(session, viewer.race_id, kind, person_id=viewer.person_id, team_id=team_id).seq
+
+
+def challenges(session: Session, race_id: int) -> list[Challenge]:
+    """Return the race's challenges in the order they were made."""
+    return list(
+        session.exec(select(Challenge).where(Challenge.race_id == race_id).order_by(col(Challenge.id))).all()
+    )
+
+
+def unassigned(session: Session, race_id: int) -> list[Person]:
+    """Return the participants who are in no team yet."""
+    query = select(Person).where(
+        Person.race_id == race_id, Person.role == Role.PARTICIPANT, col(Person.team_id).is_(None)
+    )
+    return list(session.exec(query.order_by(col(Person.name))).all())
+
+
+def mixes(session: Session, race_id: int) -> dict[int, Mix]:
+    """Return team id -> the backgrounds, companies and competences of its members."""
+    query = select(Person).where(Person.race_id == race_id, col(Person.team_id).is_not(None))
+    found: dict[int, Mix] = {}
+    for person in session.exec(query).all():
+        mix = found.setdefault(person.team_id or 0, Mix())
+        mix.backgrounds[person.background or Background.OTHER] += 1
+        if person.company:
+            mix.companies[person.company] += 1
+        mix.competences.update(tag for tag in (person.competences or []) if isinstance(tag, str) and tag)
+    return found
+
+
+def activity(session: Session, race_id: int, card_counts: dict[int, int]) -> dict[int, Activity]:
+    """Return team id -> cards, votes standing on its cards and expert requests still waiting."""
+    votes = dict(
+        session.exec(
+            select(Card.team_id, func.count())
+            .select_from(Vote)
+            .join(Card, col(Card.id) == Vote.card_id)
+            .where(Vote.race_id == race_id, col(Vote.withdrawn_ms).is_(None), col(Card.deleted_ms).is_(None))
+            .group_by(col(Card.team_id))
+        ).all()
+    )
+    waiting = dict(
+        session.exec(
+            select(ExpertRequest.team_id, func.count())
+            .where(
+                ExpertRequest.race_id == race_id,
+                col(ExpertRequest.status).in_([RequestStatus.OPEN, RequestStatus.CLAIMED]),
+            )
+            .group_by(col(ExpertRequest.team_id))
+        ).all()
+    )
+    teams = set(card_counts) | set(votes) | set(waiting)
+    return {
+        team: Activity(card_counts.get(team, 0), votes.get(team, 0), waiting.get(team, 0)) for team in teams
+    }

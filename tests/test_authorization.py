@@ -1,0 +1,256 @@
+"""Who may do what: every route against every kind of caller, as data. A route without a row fails."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from sqlmodel import func, select
+from starlette.applications import Starlette
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from app.db import Database
+from app.models import Card, CardRevision, Challenge, Event, Phase, Race
+from app.models import Person as PersonRow
+from app.services import races
+from tests.conftest import ORIGIN, Join, Person
+
+CALLERS = (
+    "anonymous",
+    "participant_a",
+    "participant_b",
+    "expert",
+    "wall",
+    "jury",
+    "other_facilitator",
+    "facilitator",
+)
+EVERYONE = frozenset(CALLERS)
+MEMBERS = EVERYONE - {"anonymous", "other_facilitator"}
+PARTICIPANTS = frozenset({"participant_a", "participant_b"})
+TEAM_A = frozenset({"participant_a"})
+
+
+@dataclass(frozen=True)
+class Row:
+    """One route: how to call it and who may."""
+
+    method: str
+    path: str
+    allowed: frozenset[str]
+    data: Callable[[dict[str, Any]], dict[str, Any]] = field(default=lambda _ids: {})
+    writes: bool = True
+
+
+PHASE = {"name": "Fika", "minutes": "15", "vote_budget": "5"}
+CHALLENGE = {"company": "Sågverket AB", "title": "Mindre spill"}
+TEAM = {"name": "Nytt lag", "colour": "#123456"}
+
+MATRIX: list[Row] = [
+    Row("GET", "/", EVERYONE, writes=False),
+    Row("GET", "/healthz", EVERYONE, writes=False),
+    Row("POST", "/join", EVERYONE, lambda ids: {"code": ids["code"], "name": "Ny"}),
+    Row("POST", "/leave", EVERYONE),
+    Row("GET", "/r/{slug}", MEMBERS, writes=False),
+    Row("POST", "/r/{slug}/lang", EVERYONE, lambda _ids: {"lang": "en"}),
+    Row("POST", "/r/{slug}/team", PARTICIPANTS, lambda ids: {"team": ids["team_a"]}),
+    Row(
+        "POST",
+        "/r/{slug}/cards",
+        PARTICIPANTS,
+        lambda ids: {"title": "Kort", "column": "idea", "key": f"k-{ids['caller']}"},
+    ),
+    Row("GET", "/r/{slug}/qr.svg", frozenset({"wall", "facilitator"}), writes=False),
+    Row("POST", "/r/{slug}/phases/next", frozenset({"facilitator"})),
+    Row("POST", "/r/{slug}/phases/{phase_id}/start", frozenset({"facilitator"})),
+    Row("POST", "/r/{slug}/phases/{phase_id}/pause", frozenset({"facilitator"})),
+    Row("POST", "/r/{slug}/phases/{phase_id}/resume", frozenset({"facilitator"})),
+    Row(
+        "POST",
+        "/r/{slug}/phases/{phase_id}/extend",
+        frozenset({"facilitator"}),
+        lambda _ids: {"minutes": "1"},
+    ),
+    Row("WS", "/r/{slug}/live", MEMBERS, writes=False),
+    # The facilitator's control screen.
+    Row("POST", "/r/{slug}/agenda", frozenset({"facilitator"}), lambda _ids: PHASE),
+    Row("POST", "/r/{slug}/agenda/{phase_id}", frozenset({"facilitator"}), lambda _ids: PHASE),
+    Row("POST", "/r/{slug}/agenda/{phase_id}/remove", frozenset({"facilitator"})),
+    Row(
+        "POST",
+        "/r/{slug}/agenda/{phase_id}/move",
+        frozenset({"facilitator"}),
+        lambda _ids: {"direction": "down"},
+    ),
+    Row("POST", "/r/{slug}/challenges", frozenset({"facilitator"}), lambda _ids: CHALLENGE),
+    Row("POST", "/r/{slug}/challenges/{challenge_id}", frozenset({"facilitator"}), lambda _ids: CHALLENGE),
+    Row("POST", "/r/{slug}/teams", frozenset({"facilitator"}), lambda _ids: TEAM),
+    Row("POST", "/r/{slug}/teams/{team_a}", frozenset({"facilitator"}), lambda _ids: TEAM),
+    Row("POST", "/r/{slug}/teams/{team_a}/lock", frozenset({"facilitator"}), lambda _ids: {"locked": "1"}),
+    Row("POST", "/r/{slug}/people/{person_id}/team", frozenset({"facilitator"}), lambda _ids: {"team": ""}),
+    Row("GET", "/r/{slug}/sheet", frozenset({"facilitator"}), writes=False),
+    # The participant's board: a card of participant_a's team.
+    Row("POST", "/r/{slug}/cards/{card_id}/edit", TEAM_A, lambda _ids: {"title": "Nytt", "body": ""}),
+    Row("POST", "/r/{slug}/cards/{card_id}/move", TEAM_A, lambda _ids: {"column": "need"}),
+    Row("POST", "/r/{slug}/cards/{card_id}/comments", TEAM_A, lambda _ids: {"body": "Hej"}),
+    Row("POST", "/r/{slug}/cards/{card_id}/votes", TEAM_A),
+    Row("POST", "/r/{slug}/cards/{card_id}/votes/withdraw", TEAM_A),
+    Row("POST", "/r/{slug}/cards/{card_id}/remove", TEAM_A),
+    Row("GET", "/r/{slug}/cards/{card_id}", TEAM_A | {"facilitator"}, writes=False),
+    Row("GET", "/r/{slug}/card-closed", MEMBERS, writes=False),
+    Row("GET", "/r/{slug}/votes/mine", MEMBERS, writes=False),
+]
+# Routes whose path is a pattern in the app: the rows that cover each.
+PATTERNS = {"/r/{slug}/phases/{phase_id:int}/{action}": "/r/{slug}/phases/{phase_id}/"}
+# The other routes' typed parameters, as the rows write them.
+PARAMS = {
+    "{phase_id:int}": "{phase_id}",
+    "{challenge_id:int}": "{challenge_id}",
+    "{team_id:int}": "{team_a}",
+    "{person_id:int}": "{person_id}",
+    "{card_id:int}": "{card_id}",
+}
+
+
+def test_every_route_has_a_row(app: Starlette) -> None:
+    covered = {row.path for row in MATRIX}
+    missing = []
+    for route in app.routes:
+        if isinstance(route, Mount):
+            continue
+        assert isinstance(route, Route | WebSocketRoute)
+        prefix = PATTERNS.get(route.path)
+        if prefix is not None:
+            if not any(path.startswith(prefix) for path in covered):
+                missing.append(route.path)
+        elif _plain(route.path) not in covered:
+            missing.append(route.path)
+    assert missing == []
+
+
+def _plain(path: str) -> str:
+    for typed, plain in PARAMS.items():
+        path = path.replace(typed, plain)
+    return path
+
+
+def control_ids(db: Database, race: dict[str, Any]) -> dict[str, Any]:
+    """Return the ids the control screen's rows need: a challenge of the race and participant Anna."""
+    with db.write() as session:
+        race_id = session.exec(select(Race.id).where(Race.slug == race["slug"])).one()
+        challenge = session.exec(select(Challenge).where(Challenge.race_id == race_id)).first()
+        if challenge is None:
+            challenge = Challenge(race_id=race_id, company="AB", title="Behov")
+            session.add(challenge)
+            session.flush()
+        anna = session.exec(
+            select(PersonRow.id).where(PersonRow.race_id == race_id, PersonRow.name == "Anna")
+        ).one()
+        # A card on Anna's team board, and votes open in the first phase (for the board's rows).
+        card = session.exec(select(Card).where(Card.race_id == race_id)).first()
+        if card is None:
+            team_a = race["teams"][0]["id"]
+            card = Card(
+                race_id=race_id,
+                team_id=team_a,
+                author_id=anna,
+                column="idea",
+                title="Kort",
+                created_ms=0,
+                updated_ms=0,
+            )
+            session.add(card)
+            session.flush()
+            session.add(
+                CardRevision(
+                    card_id=card.id or 0, rev=1, author_id=anna, column="idea", title="Kort", created_ms=0
+                )
+            )
+            first = session.get(Phase, race["phases"][0]["id"])
+            assert first is not None
+            first.voting_open = True
+            session.add(first)
+        return {"challenge_id": challenge.id, "person_id": anna, "card_id": card.id}
+
+
+@pytest.fixture
+def callers(
+    join: Join, app: Starlette, server: TestClient, db: Database, race: dict[str, Any]
+) -> dict[str, Person]:
+    """Sign in one person of every kind (and a facilitator of another race)."""
+    people = {
+        "participant_a": join("participant", "Anna", team=0),
+        "participant_b": join("participant", "Bert", team=1),
+        "expert": join("expert", "Eva"),
+        "wall": join("wall", ""),
+        "jury": join("jury", "Jan"),
+        "facilitator": join("facilitator", "Fia"),
+    }
+    other = races.create_race(db, "Ett annat race", teams=1)
+    outsider = TestClient(app, headers={"origin": ORIGIN})
+    outsider.portal = server.portal
+    outsider.post("/join", data={"code": other["codes"]["facilitator"], "name": "Olle"})
+    people["other_facilitator"] = Person(outsider, other["slug"])
+    anonymous = TestClient(app, headers={"origin": ORIGIN})
+    anonymous.portal = server.portal
+    people["anonymous"] = Person(anonymous, race["slug"])
+    return people
+
+
+def event_count(db: Database) -> int:
+    with db.read() as session:
+        return int(session.exec(select(func.count()).select_from(Event)).one())
+
+
+def call(person: Person, row: Row, ids: dict[str, Any]) -> int:
+    path = row.path.format(**ids)
+    if row.method == "WS":
+        try:
+            with person.client.websocket_connect(path, headers={"origin": ORIGIN}) as socket:
+                while not socket.receive_text().startswith('{"type": "synced"'):
+                    pass
+                return 101
+        except WebSocketDisconnect as closed:
+            return closed.code
+    if row.method == "GET":
+        return int(person.client.get(path, follow_redirects=False).status_code)
+    return int(person.client.post(path, data=row.data(ids), follow_redirects=False).status_code)
+
+
+@pytest.mark.parametrize("row", MATRIX, ids=lambda row: f"{row.method} {row.path}")
+def test_each_caller_is_allowed_or_refused_as_designed(
+    row: Row, callers: dict[str, Person], race: dict[str, Any], db: Database
+) -> None:
+    # The refused go first, so each refusal meets the state the allowed will change.
+    order = sorted(CALLERS, key=lambda caller: caller in row.allowed)
+    extra = control_ids(db, race)
+    for caller in order:
+        ids = {
+            "slug": race["slug"],
+            "phase_id": race["phases"][0]["id"],
+            "team_a": race["teams"][0]["id"],
+            "code": race["codes"]["participant"],
+            "caller": caller,
+            **extra,
+        }
+        if caller in row.allowed and "phases/{phase_id}/" in row.path and not row.path.endswith("start"):
+            callers["facilitator"].client.post(f"/r/{race['slug']}/phases/{ids['phase_id']}/start")
+            if row.path.endswith("resume"):
+                callers["facilitator"].client.post(f"/r/{race['slug']}/phases/{ids['phase_id']}/pause")
+        if caller in row.allowed and "{card_id}/votes" in row.path:
+            callers["facilitator"].client.post(f"/r/{race['slug']}/phases/{ids['phase_id']}/start")
+            if row.path.endswith("withdraw"):
+                callers["participant_a"].client.post(f"/r/{race['slug']}/cards/{ids['card_id']}/votes")
+        before = event_count(db)
+        status = call(callers[caller], row, ids)
+        if caller in row.allowed:
+            assert status < 400 or status == 101, f"{caller} was refused ({status})"
+        else:
+            assert status in (303, 401, 403, 404, 1008), f"{caller} was let through ({status})"
+            if status == 303:
+                assert row.method == "GET", f"{caller} got a redirect on a write"
+            assert event_count(db) == before, f"{caller} changed something although refused"

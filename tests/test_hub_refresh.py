@@ -1,0 +1,87 @@
+"""The hub's refresh (who is online): no seq, in turn with the race's renders, only to the audiences asked."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from live import Connection, Hub
+from tests.test_hub import Outbox, Renderer, start
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+class Refresher:
+    """Renders who is online for the facilitators only, and notes whether a render was running meanwhile."""
+
+    def __init__(self, renderer: Renderer) -> None:
+        self.renderer = renderer
+        self.calls = 0
+        self.overlapped = False
+
+    async def __call__(self, race_id: int, audiences: frozenset[str]) -> dict[str, str]:
+        self.calls += 1
+        self.overlapped |= self.renderer.release is not None and not self.renderer.release.is_set()
+        return {
+            audience: f"online {self.calls}" for audience in audiences if audience.startswith("facilitator")
+        }
+
+
+async def test_a_refresh_reaches_the_facilitators_only() -> None:
+    renderer = Renderer()
+    refresher = Refresher(renderer)
+    hub = Hub(renderer, refresher)
+    fac_box, wall_box = Outbox(), Outbox()
+    fac, wall = Connection(fac_box.send), Connection(wall_box.send)
+    hub.attach(1, "facilitator:0:sv", fac)
+    hub.attach(1, "wall:0:sv", wall)
+    hub.synced(1, 0)
+    writers = [await start(fac), await start(wall)]
+    hub.refresh(1)
+    assert await fac_box.next() == "online 1"
+    renderer.seq = 1
+    hub.publish(1, 1)
+    assert await wall_box.next() == "wall:0:sv@1"  # the wall's first message is the real change
+    assert await fac_box.next() == "facilitator:0:sv@1"
+    for conn in (fac, wall):
+        conn.close()
+    await asyncio.gather(*writers)
+
+
+async def test_a_refresh_waits_for_a_render_under_way_and_does_not_overtake_it() -> None:
+    renderer = Renderer()
+    renderer.release = asyncio.Event()
+    refresher = Refresher(renderer)
+    hub = Hub(renderer, refresher)
+    box = Outbox()
+    conn = Connection(box.send)
+    hub.attach(1, "facilitator:0:sv", conn)
+    hub.synced(1, 0)
+    writer = await start(conn)
+    renderer.seq = 1
+    hub.publish(1, 1)
+    await renderer.started.wait()
+    hub.refresh(1)
+    hub.refresh(1)  # folded into one
+    renderer.release.set()
+    assert await box.next() == "facilitator:0:sv@1"
+    assert await box.next() == "online 1"
+    assert refresher.calls == 1 and not refresher.overlapped
+    conn.close()
+    await writer
+
+
+async def test_a_refresh_without_a_refresher_or_an_audience_does_nothing() -> None:
+    hub = Hub(Renderer())
+    hub.refresh(1)  # nobody watches race 1
+    conn = Connection(Outbox().send)
+    hub.attach(1, "facilitator:0:sv", conn)
+    hub.synced(1, 0)
+    hub.refresh(1)
+    assert conn.pending == 0

@@ -1,0 +1,57 @@
+"""Sessions: signing out ends the session and closes its sockets; sockets per person are capped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from starlette.websockets import WebSocketDisconnect
+
+from app import settings
+from tests.conftest import Join
+
+
+def test_signing_out_closes_the_persons_sockets_and_ends_the_session(
+    join: Join, race: dict[str, Any]
+) -> None:
+    member = join("participant", team=0)
+    with member.live() as socket:
+        socket.wait_synced()
+        assert member.post("/leave").status_code == 303
+        with pytest.raises(WebSocketDisconnect) as closed:
+            socket.receive_text()
+    assert closed.value.code == 1008
+    assert member.client.get(f"/r/{race['slug']}", follow_redirects=False).status_code == 303
+    with pytest.raises(WebSocketDisconnect), member.live() as again:
+        again.receive_text()
+
+
+def test_signing_out_leaves_the_others_connected(join: Join, race: dict[str, Any]) -> None:
+    leaving = join("participant", "Går", team=0)
+    staying = join("participant", "Stannar", team=0)
+    facilitator = join("facilitator")
+    with staying.live() as socket:
+        socket.wait_synced()
+        leaving.post("/leave")
+        facilitator.post(f"/r/{race['slug']}/phases/{race['phases'][0]['id']}/start")
+        assert 'id="clock"' in socket.receive_text()
+
+
+def test_a_person_cannot_open_sockets_without_end(
+    join: Join, race: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settings, "LIVE_MAX_SOCKETS_PER_PERSON", 2)
+    wall = join("wall")
+    with wall.live() as first, wall.live() as second:
+        first.wait_synced()
+        second.wait_synced()
+        with pytest.raises(WebSocketDisconnect) as refused, wall.live() as third:
+            third.receive_text()
+        assert refused.value.code == 1008
+
+
+def test_joining_again_renews_the_cookie(join: Join, race: dict[str, Any]) -> None:
+    person = join("participant")
+    before = person.client.cookies["kraftsamla"]
+    person.post("/join", {"code": race["codes"]["participant"], "name": "Igen"})
+    assert person.client.cookies["kraftsamla"] != before
