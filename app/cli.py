@@ -6,8 +6,11 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from app import settings
+
+_opened: list[Any] = []
 
 
 def _database():  # type: ignore[no-untyped-def]
@@ -16,7 +19,9 @@ def _database():  # type: ignore[no-untyped-def]
     from app.migrate import upgrade
 
     upgrade(settings.DATABASE_URL)
-    return Database(settings.DATABASE_URL)
+    database = Database(settings.DATABASE_URL)
+    _opened.append(database)
+    return database
 
 
 def migrate(_args: argparse.Namespace) -> int:
@@ -290,7 +295,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "create-race" and not 0 <= args.teams <= 200:
         print("--teams must be between 0 and 200", file=sys.stderr)
         return 2
-    result: int = args.func(args)
+    try:
+        result: int = args.func(args)
+    finally:
+        while _opened:
+            _opened.pop().dispose()
     return result
 
 

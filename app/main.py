@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
@@ -191,6 +191,7 @@ def create_app(database_url: str | None = None) -> Starlette:
             ServiceError: service_error,
             OperationalError: database_error,
             OverflowError: malformed,
+            DataError: malformed,
             404: service_error,
             405: service_error,
         },

@@ -106,9 +106,11 @@ def _postgres_admin() -> Any:
 
 
 @pytest.fixture
-def app(db_url: str) -> Starlette:
-    """Return the app on the test database."""
-    return create_app(db_url)
+def app(db_url: str) -> Iterator[Starlette]:
+    """Return the app on the test database; close its connections afterwards."""
+    application = create_app(db_url)
+    yield application
+    application.state.db.dispose()
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ def integer(form: FormData, name: str) -> int:
         value = int(text(form, name))
     except ValueError:
         raise Invalid("The form is malformed.") from None
-    if not -(2**63) <= value < 2**63:
+    if not -(2**31) <= value < 2**31:  # ids are 32-bit integers on PostgreSQL
         raise Invalid("The form is malformed.")
     return value
 

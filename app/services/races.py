@@ -151,7 +151,8 @@ def get_race(session: Session, slug: str) -> Race:
 
 def find_code(session: Session, code: str) -> tuple[Race, str] | None:
     """Return the race and role a join code opens, or None."""
-    normalised = re.sub(r"[\s-]+", "", code).upper()
+    # Codes are letters and digits; whatever else was typed around them (spaces, dashes, worse) is dropped.
+    normalised = re.sub(r"[^A-Za-z0-9]+", "", code).upper()[:32]
     row = session.exec(
         select(Race, RaceCode)
         .join(RaceCode, col(RaceCode.race_id) == Race.id)
