@@ -13,7 +13,12 @@ $(BIN)/kraftsamla: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $@
 
-install: $(BIN)/kraftsamla
+# The Swedish catalog, compiled by the build (the app falls back to the .po when this is missing or older).
+CATALOG := app/locale/sv/LC_MESSAGES/messages
+$(CATALOG).mo: $(CATALOG).po $(BIN)/kraftsamla
+	$(BIN)/pybabel compile -d app/locale -D messages 2>/dev/null
+
+install: $(BIN)/kraftsamla $(CATALOG).mo
 
 run: install
 	$(BIN)/kraftsamla migrate
@@ -40,6 +45,7 @@ messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k Invalid -k Conflict -k Forbidden -k NotFound -k NotSignedIn \
 		-k ServiceError -o app/locale/messages.pot --no-location --omit-header .
 	$(BIN)/python tools/translate.py
+	$(BIN)/pybabel compile -d app/locale -D messages 2>/dev/null
 
 # Fan-out, throughput, memory and reconnect figures on loopback (about two minutes; see docs/performance.md).
 # BENCH_ARGS="--postgres postgresql://... --processes 2" measures the scale-out set-up.

@@ -8,6 +8,7 @@ from contextvars import ContextVar
 from functools import cache
 from typing import Any
 
+from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from app import settings
@@ -22,18 +23,28 @@ def N_(message: str) -> str:
 
 @cache
 def catalog(lang: str) -> dict[str, str]:
-    """Return msgid -> translation for a language; English is the source language."""
+    """Return msgid -> translation for a language; English is the source language.
+
+    The build compiles each catalog (`pybabel compile`, run by `make`); a compiled catalog older than its .po,
+    or none at all, falls back to reading the .po itself.
+    """
     path = settings.LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
     if lang == "en" or not path.exists():
         return {}
-    with path.open("rb") as handle:
-        po = read_po(handle, locale=lang)
+    compiled = path.with_suffix(".mo")
+    if compiled.exists() and compiled.stat().st_mtime >= path.stat().st_mtime:
+        with compiled.open("rb") as handle:
+            po = read_mo(handle)
+    else:
+        with path.open("rb") as handle:
+            po = read_po(handle, locale=lang)
     found: dict[str, str] = {}
     for message in po:
         if not message.id or message.fuzzy:
             continue
-        ids = message.id if isinstance(message.id, tuple) else (message.id,)
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        # Plural entries come as tuples from a .po and as lists from a .mo.
+        ids = message.id if isinstance(message.id, tuple | list) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
         for msgid, string in zip(ids, strings, strict=False):
             if string:
                 found[str(msgid)] = str(string)

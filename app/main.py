@@ -20,7 +20,7 @@ from app.errors import ServiceError
 from app.language import LanguageMiddleware
 from app.limits import BodyLimitMiddleware, RateLimitMiddleware
 from app.pages import database_error, malformed, service_error
-from app.routes import control, experts, join, live, manage, profile, race, review, sheet, stage
+from app.routes import board, control, experts, join, live, manage, profile, race, review, sheet, stage
 from app.screens import render_changes, render_presence
 from app.security import SecurityMiddleware
 from app.services import races
@@ -106,6 +106,24 @@ def create_app(database_url: str | None = None) -> Starlette:
         Route("/r/{slug}/team", race.choose_team, methods=["POST"], name="choose_team"),
         Route("/r/{slug}/cards", race.add_card, methods=["POST"], name="add_card"),
         Route("/r/{slug}/qr.svg", race.join_qr, name="join_qr"),
+        Route("/r/{slug}/cards/{card_id:int}/edit", board.edit_card, methods=["POST"], name="edit_card"),
+        Route("/r/{slug}/cards/{card_id:int}/move", board.move_card, methods=["POST"], name="move_card"),
+        Route(
+            "/r/{slug}/cards/{card_id:int}/remove", board.remove_card, methods=["POST"], name="remove_card"
+        ),
+        Route("/r/{slug}/cards/{card_id:int}/votes", board.cast_vote, methods=["POST"], name="cast_vote"),
+        Route(
+            "/r/{slug}/cards/{card_id:int}/votes/withdraw",
+            board.withdraw_vote,
+            methods=["POST"],
+            name="withdraw_vote",
+        ),
+        Route(
+            "/r/{slug}/cards/{card_id:int}/comments", board.add_comment, methods=["POST"], name="add_comment"
+        ),
+        Route("/r/{slug}/cards/{card_id:int}", board.card, name="card"),
+        Route("/r/{slug}/card-closed", board.card_panel_closed, name="card_panel_closed"),
+        Route("/r/{slug}/votes/mine", board.my_votes, name="my_votes"),
         Route("/r/{slug}/phases/next", control.next_phase, methods=["POST"], name="next_phase"),
         Route(
             "/r/{slug}/phases/{phase_id:int}/{action}",

@@ -21,12 +21,28 @@ from app.control import (
 )
 from app.db import Database
 from app.models import CardColumn, Event, Race, Role
-from app.services import announcements, cards, events, experts, phases, profiles, races, spotlight, teams
+from app.services import (
+    announcements,
+    board,
+    cards,
+    events,
+    experts,
+    phases,
+    profiles,
+    races,
+    spotlight,
+    teams,
+    votes,
+)
 from app.services.people import Viewer
 from app.templating import render
 
 NO_TEAM = 0
 COLUMN_REGIONS = tuple(f"col:{name.value}" for name in CardColumn)
+# Regions that differ between participant teams.
+TEAM_REGIONS = frozenset({"team", "board-state", *COLUMN_REGIONS})
+CARD_CHANGES = frozenset({"card.edited", "card.moved", "card.removed"})
+BOARD_CHANGES = frozenset({"vote.cast", "vote.withdrawn", "comment.added"})
 
 
 @dataclass(frozen=True)
@@ -65,7 +81,7 @@ def screen_regions(aud: Audience) -> tuple[str, ...]:
     """Return every live region of a screen, in page order."""
     if aud.role == Role.PARTICIPANT:
         if aud.team_id:
-            return ("clock", "announcement", "team", "team-requests", *COLUMN_REGIONS)
+            return ("clock", "announcement", "team", "board-state", "team-requests", *COLUMN_REGIONS)
         return ("clock", "announcement", "teampick")
     return {
         Role.FACILITATOR: (
@@ -122,6 +138,8 @@ def changes(found: Iterable[Event]) -> Changes:
             result.add_role(Role.FACILITATOR, "agenda")
             if event.data.get("clock"):
                 result.everyone.add("clock")
+                # The open phase's settings may have opened or closed the board or the voting.
+                result.add_role(Role.PARTICIPANT, "board-state")
         elif kind in ROSTER_EDITS:
             roster_changes(result, event)
         elif kind.startswith("phase."):
@@ -129,6 +147,7 @@ def changes(found: Iterable[Event]) -> Changes:
             result.add_role(Role.FACILITATOR, "agenda")
             # Whether the team may call an expert now is shown with its requests.
             result.add_role(Role.PARTICIPANT, "team-requests")
+            result.add_role(Role.PARTICIPANT, "board-state")
         elif kind == "card.added":
             result.add_team(event.team_id, f"col:{event.data['column']}")
             result.add_role(Role.FACILITATOR, "feed", "teams")
@@ -141,6 +160,12 @@ def changes(found: Iterable[Event]) -> Changes:
             result.add_role(Role.WALL, "wall-teams")
         elif kind == "person.joined":
             result.add_role(Role.FACILITATOR, "teams")
+        elif kind in CARD_CHANGES:
+            result.add_team(event.team_id, *(f"col:{name}" for name in event.data["columns"]))
+            result.add_role(Role.FACILITATOR, "feed")
+            result.add_role(Role.WALL, "wall-cards", "wall-teams")
+        elif kind in BOARD_CHANGES:
+            result.add_team(event.team_id, f"col:{event.data['column']}")
         elif kind.startswith("request."):
             _request_changes(result, event)
         elif kind == "announcement.sent":
@@ -161,6 +186,9 @@ def changes(found: Iterable[Event]) -> Changes:
             result.add_role(Role.FACILITATOR, "teams")
         if kind in ("team.joined", "person.joined"):
             result.add_role(Role.FACILITATOR, "roster")
+        if kind in ("board.locked", "board.unlocked"):
+            # The team's forms close or open, live (the roster mapping above updates the rest).
+            result.add_team(event.team_id, "board-state", *COLUMN_REGIONS)
     return result
 
 
@@ -178,10 +206,16 @@ def _request_changes(result: Changes, event: Event) -> None:
 
 
 def _column(name: str) -> Callable[[Session, Race, int], dict[str, Any]]:
-    return lambda session, race, team_id: {
-        "column_name": name,
-        "cards": cards.column(session, team_id, name),
-    }
+    def build(session: Session, race: Race, team_id: int) -> dict[str, Any]:
+        views = cards.column(session, team_id, name)
+        return {
+            "column_name": name,
+            "cards": views,
+            "extras": board.extras(session, views),
+            "board_state": board.state(session, race, team_id),
+        }
+
+    return build
 
 
 def _wall_teams(session: Session, race: Race, _team: int) -> dict[str, Any]:
@@ -204,6 +238,10 @@ REGIONS: dict[str, tuple[str, Callable[[Session, Race, int], dict[str, Any]]]] =
     "teampick": (
         "participant/_teampick.html",
         lambda session, race, _team: {"team_views": teams.listing(session, race.id or 0)},
+    ),
+    "board-state": (
+        "participant/_board_state.html",
+        lambda session, race, team_id: {"board_state": board.state(session, race, team_id)},
     ),
     **{f"col:{name.value}": ("participant/_column.html", _column(name.value)) for name in CardColumn},
     "agenda": (
@@ -288,6 +326,7 @@ def region_context(session: Session, race: Race, aud: Audience, regions: Iterabl
             context.update(REGIONS[region][1](session, race, aud.team_id))
     if aud.role == Role.PARTICIPANT and aud.team_id:
         context["board"] = cards.board(session, aud.team_id)
+        context["extras"] = board.extras(session, [v for views in context["board"].values() for v in views])
     return context
 
 
@@ -299,6 +338,8 @@ def screen_context(db: Database, viewer: Viewer) -> dict[str, Any]:
         context = region_context(session, race, aud, screen_regions(aud))
         context["competence_suggestions"] = profiles.suggestions(session, race.id or 0)
         codes = races.codes(session, race.id or 0)
+        if aud.role == Role.PARTICIPANT and aud.team_id:
+            context["my_budget"] = votes.budget(session, race, viewer.person_id)
     context.update(
         viewer=viewer,
         codes=codes if viewer.role == Role.FACILITATOR else {},
@@ -311,8 +352,11 @@ def board_context(db: Database, viewer: Viewer) -> dict[str, Any]:
     """Return the race and the viewer's team board, for a fragment answering a post."""
     with db.read() as session:
         race = session.get(Race, viewer.race_id)
-        board = cards.board(session, viewer.team_id) if viewer.team_id is not None else {}
-    return {"race": race, "board": board}
+        assert race is not None
+        columns = cards.board(session, viewer.team_id) if viewer.team_id is not None else {}
+        extras = board.extras(session, [view for views in columns.values() for view in views])
+        state = board.state(session, race, viewer.team_id or 0)
+    return {"race": race, "board": columns, "extras": extras, "board_state": state}
 
 
 def _render_regions(
@@ -320,7 +364,7 @@ def _render_regions(
 ) -> str:
     parts = []
     for region in regions:
-        team_scope = aud.team_id if region in SCOPED_REGIONS else NO_TEAM
+        team_scope = aud.team_id if region in TEAM_REGIONS or region in SCOPED_REGIONS else NO_TEAM
         cache_key = (region, team_scope, aud.lang)
         if cache_key not in cache:
             template, build = REGIONS[region]

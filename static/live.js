@@ -90,6 +90,7 @@
     clock.classList.toggle("clock-ended", warn === "ended");
     if (warn !== lastWarn) {
       if (lastWarn !== null && warn) announce(warn);
+      if (lastWarn !== null && warn === "ended") signalEnd(clock);
       lastWarn = warn;
     }
   }
@@ -150,6 +151,7 @@
       restorePlace(kept);
       lastWarn = null;
       tick();
+      syncBoard();
     });
   }
 
@@ -250,6 +252,9 @@
     var ctx = event.detail && event.detail.ctx;
     if (!ctx || !ctx.request || String(ctx.request.method || "GET").toUpperCase() === "GET") return;
     ctx.request.timeout = 0; // a write waits for the connection instead of being given up
+    // Forms in shared fragments carry no key: make one per submission, so a resend is recognised.
+    var form = ctx.request.body;
+    if (form && typeof form.get === "function" && !form.get("key")) form.set("key", newKey());
     ctx.fetch = function (url, init) { return deliver(url, init, ctx.sourceElement); };
   });
 
@@ -273,7 +278,71 @@
   window.addEventListener("offline", function () { setStatus("offline"); });
   window.kraftsamlaLive = { serverNow: serverNow, state: state, pending: function () { return pending; } };
 
+  // --- the board: its forms follow the board's state, which arrives live with each phase change ---
+  function syncBoard() {
+    var st = document.getElementById("board-state");
+    if (!st) return;
+    var open = st.getAttribute("data-board") === "open";
+    var voting = st.getAttribute("data-voting") === "open";
+    document.querySelectorAll("fieldset.board-edit").forEach(function (f) { f.disabled = !open; });
+    document.querySelectorAll("fieldset.board-vote").forEach(function (f) { f.disabled = !voting; });
+  }
+
+  function newKey() {
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes); // also where crypto.randomUUID is missing (plain http on a LAN)
+    return Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
+  }
+
+  // --- the end of a phase: a short tone (Web Audio, no file) unless muted, and a visual cue ---
+  var MUTE_KEY = "kraftsamla-muted";
+  function muted() {
+    try { return localStorage.getItem(MUTE_KEY) === "1"; } catch (e) { return false; }
+  }
+
+  function signalEnd(clock) {
+    clock.classList.add("clock-signal");
+    setTimeout(function () { clock.classList.remove("clock-signal"); }, 4000);
+    body.setAttribute("data-phase-ended", String(Date.now()));
+    var Audio = window.AudioContext || window.webkitAudioContext;
+    if (muted() || !Audio) return;
+    try {
+      var audio = new Audio();
+      var reduce = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+      [0, 0.35, 0.7].slice(0, reduce ? 1 : 3).forEach(function (at) {
+        var osc = audio.createOscillator();
+        var gain = audio.createGain();
+        osc.frequency.value = 880;
+        gain.gain.setValueAtTime(0.0001, audio.currentTime + at);
+        gain.gain.exponentialRampToValueAtTime(0.3, audio.currentTime + at + 0.02);
+        gain.gain.exponentialRampToValueAtTime(0.0001, audio.currentTime + at + 0.25);
+        osc.connect(gain).connect(audio.destination);
+        osc.start(audio.currentTime + at);
+        osc.stop(audio.currentTime + at + 0.3);
+      });
+      // Browsers keep the audio silent ("suspended") on a page nobody has clicked or typed on yet.
+      audio.resume().then(function () {
+        if (audio.state === "running") body.setAttribute("data-sound-played", String(Date.now()));
+      });
+      setTimeout(function () { audio.close(); }, 2000);
+    } catch (e) { /* no sound is better than a broken clock */ }
+  }
+
+  function initMute() {
+    var toggle = document.getElementById("sound-toggle");
+    if (!toggle) return;
+    function show() { toggle.setAttribute("aria-pressed", muted() ? "true" : "false"); }
+    toggle.hidden = false;
+    show();
+    toggle.addEventListener("click", function () {
+      try { localStorage.setItem(MUTE_KEY, muted() ? "0" : "1"); } catch (e) { /* private mode */ }
+      show();
+    });
+  }
+
   function start() {
+    initMute();
+    syncBoard();
     tick();
     connect();
   }

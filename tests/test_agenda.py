@@ -219,9 +219,7 @@ def test_editing_a_later_phase_reaches_only_the_facilitators(join: Join, race: d
         # The member's next frame is the next change that concerns them, not the agenda edit.
         facilitator.post(f"/r/{race['slug']}/phases/{race['phases'][0]['id']}/start")
         ids = {el["id"] for el in soup(s_member.receive_text()).select("[hx-swap-oob]")}
-        assert (
-            "clock" in ids and "agenda" not in ids
-        )  # the phase change, with what it opens on the team's screen
+        assert "clock" in ids and "agenda" not in ids  # the phase change, with what it opens for the team
 
 
 def test_changing_the_next_phase_updates_every_clock(join: Join, race: dict[str, Any]) -> None:

@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from app.db import Database
-from app.models import Card, Challenge, Event, ExpertRequest, Race
+from app.models import Card, CardRevision, Challenge, Event, ExpertRequest, Phase, Race
 from app.models import Person as PersonRow
 from app.services import races
 from tests.conftest import ORIGIN, Join, Person
@@ -32,6 +32,7 @@ CALLERS = (
 EVERYONE = frozenset(CALLERS)
 MEMBERS = EVERYONE - {"anonymous", "other_facilitator"}
 PARTICIPANTS = frozenset({"participant_a", "participant_b"})
+TEAM_A = frozenset({"participant_a"})
 
 
 @dataclass(frozen=True)
@@ -209,6 +210,16 @@ MATRIX: list[Row] = [
         "POST", "/r/{slug}/review/people/1/erase", frozenset({"facilitator"}), lambda _ids: {"confirm": "yes"}
     ),
     Row("POST", "/r/{slug}/end", frozenset({"facilitator"})),
+    # The participant's board: a card of participant_a's team.
+    Row("POST", "/r/{slug}/cards/{card_id}/edit", TEAM_A, lambda _ids: {"title": "Nytt", "body": ""}),
+    Row("POST", "/r/{slug}/cards/{card_id}/move", TEAM_A, lambda _ids: {"column": "need"}),
+    Row("POST", "/r/{slug}/cards/{card_id}/comments", TEAM_A, lambda _ids: {"body": "Hej"}),
+    Row("POST", "/r/{slug}/cards/{card_id}/votes", TEAM_A),
+    Row("POST", "/r/{slug}/cards/{card_id}/votes/withdraw", TEAM_A),
+    Row("POST", "/r/{slug}/cards/{card_id}/remove", TEAM_A),
+    Row("GET", "/r/{slug}/cards/{card_id}", TEAM_A | {"facilitator"}, writes=False),
+    Row("GET", "/r/{slug}/card-closed", MEMBERS, writes=False),
+    Row("GET", "/r/{slug}/votes/mine", MEMBERS, writes=False),
 ]
 # Routes whose path is a pattern in the app: the rows that cover each.
 PATTERNS = {
@@ -224,6 +235,7 @@ PARAMS = {
     "{challenge_id:int}": "{challenge_id}",
     "{team_id:int}": "{team_a}",
     "{person_id:int}": "{person_id}",
+    "{card_id:int}": "{card_id}",
 }
 
 
@@ -261,7 +273,31 @@ def control_ids(db: Database, race: dict[str, Any]) -> dict[str, Any]:
         anna = session.exec(
             select(PersonRow.id).where(PersonRow.race_id == race_id, PersonRow.name == "Anna")
         ).one()
-        return {"challenge_id": challenge.id, "person_id": anna}
+        # A card on Anna's team board, and votes open in the first phase (for the board's rows).
+        card = session.exec(select(Card).where(Card.race_id == race_id)).first()
+        if card is None:
+            team_a = race["teams"][0]["id"]
+            card = Card(
+                race_id=race_id,
+                team_id=team_a,
+                author_id=anna,
+                column="idea",
+                title="Kort",
+                created_ms=0,
+                updated_ms=0,
+            )
+            session.add(card)
+            session.flush()
+            session.add(
+                CardRevision(
+                    card_id=card.id or 0, rev=1, author_id=anna, column="idea", title="Kort", created_ms=0
+                )
+            )
+            first = session.get(Phase, race["phases"][0]["id"])
+            assert first is not None
+            first.voting_open = True
+            session.add(first)
+        return {"challenge_id": challenge.id, "person_id": anna, "card_id": card.id}
 
 
 @pytest.fixture
@@ -332,6 +368,10 @@ def test_each_caller_is_allowed_or_refused_as_designed(
             callers["facilitator"].client.post(f"/r/{race['slug']}/phases/{ids['phase_id']}/start")
             if row.path.endswith("resume"):
                 callers["facilitator"].client.post(f"/r/{race['slug']}/phases/{ids['phase_id']}/pause")
+        if caller in row.allowed and "{card_id}/votes" in row.path:
+            callers["facilitator"].client.post(f"/r/{race['slug']}/phases/{ids['phase_id']}/start")
+            if row.path.endswith("withdraw"):
+                callers["participant_a"].client.post(f"/r/{race['slug']}/cards/{ids['card_id']}/votes")
         before = event_count(db)
         status = call(callers[caller], row, ids)
         if caller in row.allowed:

@@ -72,3 +72,25 @@ def test_an_unknown_language_falls_back_to_the_default() -> None:
 
 def test_locale_folder_exists() -> None:
     assert Path(settings.LOCALE_DIR / "sv" / "LC_MESSAGES" / "messages.po").exists()
+
+
+def test_the_compiled_catalog_says_what_the_po_says(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    source = settings.LOCALE_DIR / "sv" / "LC_MESSAGES" / "messages.po"
+    target = tmp_path / "sv" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    shutil.copy(source, target / "messages.po")
+    monkeypatch.setattr(settings, "LOCALE_DIR", tmp_path)
+    i18n.catalog.cache_clear()
+    from_po = i18n.catalog("sv")
+    with (target / "messages.po").open("rb") as po, (target / "messages.mo").open("wb") as mo:
+        write_mo(mo, read_po(po, locale="sv"))
+    i18n.catalog.cache_clear()
+    from_mo = i18n.catalog("sv")
+    i18n.catalog.cache_clear()
+    assert from_mo == from_po
+    assert len(from_po) > 100

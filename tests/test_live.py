@@ -96,11 +96,11 @@ def test_a_card_reaches_its_team_the_facilitator_and_the_wall_only(join: Join, r
             assert title in page.get_text()
             assert page.find("b") is None  # the markup arrived as text
             assert "&lt;b&gt;nu&lt;/b&gt;" in frame
-        # The other team's next frame is the phase change everyone gets, not the card.
+        # The other team's next frame is the phase change everyone gets (clock, board state), not the card.
         start = facilitator.post(f"/r/{race['slug']}/phases/{race['phases'][0]['id']}/start")
         assert start.status_code == 303
         frame = s_other.receive_text()
-        assert ids_in(frame) == {"clock", "team-requests"}
+        assert ids_in(frame) == {"clock", "board-state", "team-requests"}
         assert title not in frame
 
 
@@ -130,7 +130,7 @@ def test_reconnecting_at_the_current_seq_sends_nothing_until_a_change(
     with member.live(since=seq) as socket:
         facilitator.post(f"/r/{race['slug']}/phases/{race['phases'][0]['id']}/start")
         frame = socket.receive_text()
-        assert ids_in(frame) == {"clock", "team-requests"}
+        assert ids_in(frame) == {"clock", "board-state", "team-requests"}
         assert seq_of(frame) > seq
 
 

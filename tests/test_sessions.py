@@ -55,3 +55,45 @@ def test_joining_again_renews_the_cookie(join: Join, race: dict[str, Any]) -> No
     before = person.client.cookies["kraftsamla"]
     person.post("/join", {"code": race["codes"]["participant"], "name": "Igen"})
     assert person.client.cookies["kraftsamla"] != before
+
+
+def test_erasing_a_person_closes_their_sockets(join: Join, race: dict[str, Any]) -> None:
+    member = join("participant", team=0)
+    facilitator = join("facilitator")
+    person_id = 1  # the first to join this fresh race
+    with member.live() as socket:
+        socket.wait_synced()
+        answer = facilitator.post(f"/r/{race['slug']}/review/people/{person_id}/erase", {"confirm": "yes"})
+        assert answer.status_code in (200, 303)
+        with pytest.raises(WebSocketDisconnect) as closed:
+            while True:
+                socket.receive_text()
+    assert closed.value.code == 1008
+
+
+def test_the_same_key_posted_at_once_from_many_connections_makes_one_card(
+    join: Join, race: dict[str, Any], db: Any
+) -> None:
+    import threading
+
+    from sqlmodel import select
+
+    from app.models import Card
+
+    author = join("participant", team=0)
+    form = {"title": "Samtidigt", "column": "idea", "key": "one-key-many-posts"}
+    statuses: list[int] = []
+    barrier = threading.Barrier(8)
+
+    def post() -> None:
+        barrier.wait()
+        statuses.append(author.htmx(f"/r/{race['slug']}/cards", form).status_code)
+
+    threads = [threading.Thread(target=post) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert statuses == [201] * 8
+    with db.read() as session:
+        assert len(session.exec(select(Card).where(Card.title == "Samtidigt")).all()) == 1

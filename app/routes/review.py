@@ -14,6 +14,7 @@ from app import i18n
 from app.auth import database, require_viewer
 from app.errors import Invalid, ServiceError
 from app.routes.forms import integer, text
+from app.routes.live import CLOSE_POLICY, owner_of
 from app.services import exports, outcomes, privacy, reports, review
 from app.services.people import Viewer
 from app.templating import templates
@@ -165,5 +166,8 @@ async def erase_person(request: Request) -> Response:
     form = await request.form(max_files=0, max_fields=8, max_part_size=1024)
     if text(form, "confirm") != "yes":
         raise Invalid("Tick the box to confirm the erasure.")
-    await run_in_threadpool(privacy.erase, database(request), viewer, request.path_params["person_id"])
+    person_id = request.path_params["person_id"]
+    await run_in_threadpool(privacy.erase, database(request), viewer, person_id)
+    # Their sessions are gone from the database; their open screens go too.
+    request.app.state.hub.cut_owner(viewer.race_id, owner_of(person_id), CLOSE_POLICY)
     return _back(request, "#data")

@@ -57,7 +57,7 @@ def add(db: Database, viewer: Viewer, *, title: str, body: str, column: str, key
         race = session.get(Race, viewer.race_id)
         team = session.get(Team, viewer.team_id)
         assert race is not None and team is not None
-        _require_open_board(session, race, team)
+        require_open_board(session, race, team)
         now = now_ms()
         card = Card(
             race_id=viewer.race_id,
@@ -95,7 +95,8 @@ def add(db: Database, viewer: Viewer, *, title: str, body: str, column: str, key
         return card
 
 
-def _require_open_board(session: Session, race: Race, team: Team) -> None:
+def require_open_board(session: Session, race: Race, team: Team) -> None:
+    """Refuse a change when the facilitator locked the board or the open phase closes it."""
     if team.board_locked:
         raise Conflict("The facilitator has locked this board.")
     phase = phases.open_phase(session, race)

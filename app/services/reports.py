@@ -44,7 +44,7 @@ def when(epoch_ms: int | None, tz: str = "Europe/Stockholm") -> str:
 
 env.filters["when"] = when
 
-# Known event kinds in words; kinds other branches add show as their code until they are named here.
+# Every event kind in words; a kind added later shows as its code until it is named here.
 KIND_LABELS = {
     "race.created": N_("Race created"),
     "race.ended": N_("Race ended"),
@@ -59,6 +59,35 @@ KIND_LABELS = {
     "phase.resumed": N_("Phase resumed"),
     "phase.extended": N_("Phase extended"),
     "outcome.recorded": N_("Outcome recorded"),
+    "person.left": N_("Signed out"),
+    "person.moved": N_("Moved to another team"),
+    "profile.updated": N_("Profile updated"),
+    "card.edited": N_("Card edited"),
+    "card.moved": N_("Card moved"),
+    "card.removed": N_("Card removed"),
+    "vote.cast": N_("Vote cast"),
+    "vote.withdrawn": N_("Vote taken back"),
+    "comment.added": N_("Comment added"),
+    "request.opened": N_("Expert called"),
+    "request.claimed": N_("Request claimed"),
+    "request.assigned": N_("Expert assigned"),
+    "request.noted": N_("Expert's note"),
+    "request.resolved": N_("Request resolved"),
+    "request.cancelled": N_("Request cancelled"),
+    "request.rated": N_("Help rated"),
+    "announcement.sent": N_("Announcement"),
+    "spotlight.set": N_("Card in the spotlight"),
+    "spotlight.cleared": N_("Spotlight cleared"),
+    "phase.added": N_("Phase added"),
+    "phase.removed": N_("Phase removed"),
+    "phase.moved": N_("Phase moved"),
+    "phase.updated": N_("Phase changed"),
+    "challenge.added": N_("Challenge added"),
+    "challenge.updated": N_("Challenge changed"),
+    "team.added": N_("Team added"),
+    "team.updated": N_("Team changed"),
+    "board.locked": N_("Board locked"),
+    "board.unlocked": N_("Board unlocked"),
 }
 
 
@@ -70,32 +99,6 @@ def kind_label(kind: str) -> str:
 
 env.globals["kind_label"] = kind_label
 markdown_env.filters["when"] = when
-
-# Known event kinds in words; kinds other branches add show as their code until they are named here.
-KIND_LABELS = {
-    "race.created": N_("Race created"),
-    "race.ended": N_("Race ended"),
-    "race.privacy": N_("Privacy settings changed"),
-    "person.joined": N_("Joined"),
-    "person.exported": N_("Personal data exported"),
-    "person.erased": N_("Person erased"),
-    "team.joined": N_("Joined a team"),
-    "card.added": N_("Card added"),
-    "phase.started": N_("Phase started"),
-    "phase.paused": N_("Phase paused"),
-    "phase.resumed": N_("Phase resumed"),
-    "phase.extended": N_("Phase extended"),
-    "outcome.recorded": N_("Outcome recorded"),
-}
-
-
-def kind_label(kind: str) -> str:
-    """Return an event kind in words in the current language, or its code when it has no words yet."""
-    label = KIND_LABELS.get(kind)
-    return gettext(label) if label else kind
-
-
-env.globals["kind_label"] = kind_label
 
 
 def _team_filter(scope: review.Scope, team: int | None) -> int | None:

@@ -1,0 +1,127 @@
+"""Changing cards on the team board: edit, move, remove, vote, comment, and a card's history."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from app import i18n
+from app.auth import database, require_viewer
+from app.db import Database
+from app.i18n import N_
+from app.models import Race
+from app.routes.forms import is_htmx, read_form, text
+from app.screens import board_context
+from app.services import comments, revisions, votes
+from app.services.people import Viewer
+from app.templating import templates
+
+
+def _budget(db: Database, viewer: Viewer) -> votes.Budget:
+    with db.read() as session:
+        race = session.get(Race, viewer.race_id)
+        assert race is not None
+        return votes.budget(session, race, viewer.person_id)
+
+
+async def _answer(
+    request: Request,
+    viewer: Viewer,
+    columns: tuple[str, ...],
+    *,
+    card_id: int | None = None,
+    note: str = "",
+    voted: bool = False,
+) -> Response:
+    """Answer htmx with the touched columns, the opened card or the voter's count; a plain post goes back."""
+    if not is_htmx(request):
+        return RedirectResponse(request.url_for("race", slug=viewer.slug), status_code=303)
+    db = database(request)
+    context: dict[str, Any] = await run_in_threadpool(board_context, db, viewer)
+    context.update(touched=columns, my_budget=None, panel=None)
+    if voted:
+        context["my_budget"] = await run_in_threadpool(_budget, db, viewer)
+    if card_id is not None:
+        context["panel"] = await run_in_threadpool(revisions.panel, db, viewer, card_id)
+        context["panel_note"] = i18n.gettext(note) if note else ""
+    return templates.TemplateResponse(request, "participant/_board_answer.html", context)
+
+
+async def _act(request: Request, action: Callable[..., Any], *fields: str) -> tuple[Viewer, Any]:
+    viewer = await require_viewer(request, request.path_params["slug"])
+    i18n.set_language(viewer.lang)
+    form = await read_form(request)
+    values = {name: text(form, name) for name in fields}
+    card_id = request.path_params["card_id"]
+    key = text(form, "key") or None
+    done = await run_in_threadpool(lambda: action(database(request), viewer, card_id, key=key, **values))
+    return viewer, done
+
+
+async def edit_card(request: Request) -> Response:
+    """Give a card a new title and text."""
+    viewer, changed = await _act(request, revisions.edit, "title", "body")
+    return await _answer(request, viewer, changed.columns, card_id=changed.card.id, note=N_("Saved."))
+
+
+async def move_card(request: Request) -> Response:
+    """Move a card to another column."""
+    viewer, changed = await _act(request, revisions.move, "column")
+    return await _answer(request, viewer, changed.columns, card_id=changed.card.id, note=N_("Moved."))
+
+
+async def remove_card(request: Request) -> Response:
+    """Take a card off the board (its history stays)."""
+    viewer, changed = await _act(request, revisions.remove)
+    return await _answer(request, viewer, changed.columns, card_id=changed.card.id)
+
+
+async def cast_vote(request: Request) -> Response:
+    """Put one of the voter's dots on a card."""
+    viewer, card = await _act(request, votes.cast)
+    return await _answer(request, viewer, (card.column,), voted=True)
+
+
+async def withdraw_vote(request: Request) -> Response:
+    """Take back one of the voter's dots on a card."""
+    viewer, card = await _act(request, votes.withdraw)
+    return await _answer(request, viewer, (card.column,), voted=True)
+
+
+async def add_comment(request: Request) -> Response:
+    """Comment on a card."""
+    viewer, card = await _act(request, comments.add, "body")
+    return await _answer(request, viewer, (card.column,), card_id=card.id, note=N_("Comment sent."))
+
+
+async def my_votes(request: Request) -> Response:
+    """Return the viewer's votes left in the open phase, as a fragment that replaces the count."""
+    viewer = await require_viewer(request, request.path_params["slug"])
+    i18n.set_language(viewer.lang)
+    budget = await run_in_threadpool(_budget, database(request), viewer)
+    return templates.TemplateResponse(
+        request, "participant/_my_votes.html", {"my_budget": budget, "oob": True}
+    )
+
+
+async def card(request: Request) -> Response:
+    """Open a card: its edit, move and comment forms and every revision (who, when, what), removed or not."""
+    viewer = await require_viewer(request, request.path_params["slug"])
+    i18n.set_language(viewer.lang)
+    db = database(request)
+    panel = await run_in_threadpool(revisions.panel, db, viewer, request.path_params["card_id"])
+    context = await run_in_threadpool(board_context, db, viewer)
+    context.update(panel=panel, oob=False)
+    template = "participant/_card_panel.html" if is_htmx(request) else "participant/card.html"
+    return templates.TemplateResponse(request, template, context)
+
+
+async def card_panel_closed(request: Request) -> Response:
+    """Close the opened card."""
+    viewer = await require_viewer(request, request.path_params["slug"])
+    context = {"race": {"slug": viewer.slug}, "panel": None, "oob": False}
+    return templates.TemplateResponse(request, "participant/_card_panel.html", context)

@@ -1,0 +1,54 @@
+"""The team board as its members see it: whether it is open; each card's votes and comments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session
+
+from app.models import Race, Team
+from app.services import comments, phases, votes
+from app.services.cards import CardView
+
+
+@dataclass(frozen=True)
+class BoardState:
+    """Whether a team may change its board and vote now, and if not, why (a message and its parameters)."""
+
+    open: bool
+    voting: bool
+    budget: int
+    reason: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CardExtras:
+    """What a card shows beside its text."""
+
+    voters: list[int]
+    comments: list[comments.CommentView]
+
+
+def state(session: Session, race: Race, team_id: int) -> BoardState:
+    """Return the board's state for a team under the open phase and the facilitator's lock."""
+    team = session.get(Team, team_id)
+    phase = phases.open_phase(session, race)
+    voting = phase is not None and phase.voting_open
+    budget = phase.vote_budget if phase is not None and voting else 0
+    if team is not None and team.board_locked:
+        return BoardState(False, False, 0, "The facilitator has locked this board.")
+    if phase is not None and not phase.board_open:
+        return BoardState(
+            False, voting, budget, "The board is closed during %(phase)s.", {"phase": phase.name}
+        )
+    return BoardState(True, voting, budget)
+
+
+def extras(session: Session, views: list[CardView]) -> dict[int, CardExtras]:
+    """Return card id -> its voters and comments."""
+    ids = [view.card.id or 0 for view in views]
+    tallies = votes.tallies(session, ids)
+    said = comments.under(session, ids)
+    return {card_id: CardExtras(tallies.get(card_id, []), said.get(card_id, [])) for card_id in ids}

@@ -1,0 +1,69 @@
+"""Comments on cards, by the card's team, while the board is open."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from app.db import Database, now_ms
+from app.i18n import N_
+from app.models import Card, Comment, Person, Race, Team
+from app.services import cards, events
+from app.services.people import Viewer, clean_text
+from app.services.revisions import own_card, require_member
+
+COMMENT_MAX = 2000
+
+
+@dataclass(frozen=True)
+class CommentView:
+    """A comment with its author's name."""
+
+    comment: Comment
+    author: str
+
+
+def add(db: Database, viewer: Viewer, card_id: int, *, body: str, key: str | None) -> Card:
+    """Add a comment under a card of the viewer's team."""
+    require_member(viewer)
+    body = clean_text(body, COMMENT_MAX, field=N_("the comment"))
+    key = events.clean_key(key)
+    with db.write() as session:
+        earlier = events.replayed(session, key, viewer.person_id)
+        if earlier is not None:
+            return own_card(session, viewer, earlier.data["card"], removed=True)
+        card = own_card(session, viewer, card_id)
+        race = session.get(Race, viewer.race_id)
+        team = session.get(Team, card.team_id)
+        assert race is not None and team is not None
+        cards.require_open_board(session, race, team)
+        comment = Comment(card_id=card_id, author_id=viewer.person_id, body=body, created_ms=now_ms())
+        session.add(comment)
+        session.flush()
+        events.record(
+            session,
+            viewer.race_id,
+            "comment.added",
+            data={"card": card_id, "column": card.column, "comment": comment.id},
+            person_id=viewer.person_id,
+            team_id=card.team_id,
+            key=key,
+        )
+        return card
+
+
+def under(session: Session, card_ids: list[int]) -> dict[int, list[CommentView]]:
+    """Return card id -> its comments with their authors, oldest first."""
+    if not card_ids:
+        return {}
+    rows = session.exec(
+        select(Comment, Person)
+        .join(Person, col(Person.id) == Comment.author_id)
+        .where(col(Comment.card_id).in_(card_ids))
+        .order_by(col(Comment.id))
+    ).all()
+    found: dict[int, list[CommentView]] = {}
+    for comment, person in rows:
+        found.setdefault(comment.card_id, []).append(CommentView(comment, person.name))
+    return found
