@@ -1,10 +1,11 @@
 """One race across five browser contexts: the facilitator, Alice and Bertil of two teams, Ebba, the wall.
 
-The facilitator starts a phase that takes requests; Alice and Bertil add cards. Alice calls an expert; Ebba
-(the expert) claims, notes and resolves; Alice rates the help. The facilitator announces something, spotlights
-Bertil's card on the wall and locks Alice's board; then moves to the next phase. Bertil switches to English.
-Each step is checked on every screen it should reach, and on the screens it should not. The suite saves the
-wall at 1920x1080 and Alice's board at 1280x800 in `docs/screenshots/`, for the README and docs/guide.md.
+The facilitator starts a phase that takes requests; Alice and Bertil add cards; Alice edits, moves and
+comments on hers. Alice calls an expert; Ebba (the expert) claims, notes and resolves; Alice rates the help.
+The facilitator announces something, spotlights Bertil's card on the wall and locks Alice's board; then moves
+to the next phase, where Alice votes. Bertil switches to English. Each step is checked on every screen it
+should reach, and on the screens it should not. The suite saves the wall at 1920x1080 and Alice's board at
+1280x800 in `docs/screenshots/`, for the README and docs/guide.md.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bench.server import LocalServer as Server
+from tests.browser.test_board import card_in, open_card
 from tests.browser.test_room import answer_profile
 from tests.browser.test_spine import choose_team, expect_live, join, switch_language
 
@@ -24,6 +26,8 @@ pytestmark = pytest.mark.browser
 
 PICTURES = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 ALICE_CARD = "Värmelagring i sand"
+ALICE_EDITED = "Värmelagring i sand, för en natt"
+COMMENT = "Fråga smältverket hur mycket spillvärme de har."
 ALICE_BODY = "Sandbatteri som lagrar spillvärme från smältverket över natten."
 BERTIL_CARD = "Sensorer som varnar för is på vägen"
 QUESTION = "Hur stort måste sandlagret vara för en natt?"
@@ -86,6 +90,29 @@ def test_a_race_across_five_screens(server: Server, new_page: Callable[..., Page
     expect(alice.locator("body")).not_to_contain_text(BERTIL_CARD)
     expect(bertil.locator("body")).not_to_contain_text(ALICE_CARD)
 
+    # Alice edits her card (a new revision), moves it to Market potential and comments; her history shows
+    # each step. The facilitator's feed and the wall follow; Bertil's board does not.
+    panel = open_card(alice, "idea")
+    panel.locator("#panel-title").fill(ALICE_EDITED)
+    panel.locator(".edit-form button").click()
+    expect(panel.locator(".note")).to_have_text("Sparat.")
+    panel.locator("#panel-move").select_option("market")
+    panel.locator(".move-form button").click()
+    expect(card_in(alice, "market").locator("h3")).to_have_text(ALICE_EDITED)
+    expect(card_in(alice, "idea")).to_have_count(0)
+    panel.locator("#panel-comment").fill(COMMENT)
+    panel.locator(".comment-form button").click()
+    expect(panel.locator(".note")).to_have_text("Kommentaren är skickad.")
+    expect(card_in(alice, "market").locator(".comment-list .comment-body")).to_have_text(COMMENT)
+    expect(panel.locator(".history .rev-kind")).to_have_text(
+        ["Flyttat till Marknadspotential", "Redigerat", "Tillagt"]
+    )
+    alice.locator("#card-panel .panel-close").click()
+    expect(alice.locator("#card-panel")).to_be_hidden()
+    expect(wall.locator("#wall-teams .tile-newest")).to_contain_text([ALICE_EDITED, BERTIL_CARD])
+    expect(facilitator.locator("#feed")).to_contain_text(ALICE_EDITED)
+    expect(bertil.locator("body")).not_to_contain_text(ALICE_EDITED)
+
     # Alice calls an expert; Ebba sees it marked as hers; the wall's queue counts it.
     alice.locator("#request-question").fill(QUESTION)
     alice.locator("#request-form input[name=tag][value=Energy]").check()
@@ -129,20 +156,30 @@ def test_a_race_across_five_screens(server: Server, new_page: Callable[..., Page
     team_a_id = race["teams"][0]["id"]
     facilitator.locator(f"#team-{team_a_id}-lock").click()
     expect(alice.locator("#team .locked-note")).to_be_visible()
+    expect(alice.locator("#board-state .board-closed")).to_have_text(
+        "Processledaren har låst den här tavlan."
+    )
+    expect(alice.locator("#card-form button[type=submit]")).to_be_disabled()
     expect(bertil.locator("#team .locked-note")).to_have_count(0)
-    alice.locator("#card-title").fill("En till idé")
-    alice.locator("#card-form button[type=submit]").click()
-    expect(alice.locator("#card-error")).to_contain_text("låst")
-    expect(alice.locator("#col-idea .card")).to_have_count(1)
+    expect(bertil.locator("#card-form button[type=submit]")).to_be_enabled()
     facilitator.locator(f"#team-{team_a_id}-lock").click()
     expect(alice.locator("#team .locked-note")).to_have_count(0)
-    alice.locator("#card-title").fill("")
+    expect(alice.locator("#card-form button[type=submit]")).to_be_enabled()
 
     # Next phase: every screen moves on to Ideation.
     facilitator.locator("#clock-next").click()
     for page in screens.values():
         expect(page.locator("#clock-phase")).to_have_text(ideation["name"])
         expect(page.locator("#clock")).to_have_attribute("data-state", "running")
+
+    # Ideation opens voting: Alice gives her card a dot; her team sees the count, she sees her votes left.
+    expect(alice.locator("#board-state .voting-open")).to_have_text(
+        "Röstningen är öppen: 5 röster per person."
+    )
+    card_in(alice, "market").locator(".vote-cast").click()
+    expect(card_in(alice, "market").locator(".vote-count")).to_have_text("1 röst")
+    expect(alice.locator("#my-votes")).to_have_text("Du har 4 röster kvar.")
+    expect(bertil.locator("#my-votes")).to_have_text("Du har 5 röster kvar.")
 
     # Bertil switches to English: his screen speaks it, the others keep Swedish, and his card is still there.
     switch_language(bertil, "en")
@@ -151,6 +188,8 @@ def test_a_race_across_five_screens(server: Server, new_page: Callable[..., Page
     expect(bertil.locator("#clock-phase")).to_have_text(ideation["name"])  # named in the race's language
     expect(bertil.locator("#col-need .card h3")).to_have_text([BERTIL_CARD])
     expect_live(bertil)
+    expect(bertil.locator("#my-votes")).to_have_text("You have 5 votes left.")
+    expect(bertil.locator("#col-market-title")).to_contain_text("Market potential")
     for page in (facilitator, wall, alice, ebba):
         expect(page.locator("html")).to_have_attribute("lang", "sv")
         expect(page.locator("#clock .clock-label")).to_have_text("Nu")
@@ -160,6 +199,7 @@ def test_a_race_across_five_screens(server: Server, new_page: Callable[..., Page
 
     alice.reload()
     expect_live(alice)
-    expect(alice.locator("#col-idea .card")).to_have_count(1)
-    alice.evaluate("() => window.scrollTo(0, 0)")
+    expect(card_in(alice, "market").locator(".vote-count")).to_have_text("1 röst")
+    # The board itself, from the new-card form down: the top of the page is the clock and the expert form.
+    alice.locator("#card-form").evaluate("form => form.scrollIntoView({block: 'start'})")
     save_picture(alice, "board-1280x800.png")
