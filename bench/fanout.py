@@ -34,7 +34,7 @@ from websockets.typing import Origin
 from bench.server import ROOT, LocalServer, free_port
 
 SEQ = re.compile(r"^<!--seq (\d+)-->")
-TIMEOUT = 30.0
+TIMEOUT = 120.0
 
 
 def percentile(values: list[float], pct: float) -> float:
