@@ -4,7 +4,7 @@ The race is made in the language under test; a participant, an expert, the facil
 The facilitator starts a phase that takes expert requests, the participant adds a card and calls an expert,
 the facilitator announces something and spotlights the card, so every region has content. axe-core (vendored
 from npm in `vendor/`, injected here, never served) then runs on each screen; any serious or critical
-violation fails the test.
+violation fails the test. The opened card and the join page (on a phone) are checked as well.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bench.server import LocalServer as Server
+from tests.browser.test_board import open_card
 from tests.browser.test_room import answer_profile
 from tests.browser.test_spine import choose_team, expect_live, join
 
@@ -95,5 +96,15 @@ def test_no_serious_accessibility_violation_on_the_four_screens(
 ) -> None:
     pages = set_the_room(server, new_page, lang)
     found = {screen: axe_violations(page) for screen, page in pages.items()}
+    # The opened card (edit, move, comment, history) and the join page, too.
+    participant = pages["participant"]
+    open_card(participant, "idea")
+    found["participant, card opened"] = axe_violations(participant)
+    newcomer = new_page(
+        (390, 844), is_mobile=True, has_touch=True, locale={"sv": "sv-SE", "en": "en-GB"}[lang]
+    )
+    newcomer.goto(f"{server.base_url}/")
+    expect(newcomer.locator("html")).to_have_attribute("lang", lang)
+    found["join page"] = axe_violations(newcomer)
     found = {screen: violations for screen, violations in found.items() if violations}
     assert not found, "axe-core found serious or critical violations:\n" + describe(found)
