@@ -84,7 +84,7 @@ SV = {
     "Rated %(num)s of 5": "Betyg %(num)s av 5",
     "Matches your competences": "Matchar dina kompetenser",
     "Claim the request from %(team)s": "Ta förfrågan från %(team)s",
-    "Claim": "Ta den",
+    "Claim": "Ta förfrågan",
     # participant screen
     "Call an expert": "Kalla på en expert",
     "Your request is in the experts' queue.": "Er förfrågan står i experternas kö.",
