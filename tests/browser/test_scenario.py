@@ -26,8 +26,8 @@ from tests.browser.test_spine import choose_team, expect_live, join, switch_lang
 
 pytestmark = pytest.mark.browser
 
-# The README's pictures are refreshed only when asked (KRAFTSAMLA_UPDATE_SCREENSHOTS=1 make test), so a test run
-# leaves the tree as it found it.
+# The README's pictures are refreshed only when asked (KRAFTSAMLA_UPDATE_SCREENSHOTS=1 make test),
+# so a test run leaves the tree as it found it.
 PICTURES = (
     Path(__file__).resolve().parents[2] / "docs" / "screenshots"
     if os.environ.get("KRAFTSAMLA_UPDATE_SCREENSHOTS")
