@@ -12,10 +12,11 @@ from app import cli, settings
 from app.db import Database
 from app.migrate import upgrade
 from app.services import exports
-from tests.conftest import Join
+from tests.conftest import POSTGRES_URL, Join
 from tests.test_review import play
 
 
+@pytest.mark.skipif(bool(POSTGRES_URL), reason="SQLite's online backup")
 def test_backup_and_restore_round_trip(
     join: Join,
     race: dict[str, Any],
@@ -50,6 +51,7 @@ def test_backup_and_restore_round_trip(
         restored.dispose()
 
 
+@pytest.mark.skipif(bool(POSTGRES_URL), reason="SQLite's online backup")
 def test_backup_never_overwrites_a_file(
     db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
