@@ -33,7 +33,7 @@ lint: install
 # KRAFTSAMLA_TEST_POSTGRES_URL names a server (.ci/run sets it up). On PostgreSQL a pooled psycopg connection
 # is still garbage-collected open now and then (not yet found where); its ResourceWarning is not made an error there.
 test: lint
-	$(BIN)/pytest
+	env -u KRAFTSAMLA_TEST_POSTGRES_URL $(BIN)/pytest
 	@if [ -n "$$KRAFTSAMLA_TEST_POSTGRES_URL" ]; then \
 		echo "--- again on PostgreSQL"; \
 		$(BIN)/pytest -m "not browser" -p no:unraisableexception -W "ignore::ResourceWarning"; fi
