@@ -68,6 +68,11 @@ class Race(SQLModel, table=True):
     retention_days: int = Field(default=730, sa_column_kwargs={"server_default": "730"})
     # What erasing a person does to their contributions: "keep" (as a former participant) or "remove".
     erase_mode: str = Field(default="keep", max_length=16, sa_column_kwargs={"server_default": "keep"})
+    # The needs intake: companies reach the form through /intake/{token} while it is open.
+    intake_token: str | None = Field(default=None, unique=True, max_length=64)
+    intake_open: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    # When the facilitator revealed the jury's scores; until then no screen but the juror's own shows them.
+    scores_revealed_ms: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class RaceCode(SQLModel, table=True):
@@ -92,6 +97,8 @@ class Need(SQLModel, table=True):
     urgency: int = 2
     chosen: bool = False
     created_ms: int = Field(sa_type=BigInteger)
+    # Set when the facilitator edits the submission; the company's own words stay in the intake event.
+    updated_ms: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class Phase(SQLModel, table=True):
@@ -119,6 +126,8 @@ class Challenge(SQLModel, table=True):
     company: str = Field(max_length=120)
     title: str = Field(max_length=200)
     description: str = Field(default="", max_length=5000)
+    # The competences the challenge asks for (from its need's tags, editable); team suggestions try to cover them.
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
 
 
 class Team(SQLModel, table=True):
@@ -246,6 +255,18 @@ class Score(SQLModel, table=True):
     value: int
     comment: str = Field(default="", max_length=2000)
     revealed: bool = False
+    created_ms: int = Field(sa_type=BigInteger)
+
+
+class JuryConflict(SQLModel, table=True):
+    """A team a juror may not score, declared by the juror or the facilitator (company and membership are derived)."""
+
+    __table_args__ = (UniqueConstraint("juror_id", "team_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    race_id: int = Field(foreign_key="race.id", index=True)
+    juror_id: int = Field(foreign_key="person.id")
+    team_id: int = Field(foreign_key="team.id")
+    reason: str = Field(default="", max_length=200)
     created_ms: int = Field(sa_type=BigInteger)
 
 
