@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, func, select
@@ -56,8 +57,15 @@ def _voting_phase(session: Session, viewer: Viewer, card: Card) -> Phase:
     return phase
 
 
-def cast(db: Database, viewer: Viewer, card_id: int, *, key: str | None) -> Card:
-    """Put one of the voter's dots on a card of their team, within the phase's budget."""
+def _change(
+    db: Database,
+    viewer: Viewer,
+    card_id: int,
+    key: str | None,
+    kind: str,
+    change: Callable[[Session, Card, Phase], Vote],
+) -> Card:
+    """Apply one vote change on a card of the voter's team in the open voting phase, with its event."""
     require_member(viewer)
     key = events.clean_key(key)
     with db.write() as session:
@@ -66,21 +74,11 @@ def cast(db: Database, viewer: Viewer, card_id: int, *, key: str | None) -> Card
             return own_card(session, viewer, earlier.data["card"], removed=True)
         card = own_card(session, viewer, card_id)
         phase = _voting_phase(session, viewer, card)
-        if _used(session, viewer.person_id, phase.id or 0) >= phase.vote_budget:
-            raise Conflict("You have used all your votes in this phase (%(num)s).", num=phase.vote_budget)
-        vote = Vote(
-            race_id=viewer.race_id,
-            card_id=card_id,
-            person_id=viewer.person_id,
-            phase_id=phase.id or 0,
-            created_ms=now_ms(),
-        )
-        session.add(vote)
-        session.flush()
+        vote = change(session, card, phase)
         events.record(
             session,
             viewer.race_id,
-            "vote.cast",
+            kind,
             data={"card": card_id, "column": card.column, "vote": vote.id, "phase": phase.id},
             person_id=viewer.person_id,
             team_id=card.team_id,
@@ -89,20 +87,34 @@ def cast(db: Database, viewer: Viewer, card_id: int, *, key: str | None) -> Card
         return card
 
 
+def cast(db: Database, viewer: Viewer, card_id: int, *, key: str | None) -> Card:
+    """Put one of the voter's dots on a card of their team, within the phase's budget."""
+
+    def add(session: Session, card: Card, phase: Phase) -> Vote:
+        if _used(session, viewer.person_id, phase.id or 0) >= phase.vote_budget:
+            raise Conflict("You have used all your votes in this phase (%(num)s).", num=phase.vote_budget)
+        vote = Vote(
+            race_id=viewer.race_id,
+            card_id=card.id or 0,
+            person_id=viewer.person_id,
+            phase_id=phase.id or 0,
+            created_ms=now_ms(),
+        )
+        session.add(vote)
+        session.flush()
+        return vote
+
+    return _change(db, viewer, card_id, key, "vote.cast", add)
+
+
 def withdraw(db: Database, viewer: Viewer, card_id: int, *, key: str | None) -> Card:
     """Take back the voter's latest dot on a card; it returns to their budget."""
-    require_member(viewer)
-    key = events.clean_key(key)
-    with db.write() as session:
-        earlier = events.replayed(session, key, viewer.person_id)
-        if earlier is not None:
-            return own_card(session, viewer, earlier.data["card"], removed=True)
-        card = own_card(session, viewer, card_id)
-        phase = _voting_phase(session, viewer, card)
+
+    def take_back(session: Session, card: Card, phase: Phase) -> Vote:
         vote = session.exec(
             select(Vote)
             .where(
-                Vote.card_id == card_id,
+                Vote.card_id == card.id,
                 Vote.person_id == viewer.person_id,
                 Vote.phase_id == phase.id,
                 col(Vote.withdrawn_ms).is_(None),
@@ -113,16 +125,9 @@ def withdraw(db: Database, viewer: Viewer, card_id: int, *, key: str | None) -> 
             raise Conflict("You have no vote on this card to take back.")
         vote.withdrawn_ms = now_ms()
         session.add(vote)
-        events.record(
-            session,
-            viewer.race_id,
-            "vote.withdrawn",
-            data={"card": card_id, "column": card.column, "vote": vote.id, "phase": phase.id},
-            person_id=viewer.person_id,
-            team_id=card.team_id,
-            key=key,
-        )
-        return card
+        return vote
+
+    return _change(db, viewer, card_id, key, "vote.withdrawn", take_back)
 
 
 def tallies(session: Session, card_ids: list[int]) -> dict[int, list[int]]:
