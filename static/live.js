@@ -95,11 +95,66 @@
     }
   }
 
-  // --- keeping the person's place when a region is replaced: open <details> and focus, by id ---
-  function keepPlace() {
+  // --- keeping the person's place when a region is replaced: open <details>, focus, and what they were typing ---
+  // A field is found again by its id, or by its name (and value, for choices) inside the nearest element with an id.
+  function fieldKey(el) {
+    if (el.id) return { id: el.id };
+    var holder = el.parentElement && el.parentElement.closest("[id]");
+    if (!holder || !el.name) return null;
+    var choice = el.type === "radio" || el.type === "checkbox";
+    return { holder: holder.id, name: el.name, value: choice ? el.value : null };
+  }
+
+  function findField(key) {
+    if (key.id) return document.getElementById(key.id);
+    var holder = document.getElementById(key.holder);
+    if (!holder) return null;
+    var fields = holder.querySelectorAll("input, textarea, select");
+    for (var i = 0; i < fields.length; i++) {
+      if (fields[i].name === key.name && (key.value === null || fields[i].value === key.value)) return fields[i];
+    }
+    return null;
+  }
+
+  function edited(el) {
+    if (el.type === "hidden" || el.type === "submit" || el.type === "button") return false;
+    if (el.type === "radio" || el.type === "checkbox") return el.checked !== el.defaultChecked;
+    if (el.tagName === "SELECT") {
+      return Array.prototype.some.call(el.options, function (o) { return o.selected !== o.defaultSelected; });
+    }
+    return el.value !== el.defaultValue;
+  }
+
+  // The regions a frame replaces: its top-level elements, by id.
+  function regionsOf(text) {
+    var parsed = document.createElement("template");
+    parsed.innerHTML = text;
+    return Array.prototype.map.call(parsed.content.children, function (el) { return el.id; })
+      .filter(function (id) { return id; });
+  }
+
+  function within(regions, el) {
+    return regions.some(function (id) {
+      var region = document.getElementById(id);
+      return region !== null && region.contains(el);
+    });
+  }
+
+  function keepPlace(regions) {
     var active = document.activeElement;
-    var place = { open: [], focus: active && active.id ? active.id : null };
+    var place = { regions: regions, open: [], typed: [], focus: null, selection: null };
+    if (active && active !== document.body) {
+      place.focus = active.id ? { id: active.id } : (active.name ? fieldKey(active) : null);
+      if (typeof active.selectionStart === "number") {
+        try { place.selection = [active.selectionStart, active.selectionEnd]; } catch (e) { place.selection = null; }
+      }
+    }
     document.querySelectorAll("details[open][id]").forEach(function (el) { place.open.push(el.id); });
+    // Only fields inside the regions this frame replaces: a form that its own response resets is left alone.
+    document.querySelectorAll("input, textarea, select").forEach(function (el) {
+      var key = edited(el) && within(regions, el) && fieldKey(el);
+      if (key) place.typed.push({ key: key, el: el, value: el.value, checked: el.checked });
+    });
     return place;
   }
 
@@ -108,8 +163,20 @@
       var el = document.getElementById(id);
       if (el) el.open = true;
     });
-    var focus = place.focus && document.getElementById(place.focus);
-    if (focus && focus !== document.activeElement) focus.focus();
+    // Only a field that was replaced by the new fragment gets back what the person had typed or chosen.
+    place.typed.forEach(function (typed) {
+      var now = findField(typed.key);
+      if (!now || now === typed.el || now.disabled || !within(place.regions, now)) return;
+      if (now.type === "radio" || now.type === "checkbox") now.checked = typed.checked;
+      else now.value = typed.value;
+    });
+    var focus = place.focus && findField(place.focus);
+    if (focus && focus !== document.activeElement) {
+      focus.focus();
+      if (place.selection && typeof focus.setSelectionRange === "function") {
+        try { focus.setSelectionRange(place.selection[0], place.selection[1]); } catch (e) { /* not a text field */ }
+      }
+    }
   }
 
   // Waiting times in the expert queues: whole minutes since data-since (server time), counted here.
@@ -146,7 +213,7 @@
       body.setAttribute("data-seq", String(seq));
       text = text.slice(match[0].length);
     }
-    var kept = keepPlace();
+    var kept = keepPlace(regionsOf(text));
     htmx.swap({ text: text, swap: "none", target: body, sourceElement: body }).then(function () {
       restorePlace(kept);
       lastWarn = null;

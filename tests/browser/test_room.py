@@ -200,3 +200,52 @@ def test_a_full_wall_fits_both_resolutions(
     wall.screenshot(path=screenshot_dir / "wall-full-4k-no-spotlight.png")
     assert wall.evaluate(NO_SCROLL) == [0, 0]
     assert wall.evaluate(TILES_BELOW) == 0
+
+
+def test_what_a_person_is_typing_survives_a_live_update_of_its_region(
+    server: Server, new_page: Callable[..., Page]
+) -> None:
+    """Alice is halfway through rating the help when Bo's new request re-renders their team's request list."""
+    race: dict[str, Any] = server.create_race("Halvskrivet", lang="en", teams=2)
+    server.start()
+    slug, codes = race["slug"], race["codes"]
+    team_name, phase = race["teams"][0]["name"], race["phases"][3]
+    facilitator, alice, bo, ebba = (new_page((1366, 900)) for _ in range(4))
+    join(facilitator, server, slug, codes["facilitator"], "Fia")
+    for page, code, name in (
+        (alice, "participant", "Alice"),
+        (bo, "participant", "Bo"),
+        (ebba, "expert", "Ebba"),
+    ):
+        join(page, server, slug, codes[code], name)
+        page.locator("#profile-prompt button[value=skip]").click()
+    choose_team(alice, team_name)
+    choose_team(bo, team_name)
+    for page in (facilitator, alice, bo, ebba):
+        expect_live(page)
+    facilitator.locator(f"#agenda form[action$='/phases/{phase['id']}/start'] button").click()
+    expect(alice.locator("#clock")).to_have_attribute("data-state", "running")
+
+    alice.locator("#request-question").fill("Which cell chemistry survives the cold?")
+    alice.locator("#request-form button[type=submit]").click()
+    ebba.locator("#requests li").get_by_role("button").click()
+    ebba.locator("#my-requests li form").nth(1).locator("button").click()
+    first = alice.locator("#team-requests li")
+    expect(first.locator(".rate-form")).to_be_visible()
+
+    first.locator(".rate-form input[name=rating][value='4']").check()
+    word = first.locator(".rate-form input[name=word]")
+    word.fill("Very hel")
+    seq = int(alice.locator("body").get_attribute("data-seq") or "0")
+    bo.locator("#request-question").fill("Who knows about cold-weather testing?")
+    bo.locator("#request-form button[type=submit]").click()
+
+    # The region was replaced (two requests now); the choice, the half-typed word and the focus are kept.
+    expect(alice.locator("#team-requests li")).to_have_count(2)
+    assert int(alice.locator("body").get_attribute("data-seq") or "0") > seq
+    expect(alice.locator(".rate-form input[name=rating][value='4']")).to_be_checked()
+    expect(alice.locator(".rate-form input[name=word]")).to_have_value("Very hel")
+    expect(alice.locator(".rate-form input[name=word]")).to_be_focused()
+    alice.keyboard.type("pful")
+    alice.locator(".rate-form button[type=submit]").click()
+    expect(alice.locator("#team-requests .rating")).to_have_text("Rated 4 of 5: “Very helpful”")
