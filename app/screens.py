@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app import i18n, settings
 from app.control import (
@@ -20,7 +20,7 @@ from app.control import (
     roster_context,
 )
 from app.db import Database
-from app.models import CardColumn, Event, Race, Role
+from app.models import CardColumn, Event, Phase, Race, Role, Team
 from app.services import (
     announcements,
     board,
@@ -280,7 +280,7 @@ REGIONS: dict[str, tuple[str, Callable[[Session, Race, int], dict[str, Any]]]] =
     "team-requests": (
         "participant/_requests.html",
         lambda session, race, team_id: {
-            "team_requests": experts.for_team(session, team_id),
+            "team_requests": _team_requests(session, team_id),
             "requests_open": _requests_open(session, race),
         },
     ),
@@ -311,6 +311,28 @@ REGIONS: dict[str, tuple[str, Callable[[Session, Race, int], dict[str, Any]]]] =
         lambda session, race, _team: {"spotlit": spotlight.current(session, race)},
     ),
 }
+
+
+def _team_requests(session: Session, team_id: int) -> list[experts.RequestView]:
+    # A render for many teams loads their requests in one query first (see _prepare).
+    loaded = session.info.get("team_requests")
+    if loaded is not None and team_id in loaded:
+        return list(loaded[team_id])
+    return experts.for_team(session, team_id)
+
+
+def _prepare(session: Session, race: Race, team_regions: dict[int, list[str]]) -> None:
+    """Load once what many teams' regions need, before they are rendered one team at a time."""
+    if len(team_regions) < 2:
+        return
+    # Held for the render: the session's identity map keeps them, so each team's look-up costs no query.
+    session.info["held"] = [
+        *session.exec(select(Team).where(Team.race_id == race.id)).all(),
+        *session.exec(select(Phase).where(Phase.race_id == race.id)).all(),
+    ]
+    wanted = [team_id for team_id, regions in team_regions.items() if "team-requests" in regions]
+    if len(wanted) > 1:
+        session.info["team_requests"] = experts.for_teams(session, wanted)
 
 
 def _requests_open(session: Session, race: Race) -> bool:
@@ -360,7 +382,7 @@ def board_context(db: Database, viewer: Viewer) -> dict[str, Any]:
 
 
 def _render_regions(
-    session: Session, race: Race, aud: Audience, regions: list[str], cache: dict[tuple[str, int, str], str]
+    session: Session, race: Race, aud: Audience, regions: list[str], cache: dict[tuple[str, object, str], str]
 ) -> str:
     parts = []
     for region in regions:
@@ -368,10 +390,29 @@ def _render_regions(
         cache_key = (region, team_scope, aud.lang)
         if cache_key not in cache:
             template, build = REGIONS[region]
-            with i18n.language(aud.lang):
-                cache[cache_key] = render(template, race=race, oob=True, **build(session, race, aud.team_id))
+            context = build(session, race, aud.team_id)
+            # Teams whose region has the same content (the phase's, none of their own) share one render.
+            shared = _shared_content(region, context)
+            shared_key = (region, shared, aud.lang)
+            if shared is not None and shared_key in cache:
+                cache[cache_key] = cache[shared_key]
+            else:
+                with i18n.language(aud.lang):
+                    cache[cache_key] = render(template, race=race, oob=True, **context)
+                if shared is not None:
+                    cache[shared_key] = cache[cache_key]
         parts.append(cache[cache_key])
     return "".join(parts)
+
+
+def _shared_content(region: str, context: dict[str, Any]) -> tuple[object, ...] | None:
+    """Return what a team's region shows when that depends on nothing of the team's own; else None."""
+    if region == "board-state":
+        state: board.BoardState = context["board_state"]
+        return (state.open, state.voting, state.budget, state.reason, tuple(sorted(state.params.items())))
+    if region == "team-requests" and not context["team_requests"]:
+        return ("none", context["requests_open"])
+    return None
 
 
 def frame(seq: int, body: str) -> str:
@@ -449,13 +490,18 @@ def render_changes(
         race = session.get(Race, race_id)
         assert race is not None
         touched = changes(events.since(session, race_id, after_seq))
-        cache: dict[tuple[str, int, str], str] = {}
+        cache: dict[tuple[str, object, str], str] = {}
         frames: dict[str, str] = {}
-        for key in audience_keys:
-            aud = Audience.parse(key)
-            regions = touched.regions(aud)
+        wanted = {Audience.parse(key): touched.regions(Audience.parse(key)) for key in audience_keys}
+        teams = {
+            aud.team_id: regions
+            for aud, regions in wanted.items()
+            if aud.role == Role.PARTICIPANT and regions
+        }
+        _prepare(session, race, teams)
+        for aud, regions in wanted.items():
             if regions:
-                frames[key] = frame(race.seq, _render_regions(session, race, aud, regions, cache))
+                frames[aud.key] = frame(race.seq, _render_regions(session, race, aud, regions, cache))
         return race.seq, frames
 
 
@@ -472,7 +518,7 @@ def render_presence(db: Database, race_id: int, audience_keys: frozenset[str]) -
         race = session.get(Race, race_id)
         if race is None:
             return {}
-        cache: dict[tuple[str, int, str], str] = {}
+        cache: dict[tuple[str, object, str], str] = {}
         return {
             key: PRESENCE_MARK + _render_regions(session, race, Audience.parse(key), ["teams"], cache)
             for key in wanted
