@@ -370,12 +370,17 @@ def screen_context(db: Database, viewer: Viewer) -> dict[str, Any]:
     return context
 
 
-def board_context(db: Database, viewer: Viewer) -> dict[str, Any]:
-    """Return the race and the viewer's team board, for a fragment answering a post."""
+def board_context(db: Database, viewer: Viewer, only: Iterable[str] | None = None) -> dict[str, Any]:
+    """Return the race and the viewer's team board (or `only` these columns), for an answer to a post."""
     with db.read() as session:
         race = session.get(Race, viewer.race_id)
         assert race is not None
-        columns = cards.board(session, viewer.team_id) if viewer.team_id is not None else {}
+        if viewer.team_id is None:
+            columns = {}
+        elif only is None:
+            columns = cards.board(session, viewer.team_id)
+        else:
+            columns = {name: cards.column(session, viewer.team_id, name) for name in only}
         extras = board.extras(session, [view for views in columns.values() for view in views])
         state = board.state(session, race, viewer.team_id or 0)
     return {"race": race, "board": columns, "extras": extras, "board_state": state}

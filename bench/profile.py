@@ -124,7 +124,7 @@ def measures(race: Race_) -> dict[str, Callable[[], Any]]:
         # What the route does after the service: the form back and the touched column.
         context = card_form_context()
         context["column_name"] = "idea"
-        context.update(board_context(race.db, viewer))
+        context.update(board_context(race.db, viewer, ("idea",)))
         render("participant/_card_posted.html", **context)
 
     def post_fanout() -> None:
