@@ -19,7 +19,7 @@ from app.control import (
     roster_changes,
     roster_context,
 )
-from app.db import Database
+from app.db import Database, rendering
 from app.models import CardColumn, Event, Phase, Race, Role, Team
 from app.services import (
     announcements,
@@ -222,9 +222,7 @@ def _wall_teams(session: Session, race: Race, _team: int) -> dict[str, Any]:
     return {
         "team_views": teams.listing(session, race.id or 0),
         "card_counts": cards.counts(session, race.id or 0),
-        "newest_by_team": {
-            view.card.team_id: view for view in reversed(cards.newest(session, race.id or 0, 200))
-        },
+        "newest_by_team": cards.newest_by_team(session, race.id or 0, 200),
     }
 
 
@@ -356,6 +354,7 @@ def screen_context(db: Database, viewer: Viewer) -> dict[str, Any]:
     """Return everything a person's screen renders on first load."""
     aud = audience(viewer.role, viewer.team_id, viewer.lang, viewer.person_id)
     with db.read() as session:
+        rendering(session)
         race = races.get_race(session, viewer.slug)
         context = region_context(session, race, aud, screen_regions(aud))
         context["competence_suggestions"] = profiles.suggestions(session, race.id or 0)
@@ -456,6 +455,7 @@ def snapshot(db: Database, race_id: int, audience_key: str) -> tuple[int, str]:
     # The facilitators' overview shows who is online, which changes without a seq: never cached.
     cacheable = aud.role != Role.FACILITATOR
     with db.read() as session:
+        rendering(session)
         race = session.get(Race, race_id)
         assert race is not None
         # Keyed by database too: race ids repeat across databases (each test has its own).
@@ -474,6 +474,7 @@ def catch_up(
     """Return what brings a screen from `since` to now: the touched regions, or a snapshot for a big gap."""
     if since is not None:
         with db.read() as session:
+            rendering(session)
             race = session.get(Race, race_id)
             assert race is not None
             if since == race.seq:
@@ -492,6 +493,7 @@ def render_changes(
 ) -> tuple[int, dict[str, str]]:
     """Render, once per audience, the regions touched by the events after a seq."""
     with db.read() as session:
+        rendering(session)
         race = session.get(Race, race_id)
         assert race is not None
         touched = changes(events.since(session, race_id, after_seq))
@@ -520,6 +522,7 @@ def render_presence(db: Database, race_id: int, audience_keys: frozenset[str]) -
     if not wanted:
         return {}
     with db.read() as session:
+        rendering(session)
         race = session.get(Race, race_id)
         if race is None:
             return {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.db import Database
 from app.screens import Audience, render_changes
-from app.services import experts, people, phases, races, requests, roster, teams
+from app.services import cards, experts, people, phases, races, requests, revisions, roster, teams
 from app.services.people import Viewer
 
 REQUESTS_PHASE = 3  # "Need framing" takes expert requests in the default agenda
@@ -52,3 +52,26 @@ def test_a_phase_change_renders_each_team_as_its_own_screen_would(db: Database) 
     assert f'id="team-request-{asked[0].id}"' in mine and f'id="team-request-{asked[1].id}"' in mine
     assert f'id="team-request-{asked[2].id}"' not in mine
     assert 'data-board="closed"' in together[keys[2]] and 'data-board="open"' in together[keys[3]]
+
+
+def test_the_wall_tiles_show_each_teams_newest_card_among_the_races_newest(db: Database) -> None:
+    race = races.create_race(db, "Tiles", lang="en", teams=4)
+    codes, team_ids = race["codes"], [team["id"] for team in race["teams"]]
+    members = [
+        _viewer(db, codes["participant"], f"Member {n}", team_id) for n, team_id in enumerate(team_ids)
+    ]
+    facilitator = _viewer(db, codes["facilitator"], "Fia")
+    phases.start(db, facilitator, race["phases"][0]["id"])
+    # Team 3 posts first, then teams 0-2 post enough that team 3's card is no longer among the newest six.
+    for member in [members[3], *members[:3], *members[:3], members[0]]:
+        cards.add(db, member, title=f"By {member.name}", body="", column="idea", key=None)
+    removed = cards.add(db, members[1], title="Soon removed", body="", column="idea", key=None)
+    revisions.remove(db, members[1], removed.id or 0, key=None)
+    with db.read() as session:
+        expected = {
+            view.card.team_id: view for view in reversed(cards.newest(session, members[0].race_id, 6))
+        }
+        found = cards.newest_by_team(session, members[0].race_id, 6)
+        assert found == expected
+        assert set(found) == set(team_ids[:3])
+        assert cards.newest_by_team(session, members[0].race_id, 200).keys() == set(team_ids)
