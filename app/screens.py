@@ -449,6 +449,27 @@ class SnapshotCache:
 _snapshots = SnapshotCache()
 
 
+class RaceRegions:
+    """Race-wide regions rendered at a recent seq, shared by every screen's snapshot at that seq."""
+
+    def __init__(self, size: int = 8) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[str, int, int], dict[tuple[str, object, str], str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def at(self, key: tuple[str, int, int]) -> dict[tuple[str, object, str], str]:
+        """Return the regions rendered at (database, race, seq), to read and to add to."""
+        with self._lock:
+            found = self._items.setdefault(key, {})
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+            return found
+
+
+_race_regions = RaceRegions()
+
+
 def snapshot(db: Database, race_id: int, audience_key: str) -> tuple[int, str]:
     """Render every live region of a screen as it stands."""
     aud = Audience.parse(audience_key)
@@ -462,7 +483,19 @@ def snapshot(db: Database, race_id: int, audience_key: str) -> tuple[int, str]:
         cached = _snapshots.get((db.url, race_id, audience_key, race.seq)) if cacheable else None
         if cached is not None:
             return race.seq, cached
-        body = frame(race.seq, _render_regions(session, race, aud, list(screen_regions(aud)), {}))
+        # A storm of reconnects renders each race-wide region once per seq; who is online is always fresh.
+        shared, own = _race_regions.at((db.url, race_id, race.seq)), {}
+        parts = [
+            _render_regions(
+                session,
+                race,
+                aud,
+                [region],
+                own if region in TEAM_REGIONS or region in SCOPED_REGIONS or region == "teams" else shared,
+            )
+            for region in screen_regions(aud)
+        ]
+        body = frame(race.seq, "".join(parts))
     if cacheable:
         _snapshots.put((db.url, race_id, audience_key, race.seq), body)
     return race.seq, body

@@ -25,13 +25,13 @@ from typing import Any
 
 os.environ.setdefault("KRAFTSAMLA_DATA_DIR", tempfile.mkdtemp(prefix="kraftsamla-profile-"))
 
-from app import presence
+from app import presence, screens
 from app.db import Database
 from app.main import create_app
 from app.migrate import upgrade
 from app.models import Race
 from app.routes.race import card_form_context
-from app.screens import Audience, board_context, render_changes, render_presence, snapshot
+from app.screens import Audience, _snapshots, board_context, render_changes, render_presence, snapshot
 from app.services import cards, people, phases, races, teams
 from app.services.people import Viewer
 from app.templating import render
@@ -147,9 +147,24 @@ def measures(race: Race_) -> dict[str, Callable[[], Any]]:
     def refresh() -> None:
         render_presence(race.db, race.race_id, race.audiences)
 
+    def cold() -> None:
+        # The render is measured, not the caches that keep renders by seq.
+        _snapshots._items.clear()
+        if hasattr(screens, "_race_regions"):
+            screens._race_regions._items.clear()
+
     def snapshot_participant() -> None:
-        # Uncached: a fresh seq each time would be needed otherwise; the key is unique per run.
+        cold()
         snapshot(race.db, race.race_id, Audience("participant", viewer.team_id or 0, "en").key)
+
+    def snapshot_facilitator() -> None:
+        cold()
+        snapshot(race.db, race.race_id, Audience("facilitator", 0, "en").key)
+
+    def snapshot_facilitator_again() -> None:
+        # Another facilitator's screen at the same seq (a reconnect storm).
+        _snapshots._items.clear()
+        snapshot(race.db, race.race_id, Audience("facilitator", 0, "en").key)
 
     return {
         "post.service": post_service,
@@ -157,7 +172,9 @@ def measures(race: Race_) -> dict[str, Callable[[], Any]]:
         "post.fanout": post_fanout,
         "phase": phase,
         "refresh": refresh,
-        "snapshot": snapshot_participant,
+        "snapshot.team": snapshot_participant,
+        "snapshot.fac": snapshot_facilitator,
+        "snapshot.fac2": snapshot_facilitator_again,
         "_post.render": post_fanout_render_only,
         "_phase.render": phase_render_only,
     }

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from app import presence
 from app.db import Database
-from app.screens import Audience, render_changes
+from app.screens import Audience, render_changes, snapshot
 from app.services import cards, experts, people, phases, races, requests, revisions, roster, teams
 from app.services.people import Viewer
 
@@ -75,3 +76,23 @@ def test_the_wall_tiles_show_each_teams_newest_card_among_the_races_newest(db: D
         assert found == expected
         assert set(found) == set(team_ids[:3])
         assert cards.newest_by_team(session, members[0].race_id, 200).keys() == set(team_ids)
+
+
+def test_snapshots_at_one_seq_share_the_race_wide_regions_but_not_who_is_online(db: Database) -> None:
+    race = races.create_race(db, "Shared", lang="en", teams=2)
+    member = _viewer(db, race["codes"]["participant"], "Mia", race["teams"][0]["id"])
+    _viewer(db, race["codes"]["facilitator"], "Fia")
+    key = Audience("facilitator", 0, "en").key
+    seq, first = snapshot(db, member.race_id, key)
+    assert "0 people online" in first
+    socket = object()
+    presence.registry.arrive(member.race_id, member.person_id, socket)
+    try:
+        again_seq, again = snapshot(db, member.race_id, key)
+    finally:
+        presence.registry.leave(member.race_id, member.person_id, socket)
+    assert again_seq == seq
+    assert "1 person online" in again
+    assert 'class="person online"' in again and 'class="person online"' not in first
+    # The regions before it are the same render.
+    assert first.split('id="teams"')[0] == again.split('id="teams"')[0]
