@@ -207,11 +207,13 @@ def _request_changes(result: Changes, event: Event) -> None:
 
 def _column(name: str) -> Callable[[Session, Race, int], dict[str, Any]]:
     def build(session: Session, race: Race, team_id: int) -> dict[str, Any]:
-        views = cards.column(session, team_id, name)
+        # A whole screen loads the team's board once (see snapshot); a change reads the touched column.
+        whole = session.info.get("team_board", {}).get(team_id)
+        views = whole[0][name] if whole else cards.column(session, team_id, name)
         return {
             "column_name": name,
             "cards": views,
-            "extras": board.extras(session, views),
+            "extras": whole[1] if whole else board.extras(session, views),
             "board_state": board.state(session, race, team_id),
         }
 
@@ -483,6 +485,11 @@ def snapshot(db: Database, race_id: int, audience_key: str) -> tuple[int, str]:
         cached = _snapshots.get((db.url, race_id, audience_key, race.seq)) if cacheable else None
         if cached is not None:
             return race.seq, cached
+        if aud.role == Role.PARTICIPANT and aud.team_id:
+            # All seven columns: one query for the board and its votes and comments, not one per column.
+            columns = cards.board(session, aud.team_id)
+            every = [view for views in columns.values() for view in views]
+            session.info["team_board"] = {aud.team_id: (columns, board.extras(session, every))}
         # A storm of reconnects renders each race-wide region once per seq; who is online is always fresh.
         shared, own = _race_regions.at((db.url, race_id, race.seq)), {}
         parts = [

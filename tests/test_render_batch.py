@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import re
+
 from app import presence
 from app.db import Database
-from app.screens import Audience, render_changes, snapshot
-from app.services import cards, experts, people, phases, races, requests, revisions, roster, teams
+from app.screens import COLUMN_REGIONS, Audience, render_changes, snapshot
+from app.services import (
+    cards,
+    comments,
+    experts,
+    people,
+    phases,
+    races,
+    requests,
+    revisions,
+    roster,
+    teams,
+    votes,
+)
 from app.services.people import Viewer
 
 REQUESTS_PHASE = 3  # "Need framing" takes expert requests in the default agenda
+VOTING_PHASE = 4  # "Ideation" opens the voting
 
 
 def _viewer(db: Database, code: str, name: str, team_id: int | None = None) -> Viewer:
@@ -96,3 +111,29 @@ def test_snapshots_at_one_seq_share_the_race_wide_regions_but_not_who_is_online(
     assert 'class="person online"' in again and 'class="person online"' not in first
     # The regions before it are the same render.
     assert first.split('id="teams"')[0] == again.split('id="teams"')[0]
+
+
+def test_a_team_snapshot_shows_each_column_as_a_change_to_it_does(db: Database) -> None:
+    race = races.create_race(db, "Columns", lang="en", teams=2)
+    member = _viewer(db, race["codes"]["participant"], "Mia", race["teams"][0]["id"])
+    other = _viewer(db, race["codes"]["participant"], "Ola", race["teams"][1]["id"])
+    facilitator = _viewer(db, race["codes"]["facilitator"], "Fia")
+    phases.start(db, facilitator, race["phases"][VOTING_PHASE]["id"])
+    added = [
+        cards.add(db, member, title=f"Card {n}", body="", column=column, key=None)
+        for n, column in enumerate(["need", "idea", "idea", "market", "next"])
+    ]
+    cards.add(db, other, title="Not ours", body="", column="idea", key=None)
+    votes.cast(db, member, added[1].id or 0, key=None)
+    comments.add(db, member, added[2].id or 0, body="Bra idé", key=None)
+    # Locking the board re-renders every column of the team, one column at a time.
+    seq = roster.set_locked(db, facilitator, race["teams"][0]["id"], True)
+    key = Audience("participant", race["teams"][0]["id"], "en").key
+    _, changed = render_changes(db, member.race_id, seq - 1, frozenset([key]))
+    snapshot_seq, whole = snapshot(db, member.race_id, key)
+    assert snapshot_seq == seq
+    sections = re.findall(r'<section id="col-.*?</section>', changed[key], flags=re.S)
+    assert len(sections) == len(COLUMN_REGIONS)
+    for section in sections:
+        assert section in whole
+    assert "Bra idé" in whole and 'data-votes="1"' in whole and "Not ours" not in whole
