@@ -64,7 +64,7 @@ def create_app(database_url: str | None = None) -> Starlette:
     async def refresh(race_id: int, audiences: frozenset[str]) -> dict[str, str]:
         return await run_in_threadpool(render_presence, db, race_id, audiences)
 
-    hub = Hub(render, refresh)
+    hub = Hub(render, refresh, refresh_window=settings.LIVE_PRESENCE_WINDOW_S)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

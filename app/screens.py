@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app import i18n, settings
 from app.control import (
@@ -19,8 +19,8 @@ from app.control import (
     roster_changes,
     roster_context,
 )
-from app.db import Database
-from app.models import CardColumn, Event, Race, Role
+from app.db import Database, rendering
+from app.models import CardColumn, Event, Phase, Race, Role, Team
 from app.services import (
     announcements,
     board,
@@ -207,11 +207,13 @@ def _request_changes(result: Changes, event: Event) -> None:
 
 def _column(name: str) -> Callable[[Session, Race, int], dict[str, Any]]:
     def build(session: Session, race: Race, team_id: int) -> dict[str, Any]:
-        views = cards.column(session, team_id, name)
+        # A whole screen loads the team's board once (see snapshot); a change reads the touched column.
+        whole = session.info.get("team_board", {}).get(team_id)
+        views = whole[0][name] if whole else cards.column(session, team_id, name)
         return {
             "column_name": name,
             "cards": views,
-            "extras": board.extras(session, views),
+            "extras": whole[1] if whole else board.extras(session, views),
             "board_state": board.state(session, race, team_id),
         }
 
@@ -222,9 +224,7 @@ def _wall_teams(session: Session, race: Race, _team: int) -> dict[str, Any]:
     return {
         "team_views": teams.listing(session, race.id or 0),
         "card_counts": cards.counts(session, race.id or 0),
-        "newest_by_team": {
-            view.card.team_id: view for view in reversed(cards.newest(session, race.id or 0, 200))
-        },
+        "newest_by_team": cards.newest_by_team(session, race.id or 0, 200),
     }
 
 
@@ -280,7 +280,7 @@ REGIONS: dict[str, tuple[str, Callable[[Session, Race, int], dict[str, Any]]]] =
     "team-requests": (
         "participant/_requests.html",
         lambda session, race, team_id: {
-            "team_requests": experts.for_team(session, team_id),
+            "team_requests": _team_requests(session, team_id),
             "requests_open": _requests_open(session, race),
         },
     ),
@@ -313,6 +313,28 @@ REGIONS: dict[str, tuple[str, Callable[[Session, Race, int], dict[str, Any]]]] =
 }
 
 
+def _team_requests(session: Session, team_id: int) -> list[experts.RequestView]:
+    # A render for many teams loads their requests in one query first (see _prepare).
+    loaded = session.info.get("team_requests")
+    if loaded is not None and team_id in loaded:
+        return list(loaded[team_id])
+    return experts.for_team(session, team_id)
+
+
+def _prepare(session: Session, race: Race, team_regions: dict[int, list[str]]) -> None:
+    """Load once what many teams' regions need, before they are rendered one team at a time."""
+    if len(team_regions) < 2:
+        return
+    # Held for the render: the session's identity map keeps them, so each team's look-up costs no query.
+    session.info["held"] = [
+        *session.exec(select(Team).where(Team.race_id == race.id)).all(),
+        *session.exec(select(Phase).where(Phase.race_id == race.id)).all(),
+    ]
+    wanted = [team_id for team_id, regions in team_regions.items() if "team-requests" in regions]
+    if len(wanted) > 1:
+        session.info["team_requests"] = experts.for_teams(session, wanted)
+
+
 def _requests_open(session: Session, race: Race) -> bool:
     phase = phases.open_phase(session, race)
     return phase is not None and phase.requests_open
@@ -334,6 +356,7 @@ def screen_context(db: Database, viewer: Viewer) -> dict[str, Any]:
     """Return everything a person's screen renders on first load."""
     aud = audience(viewer.role, viewer.team_id, viewer.lang, viewer.person_id)
     with db.read() as session:
+        rendering(session)
         race = races.get_race(session, viewer.slug)
         context = region_context(session, race, aud, screen_regions(aud))
         context["competence_suggestions"] = profiles.suggestions(session, race.id or 0)
@@ -348,19 +371,24 @@ def screen_context(db: Database, viewer: Viewer) -> dict[str, Any]:
     return context
 
 
-def board_context(db: Database, viewer: Viewer) -> dict[str, Any]:
-    """Return the race and the viewer's team board, for a fragment answering a post."""
+def board_context(db: Database, viewer: Viewer, only: Iterable[str] | None = None) -> dict[str, Any]:
+    """Return the race and the viewer's team board (or `only` these columns), for an answer to a post."""
     with db.read() as session:
         race = session.get(Race, viewer.race_id)
         assert race is not None
-        columns = cards.board(session, viewer.team_id) if viewer.team_id is not None else {}
+        if viewer.team_id is None:
+            columns = {}
+        elif only is None:
+            columns = cards.board(session, viewer.team_id)
+        else:
+            columns = {name: cards.column(session, viewer.team_id, name) for name in only}
         extras = board.extras(session, [view for views in columns.values() for view in views])
         state = board.state(session, race, viewer.team_id or 0)
     return {"race": race, "board": columns, "extras": extras, "board_state": state}
 
 
 def _render_regions(
-    session: Session, race: Race, aud: Audience, regions: list[str], cache: dict[tuple[str, int, str], str]
+    session: Session, race: Race, aud: Audience, regions: list[str], cache: dict[tuple[str, object, str], str]
 ) -> str:
     parts = []
     for region in regions:
@@ -368,10 +396,29 @@ def _render_regions(
         cache_key = (region, team_scope, aud.lang)
         if cache_key not in cache:
             template, build = REGIONS[region]
-            with i18n.language(aud.lang):
-                cache[cache_key] = render(template, race=race, oob=True, **build(session, race, aud.team_id))
+            context = build(session, race, aud.team_id)
+            # Teams whose region has the same content (the phase's, none of their own) share one render.
+            shared = _shared_content(region, context)
+            shared_key = (region, shared, aud.lang)
+            if shared is not None and shared_key in cache:
+                cache[cache_key] = cache[shared_key]
+            else:
+                with i18n.language(aud.lang):
+                    cache[cache_key] = render(template, race=race, oob=True, **context)
+                if shared is not None:
+                    cache[shared_key] = cache[cache_key]
         parts.append(cache[cache_key])
     return "".join(parts)
+
+
+def _shared_content(region: str, context: dict[str, Any]) -> tuple[object, ...] | None:
+    """Return what a team's region shows when that depends on nothing of the team's own; else None."""
+    if region == "board-state":
+        state: board.BoardState = context["board_state"]
+        return (state.open, state.voting, state.budget, state.reason, tuple(sorted(state.params.items())))
+    if region == "team-requests" and not context["team_requests"]:
+        return ("none", context["requests_open"])
+    return None
 
 
 def frame(seq: int, body: str) -> str:
@@ -404,19 +451,58 @@ class SnapshotCache:
 _snapshots = SnapshotCache()
 
 
+class RaceRegions:
+    """Race-wide regions rendered at a recent seq, shared by every screen's snapshot at that seq."""
+
+    def __init__(self, size: int = 8) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[str, int, int], dict[tuple[str, object, str], str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def at(self, key: tuple[str, int, int]) -> dict[tuple[str, object, str], str]:
+        """Return the regions rendered at (database, race, seq), to read and to add to."""
+        with self._lock:
+            found = self._items.setdefault(key, {})
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+            return found
+
+
+_race_regions = RaceRegions()
+
+
 def snapshot(db: Database, race_id: int, audience_key: str) -> tuple[int, str]:
     """Render every live region of a screen as it stands."""
     aud = Audience.parse(audience_key)
     # The facilitators' overview shows who is online, which changes without a seq: never cached.
     cacheable = aud.role != Role.FACILITATOR
     with db.read() as session:
+        rendering(session)
         race = session.get(Race, race_id)
         assert race is not None
         # Keyed by database too: race ids repeat across databases (each test has its own).
         cached = _snapshots.get((db.url, race_id, audience_key, race.seq)) if cacheable else None
         if cached is not None:
             return race.seq, cached
-        body = frame(race.seq, _render_regions(session, race, aud, list(screen_regions(aud)), {}))
+        if aud.role == Role.PARTICIPANT and aud.team_id:
+            # All seven columns: one query for the board and its votes and comments, not one per column.
+            columns = cards.board(session, aud.team_id)
+            every = [view for views in columns.values() for view in views]
+            session.info["team_board"] = {aud.team_id: (columns, board.extras(session, every))}
+        # A storm of reconnects renders each race-wide region once per seq; who is online is always fresh.
+        shared, own = _race_regions.at((db.url, race_id, race.seq)), {}
+        parts = [
+            _render_regions(
+                session,
+                race,
+                aud,
+                [region],
+                own if region in TEAM_REGIONS or region in SCOPED_REGIONS or region == "teams" else shared,
+            )
+            for region in screen_regions(aud)
+        ]
+        body = frame(race.seq, "".join(parts))
     if cacheable:
         _snapshots.put((db.url, race_id, audience_key, race.seq), body)
     return race.seq, body
@@ -428,6 +514,7 @@ def catch_up(
     """Return what brings a screen from `since` to now: the touched regions, or a snapshot for a big gap."""
     if since is not None:
         with db.read() as session:
+            rendering(session)
             race = session.get(Race, race_id)
             assert race is not None
             if since == race.seq:
@@ -446,16 +533,22 @@ def render_changes(
 ) -> tuple[int, dict[str, str]]:
     """Render, once per audience, the regions touched by the events after a seq."""
     with db.read() as session:
+        rendering(session)
         race = session.get(Race, race_id)
         assert race is not None
         touched = changes(events.since(session, race_id, after_seq))
-        cache: dict[tuple[str, int, str], str] = {}
+        cache: dict[tuple[str, object, str], str] = {}
         frames: dict[str, str] = {}
-        for key in audience_keys:
-            aud = Audience.parse(key)
-            regions = touched.regions(aud)
+        wanted = {Audience.parse(key): touched.regions(Audience.parse(key)) for key in audience_keys}
+        teams = {
+            aud.team_id: regions
+            for aud, regions in wanted.items()
+            if aud.role == Role.PARTICIPANT and regions
+        }
+        _prepare(session, race, teams)
+        for aud, regions in wanted.items():
             if regions:
-                frames[key] = frame(race.seq, _render_regions(session, race, aud, regions, cache))
+                frames[aud.key] = frame(race.seq, _render_regions(session, race, aud, regions, cache))
         return race.seq, frames
 
 
@@ -469,10 +562,11 @@ def render_presence(db: Database, race_id: int, audience_keys: frozenset[str]) -
     if not wanted:
         return {}
     with db.read() as session:
+        rendering(session)
         race = session.get(Race, race_id)
         if race is None:
             return {}
-        cache: dict[tuple[str, int, str], str] = {}
+        cache: dict[tuple[str, object, str], str] = {}
         return {
             key: PRESENCE_MARK + _render_regions(session, race, Audience.parse(key), ["teams"], cache)
             for key in wanted

@@ -28,6 +28,8 @@ LIVE_QUEUE_BYTES: int = config("KRAFTSAMLA_LIVE_QUEUE_BYTES", cast=int, default=
 LIVE_REPLAY_MAX_EVENTS: int = config("KRAFTSAMLA_LIVE_REPLAY_MAX_EVENTS", cast=int, default=2000)
 LIVE_MAX_SOCKETS_PER_PERSON: int = config("KRAFTSAMLA_LIVE_MAX_SOCKETS_PER_PERSON", cast=int, default=8)
 LIVE_SEND_TIMEOUT_S: float = config("KRAFTSAMLA_LIVE_SEND_TIMEOUT_S", cast=float, default=10.0)
+# Who is online is re-rendered at most once per race per window (a reconnect storm renders it a few times).
+LIVE_PRESENCE_WINDOW_S: float = config("KRAFTSAMLA_LIVE_PRESENCE_WINDOW_S", cast=float, default=0.2)
 
 MAX_BODY_BYTES: int = config("KRAFTSAMLA_MAX_BODY_BYTES", cast=int, default=64 * 1024)
 # Posts per second per person (session, else address), with bursts; 0 turns the limit off.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -45,11 +46,18 @@ _router: list[Router] = []
 def bind(router: Router) -> None:
     """Let templates build paths from the app's routes, also when rendering outside a request."""
     _router[:] = [router]
+    _path_for.cache_clear()
 
 
 def path_for(name: str, /, **params: Any) -> str:
     """Return the path of a named route (relative to the site, so it fits every audience)."""
-    return str(_router[0].url_path_for(name, **params))
+    return _path_for(name, tuple(params.items()))
+
+
+@functools.lru_cache(maxsize=8192)
+def _path_for(name: str, params: tuple[tuple[str, Any], ...]) -> str:
+    # Starlette tries every route in turn; a fragment with many cards asks for the same few paths again.
+    return str(_router[0].url_path_for(name, **dict(params)))
 
 
 env.globals["url_for"] = path_for

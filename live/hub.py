@@ -120,14 +120,18 @@ class _Channel:
     history: History = field(default_factory=History)
     task: asyncio.Task[None] | None = None
     refresh_wanted: bool = False
+    # Set while refreshes are being gathered for one render (see Hub.refresh).
+    refresh_timer: asyncio.TimerHandle | None = None
 
 
 class Hub:
     """Routes each race's changes to the sockets that must see them."""
 
-    def __init__(self, render: Render, refresh: Refresh | None = None) -> None:
+    def __init__(self, render: Render, refresh: Refresh | None = None, refresh_window: float = 0.0) -> None:
         self._render = render
         self._refresh = refresh
+        # Refreshes asked within this many seconds of the first are rendered once, at its end.
+        self._refresh_window = refresh_window
         self._channels: dict[int, _Channel] = {}
 
     def attach(self, race_id: int, audience: str, conn: Connection, max_per_owner: int = 0) -> bool:
@@ -186,6 +190,8 @@ class Hub:
             if not members:
                 del channel.audiences[audience]
         if not channel.audiences and channel.task is None:
+            if channel.refresh_timer is not None:
+                channel.refresh_timer.cancel()
             del self._channels[race_id]
 
     def publish(self, race_id: int, seq: int) -> None:
@@ -205,7 +211,17 @@ class Hub:
         if channel is None or self._refresh is None:
             return
         channel.refresh_wanted = True
-        self.publish(race_id, channel.target_seq)
+        if self._refresh_window <= 0:
+            self.publish(race_id, channel.target_seq)
+        elif channel.refresh_timer is None:
+            # A storm of arrivals renders the overview once per window, not once per socket.
+            loop = asyncio.get_running_loop()
+            channel.refresh_timer = loop.call_later(self._refresh_window, self._refresh_due, race_id, channel)
+
+    def _refresh_due(self, race_id: int, channel: _Channel) -> None:
+        channel.refresh_timer = None
+        if self._channels.get(race_id) is channel:
+            self.publish(race_id, channel.target_seq)
 
     async def _fan_out(self, race_id: int, channel: _Channel) -> None:
         try:

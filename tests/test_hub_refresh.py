@@ -85,3 +85,26 @@ async def test_a_refresh_without_a_refresher_or_an_audience_does_nothing() -> No
     hub.synced(1, 0)
     hub.refresh(1)
     assert conn.pending == 0
+
+
+async def test_refreshes_within_the_window_render_once() -> None:
+    renderer = Renderer()
+    refresher = Refresher(renderer)
+    hub = Hub(renderer, refresher, refresh_window=0.05)
+    box = Outbox()
+    conn = Connection(box.send)
+    hub.attach(1, "facilitator:0:sv", conn)
+    hub.synced(1, 0)
+    writer = await start(conn)
+    for _ in range(10):  # a storm of arrivals
+        hub.refresh(1)
+    assert await box.next() == "online 1"
+    assert refresher.calls == 1
+    hub.refresh(1)  # a later arrival is rendered too
+    assert await box.next() == "online 2"
+    renderer.seq = 1
+    hub.publish(1, 1)
+    assert await box.next() == "facilitator:0:sv@1"
+    assert refresher.calls == 2
+    conn.close()
+    await writer

@@ -41,7 +41,7 @@ async def _answer(
     if not is_htmx(request):
         return RedirectResponse(request.url_for("race", slug=viewer.slug), status_code=303)
     db = database(request)
-    context: dict[str, Any] = await run_in_threadpool(board_context, db, viewer)
+    context: dict[str, Any] = await run_in_threadpool(board_context, db, viewer, columns)
     context.update(touched=columns, my_budget=None, panel=None)
     if voted:
         context["my_budget"] = await run_in_threadpool(_budget, db, viewer)

@@ -91,7 +91,9 @@ async def add_card(request: Request) -> Response:
         status = error.status
     if not is_htmx(request):
         return RedirectResponse(request.url_for("race", slug=viewer.slug), status_code=303)
-    context.update(await run_in_threadpool(board_context, database(request), viewer))
+    # The answer shows the column the card went to, no other.
+    touched = (context["column_name"],) if context.get("column_name") else ()
+    context.update(await run_in_threadpool(board_context, database(request), viewer, touched))
     return templates.TemplateResponse(request, "participant/_card_posted.html", context, status_code=status)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from app.db import once_per_render
 from app.models import Race, Team
 from app.services import comments, phases, votes
 from app.services.cards import CardView
@@ -33,6 +34,11 @@ class CardExtras:
 
 def state(session: Session, race: Race, team_id: int) -> BoardState:
     """Return the board's state for a team under the open phase and the facilitator's lock."""
+    # A team's screen shows it in each column and above them: a render works it out once.
+    return once_per_render(session, ("board.state", race.id, team_id), lambda: _state(session, race, team_id))
+
+
+def _state(session: Session, race: Race, team_id: int) -> BoardState:
     team = session.get(Team, team_id)
     phase = phases.open_phase(session, race)
     voting = phase is not None and phase.voting_open

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, func, select
 
-from app.db import Database, now_ms
+from app.db import Database, now_ms, once_per_render
 from app.errors import Conflict, Forbidden, Invalid
 from app.i18n import N_
 from app.models import Card, CardColumn, CardRevision, Person, Race, Role, Team
@@ -139,6 +139,20 @@ def newest(session: Session, race_id: int, limit: int = 12) -> list[CardView]:
     return _views(session, query)
 
 
+def newest_by_team(session: Session, race_id: int, within: int = 200) -> dict[int, CardView]:
+    """Return team id -> its newest card, for the teams with a card among the race's `within` newest."""
+    live = (Card.race_id == race_id, col(Card.deleted_ms).is_(None))
+    oldest = session.exec(
+        select(Card.id).where(*live).order_by(col(Card.id).desc()).offset(within - 1).limit(1)
+    ).first()
+    newest_ids = (
+        select(func.max(Card.id)).where(*live, col(Card.id) >= (oldest or 0)).group_by(col(Card.team_id))
+    )
+    return {
+        view.card.team_id: view for view in _views(session, _base_query().where(col(Card.id).in_(newest_ids)))
+    }
+
+
 def counts(session: Session, race_id: int) -> dict[int, int]:
     """Return team id -> number of live cards."""
     query = (
@@ -146,4 +160,8 @@ def counts(session: Session, race_id: int) -> dict[int, int]:
         .where(Card.race_id == race_id, col(Card.deleted_ms).is_(None))
         .group_by(col(Card.team_id))
     )
-    return {team_id: number for team_id, number in session.exec(query).all()}
+    return once_per_render(
+        session,
+        ("cards.counts", race_id),
+        lambda: {team_id: number for team_id, number in session.exec(query).all()},
+    )

@@ -88,6 +88,16 @@ def for_team(session: Session, team_id: int, limit: int = 20) -> list[RequestVie
     return _views(session, ExpertRequest.team_id == team_id, newest_first=True)[:limit]
 
 
+def for_teams(session: Session, team_ids: list[int], limit: int = 20) -> dict[int, list[RequestView]]:
+    """Return team id -> its requests, newest first, like `for_team` but in one query for all the teams."""
+    found: dict[int, list[RequestView]] = {team_id: [] for team_id in team_ids}
+    for view in _views(session, col(ExpertRequest.team_id).in_(team_ids), newest_first=True):
+        listed = found[view.request.team_id]
+        if len(listed) < limit:
+            listed.append(view)
+    return found
+
+
 def experts(session: Session, race_id: int) -> list[Person]:
     """Return the race's experts by name."""
     query = select(Person).where(Person.race_id == race_id, Person.role == Role.EXPERT)

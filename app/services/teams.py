@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
-from app.db import Database
+from app.db import Database, once_per_render
 from app.errors import Forbidden, NotFound
 from app.models import Challenge, Person, Role, Team
 from app.services import events
@@ -24,6 +24,10 @@ class TeamView:
 
 def listing(session: Session, race_id: int) -> list[TeamView]:
     """Return every team of a race with its challenge and members."""
+    return once_per_render(session, ("teams.listing", race_id), lambda: _listing(session, race_id))
+
+
+def _listing(session: Session, race_id: int) -> list[TeamView]:
     teams = session.exec(select(Team).where(Team.race_id == race_id).order_by(col(Team.id))).all()
     challenges = {
         challenge.id: challenge

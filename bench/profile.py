@@ -1,0 +1,231 @@
+"""CPU time per operation, in-process: card posts, a phase change, a presence refresh.
+
+Wall-clock latency on a shared machine says little; the CPU time a thread spends on one operation is steadier.
+Builds a race in a temporary SQLite database (N teams, people in them, cards on their boards, a running phase)
+and prints milliseconds of CPU per operation (the median of several runs). `--profile NAME` prints cProfile's
+top entries for one operation. Bounded: each measure stops after `--seconds` of CPU.
+
+    python -m bench.profile                      # 100 teams
+    python -m bench.profile --teams 100 --profile phase
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import inspect
+import os
+import pstats
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("KRAFTSAMLA_DATA_DIR", tempfile.mkdtemp(prefix="kraftsamla-profile-"))
+
+from app import presence, screens
+from app.db import Database
+from app.main import create_app
+from app.migrate import upgrade
+from app.models import Race
+from app.routes.race import card_form_context
+from app.screens import Audience, _snapshots, board_context, render_changes, render_presence, snapshot
+from app.services import cards, people, phases, races, teams
+from app.services.people import Viewer
+from app.templating import render
+
+
+class Race_:
+    """The race under measure: its database, a participant per team, a facilitator and the audiences."""
+
+    def __init__(self, db: Database, team_count: int, cards_per_team: int) -> None:
+        self.db = db
+        summary = races.create_race(db, "Profile", lang="en", teams=team_count)
+        codes = summary["codes"]
+        self.slug = summary["slug"]
+        self.participants: list[Viewer] = []
+        for team in summary["teams"]:
+            token, _ = people.join(db, codes["participant"], f"Member of {team['name']}")
+            first = people.viewer(db, token)
+            assert first is not None
+            teams.choose(db, first, team["id"])
+            viewer = people.viewer(db, token)
+            assert viewer is not None
+            self.participants.append(viewer)
+        fac_token, _ = people.join(db, codes["facilitator"], "Facilitator")
+        wall_token, _ = people.join(db, codes["wall"], "Wall")
+        facilitator = people.viewer(db, fac_token)
+        wall = people.viewer(db, wall_token)
+        assert facilitator is not None and wall is not None
+        self.facilitator = facilitator
+        self.race_id = facilitator.race_id
+        self.phase_id = summary["phases"][0]["id"]
+        phases.start(db, facilitator, self.phase_id)
+        self.paused = False
+        columns = ["need", "idea", "market"]
+        for viewer in self.participants:
+            for number in range(cards_per_team):
+                self.post(viewer, column=columns[number % len(columns)])
+        # Everyone is online: the facilitators' overview shows it.
+        for viewer in [*self.participants, facilitator, wall]:
+            presence.registry.arrive(self.race_id, viewer.person_id, object())
+        self.audiences = frozenset(
+            [Audience("participant", viewer.team_id or 0, "en").key for viewer in self.participants]
+            + [Audience("facilitator", 0, "en").key, Audience("wall", 0, "en").key]
+        )
+
+    def seq(self) -> int:
+        with self.db.read() as session:
+            race = session.get(Race, self.race_id)
+            assert race is not None
+            return race.seq
+
+    def post(self, viewer: Viewer, column: str = "idea") -> cards.Card:
+        return cards.add(
+            self.db,
+            viewer,
+            title="A card title of some length",
+            body="Some text " * 8,
+            column=column,
+            key=None,
+        )
+
+    def toggle_phase(self) -> None:
+        if self.paused:
+            phases.resume(self.db, self.facilitator, self.phase_id)
+        else:
+            phases.pause(self.db, self.facilitator, self.phase_id)
+        self.paused = not self.paused
+
+
+def cpu_ms(step: Callable[[], Any], seconds: float, most: int) -> list[float]:
+    """Run a step repeatedly; return the thread CPU milliseconds of each run."""
+    spent: list[float] = []
+    total = 0.0
+    while len(spent) < most and (total < seconds or len(spent) < 3):
+        start = time.thread_time()
+        step()
+        took = (time.thread_time() - start) * 1000
+        spent.append(took)
+        total += took / 1000
+    return spent
+
+
+def measures(race: Race_) -> dict[str, Callable[[], Any]]:
+    """Return the operations, by name; each runs once per call."""
+    viewer = race.participants[len(race.participants) // 2]
+
+    def post_service() -> None:
+        race.post(viewer)
+
+    def post_answer() -> None:
+        # What the route does after the service: the form back and the touched column.
+        context = card_form_context()
+        context["column_name"] = "idea"
+        if "only" in inspect.signature(board_context).parameters:
+            context.update(board_context(race.db, viewer, ("idea",)))
+        else:  # the code before the answer was cut to its column (to compare)
+            context.update(board_context(race.db, viewer))
+        render("participant/_card_posted.html", **context)
+
+    def post_fanout() -> None:
+        before = race.seq()
+        race.post(viewer)
+        render_changes(race.db, race.race_id, before, race.audiences)
+
+    def post_fanout_render_only() -> None:
+        # The render of one post for every audience present, without the post's own cost.
+        render_changes(race.db, race.race_id, race.seq() - 1, race.audiences)
+
+    def phase() -> None:
+        before = race.seq()
+        race.toggle_phase()
+        render_changes(race.db, race.race_id, before, race.audiences)
+
+    def phase_render_only() -> None:
+        render_changes(race.db, race.race_id, race.seq() - 1, race.audiences)
+
+    def refresh() -> None:
+        render_presence(race.db, race.race_id, race.audiences)
+
+    def cold() -> None:
+        # The render is measured, not the caches that keep renders by seq.
+        _snapshots._items.clear()
+        if hasattr(screens, "_race_regions"):
+            screens._race_regions._items.clear()
+
+    def snapshot_participant() -> None:
+        cold()
+        snapshot(race.db, race.race_id, Audience("participant", viewer.team_id or 0, "en").key)
+
+    def snapshot_facilitator() -> None:
+        cold()
+        snapshot(race.db, race.race_id, Audience("facilitator", 0, "en").key)
+
+    def snapshot_facilitator_again() -> None:
+        # Another facilitator's screen at the same seq (a reconnect storm).
+        _snapshots._items.clear()
+        snapshot(race.db, race.race_id, Audience("facilitator", 0, "en").key)
+
+    return {
+        "post.service": post_service,
+        "post.answer": post_answer,
+        "post.fanout": post_fanout,
+        "phase": phase,
+        "refresh": refresh,
+        "snapshot.team": snapshot_participant,
+        "snapshot.fac": snapshot_facilitator,
+        "snapshot.fac2": snapshot_facilitator_again,
+        "_post.render": post_fanout_render_only,
+        "_phase.render": phase_render_only,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--teams", type=int, default=100)
+    parser.add_argument("--cards", type=int, default=10, help="cards per team before measuring")
+    parser.add_argument("--seconds", type=float, default=10.0, help="CPU seconds per measure at most")
+    parser.add_argument("--runs", type=int, default=20, help="runs per measure (fewer if --seconds runs out)")
+    parser.add_argument("--only", default="", help="comma-separated measure names")
+    parser.add_argument("--profile", default="", help="print cProfile's top entries for this measure")
+    parser.add_argument("--top", type=int, default=25)
+    args = parser.parse_args()
+
+    folder = Path(os.environ["KRAFTSAMLA_DATA_DIR"])
+    url = f"sqlite:///{folder / f'profile-{uuid.uuid4().hex[:8]}.db'}"
+    upgrade(url)
+    app = create_app(url)  # binds the routes the templates link to
+    db: Database = app.state.db
+    started = time.monotonic()
+    race = Race_(db, args.teams, args.cards)
+    print(f"set-up: {args.teams} teams, {args.cards} cards each, {time.monotonic() - started:.1f} s")
+    ops = measures(race)
+    if args.profile:
+        step = ops[args.profile]
+        step()  # warm the template and statement caches
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(5):
+            step()
+        profiler.disable()
+        print(f"cProfile, 5 runs of {args.profile}:")
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.top)
+        return 0
+    wanted = [name for name in args.only.split(",") if name] or [
+        name for name in ops if not name.startswith("_")
+    ]
+    print(f"{'operation':<16} {'median ms CPU':>14} {'min':>8} {'runs':>5}")
+    for name in wanted:
+        ops[name]()  # warm
+        spent = cpu_ms(ops[name], args.seconds, args.runs)
+        print(f"{name:<16} {statistics.median(spent):>14.1f} {min(spent):>8.1f} {len(spent):>5}")
+    db.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,139 @@
+"""A change rendered for many teams at once: the same frames as rendering each team's screen on its own."""
+
+from __future__ import annotations
+
+import re
+
+from app import presence
+from app.db import Database
+from app.screens import COLUMN_REGIONS, Audience, render_changes, snapshot
+from app.services import (
+    cards,
+    comments,
+    experts,
+    people,
+    phases,
+    races,
+    requests,
+    revisions,
+    roster,
+    teams,
+    votes,
+)
+from app.services.people import Viewer
+
+REQUESTS_PHASE = 3  # "Need framing" takes expert requests in the default agenda
+VOTING_PHASE = 4  # "Ideation" opens the voting
+
+
+def _viewer(db: Database, code: str, name: str, team_id: int | None = None) -> Viewer:
+    token, _ = people.join(db, code, name)
+    viewer = people.viewer(db, token)
+    assert viewer is not None
+    if team_id is not None:
+        teams.choose(db, viewer, team_id)
+        viewer = people.viewer(db, token)
+        assert viewer is not None
+    return viewer
+
+
+def test_a_phase_change_renders_each_team_as_its_own_screen_would(db: Database) -> None:
+    race = races.create_race(db, "Batch", lang="en", teams=5)
+    codes, team_ids = race["codes"], [team["id"] for team in race["teams"]]
+    members = [
+        _viewer(db, codes["participant"], f"Member {n}", team_id) for n, team_id in enumerate(team_ids)
+    ]
+    facilitator = _viewer(db, codes["facilitator"], "Fia")
+    phase_id = race["phases"][REQUESTS_PHASE]["id"]
+    phases.start(db, facilitator, phase_id)
+    # Two teams with requests of their own, one with a locked board, two with nothing of their own.
+    asked = [
+        requests.ask(db, members[0], question="Hur stor marknad?", tags=["Marketing"], key=None),
+        requests.ask(db, members[0], question="Vem finansierar?", tags=[], key=None),
+        requests.ask(db, members[1], question="Vilken teknik?", tags=[], key=None),
+    ]
+    roster.set_locked(db, facilitator, team_ids[2], True)
+    with db.read() as session:
+        listed = experts.for_teams(session, team_ids)
+        assert listed == {team_id: experts.for_team(session, team_id) for team_id in team_ids}
+    before = phases.pause(db, facilitator, phase_id) - 1
+
+    keys = [Audience("participant", team_id, "en").key for team_id in team_ids]
+    keys += [Audience("participant", team_ids[0], "sv").key, Audience("facilitator", 0, "en").key]
+    _, together = render_changes(db, members[0].race_id, before, frozenset(keys))
+    for key in keys:
+        _, alone = render_changes(db, members[0].race_id, before, frozenset([key]))
+        assert together[key] == alone[key]
+    mine = together[keys[0]]
+    assert f'id="team-request-{asked[0].id}"' in mine and f'id="team-request-{asked[1].id}"' in mine
+    assert f'id="team-request-{asked[2].id}"' not in mine
+    assert 'data-board="closed"' in together[keys[2]] and 'data-board="open"' in together[keys[3]]
+
+
+def test_the_wall_tiles_show_each_teams_newest_card_among_the_races_newest(db: Database) -> None:
+    race = races.create_race(db, "Tiles", lang="en", teams=4)
+    codes, team_ids = race["codes"], [team["id"] for team in race["teams"]]
+    members = [
+        _viewer(db, codes["participant"], f"Member {n}", team_id) for n, team_id in enumerate(team_ids)
+    ]
+    facilitator = _viewer(db, codes["facilitator"], "Fia")
+    phases.start(db, facilitator, race["phases"][0]["id"])
+    # Team 3 posts first, then teams 0-2 post enough that team 3's card is no longer among the newest six.
+    for member in [members[3], *members[:3], *members[:3], members[0]]:
+        cards.add(db, member, title=f"By {member.name}", body="", column="idea", key=None)
+    removed = cards.add(db, members[1], title="Soon removed", body="", column="idea", key=None)
+    revisions.remove(db, members[1], removed.id or 0, key=None)
+    with db.read() as session:
+        expected = {
+            view.card.team_id: view for view in reversed(cards.newest(session, members[0].race_id, 6))
+        }
+        found = cards.newest_by_team(session, members[0].race_id, 6)
+        assert found == expected
+        assert set(found) == set(team_ids[:3])
+        assert cards.newest_by_team(session, members[0].race_id, 200).keys() == set(team_ids)
+
+
+def test_snapshots_at_one_seq_share_the_race_wide_regions_but_not_who_is_online(db: Database) -> None:
+    race = races.create_race(db, "Shared", lang="en", teams=2)
+    member = _viewer(db, race["codes"]["participant"], "Mia", race["teams"][0]["id"])
+    _viewer(db, race["codes"]["facilitator"], "Fia")
+    key = Audience("facilitator", 0, "en").key
+    seq, first = snapshot(db, member.race_id, key)
+    assert "0 people online" in first
+    socket = object()
+    presence.registry.arrive(member.race_id, member.person_id, socket)
+    try:
+        again_seq, again = snapshot(db, member.race_id, key)
+    finally:
+        presence.registry.leave(member.race_id, member.person_id, socket)
+    assert again_seq == seq
+    assert "1 person online" in again
+    assert 'class="person online"' in again and 'class="person online"' not in first
+    # The regions before it are the same render.
+    assert first.split('id="teams"')[0] == again.split('id="teams"')[0]
+
+
+def test_a_team_snapshot_shows_each_column_as_a_change_to_it_does(db: Database) -> None:
+    race = races.create_race(db, "Columns", lang="en", teams=2)
+    member = _viewer(db, race["codes"]["participant"], "Mia", race["teams"][0]["id"])
+    other = _viewer(db, race["codes"]["participant"], "Ola", race["teams"][1]["id"])
+    facilitator = _viewer(db, race["codes"]["facilitator"], "Fia")
+    phases.start(db, facilitator, race["phases"][VOTING_PHASE]["id"])
+    added = [
+        cards.add(db, member, title=f"Card {n}", body="", column=column, key=None)
+        for n, column in enumerate(["need", "idea", "idea", "market", "next"])
+    ]
+    cards.add(db, other, title="Not ours", body="", column="idea", key=None)
+    votes.cast(db, member, added[1].id or 0, key=None)
+    comments.add(db, member, added[2].id or 0, body="Bra idé", key=None)
+    # Locking the board re-renders every column of the team, one column at a time.
+    seq = roster.set_locked(db, facilitator, race["teams"][0]["id"], True)
+    key = Audience("participant", race["teams"][0]["id"], "en").key
+    _, changed = render_changes(db, member.race_id, seq - 1, frozenset([key]))
+    snapshot_seq, whole = snapshot(db, member.race_id, key)
+    assert snapshot_seq == seq
+    sections = re.findall(r'<section id="col-.*?</section>', changed[key], flags=re.S)
+    assert len(sections) == len(COLUMN_REGIONS)
+    for section in sections:
+        assert section in whole
+    assert "Bra idé" in whole and 'data-votes="1"' in whole and "Not ours" not in whole
