@@ -177,6 +177,9 @@ def changes(found: Iterable[Event]) -> Changes:
             # An expert's competences decide their queue's order; the facilitator assigns by them.
             result.add_person(event.person_id, "requests")
             result.add_role(Role.FACILITATOR, "fac-queue")
+        elif kind == "need.chosen":
+            # A need made a challenge: the facilitators' challenge list and team forms offer it.
+            result.add_role(Role.FACILITATOR, "challenges", "roster")
         elif kind == "person.erased":
             result.add_team(event.team_id, "team")
             result.add_role(Role.FACILITATOR, "teams", "feed")
