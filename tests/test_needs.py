@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,8 +12,9 @@ from starlette.testclient import TestClient
 
 from app.db import Database
 from app.errors import Conflict
+from app.migrate import upgrade
 from app.models import Challenge, Event, Need, Race
-from app.services import needs
+from app.services import exports, needs, privacy, races
 from app.services.reports import KIND_LABELS
 from tests.conftest import ORIGIN, Join, Person, soup
 
@@ -165,8 +167,6 @@ def test_unknown_and_closed_intakes_say_so(
 def test_the_intake_speaks_the_race_language_until_asked_otherwise(
     join: Join, db: Database, app: Starlette, server: TestClient
 ) -> None:
-    from app.services import races
-
     made = races.create_race(db, "Svenska racet", lang="sv", teams=1)
     facilitator = company(app, server)
     facilitator.post("/join", data={"code": made["codes"]["facilitator"], "name": "Fia"})
@@ -312,3 +312,65 @@ def test_submit_refuses_a_key_used_for_something_else(join: Join, race: dict[str
     with pytest.raises(Conflict):
         needs.submit(db, token or "", form, "shared")
     assert all_needs(db) == []
+
+
+def test_retention_removes_the_contact_details(
+    join: Join, race: dict[str, Any], db: Database, app: Starlette, server: TestClient
+) -> None:
+    facilitator, slug = join("facilitator", "Fia"), race["slug"]
+    company(app, server).post(open_intake(facilitator, slug), data=NEED)
+    facilitator.post(f"/r/{slug}/end")
+    privacy.purge(db)
+    assert all_needs(db)[0].contact != ""  # not yet: the retention period has just begun
+    with db.write() as session:
+        row = session.exec(select(Race).where(Race.slug == slug)).one()
+        row.ended_ms = (row.ended_ms or 0) - (row.retention_days + 1) * privacy.DAY_MS
+        session.add(row)
+    privacy.purge(db)
+    privacy.purge(db)
+    [need] = all_needs(db)
+    assert need.contact == "" and need.title == NEED["title"]
+    assert kinds(db).count("need.contacts_removed") == 1
+
+
+def test_the_review_and_the_export_carry_the_needs(
+    join: Join, race: dict[str, Any], db: Database, app: Starlette, server: TestClient
+) -> None:
+    facilitator, slug = join("facilitator", "Fia"), race["slug"]
+    company(app, server).post(open_intake(facilitator, slug), data=NEED)
+    [need] = all_needs(db)
+    facilitator.post(f"/r/{slug}/needs/{need.id}/choose")
+    review = facilitator.client.get(f"/r/{slug}/review")
+    assert review.status_code == 200
+    assert {"Need submitted", "Need made a challenge"} <= set(soup(review.text).get_text("\n").splitlines())
+    for page in ("replay", "report"):
+        assert facilitator.client.get(f"/r/{slug}/review/{page}").status_code == 200
+    exported = facilitator.client.get(f"/r/{slug}/review/export.json").json()
+    table = exported["tables"]["need"]
+    assert [row[table["columns"].index("title")] for row in table["rows"]] == [NEED["title"]]
+
+
+def test_an_imported_race_keeps_its_needs_linked(
+    join: Join, race: dict[str, Any], db: Database, app: Starlette, server: TestClient, tmp_path: Path
+) -> None:
+    facilitator, slug = join("facilitator", "Fia"), race["slug"]
+    company(app, server).post(open_intake(facilitator, slug), data=NEED)
+    [need] = all_needs(db)
+    facilitator.post(f"/r/{slug}/needs/{need.id}/choose")
+    document = exports.export_race(db, slug)
+    other_url = f"sqlite:///{tmp_path / 'other.db'}"
+    upgrade(other_url)
+    other = Database(other_url)
+    try:
+        other_race = races.create_race(other, "Ett annat race", teams=1)
+        with other.write() as session:
+            race_id = session.exec(select(Race.id).where(Race.slug == other_race["slug"])).one()
+            session.add(Need(race_id=race_id, company="X", title="Annat", created_ms=0))
+        exports.import_race(other, document)
+        with other.read() as session:
+            moved = session.exec(select(Need).where(Need.title == NEED["title"])).one()
+            challenge = session.exec(select(Challenge).where(Challenge.title == NEED["title"])).one()
+            chosen = session.exec(select(Event).where(Event.kind == "need.chosen")).one()
+        assert moved.id != need.id and challenge.need_id == moved.id and chosen.data["need"] == moved.id
+    finally:
+        other.dispose()

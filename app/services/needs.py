@@ -6,6 +6,7 @@ import re
 import secrets
 from dataclasses import asdict, dataclass, field
 
+from sqlalchemy import update as sql_update
 from sqlmodel import Session, col, select
 
 from app.db import Database, now_ms
@@ -226,3 +227,13 @@ def choose(db: Database, viewer: Viewer, need_id: int) -> Challenge:
         data = {"need": need_id, "challenge": challenge.id, "title": challenge.title, "teams": []}
         events.record(session, viewer.race_id, "need.chosen", data=data, person_id=viewer.person_id)
         return challenge
+
+
+def forget_contacts(session: Session, race_id: int) -> int:
+    """Blank the contact details of a race's needs (its retention is over); return how many were blanked."""
+    blanked = session.exec(  # type: ignore[call-overload]
+        sql_update(Need).where(col(Need.race_id) == race_id, col(Need.contact) != "").values(contact="")
+    ).rowcount
+    if blanked:
+        events.record(session, race_id, "need.contacts_removed", data={"needs": blanked})
+    return int(blanked)

@@ -93,6 +93,7 @@ KIND_LABELS = {
     "need.submitted": N_("Need submitted"),
     "need.updated": N_("Need edited"),
     "need.chosen": N_("Need made a challenge"),
+    "need.contacts_removed": N_("Companies' contact details removed"),
 }
 
 

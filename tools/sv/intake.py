@@ -29,6 +29,7 @@ SV = {
     "Need submitted": "Behov inskickat",
     "Need edited": "Behov redigerat",
     "Need made a challenge": "Behov blev utmaning",
+    "Companies' contact details removed": "Företagens kontaktuppgifter borttagna",
     # the intake form
     "Development needs": "Utvecklingsbehov",
     "Your company's development need": "Ert företags utvecklingsbehov",
