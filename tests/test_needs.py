@@ -374,3 +374,21 @@ def test_an_imported_race_keeps_its_needs_linked(
         assert moved.id != need.id and challenge.need_id == moved.id and chosen.data["need"] == moved.id
     finally:
         other.dispose()
+
+
+def test_the_control_screen_counts_needs_live(
+    join: Join, race: dict[str, Any], app: Starlette, server: TestClient
+) -> None:
+    facilitator, slug = join("facilitator", "Fia"), race["slug"]
+    path = open_intake(facilitator, slug)
+    assert "0 needs sent" in facilitator.page().select_one("#prep").get_text()
+    with facilitator.live() as live:
+        live.wait_synced()
+        company(app, server).post(path, data=NEED)
+        frame = soup(live.receive_text())
+    prep = frame.select_one("#prep")
+    assert prep is not None and prep["hx-swap-oob"] == "true"
+    assert (
+        "The needs intake is open." in prep.get_text()
+        and "1 need sent, 0 made a challenge." in prep.get_text()
+    )

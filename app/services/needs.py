@@ -237,3 +237,18 @@ def forget_contacts(session: Session, race_id: int) -> int:
     if blanked:
         events.record(session, race_id, "need.contacts_removed", data={"needs": blanked})
     return int(blanked)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the control screen says about the intake: open or not, needs sent, needs made challenges."""
+
+    open: bool
+    sent: int
+    chosen: int
+
+
+def summary(session: Session, race: Race) -> Summary:
+    """Return the race's intake at a glance."""
+    chosen = session.exec(select(Need.chosen).where(Need.race_id == race.id)).all()
+    return Summary(race.intake_open, len(chosen), sum(1 for flag in chosen if flag))

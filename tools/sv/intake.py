@@ -104,6 +104,12 @@ SV = {
     "Asks for": "Kräver",
     # the control screen
     "Before the race": "Före racet",
+    "The needs intake is open.": "Behovsinsamlingen är öppen.",
+    "The needs intake is closed.": "Behovsinsamlingen är stängd.",
+    ("%(num)s need sent, %(chosen)s made a challenge.", "%(num)s needs sent, %(chosen)s made challenges."): (
+        "%(num)s behov inskickat, %(chosen)s blev utmaning.",
+        "%(num)s behov inskickade, %(chosen)s blev utmaningar.",
+    ),
     "Companies' needs: the intake and its submissions": "Företagens behov: insamlingen och det som kommit in",
     # the competence map
     "Who brings which competence (participants and experts, from their profiles) and what the challenges ask for.": (
