@@ -20,7 +20,21 @@ from app.errors import ServiceError
 from app.language import LanguageMiddleware
 from app.limits import BodyLimitMiddleware, RateLimitMiddleware
 from app.pages import database_error, malformed, service_error
-from app.routes import board, control, experts, join, live, manage, profile, race, review, sheet, stage
+from app.routes import (
+    board,
+    control,
+    experts,
+    intake,
+    join,
+    live,
+    manage,
+    needs,
+    profile,
+    race,
+    review,
+    sheet,
+    stage,
+)
 from app.screens import render_changes, render_presence
 from app.security import SecurityMiddleware
 from app.services import races
@@ -51,6 +65,21 @@ def review_routes() -> list[Route]:
             methods=["POST"],
             name="erase_person",
         ),
+    ]
+
+
+def preparation_routes() -> list[Route]:
+    """Return the before-the-race routes: the public needs intake, the needs and the competence map."""
+    return [
+        Route("/intake/{token}", intake.intake, methods=["GET", "POST"], name="intake"),
+        Route("/r/{slug}/needs", needs.needs_page, name="needs"),
+        Route("/r/{slug}/needs/intake", needs.intake_state, methods=["POST"], name="intake_state"),
+        Route("/r/{slug}/needs/qr.svg", needs.intake_qr, name="intake_qr"),
+        Route("/r/{slug}/needs/{need_id:int}", needs.update_need, methods=["POST"], name="update_need"),
+        Route(
+            "/r/{slug}/needs/{need_id:int}/choose", needs.choose_need, methods=["POST"], name="choose_need"
+        ),
+        Route("/r/{slug}/competences", needs.competence_map, name="competences"),
     ]
 
 
@@ -166,6 +195,7 @@ def create_app(database_url: str | None = None) -> Starlette:
         Route("/r/{slug}/spotlight", stage.spotlight_set, methods=["POST"], name="spotlight_set"),
         Route("/r/{slug}/spotlight/clear", stage.spotlight_clear, methods=["POST"], name="spotlight_clear"),
         *review_routes(),
+        *preparation_routes(),
         WebSocketRoute("/r/{slug}/live", live.live, name="live"),
         Mount("/static", StaticFiles(directory=settings.STATIC_DIR), name="static"),
     ]

@@ -22,6 +22,7 @@ TITLES = {
     404: i18n.N_("Not found"),
     405: i18n.N_("Not allowed"),
     409: i18n.N_("Not possible right now"),
+    410: i18n.N_("Closed"),
     413: i18n.N_("Too large"),
     422: i18n.N_("Please check what you entered"),
     429: i18n.N_("Too many requests"),

@@ -27,6 +27,7 @@ from app.services import (
     cards,
     events,
     experts,
+    needs,
     phases,
     profiles,
     races,
@@ -91,6 +92,7 @@ def screen_regions(aud: Audience) -> tuple[str, ...]:
             "challenges",
             "fac-queue",
             "spotlight",
+            "prep",
             "teams",
             "roster",
             "feed",
@@ -177,6 +179,11 @@ def changes(found: Iterable[Event]) -> Changes:
             # An expert's competences decide their queue's order; the facilitator assigns by them.
             result.add_person(event.person_id, "requests")
             result.add_role(Role.FACILITATOR, "fac-queue")
+        elif kind.startswith(("need.", "intake.")):
+            result.add_role(Role.FACILITATOR, "prep")
+            if kind == "need.chosen":
+                # A need made a challenge: the facilitators' challenge list and team forms offer it.
+                result.add_role(Role.FACILITATOR, "challenges", "roster")
         elif kind == "person.erased":
             result.add_team(event.team_id, "team")
             result.add_role(Role.FACILITATOR, "teams", "feed")
@@ -257,6 +264,7 @@ REGIONS: dict[str, tuple[str, Callable[[Session, Race, int], dict[str, Any]]]] =
         "facilitator/_challenges.html",
         lambda session, race, _team: challenges_context(session, race),
     ),
+    "prep": ("facilitator/_prep.html", lambda session, race, _team: {"intake": needs.summary(session, race)}),
     "feed": (
         "facilitator/_feed.html",
         lambda session, race, _team: {"feed": cards.newest(session, race.id or 0)},

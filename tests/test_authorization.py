@@ -16,7 +16,7 @@ from starlette.websockets import WebSocketDisconnect
 from app.db import Database
 from app.models import Card, CardRevision, Challenge, Event, ExpertRequest, Phase, Race
 from app.models import Person as PersonRow
-from app.services import races
+from app.services import needs, races
 from tests.conftest import ORIGIN, Join, Person
 
 CALLERS = (
@@ -138,6 +138,47 @@ def room_rows() -> list[Row]:
     ]
 
 
+def _open_intake(callers: dict[str, Person], ids: dict[str, Any], db: Database) -> dict[str, Any]:
+    """Open the race's intake and let a company send one need."""
+    callers["facilitator"].client.post(f"/r/{ids['slug']}/needs/intake", data={"open": "1"})
+    with db.read() as session:
+        token = session.exec(select(Race.intake_token).where(Race.slug == ids["slug"])).one()
+    assert token is not None
+    form = needs.NeedForm(company="AB", contact="Sara, sara@ab.se", title="Behov", description="Text")
+    need = needs.submit(db, token, form, None)
+    return {"token": token, "need_id": need.id}
+
+
+def preparation_rows() -> list[Row]:
+    """The needs intake (public through its link), the needs page and the competence map."""
+    facilitator = frozenset({"facilitator"})
+    need = {
+        "company": "AB",
+        "contact_name": "Sara",
+        "contact_means": "sara@ab.se",
+        "title": "Behov",
+        "description": "Text",
+        "urgency": "2",
+    }
+    edit = {"company": "AB", "contact": "Sara", "title": "Nytt", "description": "Text", "urgency": "1"}
+    return [
+        Row("GET", "/intake/{token}", EVERYONE, writes=False, prepare=_open_intake),
+        Row(
+            "POST",
+            "/intake/{token}",
+            EVERYONE,
+            lambda ids: {**need, "key": f"n-{ids['caller']}"},
+            prepare=_open_intake,
+        ),
+        Row("GET", "/r/{slug}/needs", facilitator, writes=False),
+        Row("POST", "/r/{slug}/needs/intake", facilitator, lambda _ids: {"open": "1"}),
+        Row("GET", "/r/{slug}/needs/qr.svg", facilitator, writes=False, prepare=_open_intake),
+        Row("POST", "/r/{slug}/needs/{need_id}", facilitator, lambda _ids: edit, prepare=_open_intake),
+        Row("POST", "/r/{slug}/needs/{need_id}/choose", facilitator, prepare=_open_intake),
+        Row("GET", "/r/{slug}/competences", facilitator, writes=False),
+    ]
+
+
 PHASE = {"name": "Fika", "minutes": "15", "vote_budget": "5"}
 CHALLENGE = {"company": "Sågverket AB", "title": "Mindre spill"}
 TEAM = {"name": "Nytt lag", "colour": "#123456"}
@@ -186,6 +227,7 @@ MATRIX: list[Row] = [
     Row("POST", "/r/{slug}/people/{person_id}/team", frozenset({"facilitator"}), lambda _ids: {"team": ""}),
     Row("GET", "/r/{slug}/sheet", frozenset({"facilitator"}), writes=False),
     *room_rows(),
+    *preparation_rows(),
     # After the race. Teams review only once the race has ended; here it has not.
     Row("GET", "/r/{slug}/review", frozenset({"facilitator"}), writes=False),
     Row("GET", "/r/{slug}/review/replay", frozenset({"facilitator"}), writes=False),
@@ -236,6 +278,7 @@ PARAMS = {
     "{team_id:int}": "{team_a}",
     "{person_id:int}": "{person_id}",
     "{card_id:int}": "{card_id}",
+    "{need_id:int}": "{need_id}",
 }
 
 

@@ -48,6 +48,7 @@ def test_connect_sends_a_snapshot_of_every_region(join: Join) -> None:
                 "challenges",
                 "fac-queue",
                 "spotlight",
+                "prep",
                 "teams",
                 "roster",
                 "feed",

@@ -16,7 +16,7 @@ from app.errors import Invalid
 from app.i18n import N_
 from app.presence import registry
 from app.routes.forms import is_htmx, read_form, text
-from app.services import agenda, roster
+from app.services import agenda, profiles, roster
 from app.services.people import Viewer
 from app.templating import templates
 
@@ -90,8 +90,12 @@ async def move_phase(request: Request) -> Response:
     )
 
 
-def _challenge_fields(form: FormData) -> dict[str, str]:
-    return {name: text(form, name) for name in ("company", "title", "description")}
+def _challenge_fields(form: FormData) -> dict[str, Any]:
+    fields: dict[str, Any] = {name: text(form, name) for name in ("company", "title", "description")}
+    if "tags" in form:
+        # The competences the challenge asks for; a form without the field leaves them as they are.
+        fields["tags"] = profiles.parse_tags([], text(form, "tags"))
+    return fields
 
 
 async def add_challenge(request: Request) -> Response:

@@ -32,6 +32,7 @@ EVENT_DATA_REFERENCES = {
     "vote": "vote",
     "announcement": "announcement",
     "challenge": "challenge",
+    "need": "need",
 }
 
 Progress = Callable[[str, int, int], None]

@@ -14,7 +14,7 @@ from sqlmodel import Session, SQLModel, col, select
 from app.db import Database, now_ms
 from app.errors import Forbidden, Invalid, NotFound
 from app.models import AuditRecord, Card, CardRevision, Event, Person, PersonSession, Race, Role
-from app.services import events
+from app.services import events, needs
 from app.services.people import Viewer
 from app.services.review import require_facilitator
 
@@ -250,5 +250,10 @@ def purge(db: Database, at_ms: int | None = None, progress: Progress | None = No
         people += 1
         if progress is not None:
             progress("people", number, len(targets))
+    for slug in slugs:
+        with db.write() as session:
+            race_id = session.exec(select(Race.id).where(Race.slug == slug)).one()
+            # The companies' contact people in the needs intake are personal data too.
+            needs.forget_contacts(session, race_id)
     scrub(db)  # also after an erasure whose own scrub found the file busy
     return len(slugs), people

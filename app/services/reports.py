@@ -88,6 +88,12 @@ KIND_LABELS = {
     "team.updated": N_("Team changed"),
     "board.locked": N_("Board locked"),
     "board.unlocked": N_("Board unlocked"),
+    "intake.opened": N_("Needs intake opened"),
+    "intake.closed": N_("Needs intake closed"),
+    "need.submitted": N_("Need submitted"),
+    "need.updated": N_("Need edited"),
+    "need.chosen": N_("Need made a challenge"),
+    "need.contacts_removed": N_("Companies' contact details removed"),
 }
 
 

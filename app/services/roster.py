@@ -80,12 +80,22 @@ def _teams_of(session: Session, challenge_id: int) -> list[int]:
     ]
 
 
-def add_challenge(db: Database, viewer: Viewer, *, company: str, title: str, description: str) -> int:
-    """Add a challenge to the race."""
+def add_challenge(
+    db: Database,
+    viewer: Viewer,
+    *,
+    company: str,
+    title: str,
+    description: str,
+    tags: list[str] | None = None,
+) -> int:
+    """Add a challenge to the race, with the competences it asks for."""
     require_facilitator(viewer)
     company, title, description = _challenge_fields(company, title, description)
     with db.write() as session:
-        challenge = Challenge(race_id=viewer.race_id, company=company, title=title, description=description)
+        challenge = Challenge(
+            race_id=viewer.race_id, company=company, title=title, description=description, tags=tags or []
+        )
         session.add(challenge)
         session.flush()
         data = {"challenge": challenge.id, "title": title, "teams": []}
@@ -95,15 +105,24 @@ def add_challenge(db: Database, viewer: Viewer, *, company: str, title: str, des
 
 
 def update_challenge(
-    db: Database, viewer: Viewer, challenge_id: int, *, company: str, title: str, description: str
+    db: Database,
+    viewer: Viewer,
+    challenge_id: int,
+    *,
+    company: str,
+    title: str,
+    description: str,
+    tags: list[str] | None = None,
 ) -> int:
-    """Change a challenge's company, title and description."""
+    """Change a challenge's company, title, description and (when given) the competences it asks for."""
     require_facilitator(viewer)
     company, title, description = _challenge_fields(company, title, description)
     with db.write() as session:
         challenge = _challenge(session, viewer, challenge_id)
         assert challenge is not None
         challenge.company, challenge.title, challenge.description = company, title, description
+        if tags is not None:
+            challenge.tags = tags
         session.add(challenge)
         data = {"challenge": challenge_id, "title": title, "teams": _teams_of(session, challenge_id)}
         return events.record(

@@ -18,6 +18,7 @@ from playwright.sync_api import Page, expect
 
 from bench.server import LocalServer as Server
 from tests.browser.test_board import open_card
+from tests.browser.test_intake import prepare as prepare_intake
 from tests.browser.test_room import answer_profile
 from tests.browser.test_spine import choose_team, expect_live, join
 
@@ -106,5 +107,34 @@ def test_no_serious_accessibility_violation_on_the_four_screens(
     newcomer.goto(f"{server.base_url}/")
     expect(newcomer.locator("html")).to_have_attribute("lang", lang)
     found["join page"] = axe_violations(newcomer)
+    found = {screen: violations for screen, violations in found.items() if violations}
+    assert not found, "axe-core found serious or critical violations:\n" + describe(found)
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_no_serious_accessibility_violation_before_the_race(
+    server: Server, new_page: Callable[..., Page], lang: str
+) -> None:
+    prepared = prepare_intake(server, new_page, lang)
+    facilitator, company = prepared["facilitator"], prepared["company"]
+    found = {"thank-you page": axe_violations(company)}
+    company.goto(prepared["link"])
+    found["intake form"] = axe_violations(company)
+    # An empty form is stopped by the browser's own checks; a contact that is neither e-mail nor phone is not.
+    company.locator("#intake-company").fill("AB")
+    company.locator("#intake-contact-name").fill("Sara")
+    company.locator("#intake-contact-means").fill("?")
+    company.locator("#intake-title-field").fill("Behov")
+    company.locator("#intake-description").fill("Text")
+    company.locator("#intake-send").click()
+    expect(company.locator("#intake-error")).to_be_visible()
+    found["intake form with an error"] = axe_violations(company)
+    facilitator.reload()
+    facilitator.locator(".need-list > li summary").click()
+    found["needs page"] = axe_violations(facilitator)
+    facilitator.locator(".need-list > li form button[id$=-choose]").click()
+    facilitator.goto(f"{server.base_url}/r/{prepared['race']['slug']}/competences")
+    expect(facilitator.locator("#gap-list li")).to_have_count(2)
+    found["competence map"] = axe_violations(facilitator)
     found = {screen: violations for screen, violations in found.items() if violations}
     assert not found, "axe-core found serious or critical violations:\n" + describe(found)
