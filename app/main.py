@@ -20,7 +20,7 @@ from app.errors import ServiceError
 from app.language import LanguageMiddleware
 from app.limits import BodyLimitMiddleware, RateLimitMiddleware
 from app.pages import database_error, malformed, service_error
-from app.routes import board, control, experts, join, live, manage, profile, race, review, sheet, stage
+from app.routes import board, control, experts, join, jury, live, manage, profile, race, review, sheet, stage
 from app.screens import render_changes, render_presence
 from app.security import SecurityMiddleware
 from app.services import races
@@ -51,6 +51,28 @@ def review_routes() -> list[Route]:
             methods=["POST"],
             name="erase_person",
         ),
+    ]
+
+
+def jury_routes() -> list[Route]:
+    """Return the jury's routes: scoring, and the facilitator's criteria, conflicts and reveal."""
+    criterion = "/r/{slug}/jury/criteria/{criterion_id:int}"
+    return [
+        Route("/r/{slug}/jury/identity", jury.identity, methods=["POST"], name="jury_identity"),
+        Route("/r/{slug}/jury/teams/{team_id:int}", jury.save_scores, methods=["POST"], name="save_scores"),
+        Route("/r/{slug}/jury/setup", jury.setup, name="jury_setup"),
+        Route("/r/{slug}/jury/criteria", jury.add_criterion, methods=["POST"], name="add_criterion"),
+        Route(criterion, jury.update_criterion, methods=["POST"], name="update_criterion"),
+        Route(criterion + "/move", jury.move_criterion, methods=["POST"], name="move_criterion"),
+        Route(criterion + "/remove", jury.remove_criterion, methods=["POST"], name="remove_criterion"),
+        Route("/r/{slug}/jury/conflicts", jury.add_conflict, methods=["POST"], name="add_conflict"),
+        Route(
+            "/r/{slug}/jury/conflicts/{conflict_id:int}/remove",
+            jury.remove_conflict,
+            methods=["POST"],
+            name="remove_conflict",
+        ),
+        Route("/r/{slug}/jury/reveal", jury.reveal, methods=["POST"], name="jury_reveal"),
     ]
 
 
@@ -166,6 +188,7 @@ def create_app(database_url: str | None = None) -> Starlette:
         Route("/r/{slug}/spotlight", stage.spotlight_set, methods=["POST"], name="spotlight_set"),
         Route("/r/{slug}/spotlight/clear", stage.spotlight_clear, methods=["POST"], name="spotlight_clear"),
         *review_routes(),
+        *jury_routes(),
         WebSocketRoute("/r/{slug}/live", live.live, name="live"),
         Mount("/static", StaticFiles(directory=settings.STATIC_DIR), name="static"),
     ]

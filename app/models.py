@@ -126,7 +126,8 @@ class Challenge(SQLModel, table=True):
     company: str = Field(max_length=120)
     title: str = Field(max_length=200)
     description: str = Field(default="", max_length=5000)
-    # The competences the challenge asks for (from its need's tags, editable); team suggestions try to cover them.
+    # The competences the challenge asks for (from its need's tags, editable); team suggestions try to cover
+    # them.
     tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
 
 
@@ -259,7 +260,10 @@ class Score(SQLModel, table=True):
 
 
 class JuryConflict(SQLModel, table=True):
-    """A team a juror may not score, declared by the juror or the facilitator (company and membership are derived)."""
+    """A team a juror may not score, declared by the juror or the facilitator.
+
+    Company and membership conflicts are derived, not stored.
+    """
 
     __table_args__ = (UniqueConstraint("juror_id", "team_id"),)
     id: int | None = Field(default=None, primary_key=True)
