@@ -201,10 +201,12 @@ def changes(found: Iterable[Event]) -> Changes:
             result.add_role(Role.FACILITATOR, "teams")
         if kind in ("team.joined", "person.joined"):
             result.add_role(Role.FACILITATOR, "roster")
-        if kind in JURY_CHANGES or kind in ("team.added", "team.updated", "person.joined"):
+        if kind in JURY_CHANGES or kind in ("team.added", "team.updated"):
             # The jury's progress (never a value before the reveal) and, once revealed, the ranking.
             result.add_role(Role.FACILITATOR, "jury")
             result.add_role(Role.WALL, "wall-ranking")
+        elif kind == "person.joined" and event.data.get("role") == Role.JURY:
+            result.add_role(Role.FACILITATOR, "jury")
         if kind in ("board.locked", "board.unlocked"):
             # The team's forms close or open, live (the roster mapping above updates the rest).
             result.add_team(event.team_id, "board-state", *COLUMN_REGIONS)

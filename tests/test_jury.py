@@ -172,6 +172,9 @@ def test_a_juror_may_not_score_the_team_of_their_own_company(
         f"/r/{slug}/jury/teams/{known['teams'][0]}", scores([5] * 5, criteria=known["criteria"])
     )
     assert refused.status_code == 403
+    answer = soup(refused.text).select_one(f"#jt-{known['teams'][0]}")
+    assert answer.select_one("form") is None and "Sågverket AB" in answer.select_one(".jury-why").get_text()
+    assert "Team 1" in answer.select_one("[role=alert]").get_text()
     assert score_rows(db) == [] and event_count(db) == before
     allowed = jan.post(
         f"/r/{slug}/jury/teams/{known['teams'][1]}", scores([4] * 5, criteria=known["criteria"])

@@ -13,6 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from app import i18n
 from app.auth import database, require_viewer
 from app.errors import ServiceError
+from app.models import Role
 from app.routes.forms import integer, is_htmx, read_form, text
 from app.services import criteria, jury, scoreboard
 from app.services.people import Viewer
@@ -57,7 +58,8 @@ async def save_scores(request: Request) -> Response:
             key=text(form, "key") or None,
         )
     except ServiceError as refused:
-        if not is_htmx(request) or refused.status in (401, 403, 404):
+        # A juror refused for a stake gets the team back with the reasons; anyone else the plain refusal.
+        if not is_htmx(request) or refused.status in (401, 404) or viewer.role != Role.JURY:
             raise
         status, message, error = refused.status, "", refused.translated()
     if not is_htmx(request):

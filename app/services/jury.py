@@ -122,13 +122,6 @@ def jurors(session: Session, race_id: int) -> list[Person]:
     return list(session.exec(query.order_by(col(Person.name), col(Person.id))).all())
 
 
-def identity_pending(db: Database, viewer: Viewer) -> bool:
-    """Return whether a juror still has to say their company (or skip it)."""
-    with db.read() as session:
-        person = session.get(Person, viewer.person_id)
-    return person is not None and person.role == Role.JURY and person.profile_ms is None
-
-
 def set_identity(
     db: Database, viewer: Viewer, *, company: str, stakes: list[int], reason: str, skip: bool = False
 ) -> int:
