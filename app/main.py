@@ -26,6 +26,7 @@ from app.routes import (
     experts,
     intake,
     join,
+    jury,
     live,
     manage,
     needs,
@@ -80,6 +81,28 @@ def preparation_routes() -> list[Route]:
             "/r/{slug}/needs/{need_id:int}/choose", needs.choose_need, methods=["POST"], name="choose_need"
         ),
         Route("/r/{slug}/competences", needs.competence_map, name="competences"),
+    ]
+
+
+def jury_routes() -> list[Route]:
+    """Return the jury's routes: scoring, and the facilitator's criteria, conflicts and reveal."""
+    criterion = "/r/{slug}/jury/criteria/{criterion_id:int}"
+    return [
+        Route("/r/{slug}/jury/identity", jury.identity, methods=["POST"], name="jury_identity"),
+        Route("/r/{slug}/jury/teams/{team_id:int}", jury.save_scores, methods=["POST"], name="save_scores"),
+        Route("/r/{slug}/jury/setup", jury.setup, name="jury_setup"),
+        Route("/r/{slug}/jury/criteria", jury.add_criterion, methods=["POST"], name="add_criterion"),
+        Route(criterion, jury.update_criterion, methods=["POST"], name="update_criterion"),
+        Route(criterion + "/move", jury.move_criterion, methods=["POST"], name="move_criterion"),
+        Route(criterion + "/remove", jury.remove_criterion, methods=["POST"], name="remove_criterion"),
+        Route("/r/{slug}/jury/conflicts", jury.add_conflict, methods=["POST"], name="add_conflict"),
+        Route(
+            "/r/{slug}/jury/conflicts/{conflict_id:int}/remove",
+            jury.remove_conflict,
+            methods=["POST"],
+            name="remove_conflict",
+        ),
+        Route("/r/{slug}/jury/reveal", jury.reveal, methods=["POST"], name="jury_reveal"),
     ]
 
 
@@ -196,6 +219,7 @@ def create_app(database_url: str | None = None) -> Starlette:
         Route("/r/{slug}/spotlight/clear", stage.spotlight_clear, methods=["POST"], name="spotlight_clear"),
         *review_routes(),
         *preparation_routes(),
+        *jury_routes(),
         WebSocketRoute("/r/{slug}/live", live.live, name="live"),
         Mount("/static", StaticFiles(directory=settings.STATIC_DIR), name="static"),
     ]

@@ -31,6 +31,7 @@ from app.services import (
     phases,
     profiles,
     races,
+    scoreboard,
     spotlight,
     teams,
     votes,
@@ -44,6 +45,11 @@ COLUMN_REGIONS = tuple(f"col:{name.value}" for name in CardColumn)
 TEAM_REGIONS = frozenset({"team", "board-state", *COLUMN_REGIONS})
 CARD_CHANGES = frozenset({"card.edited", "card.moved", "card.removed"})
 BOARD_CHANGES = frozenset({"vote.cast", "vote.withdrawn", "comment.added"})
+JURY_CHANGES = frozenset(
+    {"score.saved", "scores.revealed", "scores.hidden", "juror.updated", "criteria.defaulted"}
+    | {"criterion.added", "criterion.updated", "criterion.moved", "criterion.removed"}
+    | {"conflict.added", "conflict.removed"}
+)
 
 
 @dataclass(frozen=True)
@@ -96,8 +102,17 @@ def screen_regions(aud: Audience) -> tuple[str, ...]:
             "teams",
             "roster",
             "feed",
+            "jury",
         ),
-        Role.WALL: ("clock", "announcement", "wall-teams", "wall-cards", "wall-queue", "wall-spotlight"),
+        Role.WALL: (
+            "clock",
+            "announcement",
+            "wall-ranking",
+            "wall-teams",
+            "wall-cards",
+            "wall-queue",
+            "wall-spotlight",
+        ),
         Role.EXPERT: ("clock", "announcement", "requests", "my-requests"),
     }.get(Role(aud.role), ("clock", "announcement"))
 
@@ -193,6 +208,12 @@ def changes(found: Iterable[Event]) -> Changes:
             result.add_role(Role.FACILITATOR, "teams")
         if kind in ("team.joined", "person.joined"):
             result.add_role(Role.FACILITATOR, "roster")
+        if kind in JURY_CHANGES or kind in ("team.added", "team.updated"):
+            # The jury's progress (never a value before the reveal) and, once revealed, the ranking.
+            result.add_role(Role.FACILITATOR, "jury")
+            result.add_role(Role.WALL, "wall-ranking")
+        elif kind == "person.joined" and event.data.get("role") == Role.JURY:
+            result.add_role(Role.FACILITATOR, "jury")
         if kind in ("board.locked", "board.unlocked"):
             # The team's forms close or open, live (the roster mapping above updates the rest).
             result.add_team(event.team_id, "board-state", *COLUMN_REGIONS)
@@ -270,6 +291,11 @@ REGIONS: dict[str, tuple[str, Callable[[Session, Race, int], dict[str, Any]]]] =
         lambda session, race, _team: {"feed": cards.newest(session, race.id or 0)},
     ),
     "wall-teams": ("wall/_teams.html", _wall_teams),
+    "jury": ("facilitator/_jury.html", lambda session, race, _team: scoreboard.jury_context(session, race)),
+    "wall-ranking": (
+        "wall/_ranking.html",
+        lambda session, race, _team: {"jury_results": scoreboard.results(session, race)},
+    ),
     "wall-cards": (
         "wall/_cards.html",
         lambda session, race, _team: {"feed": cards.newest(session, race.id or 0, 8)},

@@ -14,7 +14,18 @@ from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from app.db import Database
-from app.models import Card, CardRevision, Challenge, Event, ExpertRequest, Phase, Race
+from app.models import (
+    Card,
+    CardRevision,
+    Challenge,
+    Criterion,
+    Event,
+    ExpertRequest,
+    JuryConflict,
+    Phase,
+    Race,
+    Team,
+)
 from app.models import Person as PersonRow
 from app.services import needs, races
 from tests.conftest import ORIGIN, Join, Person
@@ -179,6 +190,58 @@ def preparation_rows() -> list[Row]:
     ]
 
 
+def _jury_ids(callers: dict[str, Person], ids: dict[str, Any], db: Database) -> dict[str, Any]:
+    """Return the race's criteria, juror Jan, and a conflict of Jan's declared by the facilitator."""
+    with db.write() as session:
+        race_id = session.exec(select(Race.id).where(Race.slug == ids["slug"])).one()
+        criteria = session.exec(
+            select(Criterion.id).where(Criterion.race_id == race_id).order_by(col(Criterion.position))
+        ).all()
+        jan = session.exec(select(PersonRow.id).where(PersonRow.name == "Jan")).one()
+        team_b = session.exec(
+            select(Team.id).where(Team.race_id == race_id).order_by(col(Team.id).desc())
+        ).first()
+        conflict = JuryConflict(race_id=race_id, juror_id=jan, team_id=team_b or 0, created_ms=0)
+        session.add(conflict)
+        session.flush()
+        return {
+            "criteria": list(criteria),
+            "criterion_id": criteria[-1],
+            "juror_id": jan,
+            "conflict_id": conflict.id,
+        }
+
+
+def jury_rows() -> list[Row]:
+    """The juror's scoring and the facilitator's criteria, conflicts and reveal."""
+    facilitator, jury = frozenset({"facilitator"}), frozenset({"jury"})
+    criterion = "/r/{slug}/jury/criteria/{criterion_id}"
+    return [
+        Row("POST", "/r/{slug}/jury/identity", jury, lambda _ids: {"company": "AB", "action": "save"}),
+        Row(
+            "POST",
+            "/r/{slug}/jury/teams/{team_a}",
+            jury,
+            lambda ids: {**{f"c{c}": "3" for c in ids["criteria"]}, "key": f"s-{ids['caller']}"},
+            prepare=_jury_ids,
+        ),
+        Row("GET", "/r/{slug}/jury/setup", facilitator, writes=False),
+        Row("POST", "/r/{slug}/jury/criteria", facilitator, lambda _ids: {"name": "Mod", "weight": "1"}),
+        Row("POST", criterion, facilitator, lambda _ids: {"name": "Mod", "weight": "2"}, prepare=_jury_ids),
+        Row("POST", criterion + "/move", facilitator, lambda _ids: {"direction": "up"}, prepare=_jury_ids),
+        Row("POST", criterion + "/remove", facilitator, prepare=_jury_ids),
+        Row(
+            "POST",
+            "/r/{slug}/jury/conflicts",
+            facilitator,
+            lambda ids: {"juror": str(ids["juror_id"]), "team": str(ids["team_a"])},
+            prepare=_jury_ids,
+        ),
+        Row("POST", "/r/{slug}/jury/conflicts/{conflict_id}/remove", facilitator, prepare=_jury_ids),
+        Row("POST", "/r/{slug}/jury/reveal", facilitator, lambda _ids: {"reveal": "1"}),
+    ]
+
+
 PHASE = {"name": "Fika", "minutes": "15", "vote_budget": "5"}
 CHALLENGE = {"company": "Sågverket AB", "title": "Mindre spill"}
 TEAM = {"name": "Nytt lag", "colour": "#123456"}
@@ -228,6 +291,7 @@ MATRIX: list[Row] = [
     Row("GET", "/r/{slug}/sheet", frozenset({"facilitator"}), writes=False),
     *room_rows(),
     *preparation_rows(),
+    *jury_rows(),
     # After the race. Teams review only once the race has ended; here it has not.
     Row("GET", "/r/{slug}/review", frozenset({"facilitator"}), writes=False),
     Row("GET", "/r/{slug}/review/replay", frozenset({"facilitator"}), writes=False),
@@ -279,6 +343,8 @@ PARAMS = {
     "{person_id:int}": "{person_id}",
     "{card_id:int}": "{card_id}",
     "{need_id:int}": "{need_id}",
+    "{criterion_id:int}": "{criterion_id}",
+    "{conflict_id:int}": "{conflict_id}",
 }
 
 

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlmodel import SQLModel, select
+from sqlmodel import SQLModel, col, select
 
 from app import cli, settings
 from app.db import Database
 from app.migrate import upgrade
-from app.models import Card, Outcome, OutcomeCard
+from app.models import Card, Criterion, Event, JuryConflict, Outcome, OutcomeCard, Person, Race, Score, Team
 from app.services import exports
 from tests.conftest import Join
 from tests.test_review import play
@@ -36,7 +36,23 @@ def _played(join: Join, race: dict[str, Any], db: Database) -> dict[str, Any]:
         },
     )
     assert response.status_code == 303, response.text
+    _judged(join, race, db, played["boss"])
     return played
+
+
+def _judged(join: Join, race: dict[str, Any], db: Database, boss: Any) -> None:
+    """Add a criterion, let a juror declare a stake and score a team, and reveal the scores."""
+    slug = race["slug"]
+    assert boss.post(f"/r/{slug}/jury/criteria", {"name": "Hållbarhet", "weight": "2"}).status_code == 303
+    juror = join("jury", "Jana")
+    first, second = (team["id"] for team in race["teams"][:2])
+    stake = {"company": "Sågverket", "stake": str(second), "reason": "Kusin", "action": "save"}
+    assert juror.post(f"/r/{slug}/jury/identity", stake).status_code == 303
+    with db.read() as session:
+        criteria = session.exec(select(Criterion.id).order_by(col(Criterion.position))).all()
+    form = {f"c{criterion}": "4" for criterion in criteria} | {"comment": "Stark pitch", "key": "jury-1"}
+    assert juror.post(f"/r/{slug}/jury/teams/{first}", form).status_code == 303
+    assert boss.post(f"/r/{slug}/jury/reveal", {"reveal": "1"}).status_code == 303
 
 
 def test_export_import_export_gives_the_same_document(
@@ -65,6 +81,8 @@ def test_export_import_export_gives_the_same_document(
     assert len(tables["card"]["rows"]) == 3 and len(tables["cardrevision"]["rows"]) == 3
     assert len(tables["outcome"]["rows"]) == 1 and len(tables["outcomecard"]["rows"]) == 1
     assert tables["event"]["rows"] and "personsession" not in tables
+    assert len(tables["criterion"]["rows"]) == 6 and len(tables["score"]["rows"]) == 6
+    assert len(tables["juryconflict"]["rows"]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith(f"Exported race {race['slug']}: ") and "rows in" in lines[0]
     assert lines[1].startswith(f"Imported race {race['slug']}: ")
@@ -89,6 +107,20 @@ def test_import_next_to_another_race_moves_the_ids(
         link = session.exec(select(OutcomeCard)).one()
         card = session.get(Card, link.card_id)
         assert card is not None and card.title == "Fästen av trä" and card.team_id == outcome.team_id
+        # The jury's rows still point at their own race's criteria, juror and teams, and so do the events.
+        race_id = session.exec(select(Race.id).where(Race.slug == race["slug"])).one()
+        criteria = set(session.exec(select(Criterion.id).where(Criterion.race_id == race_id)).all())
+        teams = set(session.exec(select(Team.id).where(Team.race_id == race_id)).all())
+        for score in session.exec(select(Score)):
+            juror = session.get(Person, score.juror_id)
+            assert score.criterion_id in criteria and score.team_id in teams
+            assert juror is not None and juror.name == "Jana" and juror.race_id == race_id
+        conflict = session.exec(select(JuryConflict)).one()
+        assert conflict.team_id in teams and conflict.juror_id == score.juror_id
+        saved = session.exec(select(Event).where(Event.kind == "score.saved")).one()
+        assert saved.data["team"] == score.team_id and saved.data["juror"] == score.juror_id
+        added = session.exec(select(Event).where(Event.kind == "criterion.added")).one()
+        assert added.data["criterion"] in criteria
     other.dispose()
 
 

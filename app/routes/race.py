@@ -18,7 +18,7 @@ from app.models import Role
 from app.routes.forms import integer, is_htmx, read_form, text
 from app.routes.profile import profile_prompt
 from app.screens import board_context, screen_context
-from app.services import cards, races, teams
+from app.services import cards, races, scoreboard, teams
 from app.templating import templates
 
 ROLE_NAMES = {
@@ -43,6 +43,8 @@ async def race(request: Request) -> Response:
     i18n.set_language(viewer.lang)
     context = await run_in_threadpool(screen_context, database(request), viewer)
     context.update(await run_in_threadpool(profile_prompt, database(request), viewer))
+    if viewer.role == Role.JURY:
+        context.update(await run_in_threadpool(scoreboard.screen, database(request), viewer))
     context.update(
         card_form_context(),
         request_form={},

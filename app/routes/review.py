@@ -15,7 +15,7 @@ from app.auth import database, require_viewer
 from app.errors import Invalid, ServiceError
 from app.routes.forms import integer, text
 from app.routes.live import CLOSE_POLICY, owner_of
-from app.services import exports, outcomes, privacy, reports, review
+from app.services import outcomes, privacy, reports, review
 from app.services.people import Viewer
 from app.templating import templates
 
@@ -94,8 +94,7 @@ async def csv_table(request: Request) -> Response:
 async def export_json(request: Request) -> Response:
     """Download the whole race as the same JSON document `kraftsamla export` writes."""
     viewer = await _viewer(request)
-    review.require_facilitator(viewer)
-    document = await run_in_threadpool(exports.export_race, database(request), viewer.slug)
+    document = await run_in_threadpool(reports.export_document, database(request), viewer)
     return _download(
         json.dumps(document, ensure_ascii=False, indent=1) + "\n", "application/json", f"{viewer.slug}.json"
     )

@@ -33,6 +33,9 @@ EVENT_DATA_REFERENCES = {
     "announcement": "announcement",
     "challenge": "challenge",
     "need": "need",
+    "criterion": "criterion",
+    "conflict": "juryconflict",
+    "juror": "person",
 }
 
 Progress = Callable[[str, int, int], None]
@@ -79,8 +82,10 @@ def race_rows(
         yield table, rows
 
 
-def export_race(db: Database, slug: str, progress: Progress | None = None) -> dict[str, Any]:
-    """Return the whole race as a document: every table's columns and rows, in a fixed order."""
+def export_race(
+    db: Database, slug: str, progress: Progress | None = None, skip: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """Return the whole race as a document: every table's columns and rows (but those in skip), in order."""
     with db.engine.connect() as conn, conn.begin():
         race_table = SQLModel.metadata.tables["race"]
         race_id = conn.execute(select(race_table.c.id).where(race_table.c.slug == slug)).scalar()
@@ -88,6 +93,8 @@ def export_race(db: Database, slug: str, progress: Progress | None = None) -> di
             raise NotFound("There is no race at this address.")
         document: dict[str, Any] = {"format": FORMAT, "version": VERSION, "slug": slug, "tables": {}}
         for table, rows in race_rows(conn, race_id, progress):
+            if table.name in skip:
+                continue
             names = [column.name for column in table.columns]
             document["tables"][table.name] = {
                 "columns": names,

@@ -69,6 +69,9 @@ def export_person(db: Database, viewer: Viewer, person_id: int) -> dict[str, Any
     """Return everything one person contributed, and note the export in the audit trail."""
     with db.write() as session:
         person = _load_person(session, viewer, person_id, own_allowed=True)
+        race = session.get(Race, person.race_id)
+        # A juror's values reach no one but the juror before the facilitator reveals them.
+        hide_scores = person_id != viewer.person_id and (race is None or race.scores_revealed_ms is None)
         conn = session.connection()
         document: dict[str, Any] = {"format": "kraftsamla-person", "version": 1, "tables": {}}
         person_table = SQLModel.metadata.tables["person"]
@@ -77,7 +80,7 @@ def export_person(db: Database, viewer: Viewer, person_id: int) -> dict[str, Any
             for row in conn.execute(sa_select(person_table).where(person_table.c.id == person_id))
         ]
         for table, columns in person_tables():
-            if table.name == "person":
+            if table.name == "person" or (table.name == "score" and hide_scores):
                 continue
             condition = table.c[columns[0]] == person_id
             for name in columns[1:]:

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from app.db import Database, now_ms
 from app.errors import NotFound
 from app.i18n import N_, pick, translate
-from app.models import Challenge, Phase, Race, RaceCode, Role, Team
+from app.models import Challenge, Criterion, Phase, Race, RaceCode, Role, Team
 from app.services import events
 
 # Unambiguous when read off a projector: no 0/O, 1/I/L.
@@ -50,6 +50,27 @@ DEFAULT_AGENDA = (
     AgendaItem(N_("Pitches and jury"), 180),
     AgendaItem(N_("Next steps"), 90, board=True),
 )
+
+# The jury's default criteria, stored in the race's language like the phase names: the facilitator edits
+# them as their own words, and exports and reports read what is stored without the catalogue.
+DEFAULT_CRITERIA = (
+    N_("Market potential"),
+    N_("Technology"),
+    N_("Financing"),
+    N_("Resources"),
+    N_("Pitch"),
+)
+
+
+def add_default_criteria(session: Session, race_id: int, lang: str) -> list[Criterion]:
+    """Give a race the default jury criteria, each with weight 1."""
+    rows = [
+        Criterion(race_id=race_id, position=position, name=translate(lang, name), weight=1.0)
+        for position, name in enumerate(DEFAULT_CRITERIA)
+    ]
+    session.add_all(rows)
+    session.flush()
+    return rows
 
 
 def slugify(name: str) -> str:
@@ -131,6 +152,7 @@ def create_race(
             for number in range(max(0, teams))
         ]
         session.add_all(team_rows)
+        add_default_criteria(session, race.id, lang)
         session.flush()
         events.record(session, race.id, "race.created", data={"name": race.name, "teams": len(team_rows)})
         return {

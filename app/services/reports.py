@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from app.db import Database
-from app.errors import Forbidden, NotFound
+from app.errors import Conflict, Forbidden, NotFound
 from app.i18n import N_, gettext
-from app.models import AuditRecord, Person, Phase, Team
-from app.services import charts, exports, outcomes, replay, review
+from app.models import AuditRecord, Person, Phase, Race, Team
+from app.services import charts, exports, outcomes, replay, review, scoreboard
 from app.services.people import Viewer
 from app.templating import env
 
@@ -94,6 +94,17 @@ KIND_LABELS = {
     "need.updated": N_("Need edited"),
     "need.chosen": N_("Need made a challenge"),
     "need.contacts_removed": N_("Companies' contact details removed"),
+    "criteria.defaulted": N_("Jury criteria set to the defaults"),
+    "criterion.added": N_("Criterion added"),
+    "criterion.updated": N_("Criterion changed"),
+    "criterion.moved": N_("Criterion moved"),
+    "criterion.removed": N_("Criterion removed"),
+    "juror.updated": N_("Juror's company and stakes"),
+    "conflict.added": N_("Conflict of interest added"),
+    "conflict.removed": N_("Conflict of interest taken back"),
+    "score.saved": N_("Scores saved"),
+    "scores.revealed": N_("Scores revealed"),
+    "scores.hidden": N_("Scores hidden again"),
 }
 
 
@@ -146,7 +157,10 @@ def overview(db: Database, viewer: Viewer, filters: review.Filters) -> dict[str,
             "follow_ups": [
                 item for item in outcomes.follow_ups(session, race) if team is None or item.team.id == team
             ],
-            "tables": [table.name for table in exports.tables()],
+            "tables": [table.name for table in exports.tables()] + [SCORES_CSV],
+            # The ranking for all who see the report once revealed; progress and comments for facilitators.
+            "jury_results": scoreboard.results(session, race),
+            "jury_progress": scoreboard.progress(session, race) if scope.team_id is None else None,
             "audit": _audit(session, race_id) if scope.team_id is None else [],
         }
     return context
@@ -222,9 +236,36 @@ def report_markdown(context: dict[str, Any]) -> str:
     return markdown_env.get_template("review/report.md").render(**context)
 
 
-def csv_table(db: Database, viewer: Viewer, name: str) -> str:
-    """Return one table of the race as CSV (facilitators only)."""
+SCORES_CSV = "scores"
+# Tables that hold the jury's values: no one but the juror sees them before the facilitator reveals them.
+SCORE_TABLES = frozenset({"score"})
+HIDDEN_SCORES = N_("The scores stay hidden until the facilitator reveals them.")
+
+
+def _revealed(db: Database, viewer: Viewer) -> bool:
+    with db.read() as session:
+        race = session.get(Race, viewer.race_id)
+        return race is not None and scoreboard.is_revealed(race)
+
+
+def export_document(db: Database, viewer: Viewer) -> dict[str, Any]:
+    """Return the race's JSON export for a facilitator; the scores are left out until they are revealed."""
     review.require_facilitator(viewer)
+    skip = frozenset() if _revealed(db, viewer) else SCORE_TABLES
+    return exports.export_race(db, viewer.slug, skip=skip)
+
+
+def csv_table(db: Database, viewer: Viewer, name: str) -> str:
+    """Return one table of the race as CSV (facilitators only); the scores only once revealed."""
+    review.require_facilitator(viewer)
+    if name in SCORE_TABLES | {SCORES_CSV} and not _revealed(db, viewer):
+        raise Conflict(HIDDEN_SCORES)
+    if name == SCORES_CSV:
+        with db.read() as session:
+            race = session.get(Race, viewer.race_id)
+            assert race is not None
+            rows = scoreboard.score_rows(session, race)
+        return _csv(["team", "juror", "criterion", "weight", "value", "comment"], rows)
     with db.engine.connect() as conn, conn.begin():
         for table, rows in exports.race_rows(conn, viewer.race_id):
             if table.name == name:
