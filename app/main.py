@@ -20,7 +20,20 @@ from app.errors import ServiceError
 from app.language import LanguageMiddleware
 from app.limits import BodyLimitMiddleware, RateLimitMiddleware
 from app.pages import database_error, malformed, service_error
-from app.routes import board, control, experts, join, live, manage, profile, race, review, sheet, stage
+from app.routes import (
+    board,
+    control,
+    experts,
+    join,
+    live,
+    manage,
+    profile,
+    race,
+    review,
+    sheet,
+    stage,
+    suggest,
+)
 from app.screens import render_changes, render_presence
 from app.security import SecurityMiddleware
 from app.services import races
@@ -148,6 +161,9 @@ def create_app(database_url: str | None = None) -> Starlette:
             name="update_challenge",
         ),
         Route("/r/{slug}/teams", manage.add_team, methods=["POST"], name="add_team"),
+        Route(
+            "/r/{slug}/teams/suggest", suggest.suggest_teams, methods=["GET", "POST"], name="suggest_teams"
+        ),
         Route("/r/{slug}/teams/{team_id:int}", manage.update_team, methods=["POST"], name="update_team"),
         Route("/r/{slug}/teams/{team_id:int}/lock", manage.lock_board, methods=["POST"], name="lock_board"),
         Route(
