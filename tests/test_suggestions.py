@@ -67,6 +67,12 @@ def events_of(db: Database, kind: str) -> list[Event]:
 
 def test_a_suggestion_explains_each_team(join: Join, db: Database, race: dict[str, Any]) -> None:
     facilitator, _people = setup(join, db, race)
+    join("expert", "Eero")
+    join("participant", "Zoe")
+    with db.write() as session:
+        zoe = session.exec(select(Person).where(Person.name == "Zoe")).one()
+        zoe.erased_ms = 1
+        session.add(zoe)
     response = suggest_page(facilitator, race["slug"])
     assert response.status_code == 200, response.text
     page = BeautifulSoup(response.text, "html.parser")
@@ -88,6 +94,10 @@ def test_a_suggestion_explains_each_team(join: Join, db: Database, race: dict[st
     label = page.select_one("label[for^=p]")
     assert page.select_one(f"#{label['for']}").name == "select"
     assert "(" in label.get_text()
+    # Only participants are placed: not the facilitator, an expert, the wall or someone erased.
+    placed = page.select_one(".suggest-teams").get_text()
+    assert "Fiona" not in placed and "Eero" not in placed and "Zoe" not in placed
+    assert len(page.select(".suggest-members select")) == len(PEOPLE)
     # Nothing is saved by asking.
     assert events_of(db, "person.moved") == []
 
