@@ -35,6 +35,7 @@ from app.routes import (
     review,
     sheet,
     stage,
+    suggest,
 )
 from app.screens import render_changes, render_presence
 from app.security import SecurityMiddleware
@@ -200,6 +201,9 @@ def create_app(database_url: str | None = None) -> Starlette:
             name="update_challenge",
         ),
         Route("/r/{slug}/teams", manage.add_team, methods=["POST"], name="add_team"),
+        Route(
+            "/r/{slug}/teams/suggest", suggest.suggest_teams, methods=["GET", "POST"], name="suggest_teams"
+        ),
         Route("/r/{slug}/teams/{team_id:int}", manage.update_team, methods=["POST"], name="update_team"),
         Route("/r/{slug}/teams/{team_id:int}/lock", manage.lock_board, methods=["POST"], name="lock_board"),
         Route(

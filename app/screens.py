@@ -177,6 +177,11 @@ def changes(found: Iterable[Event]) -> Changes:
             result.add_role(Role.WALL, "wall-teams")
         elif kind == "person.joined":
             result.add_role(Role.FACILITATOR, "teams")
+        elif kind == "teams.applied":
+            # Each move and new team has its own event; the summary refreshes the lists once more.
+            result.add_role(Role.FACILITATOR, "teams", "roster")
+            result.add_role(Role.PARTICIPANT, "teampick")
+            result.add_role(Role.WALL, "wall-teams")
         elif kind in CARD_CHANGES:
             result.add_team(event.team_id, *(f"col:{name}" for name in event.data["columns"]))
             result.add_role(Role.FACILITATOR, "feed")

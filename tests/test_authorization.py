@@ -288,6 +288,13 @@ MATRIX: list[Row] = [
     Row("POST", "/r/{slug}/teams/{team_a}", frozenset({"facilitator"}), lambda _ids: TEAM),
     Row("POST", "/r/{slug}/teams/{team_a}/lock", frozenset({"facilitator"}), lambda _ids: {"locked": "1"}),
     Row("POST", "/r/{slug}/people/{person_id}/team", frozenset({"facilitator"}), lambda _ids: {"team": ""}),
+    Row("GET", "/r/{slug}/teams/suggest", frozenset({"facilitator"}), writes=False),
+    Row(
+        "POST",
+        "/r/{slug}/teams/suggest",
+        frozenset({"facilitator"}),
+        lambda _ids: {"min": "1", "max": "4", "action": "suggest"},
+    ),
     Row("GET", "/r/{slug}/sheet", frozenset({"facilitator"}), writes=False),
     *room_rows(),
     *preparation_rows(),

@@ -1,0 +1,412 @@
+"""Suggested teams: a pure, deterministic placement of participants on teams per challenge.
+
+No database here: dataclasses in, dataclasses out. The rules, in priority order:
+
+1. Every participant is placed exactly once.
+2. Sizes stay within [min, max] whenever the head count allows it (teams * min <= n <= teams * max); when it
+   does not, the bounds are widened just enough (to floor(n / teams) or ceil(n / teams)) and a note says so.
+3. A participant whose company names a challenge's company (compared case- and space-insensitively) joins a
+   team of that challenge, as long as its teams have room (they may grow to max only while others can still
+   reach min); the company's people are spread over the challenge's teams, smallest first.
+4. Quota. For background b in research, student and business development, with k_b participants and T teams,
+   every team gets at least floor(k_b / T) of them (so at least one each when k_b >= T) and at most
+   ceil(k_b / T). Without rule 3 in play the quota always holds; company people placed by rule 3 can take the
+   room or the people a quota needs, and the team's explanation then says so.
+5. The competences a challenge asks for are covered greedily: the tag that most teams still miss first (ties
+   by name), in team order, by the free person who covers most of that team's missing tags (ties by id).
+6. Whoever is left fills the team with most room (ties by team order).
+
+Deterministic: participants and challenges are sorted by id first and every tie is broken by id or team order,
+so the same crowd in any input order gives the same teams.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+QUOTA_BACKGROUNDS = ("research", "student", "business")
+BACKGROUNDS = ("company", "research", "student", "business", "other")
+
+
+@dataclass(frozen=True)
+class Participant:
+    id: int
+    name: str
+    background: str = "other"
+    company: str = ""
+    competences: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChallengeNeed:
+    id: int
+    company: str = ""
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Bounds:
+    min_size: int = 3
+    max_size: int = 6
+    teams_per_challenge: int | None = None
+
+
+@dataclass(frozen=True)
+class Note:
+    """A rule that could not be met and why: a code and its parameters, put into words by the screen."""
+
+    code: str
+    params: tuple[tuple[str, Any], ...] = ()
+
+    def get(self, name: str) -> Any:
+        return dict(self.params).get(name)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A team to fill: its challenge and its place among that challenge's teams (0, 1, ...)."""
+
+    challenge_id: int
+    index: int
+
+
+@dataclass(frozen=True)
+class Explanation:
+    covered: tuple[tuple[str, tuple[int, ...]], ...]
+    missing: tuple[str, ...]
+    backgrounds: tuple[tuple[str, int], ...]
+    notes: tuple[Note, ...]
+
+
+@dataclass(frozen=True)
+class TeamPlan:
+    slot: Slot
+    members: tuple[int, ...]
+    explanation: Explanation
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    teams: tuple[TeamPlan, ...]
+    notes: tuple[Note, ...] = ()
+
+    def team_of(self) -> dict[int, Slot]:
+        """Return person id -> the slot they are placed in."""
+        return {person: plan.slot for plan in self.teams for person in plan.members}
+
+
+def normal(text: str) -> str:
+    """Return text compared case- and space-insensitively."""
+    return " ".join((text or "").split()).casefold()
+
+
+def _asked(challenge: ChallengeNeed) -> list[str]:
+    """Return the challenge's tags once each, in its order."""
+    seen: set[str] = set()
+    asked = []
+    for tag in challenge.tags:
+        if normal(tag) and normal(tag) not in seen:
+            seen.add(normal(tag))
+            asked.append(tag)
+    return asked
+
+
+def _skills(person: Participant) -> set[str]:
+    return {normal(tag) for tag in person.competences if normal(tag)}
+
+
+def plan_slots(
+    participants: Sequence[Participant], challenges: Sequence[ChallengeNeed], bounds: Bounds
+) -> tuple[list[Slot], list[Note]]:
+    """Return the teams to fill per challenge, and a note for each challenge that gets none.
+
+    Given teams per challenge, every challenge gets that many. Otherwise the number of teams T is the smallest
+    that keeps sizes within bounds and gives every challenge a team (fewer when there are too few people); the
+    challenges get floor(T / C) or ceil(T / C) teams each, the extra ones going to the challenges with most
+    company people first (then by id).
+    """
+    challenges = sorted(challenges, key=lambda c: c.id)
+    n, count = len(participants), len(challenges)
+    if not challenges or n == 0:
+        return [], []
+    if bounds.teams_per_challenge:
+        return [Slot(c.id, i) for c in challenges for i in range(bounds.teams_per_challenge)], []
+    low, high = max(1, bounds.min_size), max(1, bounds.min_size, bounds.max_size)
+    total = max(count, math.ceil(n / high))
+    if total * low > n:
+        total = max(1, n // low)
+    companies = Counter(normal(p.company) for p in participants if normal(p.company))
+    ranked = sorted(challenges, key=lambda c: (-companies.get(normal(c.company), 0), c.id))
+    per = {c.id: total // count + (1 if rank < total % count else 0) for rank, c in enumerate(ranked)}
+    notes = [Note("no_team", (("challenge", c.id),)) for c in challenges if not per[c.id]]
+    return [Slot(c.id, i) for c in challenges for i in range(per[c.id])], notes
+
+
+@dataclass
+class _Team:
+    slot: Slot
+    asked: dict[str, str]  # normal tag -> tag as the challenge wrote it
+    members: list[Participant] = field(default_factory=list)
+    target: int = 0
+
+    def room(self) -> int:
+        return self.target - len(self.members)
+
+    def count(self, background: str) -> int:
+        return sum(1 for person in self.members if person.background == background)
+
+    def missing(self) -> set[str]:
+        have: set[str] = set()
+        for person in self.members:
+            have |= _skills(person)
+        return set(self.asked) - have
+
+
+def effective_bounds(n: int, teams: int, bounds: Bounds) -> tuple[int, int]:
+    """Return the size bounds widened just enough for n people in this many teams."""
+    low, high = bounds.min_size, max(bounds.min_size, bounds.max_size)
+    if teams and n < teams * low:
+        low = n // teams
+    if teams and n > teams * high:
+        high = math.ceil(n / teams)
+    return low, high
+
+
+def suggest(
+    participants: Iterable[Participant], challenges: Iterable[ChallengeNeed], bounds: Bounds
+) -> Suggestion:
+    """Place every participant on a team of a challenge, following the rules in this module's docstring."""
+    people = sorted(participants, key=lambda p: p.id)
+    needs = sorted(challenges, key=lambda c: c.id)
+    if not needs:
+        raise ValueError("no challenges")
+    slots, notes = plan_slots(people, needs, bounds)
+    if not people:
+        return Suggestion((), tuple(notes))
+    by_id = {c.id: c for c in needs}
+    teams = [_Team(slot, {normal(tag): tag for tag in _asked(by_id[slot.challenge_id])}) for slot in slots]
+    low, high = effective_bounds(len(people), len(teams), bounds)
+    pool = _place_company_people(people, teams, by_id, low, high)
+    _set_targets(teams, len(people))
+    pool = _place_quotas(pool, teams, people)
+    pool = _cover_competences(pool, teams, people)
+    _fill(pool, teams, people)
+    assignment = [(team.slot, [person.id for person in team.members]) for team in teams]
+    explained = explain(assignment, people, needs, bounds)
+    return Suggestion(explained.teams, tuple(notes) + explained.notes)
+
+
+def _bound_challenges(needs: Sequence[ChallengeNeed], slots: Iterable[Slot]) -> dict[str, set[int]]:
+    """Return normal company -> the ids of its challenges that have a team."""
+    with_team = {slot.challenge_id for slot in slots}
+    bound: dict[str, set[int]] = {}
+    for challenge in needs:
+        if normal(challenge.company) and challenge.id in with_team:
+            bound.setdefault(normal(challenge.company), set()).add(challenge.id)
+    return bound
+
+
+def _place_company_people(
+    people: list[Participant], teams: list[_Team], needs: dict[int, ChallengeNeed], low: int, high: int
+) -> list[Participant]:
+    """Rule 3: put company people on their challenge's teams while sizes can still be met; return the rest."""
+    bound = _bound_challenges(list(needs.values()), [team.slot for team in teams])
+    slack = len(people) - len(teams) * low  # how many places above min the teams may take together
+    pool = []
+    for person in people:
+        own = bound.get(normal(person.company), set())
+        options = [team for team in teams if team.slot.challenge_id in own and len(team.members) < high]
+        options = [team for team in options if len(team.members) < low or slack > 0]
+        if not options:
+            pool.append(person)
+            continue
+        team = min(options, key=lambda t: (len(t.members), teams.index(t)))
+        if len(team.members) >= low:
+            slack -= 1
+        team.members.append(person)
+    return pool
+
+
+def _set_targets(teams: list[_Team], n: int) -> None:
+    """Give each team its final size: the others are levelled up evenly over what rule 3 placed."""
+    sizes = [len(team.members) for team in teams]
+    level = 0
+    while sum(max(size, level + 1) for size in sizes) <= n:
+        level += 1
+    extra = n - sum(max(size, level) for size in sizes)
+    for team, size in zip(teams, sizes, strict=True):
+        team.target = max(size, level)
+        if size <= level and extra > 0:
+            team.target += 1
+            extra -= 1
+
+
+def _best(candidates: Iterable[Participant], team: _Team) -> Participant:
+    """Return the candidate who covers most of the team's missing tags (ties by id)."""
+    missing = team.missing()
+    return min(candidates, key=lambda p: (-len(_skills(p) & missing), p.id))
+
+
+def _place_quotas(
+    pool: list[Participant], teams: list[_Team], people: list[Participant]
+) -> list[Participant]:
+    """Rule 4: deal each quota background's free people so every team gets its floor, then up to its ceil."""
+    total = Counter(person.background for person in people)
+    free = {b: [p for p in pool if p.background == b] for b in QUOTA_BACKGROUNDS}
+    # Every background's floor first: one background's extras never take the room another's floor needs.
+    for background in QUOTA_BACKGROUNDS:
+        floor = total[background] // len(teams)
+        for wanted in range(1, floor + 1):
+            for team in teams:
+                if free[background] and team.room() > 0 and team.count(background) < wanted:
+                    person = _best(free[background], team)
+                    free[background].remove(person)
+                    team.members.append(person)
+    # Then the rest, the background with most left first, each to distinct teams with most room.
+    for background in sorted(QUOTA_BACKGROUNDS, key=lambda b: (-len(free[b]), QUOTA_BACKGROUNDS.index(b))):
+        ceil = math.ceil(total[background] / len(teams))
+        while free[background]:
+            options = [t for t in teams if t.room() > 0 and t.count(background) < ceil]
+            if not options:
+                break
+            team = min(options, key=lambda t: (-t.room(), teams.index(t)))
+            person = _best(free[background], team)
+            free[background].remove(person)
+            team.members.append(person)
+    placed = {person.id for team in teams for person in team.members}
+    return [person for person in pool if person.id not in placed]
+
+
+def _allowed(person: Participant, team: _Team, ceilings: dict[str, int]) -> bool:
+    return person.background not in ceilings or team.count(person.background) < ceilings[person.background]
+
+
+def _ceilings(people: list[Participant], teams: list[_Team]) -> dict[str, int]:
+    total = Counter(person.background for person in people)
+    return {b: math.ceil(total[b] / len(teams)) for b in QUOTA_BACKGROUNDS}
+
+
+def _cover_competences(
+    pool: list[Participant], teams: list[_Team], people: list[Participant]
+) -> list[Participant]:
+    """Rule 5: cover asked-for tags, the most-needed tag first, with the people left."""
+    ceilings = _ceilings(people, teams)
+    given_up: set[str] = set()
+    while pool:
+        need = Counter(tag for team in teams if team.room() > 0 for tag in team.missing() - given_up)
+        if not need:
+            break
+        tag = min(need, key=lambda t: (-need[t], t))
+        for team in teams:
+            if team.room() > 0 and tag in team.missing():
+                candidates = [p for p in pool if tag in _skills(p) and _allowed(p, team, ceilings)]
+                if candidates:
+                    person = _best(candidates, team)
+                    pool.remove(person)
+                    team.members.append(person)
+                    break
+        else:
+            given_up.add(tag)
+    return pool
+
+
+def _fill(pool: list[Participant], teams: list[_Team], people: list[Participant]) -> None:
+    """Rule 6: everyone left goes to the team with most room, within the quota ceilings when possible."""
+    ceilings = _ceilings(people, teams)
+    for person in pool:
+        open_teams = [team for team in teams if team.room() > 0]
+        fitting = [team for team in open_teams if _allowed(person, team, ceilings)] or open_teams
+        team = min(fitting, key=lambda t: (-t.room(), teams.index(t)))
+        team.members.append(person)
+
+
+@dataclass(frozen=True)
+class Explained:
+    teams: tuple[TeamPlan, ...]
+    notes: tuple[Note, ...]
+
+
+def explain(
+    assignment: Sequence[tuple[Slot, Sequence[int]]],
+    participants: Iterable[Participant],
+    challenges: Iterable[ChallengeNeed],
+    bounds: Bounds,
+) -> Explained:
+    """Explain each team of an assignment (suggested or edited): coverage, mix, broken rules and why."""
+    people = {person.id: person for person in participants}
+    needs = {challenge.id: challenge for challenge in challenges}
+    count = len(assignment)
+    n = sum(len(members) for _slot, members in assignment)
+    low, high = bounds.min_size, max(bounds.min_size, bounds.max_size)
+    feasible = count * low <= n <= count * high
+    notes: list[Note] = []
+    if count and not feasible:
+        params = (("people", n), ("teams", count), ("min", low), ("max", high))
+        notes.append(Note("sizes_infeasible", params))
+    total = Counter(person.background for person in people.values())
+    bound = _bound_challenges(list(needs.values()), [slot for slot, _members in assignment])
+    # Whether rule 3 placed anyone: then it may have taken the room or the people a quota needed.
+    company = any(
+        normal(people[i].company) in bound and slot.challenge_id in bound[normal(people[i].company)]
+        for slot, members in assignment
+        for i in members
+    )
+    plans = []
+    for slot, member_ids in assignment:
+        members = [people[i] for i in sorted(member_ids)]
+        challenge = needs[slot.challenge_id]
+        covered = []
+        missing = []
+        for tag in _asked(challenge):
+            who = tuple(p.id for p in members if normal(tag) in _skills(p))
+            if who:
+                covered.append((tag, who))
+            else:
+                missing.append(tag)
+        mix = Counter(person.background for person in members)
+        team_notes: list[Note] = []
+        size = len(members)
+        if size < low or size > high:
+            code = "size_low" if size < low else "size_high"
+            team_notes.append(
+                Note(code, (("size", size), ("min", low), ("max", high), ("forced", not feasible)))
+            )
+        for background in QUOTA_BACKGROUNDS:
+            floor, ceil = total[background] // max(count, 1), math.ceil(total[background] / max(count, 1))
+            have = mix[background]
+            if have < floor or have > ceil:
+                params = (
+                    ("background", background),
+                    ("have", have),
+                    ("floor", floor),
+                    ("ceil", ceil),
+                    ("company", company),
+                )
+                team_notes.append(Note("quota_low" if have < floor else "quota_high", params))
+        for person in members:
+            own = bound.get(normal(person.company))
+            if own and slot.challenge_id not in own:
+                team_notes.append(
+                    Note("company_elsewhere", (("person", person.id), ("company", person.company)))
+                )
+        if normal(challenge.company) in bound:
+            outside = [
+                p.id
+                for p in people.values()
+                if normal(p.company) == normal(challenge.company)
+                and all(p.id not in ms for s, ms in assignment if s.challenge_id in bound[normal(p.company)])
+            ]
+            if outside and slot.index == 0:
+                team_notes.append(Note("company_full", (("people", len(outside)),)))
+        explanation = Explanation(
+            covered=tuple(covered),
+            missing=tuple(missing),
+            backgrounds=tuple((b, mix[b]) for b in BACKGROUNDS if mix[b]),
+            notes=tuple(team_notes),
+        )
+        plans.append(TeamPlan(slot, tuple(p.id for p in members), explanation))
+    return Explained(tuple(plans), tuple(notes))

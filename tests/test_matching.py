@@ -1,0 +1,268 @@
+"""The team suggestion's rules as properties, on generated crowds of 10-500 people and 1-20 challenges."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import Counter
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.services.matching import (
+    QUOTA_BACKGROUNDS,
+    Bounds,
+    ChallengeNeed,
+    Participant,
+    Suggestion,
+    explain,
+    normal,
+    suggest,
+)
+
+TAGS = ("AI", "Design", "Energy", "Market", "Financing", "Materials", "Software", "Law")
+COMPANIES = ("Sågverket AB", "Mejeriet", "Verkstan", "Kraftbolaget")
+BACKGROUNDS = ("company", "research", "student", "business", "other")
+
+
+@st.composite
+def crowds(draw: st.DrawFn, bound: bool = True) -> tuple[list[Participant], list[ChallengeNeed], Bounds]:
+    """Draw participants, challenges and bounds; with `bound` false nobody's company names a challenge."""
+    n = draw(st.integers(10, 500))
+    count = draw(st.integers(1, 20))
+    low = draw(st.integers(2, 5))
+    high = draw(st.integers(low, low + 4))
+    per = draw(st.one_of(st.none(), st.integers(1, 3)))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = random.Random(seed)
+    companies = [rng.choice(COMPANIES) for _ in range(count)]
+    challenges = [
+        ChallengeNeed(100 + i, companies[i], tuple(rng.sample(TAGS, rng.randint(0, 4)))) for i in range(count)
+    ]
+    people = []
+    for i in range(n):
+        background = rng.choice(BACKGROUNDS)
+        company = ""
+        if background == "company" or rng.random() < 0.1:
+            # Spelled as people type it: another case, extra spaces.
+            name = rng.choice(COMPANIES) if bound else "Ingen Koppling AB"
+            company = rng.choice([name, name.upper(), f"  {name} "])
+        skills = tuple(rng.sample(TAGS, rng.randint(0, 3)))
+        people.append(Participant(1000 + i * 7, f"P{i}", background, company, skills))
+    return people, challenges, Bounds(low, high, per)
+
+
+def placed(suggestion: Suggestion) -> list[int]:
+    return [person for plan in suggestion.teams for person in plan.members]
+
+
+PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROPERTY
+@given(crowds())
+def test_everyone_is_placed_exactly_once(
+    crowd: tuple[list[Participant], list[ChallengeNeed], Bounds],
+) -> None:
+    people, challenges, bounds = crowd
+    result = suggest(people, challenges, bounds)
+    assert sorted(placed(result)) == sorted(p.id for p in people)
+
+
+@PROPERTY
+@given(crowds())
+def test_sizes_stay_in_bounds_whenever_the_head_count_allows(
+    crowd: tuple[list[Participant], list[ChallengeNeed], Bounds],
+) -> None:
+    people, challenges, bounds = crowd
+    result = suggest(people, challenges, bounds)
+    count, n = len(result.teams), len(people)
+    sizes = [len(plan.members) for plan in result.teams]
+    if count * bounds.min_size <= n <= count * bounds.max_size:
+        assert all(bounds.min_size <= size <= bounds.max_size for size in sizes), sizes
+        assert not any(note.code == "sizes_infeasible" for note in result.notes)
+    else:
+        # The bounds are widened just enough, and the screen is told.
+        assert any(note.code == "sizes_infeasible" for note in result.notes)
+        assert all(math.floor(n / count) <= size for size in sizes)
+        assert all(size <= max(bounds.max_size, math.ceil(n / count)) for size in sizes)
+    # The derived number of teams allows the bounds whenever any number of teams would.
+    if bounds.teams_per_challenge is None and math.ceil(n / bounds.max_size) <= n // bounds.min_size:
+        assert count * bounds.min_size <= n <= count * bounds.max_size
+
+
+@PROPERTY
+@given(crowds(bound=False))
+def test_background_quotas_hold_without_company_placement(
+    crowd: tuple[list[Participant], list[ChallengeNeed], Bounds],
+) -> None:
+    people, challenges, bounds = crowd
+    result = suggest(people, challenges, bounds)
+    total, count = Counter(p.background for p in people), len(result.teams)
+    by_id = {p.id: p for p in people}
+    for plan in result.teams:
+        mix = Counter(by_id[i].background for i in plan.members)
+        for background in QUOTA_BACKGROUNDS:
+            assert total[background] // count <= mix[background] <= math.ceil(total[background] / count)
+            if total[background] >= count:
+                assert mix[background] >= 1
+        assert not [note for note in plan.explanation.notes if note.code.startswith("quota")]
+
+
+@PROPERTY
+@given(crowds())
+def test_every_broken_quota_is_explained_by_company_placement(
+    crowd: tuple[list[Participant], list[ChallengeNeed], Bounds],
+) -> None:
+    people, challenges, bounds = crowd
+    result = suggest(people, challenges, bounds)
+    total, count = Counter(p.background for p in people), len(result.teams)
+    by_id = {p.id: p for p in people}
+    for plan in result.teams:
+        mix = Counter(by_id[i].background for i in plan.members)
+        broken = {
+            note.get("background"): note for note in plan.explanation.notes if note.code.startswith("quota")
+        }
+        for background in QUOTA_BACKGROUNDS:
+            within = total[background] // count <= mix[background] <= math.ceil(total[background] / count)
+            assert within == (background not in broken)
+            if not within:
+                assert broken[background].get("company") is True
+
+
+@PROPERTY
+@given(crowds())
+def test_company_people_join_their_challenge_when_it_has_room(
+    crowd: tuple[list[Participant], list[ChallengeNeed], Bounds],
+) -> None:
+    people, challenges, bounds = crowd
+    result = suggest(people, challenges, bounds)
+    with_team = {plan.slot.challenge_id for plan in result.teams}
+    own = {}
+    for challenge in challenges:
+        if challenge.id in with_team:
+            own.setdefault(normal(challenge.company), set()).add(challenge.id)
+    slots = result.team_of()
+    sizes = Counter(plan.slot for plan in result.teams for _ in plan.members)
+    high = max(bounds.max_size, math.ceil(len(people) / len(result.teams)))
+    for person in people:
+        mine = own.get(normal(person.company))
+        if mine and slots[person.id].challenge_id not in mine:
+            # Only when every team of the challenge is full (or the others needed the room to reach min).
+            teams = [plan for plan in result.teams if plan.slot.challenge_id in mine]
+            low = min(bounds.min_size, len(people) // len(result.teams))
+            # Left out only when its teams were full, or at min while the others needed the rest to reach min.
+            assert all(sizes[plan.slot] >= high for plan in teams) or all(
+                sizes[plan.slot] >= low for plan in teams
+            )
+            assert any(note.code == "company_full" for plan in teams for note in plan.explanation.notes)
+
+
+@PROPERTY
+@given(crowds(), st.integers(0, 2**32 - 1))
+def test_the_same_crowd_in_any_order_gives_the_same_teams(
+    crowd: tuple[list[Participant], list[ChallengeNeed], Bounds], seed: int
+) -> None:
+    people, challenges, bounds = crowd
+    first = suggest(people, challenges, bounds)
+    rng = random.Random(seed)
+    shuffled_people, shuffled_challenges = list(people), list(challenges)
+    rng.shuffle(shuffled_people)
+    rng.shuffle(shuffled_challenges)
+    assert suggest(shuffled_people, shuffled_challenges, bounds) == first
+
+
+@PROPERTY
+@given(crowds())
+def test_explanations_match_the_members(crowd: tuple[list[Participant], list[ChallengeNeed], Bounds]) -> None:
+    people, challenges, bounds = crowd
+    result = suggest(people, challenges, bounds)
+    by_id = {p.id: p for p in people}
+    needs = {c.id: c for c in challenges}
+    for plan in result.teams:
+        explanation = plan.explanation
+        asked = {normal(tag) for tag in needs[plan.slot.challenge_id].tags}
+        covered = {normal(tag) for tag, _who in explanation.covered}
+        assert covered | {normal(tag) for tag in explanation.missing} == asked
+        assert not covered & {normal(tag) for tag in explanation.missing}
+        for tag, who in explanation.covered:
+            assert who and set(who) <= set(plan.members)
+            assert all(normal(tag) in {normal(s) for s in by_id[i].competences} for i in who)
+        for tag in explanation.missing:
+            assert all(normal(tag) not in {normal(s) for s in by_id[i].competences} for i in plan.members)
+        mix = Counter(by_id[i].background for i in plan.members)
+        assert dict(explanation.backgrounds) == {b: k for b, k in mix.items() if k}
+
+
+def first_race() -> tuple[list[Participant], list[ChallengeNeed]]:
+    """The first pilot's crowd: 53 people, five companies' challenges, 8 of the company people among them."""
+    companies = ["Sågverket AB", "Mejeriet", "Verkstan", "Kraftbolaget", "Båtvarvet"]
+    challenges = [
+        ChallengeNeed(1, "Sågverket AB", ("Materials", "Sustainability", "Market")),
+        ChallengeNeed(2, "Mejeriet", ("Energy", "Financing")),
+        ChallengeNeed(3, "Verkstan", ("AI", "Software", "Hardware")),
+        ChallengeNeed(4, "Kraftbolaget", ("Energy", "Business models")),
+        ChallengeNeed(5, "Båtvarvet", ("Design", "Materials", "Market")),
+    ]
+    people = []
+    backgrounds = ["research"] * 12 + ["student"] * 15 + ["business"] * 10 + ["other"] * 8 + ["company"] * 8
+    skills = ["AI", "Software", "Hardware", "Design", "Materials", "Energy", "Market", "Financing"]
+    for i, background in enumerate(backgrounds):
+        company = companies[i % 5] if background == "company" else ""
+        people.append(
+            Participant(i + 1, f"P{i + 1}", background, company, (skills[i % 8], skills[(i * 3) % 8]))
+        )
+    return people, challenges
+
+
+def test_the_first_race_makes_nine_mixed_teams_of_five_or_six() -> None:
+    people, challenges = first_race()
+    result = suggest(people, challenges, Bounds(4, 6))
+    # The fewest teams within the bounds: 53 people, at most 6 each. The four teams beyond one per challenge
+    # go to the three challenges with two company people, then to the lowest id of those with one.
+    assert sorted(len(plan.members) for plan in result.teams) == [5, 6, 6, 6, 6, 6, 6, 6, 6]
+    assert Counter(plan.slot.challenge_id for plan in result.teams) == {1: 2, 2: 2, 3: 2, 4: 2, 5: 1}
+    by_id = {p.id: p for p in people}
+    for plan in result.teams:
+        mix = Counter(by_id[i].background for i in plan.members)
+        # 12 researchers, 15 students and 10 business developers over 9 teams: one of each at least.
+        assert mix["research"] >= 1 and mix["student"] >= 1 and mix["business"] >= 1
+    for person in people:
+        if person.company:
+            challenge = result.team_of()[person.id].challenge_id
+            assert challenges[challenge - 1].company == person.company
+    assert not result.notes
+
+
+def test_too_few_people_for_every_challenge_leaves_some_without_a_team() -> None:
+    people = [Participant(i, f"P{i}", "student") for i in range(1, 11)]
+    challenges = [ChallengeNeed(i, f"Bolag {i}") for i in range(1, 5)]
+    people[0] = Participant(1, "P1", "company", "bolag 4")
+    result = suggest(people, challenges, Bounds(3, 5))
+    assert [plan.slot.challenge_id for plan in result.teams] == [1, 2, 4]
+    assert [note.code for note in result.notes] == ["no_team"]
+    assert result.team_of()[1].challenge_id == 4
+
+
+def test_a_hand_edit_that_breaks_the_rules_is_explained() -> None:
+    people, challenges = first_race()
+    result = suggest(people, challenges, Bounds(4, 6))
+    teams = [(plan.slot, list(plan.members)) for plan in result.teams]
+    researchers = [i for i in teams[1][1] if people[i - 1].background == "research"]
+    company = next(i for i in teams[0][1] if people[i - 1].company)
+    # Every researcher of the second team and the first team's company person move to the third team.
+    for person in [*researchers, company]:
+        teams[teams.index(next(t for t in teams if person in t[1]))][1].remove(person)
+        teams[2][1].append(person)
+    explained = explain(teams, people, challenges, Bounds(4, 6))
+    codes = [{note.code for note in plan.explanation.notes} for plan in explained.teams]
+    assert "quota_low" in codes[1]
+    assert "company_elsewhere" in codes[2]
+    assert "size_high" in codes[2]
+    assert "company_full" in codes[0]
+
+
+def test_no_challenges_is_refused() -> None:
+    with pytest.raises(ValueError):
+        suggest([Participant(1, "P1")], [], Bounds())
