@@ -30,13 +30,12 @@ lint: install
 	$(BIN)/ruff format --check .
 
 # The whole suite on SQLite (browser tests included), then again on PostgreSQL when
-# KRAFTSAMLA_TEST_POSTGRES_URL names a server (.ci/run sets it up). On PostgreSQL a pooled psycopg connection
-# is still garbage-collected open now and then (not yet found where); its ResourceWarning is not made an error there.
+# KRAFTSAMLA_TEST_POSTGRES_URL names a server (.ci/run sets it up).
 test: lint
 	env -u KRAFTSAMLA_TEST_POSTGRES_URL $(BIN)/pytest
 	@if [ -n "$$KRAFTSAMLA_TEST_POSTGRES_URL" ]; then \
 		echo "--- again on PostgreSQL"; \
-		$(BIN)/pytest -m "not browser" -p no:unraisableexception -W "ignore::ResourceWarning"; fi
+		$(BIN)/pytest -m "not browser"; fi
 
 format: install
 	$(BIN)/ruff format .

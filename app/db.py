@@ -129,5 +129,15 @@ class Database:
             return conn.execute(text("SELECT 1")).scalar() == 1
 
     def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection, and each one still in use as soon as it comes back."""
+        retired = self.engine.pool
+        # A thread may still hold a connection (a render, a snapshot) when the app shuts down. dispose()
+        # leaves it open, and on its return it would rest in the retired pool until garbage-collected while
+        # still open (psycopg's ResourceWarning). Close it on its way back instead.
+        event.listen(retired, "checkin", _close_on_checkin)
         self.engine.dispose()
+
+
+def _close_on_checkin(dbapi_conn: Any, _record: Any) -> None:
+    if dbapi_conn is not None:
+        dbapi_conn.close()

@@ -112,7 +112,11 @@ def create_app(database_url: str | None = None) -> Starlette:
     db = Database(database_url or settings.DATABASE_URL)
 
     async def render(race_id: int, after_seq: int, audiences: frozenset[str]) -> tuple[int, dict[str, str]]:
-        return await run_in_threadpool(render_changes, db, race_id, after_seq, audiences)
+        seq, frames, ended = await run_in_threadpool(render_changes, db, race_id, after_seq, audiences)
+        # Signed out or erased, on this process or another: their open screens close here too.
+        for person_id in ended:
+            hub.cut_owner(race_id, live.owner_of(person_id), live.CLOSE_POLICY)
+        return seq, frames
 
     async def refresh(race_id: int, audiences: frozenset[str]) -> dict[str, str]:
         return await run_in_threadpool(render_presence, db, race_id, audiences)

@@ -125,6 +125,8 @@ class Changes:
     by_role: dict[str, set[str]] = field(default_factory=dict)
     by_team: dict[int, set[str]] = field(default_factory=dict)
     by_person: dict[int, set[str]] = field(default_factory=dict)
+    # People whose sessions ended (signed out, erased): every process closes their sockets.
+    ended: set[int] = field(default_factory=set)
 
     def add_role(self, role: str, *regions: str) -> None:
         self.by_role.setdefault(role, set()).update(regions)
@@ -204,7 +206,10 @@ def changes(found: Iterable[Event]) -> Changes:
             if kind == "need.chosen":
                 # A need made a challenge: the facilitators' challenge list and team forms offer it.
                 result.add_role(Role.FACILITATOR, "challenges", "roster")
+        elif kind == "person.left" and event.person_id:
+            result.ended.add(event.person_id)
         elif kind == "person.erased":
+            result.ended.add(int(event.data["person"]))
             result.add_team(event.team_id, "team")
             result.add_role(Role.FACILITATOR, "teams", "feed")
             result.add_role(Role.WALL, "wall-teams", "wall-cards")
@@ -569,8 +574,8 @@ def catch_up(
 
 def render_changes(
     db: Database, race_id: int, after_seq: int, audience_keys: frozenset[str]
-) -> tuple[int, dict[str, str]]:
-    """Render, once per audience, the regions touched by the events after a seq."""
+) -> tuple[int, dict[str, str], set[int]]:
+    """Render, once per audience, the regions touched by the events after a seq; say whose sessions ended."""
     with db.read() as session:
         rendering(session)
         race = session.get(Race, race_id)
@@ -588,7 +593,7 @@ def render_changes(
         for aud, regions in wanted.items():
             if regions:
                 frames[aud.key] = frame(race.seq, _render_regions(session, race, aud, regions, cache))
-        return race.seq, frames
+        return race.seq, frames, touched.ended
 
 
 # Marks a frame that carries who is online and no seq (screens swap it like any other).

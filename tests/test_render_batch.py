@@ -60,9 +60,9 @@ def test_a_phase_change_renders_each_team_as_its_own_screen_would(db: Database) 
 
     keys = [Audience("participant", team_id, "en").key for team_id in team_ids]
     keys += [Audience("participant", team_ids[0], "sv").key, Audience("facilitator", 0, "en").key]
-    _, together = render_changes(db, members[0].race_id, before, frozenset(keys))
+    _, together, _ = render_changes(db, members[0].race_id, before, frozenset(keys))
     for key in keys:
-        _, alone = render_changes(db, members[0].race_id, before, frozenset([key]))
+        _, alone, _ = render_changes(db, members[0].race_id, before, frozenset([key]))
         assert together[key] == alone[key]
     mine = together[keys[0]]
     assert f'id="team-request-{asked[0].id}"' in mine and f'id="team-request-{asked[1].id}"' in mine
@@ -129,7 +129,7 @@ def test_a_team_snapshot_shows_each_column_as_a_change_to_it_does(db: Database) 
     # Locking the board re-renders every column of the team, one column at a time.
     seq = roster.set_locked(db, facilitator, race["teams"][0]["id"], True)
     key = Audience("participant", race["teams"][0]["id"], "en").key
-    _, changed = render_changes(db, member.race_id, seq - 1, frozenset([key]))
+    _, changed, _ = render_changes(db, member.race_id, seq - 1, frozenset([key]))
     snapshot_seq, whole = snapshot(db, member.race_id, key)
     assert snapshot_seq == seq
     sections = re.findall(r'<section id="col-.*?</section>', changed[key], flags=re.S)

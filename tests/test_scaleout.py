@@ -111,3 +111,60 @@ def test_sequence_numbers_stay_gapless_and_unique_with_writers_on_both(
     assert seqs == list(range(1, len(seqs) + 1))
     assert last is not None and last[0] == len(seqs)
     assert len(seqs) >= 8 * 15
+
+
+def _closed_code(screen: Screen) -> int | None:
+    """Read frames until the server closes the socket; return its close code (a timeout fails the test)."""
+    from websockets.exceptions import ConnectionClosed
+
+    try:
+        while True:
+            screen.next_frame()
+    except ConnectionClosed as closed:
+        return closed.rcvd.code if closed.rcvd else None
+
+
+def test_signing_out_on_one_process_closes_the_screens_on_the_other(
+    two_servers: tuple[LocalServer, LocalServer, str],
+) -> None:
+    first, second, _ = two_servers
+    race = first.create_race(name="Utloggning")
+    slug, team, code = race["slug"], race["teams"][0]["id"], race["codes"]["participant"]
+    with (
+        join(first.base_url, slug, code, "Går", team) as leaving,
+        join(first.base_url, slug, code, "Stannar", team) as staying,
+    ):
+        # The same browser (its cookie) with a screen open on the second process.
+        elsewhere = Screen(second.base_url, slug, leaving.http)
+        with elsewhere.live() as gone, Screen(second.base_url, slug, staying.http).live() as kept:
+            assert leaving.post("/leave", {}).status_code == 303
+            assert _closed_code(gone) == 1008
+            # The team-mate's screen on the same process stays open and still gets the board.
+            form = {"title": "Efter utloggningen", "column": "idea", "key": uuid.uuid4().hex}
+            assert staying.post(f"/r/{slug}/cards", form).status_code == 303
+            assert "Efter utloggningen" in kept.frame_with("Efter utloggningen")
+
+
+def test_erasing_a_person_on_one_process_closes_their_screens_on_the_other(
+    two_servers: tuple[LocalServer, LocalServer, str],
+) -> None:
+    first, second, url = two_servers
+    race = first.create_race(name="Radering")
+    slug, team, codes = race["slug"], race["teams"][0]["id"], race["codes"]
+    with (
+        join(second.base_url, slug, codes["participant"], "Raderas", team) as erased,
+        join(first.base_url, slug, codes["facilitator"], "Fia") as facilitator,
+    ):
+        import psycopg
+
+        dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(dsn) as conn:
+            query = (
+                "SELECT p.id FROM person p JOIN race r ON r.id = p.race_id WHERE r.slug = %s AND p.name = %s"
+            )
+            row = conn.execute(query, (slug, "Raderas")).fetchone()
+        assert row is not None
+        with erased.live() as screen:
+            answer = facilitator.post(f"/r/{slug}/review/people/{row[0]}/erase", {"confirm": "yes"})
+            assert answer.status_code == 303, answer.text
+            assert _closed_code(screen) == 1008

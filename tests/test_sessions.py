@@ -26,6 +26,31 @@ def test_signing_out_closes_the_persons_sockets_and_ends_the_session(
         again.receive_text()
 
 
+def test_a_session_ended_elsewhere_closes_the_sockets_here(join: Join, race: dict[str, Any], db: Any) -> None:
+    """Another process signs the person out: this one learns it from the event, as its render reads it."""
+    from sqlmodel import select
+
+    from app.models import Person, PersonSession
+    from app.services import people
+
+    member = join("participant", "Borta", team=0)
+    staying = join("participant", "Kvar", team=0)
+    with db.read() as session:
+        query = select(PersonSession.token).join(Person).where(Person.name == "Borta")
+        tokens = list(session.exec(query))
+    assert len(tokens) == 1
+    with member.live() as socket, staying.live() as other:
+        socket.wait_synced()
+        other.wait_synced()
+        assert people.leave(db, tokens[0]) is not None  # not through this process's /leave route
+        with pytest.raises(WebSocketDisconnect) as closed:
+            while True:
+                socket.receive_text()
+        assert closed.value.code == 1008
+        staying.post(f"/r/{race['slug']}/cards", {"title": "Fortfarande här", "column": "idea", "key": "k1"})
+        assert "Fortfarande här" in other.receive_text()
+
+
 def test_signing_out_leaves_the_others_connected(join: Join, race: dict[str, Any]) -> None:
     leaving = join("participant", "Går", team=0)
     staying = join("participant", "Stannar", team=0)

@@ -44,6 +44,12 @@ async def live(websocket: WebSocket) -> None:
     if not hub.attach(viewer.race_id, aud, conn, settings.LIVE_MAX_SOCKETS_PER_PERSON):
         await websocket.close(CLOSE_POLICY)  # too many screens open for one person
         return
+    # A sign-out committed between the first look and the attach was rendered before this socket was there
+    # to be closed by it; every later one closes it. So look once more, now that it is attached.
+    if await current_viewer(websocket) is None:
+        hub.detach(viewer.race_id, aud, conn)
+        await websocket.close(CLOSE_POLICY)
+        return
     presence.attach(hub, viewer.race_id, viewer.person_id, conn)
     try:
         await websocket.accept()

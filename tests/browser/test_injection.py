@@ -1,0 +1,395 @@
+"""HTML and htmx attribute injection in every field a person types, on every screen showing it, in Chromium.
+
+The fields are data (`FIELDS`): each row says how its value is typed through the real form and on which
+screens it must then show, as text. Each run is one race: the facilitator, a participant, an expert and a
+team-mate fill every field with a payload while the others watch, so the values also arrive as live frames;
+then every screen is loaded afresh. On each page: no dialog, `window.__pwned` never set, no element or
+attribute made from a payload, no Content-Security-Policy violation, and each field's value shown as text.
+
+A new field is one row in FIELDS (and, for a new screen, one entry in SCREENS).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from app.services.reports import md_escape
+from bench.server import LocalServer as Server
+from tests.browser.test_spine import choose_team, expect_live, join
+
+pytestmark = pytest.mark.browser
+
+# Each fits the shortest field it goes into (a competence: 40 characters with its 3-character row mark).
+PAYLOADS = {
+    "img-onerror": "<img src=x onerror=window.__pwned=1>",
+    "svg-onload": '"><svg onload=window.__pwned=1>',
+    "hx-trigger": "<div hx-post=/leave hx-trigger=load>",
+    "hx-on": "<a hx-on:click=window.__pwned=1>a</a>",
+    "template": "{{7*7}} {% raw %}${7*7}",
+    "script": "</script><script>__pwned=1</script>",
+    "attribute": '" onfocus=__pwned=1 autofocus x="',
+}
+
+ROTATION = list(PAYLOADS.values())
+# Each run gives field i the payload i + offset, so every screen gets every payload in every run. Three
+# runs by default; KRAFTSAMLA_INJECTION_FULL=1 runs one per payload: every payload in every field.
+OFFSETS = range(len(PAYLOADS)) if os.environ.get("KRAFTSAMLA_INJECTION_FULL") else range(3)
+
+# Run before any page script: note Content-Security-Policy violations.
+WATCH = """
+window.__csp = [];
+document.addEventListener('securitypolicyviolation',
+  e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));
+"""
+
+# Elements or attributes only a payload makes (the app has no inline handlers: its CSP forbids them).
+INJECTED = """() => {
+  const found = [];
+  for (const el of document.querySelectorAll('*')) {
+    if (el.tagName === 'SCRIPT' && !el.src) found.push('inline script');
+    if (el.tagName === 'IMG' && el.getAttribute('src') === 'x') found.push('img[src=x]');
+    for (const attr of el.attributes) {
+      const name = attr.name.toLowerCase();
+      if (name.startsWith('on')) found.push(el.tagName + '[' + name + ']');
+      else if (name.startsWith('hx-on')) found.push(el.tagName + '[' + name + ']');
+      // Typed text may sit in a value, a label or a title; never in what the browser or htmx acts on.
+      else if (attr.value.includes('__pwned')
+               && /^(hx-|data-hx|src|href|action|formaction|style)/.test(name))
+        found.push(el.tagName + '[' + name + ']');
+      else if (name === 'hx-trigger' && attr.value === 'load'
+               && (el.getAttribute('hx-post') || '').includes('leave'))
+        found.push(el.tagName + '[hx-trigger=load]');
+    }
+  }
+  return found;
+}"""
+
+
+@dataclass
+class Race:
+    """The race under attack: its people's pages and what the steps learned on the way."""
+
+    server: Server
+    summary: dict[str, Any]
+    offset: int
+    pages: dict[str, Page] = field(default_factory=dict)
+    dialogs: list[str] = field(default_factory=list)
+    card_id: str = ""
+
+    @property
+    def slug(self) -> str:
+        return str(self.summary["slug"])
+
+    def url(self, path: str = "") -> str:
+        return f"{self.server.base_url}/r/{self.slug}{path}"
+
+    def payload(self, row: Field) -> str:
+        """Return the payload a row gets in this run: each run shifts them by one field."""
+        return ROTATION[(FIELDS.index(row) + self.offset) % len(ROTATION)]
+
+    def value(self, row: Field) -> str:
+        """Return what a row types: its mark, then its payload."""
+        return f"{row.mark} {self.payload(row)}"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field a person types: how it is filled through its form, and the screens that show it."""
+
+    mark: str
+    name: str
+    fill: Callable[[Race, str], None]
+    screens: tuple[str, ...]
+
+
+def _facilitator(race: Race) -> Page:
+    return race.pages["facilitator"]
+
+
+def fill_team_name(race: Race, value: str) -> None:
+    page, team = _facilitator(race), race.summary["teams"][0]["id"]
+    page.locator(f"#team-{team}-details summary").click()
+    page.locator(f"#team-{team}-details input[name=name]").fill(value)
+    page.locator(f"#team-{team}-challenge").select_option(index=1)  # the challenge added before
+    page.locator(f"#team-{team}-save").click()
+    expect(page.locator(f"#roster #team-{team} h3")).to_contain_text(value)
+
+
+def fill_challenge(part: str) -> Callable[[Race, str], None]:
+    def fill(race: Race, value: str) -> None:
+        page = _facilitator(race)
+        details = page.locator("#challenge-add-details")
+        if details.get_attribute("open") is None:
+            details.locator("summary").click()
+        page.locator(f"#challenge-new-{part}").fill(value)
+        if part == "description":
+            page.locator("#challenge-new-save").click()
+            expect(page.locator("#challenges li")).to_have_count(1)
+
+    return fill
+
+
+def fill_phase_name(race: Race, value: str) -> None:
+    page, phase = _facilitator(race), race.summary["phases"][3]["id"]  # takes expert requests
+    page.locator(f"#phase-{phase}-details summary").click()
+    page.locator(f"#phase-{phase}-name").fill(value)
+    page.locator(f"#phase-{phase}-save").click()
+    expect(page.locator(f"#phase-{phase} .phase-name")).to_have_text(value)
+    page.locator(f"#agenda form[action$='/phases/{phase}/start'] button").press("Enter")
+    expect(race.pages["alice"].locator("#clock")).to_have_attribute("data-state", "running")
+
+
+def fill_announcement(race: Race, value: str) -> None:
+    page = _facilitator(race)
+    page.locator("#announce-body").fill(value)
+    page.locator("#announce-form button[type=submit]").click()
+    expect(race.pages["wall"].locator("#announcement .announce-body")).to_have_text(value)
+
+
+def fill_card_title(race: Race, value: str) -> None:
+    page = race.pages["alice"]
+    page.locator("#card-title").fill(value)
+
+
+def fill_card_body(race: Race, value: str) -> None:
+    page = race.pages["alice"]
+    page.locator("#card-body").fill(value)
+    page.locator("#card-form button[type=submit]").click()
+    card = page.locator("#col-idea .card")
+    expect(card).to_have_count(1)
+    race.card_id = (card.get_attribute("id") or "").removeprefix("card-")
+
+
+def fill_comment(race: Race, value: str) -> None:
+    page = race.pages["alice"]
+    page.locator(f"#card-{race.card_id} .card-open a").click()
+    page.locator("#panel-comment").fill(value)
+    page.locator("#card-panel .comment-form button[type=submit]").click()
+    expect(race.pages["bo"].locator(f"#card-{race.card_id} .comments")).to_contain_text(value)
+
+
+def fill_question(race: Race, value: str) -> None:
+    race.pages["alice"].locator("#request-question").fill(value)
+
+
+def fill_request_tag(race: Race, value: str) -> None:
+    page = race.pages["alice"]
+    page.locator("#tag-more").fill(value)
+    page.locator("#request-form button[type=submit]").click()
+    expect(page.locator("#request-form .done")).to_be_visible()
+    expect(race.pages["ebba"].locator("#requests li")).to_have_count(1)
+    race.pages["ebba"].locator("#requests li button").first.click()
+    expect(race.pages["ebba"].locator("#my-requests li")).not_to_have_count(0)
+
+
+def fill_expert_note(race: Race, value: str) -> None:
+    page = race.pages["ebba"]
+    page.locator("#my-requests textarea[name=note]").fill(value)
+    page.locator("#my-requests .note-form button").click()
+    expect(page.locator("#action-msg .done")).to_be_visible()
+    page.locator("#my-requests li form").nth(1).locator("button").click()
+    expect(race.pages["alice"].locator("#team-requests .rate-form")).to_have_count(1)
+
+
+def fill_rating_word(race: Race, value: str) -> None:
+    page = race.pages["alice"]
+    form = page.locator("#team-requests .rate-form")
+    form.locator("input[name=rating][value='4']").check()
+    form.locator("input[name=word]").fill(value)
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#team-requests .rating")).to_contain_text(value)
+
+
+def fill_profile(part: str) -> Callable[[Race, str], None]:
+    def fill(race: Race, value: str) -> None:
+        page = race.pages["ebba"]
+        page.goto(race.url("/profile"))
+        if part == "company":
+            page.locator("input[name=background][value=company]").check()
+            page.locator("#company").fill(value)
+        else:
+            page.locator("#competence-more").fill(value)
+        page.locator("button[value=save]").click()
+        page.goto(race.url())
+        expect_live(page)
+
+    return fill
+
+
+def fill_outcome_note(race: Race, value: str) -> None:
+    page = _facilitator(race)
+    page.goto(race.url("/review"))
+    if page.locator("#outcomes form.outcome-form").count() == 0:
+        page.get_by_role("button", name="End the race").click()
+    form = page.locator("form.outcome-form")
+    form.locator("#o-date").fill("2027-03-01")
+    form.locator("#o-note").fill(value)
+    form.locator("input[name=cards]").first.check()
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#outcomes")).to_contain_text(value)
+
+
+# Screens (by name) that show a typed value. Who looks, and where.
+BOARD, PANEL, EXPERT, CONTROL, WALL = "board", "card panel", "expert", "control", "wall"
+SHEET, REVIEW, REPLAY, REPORT, MARKDOWN, JURY, PROFILE = (
+    "join sheet",
+    "review",
+    "replay",
+    "report",
+    "report.md",
+    "jury",
+    "profile",
+)
+LIVE = "team-mate's board, live"  # Bo's screen, never reloaded: what reached it came in frames
+
+
+def typed_at_join(race: Race, value: str) -> None:
+    """Names are typed at the join form, before the rest (see the test)."""
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("N1", "participant name", typed_at_join, (BOARD, PANEL, CONTROL, REVIEW, REPLAY, REPORT, MARKDOWN)),
+    Field("N2", "expert name", typed_at_join, (BOARD, PANEL, EXPERT, REVIEW, REPORT, PROFILE)),
+    Field("C1", "challenge company", fill_challenge("company"), (BOARD, PANEL, CONTROL, WALL, REPLAY)),
+    Field("C2", "challenge title", fill_challenge("title"), (BOARD, PANEL, CONTROL, REVIEW)),
+    Field("C3", "challenge description", fill_challenge("description"), (BOARD, PANEL, CONTROL)),
+    Field(
+        "T1",
+        "team name",
+        fill_team_name,
+        (LIVE, BOARD, PANEL, EXPERT, CONTROL, WALL, REVIEW, REPLAY, REPORT, MARKDOWN),
+    ),
+    Field("P1", "phase name", fill_phase_name, (LIVE, BOARD, PANEL, EXPERT, CONTROL, WALL, REVIEW, JURY)),
+    Field("A1", "announcement", fill_announcement, (LIVE, BOARD, PANEL, EXPERT, CONTROL, WALL, JURY)),
+    Field(
+        "K1",
+        "card title",
+        fill_card_title,
+        (LIVE, BOARD, PANEL, CONTROL, WALL, REVIEW, REPLAY, REPORT, MARKDOWN),
+    ),
+    Field("K2", "card body", fill_card_body, (LIVE, BOARD, PANEL, REVIEW, REPLAY, REPORT, MARKDOWN)),
+    Field("M1", "comment", fill_comment, (LIVE, BOARD, PANEL, REVIEW)),
+    Field("Q1", "expert request question", fill_question, (LIVE, BOARD, PANEL, EXPERT, REVIEW, REPORT)),
+    Field("Q2", "expert request tag", fill_request_tag, (BOARD, PANEL)),
+    Field("E1", "expert note", fill_expert_note, (EXPERT,)),
+    Field("R1", "rating word", fill_rating_word, (LIVE, BOARD, PANEL, EXPERT)),
+    Field("F1", "profile company", fill_profile("company"), (PROFILE,)),
+    Field("F2", "profile competence", fill_profile("competences"), (BOARD, PANEL, PROFILE)),
+    Field("O1", "outcome note", fill_outcome_note, (REVIEW, REPORT, MARKDOWN)),
+)
+
+
+@dataclass(frozen=True)
+class Screen:
+    """A screen to load afresh: whose page, and how to get there."""
+
+    who: str
+    path: str
+    open_panel: bool = False
+
+
+SCREENS: dict[str, Screen] = {
+    BOARD: Screen("alice", ""),
+    PANEL: Screen("alice", "", open_panel=True),
+    EXPERT: Screen("ebba", ""),
+    CONTROL: Screen("facilitator", ""),
+    WALL: Screen("wall", ""),
+    SHEET: Screen("facilitator", "/sheet"),
+    REVIEW: Screen("facilitator", "/review"),
+    REPLAY: Screen("facilitator", "/review/replay"),
+    REPORT: Screen("facilitator", "/review/report"),
+    JURY: Screen("jury", ""),
+    PROFILE: Screen("ebba", "/profile"),
+}
+
+
+def check_page(race: Race, page: Page, where: str) -> None:
+    """Nothing a payload carries ran or became markup on this page."""
+    assert race.dialogs == [], f"{where}: a dialog opened: {race.dialogs}"
+    assert page.evaluate("() => typeof window.__pwned") == "undefined", f"{where}: a payload ran"
+    assert page.evaluate(INJECTED) == [], f"{where}: markup made from a payload"
+    assert page.evaluate("() => window.__csp") == [], f"{where}: Content-Security-Policy violations"
+
+
+def shown(page: Page) -> str:
+    """Return the page's text as a person reads it."""
+    return str(
+        page.evaluate(
+            "() => [document.body.innerText,"
+            " ...[...document.querySelectorAll('input, textarea')].map(el => el.value)].join('\\n')"
+        )
+    )
+
+
+@pytest.mark.parametrize("offset", OFFSETS)
+def test_no_typed_value_runs_or_becomes_markup_anywhere(
+    server: Server, new_page: Callable[..., Page], offset: int
+) -> None:
+    summary: dict[str, Any] = server.create_race("Injektionsracet", lang="en", teams=2)
+    server.start()
+    race = Race(server, summary, offset)
+    codes, slug = summary["codes"], summary["slug"]
+    people = {
+        "facilitator": ("facilitator", "Fia"),
+        "wall": ("wall", "Wall"),
+        "jury": ("jury", "Juror"),
+        "ebba": ("expert", race.value(FIELDS[1])),
+        "alice": ("participant", race.value(FIELDS[0])),
+        "bo": ("participant", "Bo"),
+    }
+    for who, (role, name) in people.items():
+        page = new_page((1600, 1000))
+        page.add_init_script(WATCH)
+        page.on("dialog", lambda dialog: (race.dialogs.append(dialog.message), dialog.dismiss()))
+        join(page, server, slug, codes[role], name)
+        if page.locator("#profile-prompt").count():
+            page.locator("#profile-prompt button[value=skip]").click()
+        race.pages[who] = page
+    for who in ("alice", "bo"):
+        choose_team(race.pages[who], summary["teams"][0]["name"])
+    for page in race.pages.values():
+        expect_live(page)
+
+    # Typed through the forms while every other screen watches: the values arrive as live frames too.
+    for row in FIELDS:
+        row.fill(race, race.value(row))
+    for who, page in race.pages.items():
+        check_page(race, page, f"{who}'s live screen")
+    on_screen: dict[str, set[str]] = {
+        LIVE: {row.name for row in FIELDS if race.value(row) in shown(race.pages["bo"])}
+    }
+
+    # Every screen loaded afresh shows each value it should, as text, and nothing ran.
+    for name, screen in SCREENS.items():
+        page = race.pages[screen.who]
+        page.goto(race.url(screen.path))
+        if screen.open_panel:
+            page.locator(f"#card-{race.card_id} .card-open a").click()
+            expect(page.locator("#card-panel .comment-form")).to_have_count(1)
+        text = shown(page)
+        on_screen[name] = {row.name for row in FIELDS if race.value(row) in text}
+        check_page(race, page, name)
+
+    missing = {
+        name: [row.name for row in FIELDS if name in row.screens and row.name not in on_screen[name]]
+        for name in [LIVE, *SCREENS]
+    }
+    assert not any(missing.values()), f"values not shown as text: {missing}; shown: {on_screen}"
+
+    # The Markdown report is a download, never a page, and its user text is escaped for Markdown: a viewer
+    # that renders Markdown (and HTML inside it) shows the value as typed and makes no element of it.
+    answer = race.pages["facilitator"].request.get(race.url("/review/report?format=md"))
+    assert answer.ok
+    assert answer.headers["content-type"].startswith("text/markdown")
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert "attachment" in answer.headers.get("content-disposition", "")
+    document = answer.text()
+    in_markdown = [row for row in FIELDS if MARKDOWN in row.screens]
+    assert [row.name for row in in_markdown if md_escape(race.value(row)) not in document] == []
+    assert [row.name for row in in_markdown if "<" in race.value(row) and race.value(row) in document] == []
