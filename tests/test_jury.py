@@ -224,6 +224,27 @@ def test_a_juror_may_not_score_a_team_they_were_a_member_of(
     assert score_rows(db) == []
 
 
+def test_a_browser_that_was_on_a_team_and_rejoins_as_juror_may_not_score_that_team(
+    join: Join, db: Database, race: dict[str, Any]
+) -> None:
+    """Jan works on team 1 as a participant, then joins with the jury code in the same browser."""
+    slug, known = race["slug"], ids(db, race)
+    jan = join("participant", "Jan", team=1)
+    again = jan.post("/join", {"code": race["codes"]["jury"], "name": "Jan"})
+    assert again.status_code == 303
+    assert jan.post(f"/r/{slug}/jury/identity", {"company": "", "action": "save"}).status_code == 303
+    team = known["teams"][1]
+    why = jan.page().select_one(f"#jt-{team} .jury-why")
+    assert why is not None and "You were a member of this team" in why.get_text()
+    assert jan.page().select_one(f"#jt-{known['teams'][0]} .jury-why") is None
+    refused = jan.post(f"/r/{slug}/jury/teams/{team}", scores([3] * 5, criteria=known["criteria"]))
+    assert refused.status_code == 403
+    assert score_rows(db) == []
+    # Another browser's juror of the same name is a different person: no stake is assumed from a name.
+    other = juror(join, "Jan")
+    assert other.page().select_one(f"#jt-{team} .jury-why") is None
+
+
 def test_declared_stakes_by_the_juror_and_the_facilitator(
     join: Join, db: Database, race: dict[str, Any]
 ) -> None:

@@ -49,7 +49,10 @@ async def join(request: Request) -> Response:
     form = await read_form(request)
     code, name = text(form, "code"), text(form, "name")
     try:
-        token, slug = await run_in_threadpool(people.join, database(request), code, name)
+        earlier = request.session.get(SESSION_KEY)
+        token, slug = await run_in_threadpool(
+            people.join, database(request), code, name, earlier if isinstance(earlier, str) else None
+        )
     except ServiceError as error:
         message = error.translated()
         return _join_page(request, error=message, code=code[:32], name=name[:80], status=error.status)

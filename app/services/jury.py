@@ -64,17 +64,39 @@ def same_company(first: str, second: str) -> bool:
     return bool(a) and a == b
 
 
+def _same_people(session: Session, person: Person) -> set[int]:
+    """Return the person's id and those this browser held earlier in the race (`was` on person.joined)."""
+    found = {person.id or 0}
+    joined = dict(
+        session.exec(
+            select(Event.person_id, Event.data).where(
+                Event.race_id == person.race_id, Event.kind == "person.joined"
+            )
+        ).all()
+    )
+    current = person.id
+    while current in joined and isinstance(was := joined[current].get("was"), int) and was not in found:
+        found.add(was)
+        current = was
+    return found
+
+
 def _member_of(session: Session, juror: Person) -> set[int]:
-    """Return every team the person was ever a member of: their team now and each membership event."""
+    """Return every team the person was ever a member of, as this person or as who this browser was before."""
+    people = _same_people(session, juror)
     found = {juror.team_id} if juror.team_id else set()
+    for person_id in people - {juror.id}:
+        earlier = session.get(Person, person_id)
+        if earlier is not None and earlier.team_id:
+            found.add(earlier.team_id)
     query = select(Event).where(
         Event.race_id == juror.race_id,
         col(Event.kind).in_(MEMBERSHIP_KINDS),
-        or_(col(Event.person_id) == juror.id, col(Event.kind) == "person.moved"),
+        or_(col(Event.person_id).in_(people), col(Event.kind) == "person.moved"),
     )
     for event in session.exec(query):
-        joined = event.kind == "team.joined" and event.person_id == juror.id
-        if joined or (event.kind == "person.moved" and event.data.get("person") == juror.id):
+        joined = event.kind == "team.joined" and event.person_id in people
+        if joined or (event.kind == "person.moved" and event.data.get("person") in people):
             found.add(event.data.get("team"))
     return {team for team in found if isinstance(team, int)}
 

@@ -41,8 +41,12 @@ def clean_text(value: str, limit: int, *, field: str, required: bool = True) -> 
     return text
 
 
-def join(db: Database, code: str, name: str) -> tuple[str, str]:
-    """Join the race a code opens; return (session token, slug)."""
+def join(db: Database, code: str, name: str, earlier: str | None = None) -> tuple[str, str]:
+    """Join the race a code opens; return (session token, slug).
+
+    `earlier` is the session this browser held before: when it was in the same race, the event notes who the
+    person was, so a juror who took part earlier on a team is kept from judging it.
+    """
     if not (code or "").strip():
         raise Invalid("Enter the code you were given.")
     with db.write() as session:
@@ -60,9 +64,16 @@ def join(db: Database, code: str, name: str) -> tuple[str, str]:
         assert person.id is not None
         token = secrets.token_urlsafe(32)
         session.add(PersonSession(token=token, person_id=person.id, created_ms=now_ms()))
-        events.record(
-            session, race.id, "person.joined", data={"name": name, "role": role}, person_id=person.id
-        )
+        data: dict[str, object] = {"name": name, "role": role}
+        if earlier:
+            was = session.exec(
+                select(Person.id)
+                .join(PersonSession, col(PersonSession.person_id) == Person.id)
+                .where(PersonSession.token == earlier, Person.race_id == race.id)
+            ).first()
+            if was is not None:
+                data["was"] = was
+        events.record(session, race.id, "person.joined", data=data, person_id=person.id)
         return token, race.slug
 
 
