@@ -128,3 +128,29 @@ def test_responses_carry_the_security_headers(server: TestClient) -> None:
 
 def test_origin_header_constant_matches_the_test_client() -> None:
     assert ORIGIN == "http://testserver"
+
+
+@pytest.mark.parametrize(
+    ("back", "lands"),
+    [
+        ("/r/{slug}/review", "/r/{slug}/review"),
+        ("/r/{slug}/competences", "/r/{slug}/competences"),
+        ("/r/{slug}", "/r/{slug}"),
+        (None, "/r/{slug}"),
+        ("https://evil.example/r/{slug}/review", "/r/{slug}"),
+        ("//evil.example/r/{slug}", "/r/{slug}"),
+        ("/r/{slug}//evil.example", "/r/{slug}"),
+        ("/r/other-race/review", "/r/{slug}"),
+        ("/r/{slug}/cards", "/r/{slug}"),  # a form's POST address, not a page
+        ("/r/{slug}/review?x=1", "/r/{slug}"),
+    ],
+)
+def test_switching_language_returns_to_the_page_it_was_made_on(
+    join: Join, race: dict[str, Any], back: str | None, lands: str
+) -> None:
+    slug = race["slug"]
+    fia = join("facilitator", "Fia")
+    form = {"lang": "en"} if back is None else {"lang": "en", "next": back.format(slug=slug)}
+    answer = fia.post(f"/r/{slug}/lang", form)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == lands.format(slug=slug)

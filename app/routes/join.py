@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Match
 
 from app import i18n, settings
 from app.auth import SESSION_KEY, current_viewer, database
@@ -61,6 +62,14 @@ async def join(request: Request) -> Response:
     return RedirectResponse(request.url_for("race", slug=slug), status_code=303)
 
 
+def _a_page(request: Request, path: str) -> bool:
+    """Return whether a path is one of the app's pages a browser may GET (not a form's POST address)."""
+    if "//" in path or "\\" in path or "?" in path:
+        return False
+    scope = {"type": "http", "path": path, "method": "GET"}
+    return any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes)
+
+
 async def language(request: Request) -> Response:
     """Switch the signed-in person's language and go back to their screen."""
     form = await read_form(request)
@@ -68,7 +77,12 @@ async def language(request: Request) -> Response:
     viewer = await current_viewer(request)
     if viewer is not None and viewer.slug == request.path_params["slug"]:
         await run_in_threadpool(people.set_language, database(request), viewer.person_id, lang)
-    response = RedirectResponse(request.url_for("race", slug=request.path_params["slug"]), status_code=303)
+    race_path = request.url_for("race", slug=request.path_params["slug"]).path
+    back = text(form, "next")
+    # Back to the race's own page the switch was made on; anything else goes to the race's screen.
+    if not (back == race_path or back.startswith(race_path + "/")) or not _a_page(request, back):
+        back = race_path
+    response = RedirectResponse(back, status_code=303)
     remember_language(response, lang)
     return response
 
