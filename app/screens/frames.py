@@ -1,0 +1,207 @@
+"""Rendering regions into frames: once per audience and content, snapshots, catch-up, and who is online."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from sqlmodel import Session
+
+from app import i18n, settings
+from app.db import Database, rendering
+from app.models import Race, Role
+from app.screens.audiences import NO_TEAM, SCOPED_REGIONS, TEAM_REGIONS, Audience, changes, screen_regions
+from app.screens.regions import REGIONS, prepare
+from app.services import (
+    board,
+    cards,
+    events,
+)
+from app.templating import render
+
+
+def _render_regions(
+    session: Session, race: Race, aud: Audience, regions: list[str], cache: dict[tuple[str, object, str], str]
+) -> str:
+    parts = []
+    for region in regions:
+        team_scope = aud.team_id if region in TEAM_REGIONS or region in SCOPED_REGIONS else NO_TEAM
+        cache_key = (region, team_scope, aud.lang)
+        if cache_key not in cache:
+            template, build = REGIONS[region]
+            context = build(session, race, aud.team_id)
+            # Teams whose region has the same content (the phase's, none of their own) share one render.
+            shared = _shared_content(region, context)
+            shared_key = (region, shared, aud.lang)
+            if shared is not None and shared_key in cache:
+                cache[cache_key] = cache[shared_key]
+            else:
+                with i18n.language(aud.lang):
+                    cache[cache_key] = render(template, race=race, oob=True, **context)
+                if shared is not None:
+                    cache[shared_key] = cache[cache_key]
+        parts.append(cache[cache_key])
+    return "".join(parts)
+
+
+def _shared_content(region: str, context: dict[str, Any]) -> tuple[object, ...] | None:
+    """Return what a team's region shows when that depends on nothing of the team's own; else None."""
+    if region == "board-state":
+        state: board.BoardState = context["board_state"]
+        return (state.open, state.voting, state.budget, state.reason, tuple(sorted(state.params.items())))
+    if region == "team-requests" and not context["team_requests"]:
+        return ("none", context["requests_open"])
+    return None
+
+
+def frame(seq: int, body: str) -> str:
+    """Prefix rendered fragments with the seq they reflect, for the screen's resume point."""
+    return f"<!--seq {seq}-->\n{body}"
+
+
+class SnapshotCache:
+    """Recent snapshots by (race, audience, seq): a reconnect storm renders each screen kind once."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[str, int, str, int], str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, int, str, int]) -> str | None:
+        with self._lock:
+            text = self._items.get(key)
+            if text is not None:
+                self._items.move_to_end(key)
+            return text
+
+    def put(self, key: tuple[str, int, str, int], text: str) -> None:
+        with self._lock:
+            self._items[key] = text
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+_snapshots = SnapshotCache()
+
+
+class RaceRegions:
+    """Race-wide regions rendered at a recent seq, shared by every screen's snapshot at that seq."""
+
+    def __init__(self, size: int = 8) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[str, int, int], dict[tuple[str, object, str], str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def at(self, key: tuple[str, int, int]) -> dict[tuple[str, object, str], str]:
+        """Return the regions rendered at (database, race, seq), to read and to add to."""
+        with self._lock:
+            found = self._items.setdefault(key, {})
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+            return found
+
+
+_race_regions = RaceRegions()
+
+
+def snapshot(db: Database, race_id: int, audience_key: str) -> tuple[int, str]:
+    """Render every live region of a screen as it stands."""
+    aud = Audience.parse(audience_key)
+    # The facilitators' overview shows who is online, which changes without a seq: never cached.
+    cacheable = aud.role != Role.FACILITATOR
+    with db.read() as session:
+        rendering(session)
+        race = session.get(Race, race_id)
+        assert race is not None
+        # Keyed by database too: race ids repeat across databases (each test has its own).
+        cached = _snapshots.get((db.url, race_id, audience_key, race.seq)) if cacheable else None
+        if cached is not None:
+            return race.seq, cached
+        if aud.role == Role.PARTICIPANT and aud.team_id:
+            # All seven columns: one query for the board and its votes and comments, not one per column.
+            columns = cards.board(session, aud.team_id)
+            every = [view for views in columns.values() for view in views]
+            session.info["team_board"] = {aud.team_id: (columns, board.extras(session, every))}
+        # A storm of reconnects renders each race-wide region once per seq; who is online is always fresh.
+        shared, own = _race_regions.at((db.url, race_id, race.seq)), {}
+        parts = [
+            _render_regions(
+                session,
+                race,
+                aud,
+                [region],
+                own if region in TEAM_REGIONS or region in SCOPED_REGIONS or region == "teams" else shared,
+            )
+            for region in screen_regions(aud)
+        ]
+        body = frame(race.seq, "".join(parts))
+    if cacheable:
+        _snapshots.put((db.url, race_id, audience_key, race.seq), body)
+    return race.seq, body
+
+
+def catch_up(
+    db: Database, race_id: int, audience_key: str, since: int | None
+) -> tuple[int, list[tuple[int, str]]]:
+    """Return what brings a screen from `since` to now: the touched regions, or a snapshot for a big gap."""
+    if since is not None:
+        with db.read() as session:
+            rendering(session)
+            race = session.get(Race, race_id)
+            assert race is not None
+            if since == race.seq:
+                return race.seq, []
+            if 0 <= race.seq - since <= settings.LIVE_REPLAY_MAX_EVENTS:
+                aud = Audience.parse(audience_key)
+                regions = changes(events.since(session, race_id, since)).regions(aud)
+                body = _render_regions(session, race, aud, regions, {}) if regions else ""
+                return race.seq, [(race.seq, frame(race.seq, body))] if body else []
+    seq, text = snapshot(db, race_id, audience_key)
+    return seq, [(seq, text)]
+
+
+def render_changes(
+    db: Database, race_id: int, after_seq: int, audience_keys: frozenset[str]
+) -> tuple[int, dict[str, str], set[int]]:
+    """Render, once per audience, the regions touched by the events after a seq; say whose sessions ended."""
+    with db.read() as session:
+        rendering(session)
+        race = session.get(Race, race_id)
+        assert race is not None
+        touched = changes(events.since(session, race_id, after_seq))
+        cache: dict[tuple[str, object, str], str] = {}
+        frames: dict[str, str] = {}
+        wanted = {Audience.parse(key): touched.regions(Audience.parse(key)) for key in audience_keys}
+        teams = {
+            aud.team_id: regions
+            for aud, regions in wanted.items()
+            if aud.role == Role.PARTICIPANT and regions
+        }
+        prepare(session, race, teams)
+        for aud, regions in wanted.items():
+            if regions:
+                frames[aud.key] = frame(race.seq, _render_regions(session, race, aud, regions, cache))
+        return race.seq, frames, touched.ended
+
+
+# Marks a frame that carries who is online and no seq (screens swap it like any other).
+PRESENCE_MARK = "<!--presence-->\n"
+
+
+def render_presence(db: Database, race_id: int, audience_keys: frozenset[str]) -> dict[str, str]:
+    """Render the facilitators' overview (who is online) for the facilitator audiences present."""
+    wanted = [key for key in audience_keys if Audience.parse(key).role == Role.FACILITATOR]
+    if not wanted:
+        return {}
+    with db.read() as session:
+        rendering(session)
+        race = session.get(Race, race_id)
+        if race is None:
+            return {}
+        cache: dict[tuple[str, object, str], str] = {}
+        return {
+            key: PRESENCE_MARK + _render_regions(session, race, Audience.parse(key), ["teams"], cache)
+            for key in wanted
+        }
