@@ -14,6 +14,7 @@ from app.auth import database, require_viewer
 from app.db import Database
 from app.i18n import N_
 from app.models import Race
+from app.routes import action, page
 from app.routes.forms import is_htmx, read_form, text
 from app.screens import board_context
 from app.services import comments, revisions, votes
@@ -125,3 +126,16 @@ async def card_panel_closed(request: Request) -> Response:
     viewer = await require_viewer(request, request.path_params["slug"])
     context = {"race": {"slug": viewer.slug}, "panel": None, "oob": False}
     return templates.TemplateResponse(request, "participant/_card_panel.html", context)
+
+
+ROUTES = [
+    action("/r/{slug}/cards/{card_id:int}/edit", edit_card, "edit_card"),
+    action("/r/{slug}/cards/{card_id:int}/move", move_card, "move_card"),
+    action("/r/{slug}/cards/{card_id:int}/remove", remove_card, "remove_card"),
+    action("/r/{slug}/cards/{card_id:int}/votes", cast_vote, "cast_vote"),
+    action("/r/{slug}/cards/{card_id:int}/votes/withdraw", withdraw_vote, "withdraw_vote"),
+    action("/r/{slug}/cards/{card_id:int}/comments", add_comment, "add_comment"),
+    page("/r/{slug}/cards/{card_id:int}", card, "card"),
+    page("/r/{slug}/card-closed", card_panel_closed, "card_panel_closed"),
+    page("/r/{slug}/votes/mine", my_votes, "my_votes"),
+]

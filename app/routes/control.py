@@ -8,6 +8,7 @@ from starlette.responses import RedirectResponse, Response
 
 from app.auth import database, require_viewer
 from app.errors import NotFound
+from app.routes import action
 from app.routes.forms import integer, is_htmx, read_form
 from app.services import phases
 
@@ -46,3 +47,9 @@ async def next_phase(request: Request) -> Response:
     viewer = await require_viewer(request, slug)
     await run_in_threadpool(phases.advance, database(request), viewer)
     return _done(request, slug)
+
+
+ROUTES = [
+    action("/r/{slug}/phases/next", next_phase, "next_phase"),
+    action("/r/{slug}/phases/{phase_id:int}/{action}", phase_action, "phase_action"),
+]

@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from app import i18n
 from app.auth import database, require_viewer
 from app.errors import NotFound, ServiceError
+from app.routes import action
 from app.routes.forms import integer, is_htmx, read_form, text
 from app.services import profiles, requests
 from app.templating import templates
@@ -87,3 +88,9 @@ async def request_action(request: Request) -> Response:
     else:
         raise NotFound("There is no such action.")
     return done(request, viewer.slug, DONE[action])
+
+
+ROUTES = [
+    action("/r/{slug}/requests", ask_expert, "ask_expert"),
+    action("/r/{slug}/requests/{request_id:int}/{action}", request_action, "request_action"),
+]

@@ -15,6 +15,7 @@ from app.auth import database
 from app.errors import Conflict, Invalid
 from app.language import LANG_COOKIE
 from app.models import Race
+from app.routes import form
 from app.routes.forms import read_form, text
 from app.routes.join import remember_language
 from app.services import needs, profiles
@@ -88,3 +89,8 @@ async def intake(request: Request) -> Response:
         return templates.TemplateResponse(request, "intake/form.html", context, status_code=error.status)
     context.update(need=need)
     return templates.TemplateResponse(request, "intake/thanks.html", context, status_code=201)
+
+
+ROUTES = [
+    form("/intake/{token}", intake, "intake"),
+]

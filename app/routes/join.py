@@ -11,6 +11,7 @@ from app import i18n, settings
 from app.auth import SESSION_KEY, current_viewer, database
 from app.errors import ServiceError
 from app.language import LANG_COOKIE
+from app.routes import action, page
 from app.routes.forms import read_form, text
 from app.routes.live import CLOSE_POLICY, owner_of
 from app.services import people
@@ -105,3 +106,12 @@ async def healthz(request: Request) -> Response:
     except Exception:
         alive = False
     return JSONResponse({"ok": alive}, status_code=200 if alive else 503)
+
+
+ROUTES = [
+    page("/", join_form, "join_form"),
+    action("/join", join, "join"),
+    page("/healthz", healthz, "healthz"),
+    action("/leave", leave, "leave"),
+    action("/r/{slug}/lang", language, "language"),
+]

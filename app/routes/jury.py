@@ -14,6 +14,7 @@ from app import i18n
 from app.auth import database, require_viewer
 from app.errors import ServiceError
 from app.models import Role
+from app.routes import action, page
 from app.routes.forms import integer, is_htmx, read_form, text
 from app.services import criteria, jury, scoreboard
 from app.services.people import Viewer
@@ -174,3 +175,17 @@ async def reveal(request: Request) -> Response:
     return await _setup_act(
         request, lambda viewer, form: jury.set_revealed(db, viewer, text(form, "reveal") == "1"), "results"
     )
+
+
+ROUTES = [
+    action("/r/{slug}/jury/identity", identity, "jury_identity"),
+    action("/r/{slug}/jury/teams/{team_id:int}", save_scores, "save_scores"),
+    page("/r/{slug}/jury/setup", setup, "jury_setup"),
+    action("/r/{slug}/jury/criteria", add_criterion, "add_criterion"),
+    action("/r/{slug}/jury/criteria/{criterion_id:int}", update_criterion, "update_criterion"),
+    action("/r/{slug}/jury/criteria/{criterion_id:int}/move", move_criterion, "move_criterion"),
+    action("/r/{slug}/jury/criteria/{criterion_id:int}/remove", remove_criterion, "remove_criterion"),
+    action("/r/{slug}/jury/conflicts", add_conflict, "add_conflict"),
+    action("/r/{slug}/jury/conflicts/{conflict_id:int}/remove", remove_conflict, "remove_conflict"),
+    action("/r/{slug}/jury/reveal", reveal, "jury_reveal"),
+]

@@ -11,6 +11,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from app import presence, settings
 from app.auth import current_viewer, database
 from app.db import now_ms
+from app.routes import socket
 from app.screens import audience, catch_up
 from app.security import origin_allowed
 from live import Connection, Hub
@@ -115,3 +116,8 @@ async def _read(websocket: WebSocket, conn: Connection) -> None:
                     conn.offer_control(json.dumps({"type": "time", "client": client, "server": now_ms()}))
     except (WebSocketDisconnect, RuntimeError):
         return
+
+
+ROUTES = [
+    socket("/r/{slug}/live", live, "live"),
+]

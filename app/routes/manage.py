@@ -15,6 +15,7 @@ from app.auth import database, require_viewer
 from app.errors import Invalid
 from app.i18n import N_
 from app.presence import registry
+from app.routes import action
 from app.routes.forms import is_htmx, read_form, text
 from app.services import agenda, profiles, roster
 from app.services.people import Viewer
@@ -161,3 +162,17 @@ async def move_person(request: Request) -> Response:
     for race_id in moved:
         registry.reload(race_id, person_id)
     return response
+
+
+ROUTES = [
+    action("/r/{slug}/agenda", add_phase, "add_phase"),
+    action("/r/{slug}/agenda/{phase_id:int}", update_phase, "update_phase"),
+    action("/r/{slug}/agenda/{phase_id:int}/remove", remove_phase, "remove_phase"),
+    action("/r/{slug}/agenda/{phase_id:int}/move", move_phase, "move_phase"),
+    action("/r/{slug}/challenges", add_challenge, "add_challenge"),
+    action("/r/{slug}/challenges/{challenge_id:int}", update_challenge, "update_challenge"),
+    action("/r/{slug}/teams", add_team, "add_team"),
+    action("/r/{slug}/teams/{team_id:int}", update_team, "update_team"),
+    action("/r/{slug}/teams/{team_id:int}/lock", lock_board, "lock_board"),
+    action("/r/{slug}/people/{person_id:int}/team", move_person, "move_person"),
+]

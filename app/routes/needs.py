@@ -14,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from app import i18n
 from app.auth import database, require_viewer
 from app.errors import Invalid, NotFound
+from app.routes import action, page
 from app.routes.forms import read_form, text
 from app.services import competences, needs, profiles
 from app.services.agenda import require_facilitator
@@ -123,3 +124,13 @@ async def competence_map(request: Request) -> Response:
         "background_labels": profiles.BACKGROUND_LABELS,
     }
     return templates.TemplateResponse(request, "needs/competences.html", context)
+
+
+ROUTES = [
+    page("/r/{slug}/needs", needs_page, "needs"),
+    action("/r/{slug}/needs/intake", intake_state, "intake_state"),
+    page("/r/{slug}/needs/qr.svg", intake_qr, "intake_qr"),
+    action("/r/{slug}/needs/{need_id:int}", update_need, "update_need"),
+    action("/r/{slug}/needs/{need_id:int}/choose", choose_need, "choose_need"),
+    page("/r/{slug}/competences", competence_map, "competences"),
+]

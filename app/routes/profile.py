@@ -13,6 +13,7 @@ from app.auth import database, require_viewer
 from app.db import Database
 from app.errors import Forbidden, ServiceError
 from app.models import Background
+from app.routes import form
 from app.routes.forms import read_form, text
 from app.services import profiles
 from app.services.people import Viewer
@@ -84,3 +85,8 @@ async def profile(request: Request) -> Response:
         }
         return _page(request, context, status=error.status)
     return RedirectResponse(request.url_for("race", slug=viewer.slug), status_code=303)
+
+
+ROUTES = [
+    form("/r/{slug}/profile", profile, "profile"),
+]

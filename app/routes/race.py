@@ -15,6 +15,7 @@ from app import i18n
 from app.auth import database, require_viewer
 from app.errors import Forbidden, ServiceError
 from app.models import Role
+from app.routes import action, page
 from app.routes.forms import integer, is_htmx, read_form, text
 from app.routes.profile import profile_prompt
 from app.screens import board_context, screen_context
@@ -112,3 +113,11 @@ async def join_qr(request: Request) -> Response:
     return Response(
         buffer.getvalue(), media_type="image/svg+xml", headers={"cache-control": "private, max-age=300"}
     )
+
+
+ROUTES = [
+    page("/r/{slug}", race, "race"),
+    action("/r/{slug}/team", choose_team, "choose_team"),
+    action("/r/{slug}/cards", add_card, "add_card"),
+    page("/r/{slug}/qr.svg", join_qr, "join_qr"),
+]

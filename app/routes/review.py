@@ -13,6 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from app import i18n
 from app.auth import database, require_viewer
 from app.errors import Invalid, ServiceError
+from app.routes import action, page
 from app.routes.forms import integer, text
 from app.routes.live import CLOSE_POLICY, owner_of
 from app.services import outcomes, privacy, reports, review
@@ -170,3 +171,17 @@ async def erase_person(request: Request) -> Response:
     # Their sessions are gone from the database; their open screens go too.
     request.app.state.hub.cut_owner(viewer.race_id, owner_of(person_id), CLOSE_POLICY)
     return _back(request, "#data")
+
+
+ROUTES = [
+    action("/r/{slug}/end", end_race, "end_race"),
+    page("/r/{slug}/review", review_page, "review"),
+    page("/r/{slug}/review/replay", replay, "replay"),
+    page("/r/{slug}/review/report", report, "report"),
+    page("/r/{slug}/review/export.json", export_json, "export_json"),
+    page("/r/{slug}/review/csv/{table}", csv_table, "csv_table"),
+    action("/r/{slug}/review/outcomes", add_outcome, "add_outcome"),
+    action("/r/{slug}/review/privacy", set_privacy, "set_privacy"),
+    action("/r/{slug}/review/people/{person_id:int}/export", export_person, "export_person"),
+    action("/r/{slug}/review/people/{person_id:int}/erase", erase_person, "erase_person"),
+]

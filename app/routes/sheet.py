@@ -14,6 +14,7 @@ from app import i18n
 from app.auth import database, require_viewer
 from app.db import Database
 from app.models import Role
+from app.routes import page
 from app.routes.race import ROLE_NAMES
 from app.services import races
 from app.services.agenda import require_facilitator
@@ -56,3 +57,8 @@ async def join_sheet(request: Request) -> Response:
     ]
     context = {"race": race, "pages": pages, "join_url": join_url}
     return templates.TemplateResponse(request, "facilitator/sheet.html", context)
+
+
+ROUTES = [
+    page("/r/{slug}/sheet", join_sheet, "join_sheet"),
+]

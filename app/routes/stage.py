@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from app import i18n
 from app.auth import database, require_viewer
 from app.errors import ServiceError
+from app.routes import action
 from app.routes.experts import done
 from app.routes.forms import integer, is_htmx, read_form, text
 from app.services import announcements, spotlight
@@ -59,3 +60,10 @@ async def spotlight_clear(request: Request) -> Response:
     i18n.set_language(viewer.lang)
     await run_in_threadpool(spotlight.clear, database(request), viewer)
     return done(request, viewer.slug, i18n.N_("The spotlight is cleared."))
+
+
+ROUTES = [
+    action("/r/{slug}/announcements", announce, "announce"),
+    action("/r/{slug}/spotlight", spotlight_set, "spotlight_set"),
+    action("/r/{slug}/spotlight/clear", spotlight_clear, "spotlight_clear"),
+]

@@ -14,6 +14,7 @@ from app import i18n
 from app.auth import database, require_viewer
 from app.errors import Invalid, ServiceError
 from app.presence import registry
+from app.routes import form
 from app.routes.forms import FIELD_MAX, text
 from app.services import suggestions
 from app.services.agenda import require_facilitator
@@ -93,3 +94,8 @@ async def suggest_teams(request: Request) -> Response:
         return _page(request, context, status=error.status)
     context["view"] = view
     return _page(request, context)
+
+
+ROUTES = [
+    form("/r/{slug}/teams/suggest", suggest_teams, "suggest_teams"),
+]
