@@ -354,6 +354,7 @@ FIELDS: tuple[Field, ...] = (
         (BOARD, PANEL, CONTROL, REVIEW, REPLAY, REPORT, MARKDOWN, COMPETENCES, SUGGEST),
     ),
     Field("N2", "expert name", typed_at_join, (BOARD, PANEL, EXPERT, REVIEW, REPORT, PROFILE, COMPETENCES)),
+    Field("N3", "juror name", typed_at_join, (JURY, SETUP, CONTROL, REVIEW)),
     Field(
         "C1",
         "challenge company",
@@ -429,6 +430,10 @@ FIELDS: tuple[Field, ...] = (
         (NEEDS, THANKS, CONTROL, REVIEW, COMPETENCES, SUGGEST),
     ),
     Field("I4", "need's description", fill_need("intake-description"), (NEEDS, THANKS, CONTROL)),
+    Field("I6", "need's market", fill_need("intake-market"), (NEEDS, THANKS)),
+    Field("I7", "need's technology", fill_need("intake-technology"), (NEEDS, THANKS)),
+    Field("I8", "need's financing", fill_need("intake-financing"), (NEEDS, THANKS)),
+    Field("I9", "need's resources", fill_need("intake-resources"), (NEEDS, THANKS)),
     Field("I5", "need's competence", fill_need("tag-more"), (NEEDS, THANKS, CONTROL, COMPETENCES)),
     Field(
         "J1",
@@ -529,7 +534,7 @@ def test_no_typed_value_runs_or_becomes_markup_anywhere(
     people = {
         "facilitator": ("facilitator", "Fia"),
         "wall": ("wall", "Wall"),
-        "jury": ("jury", "Juror"),
+        "jury": ("jury", race.value(FIELDS[2])),
         "ebba": ("expert", race.value(FIELDS[1])),
         "alice": ("participant", race.value(FIELDS[0])),
         "bo": ("participant", "Bo"),
