@@ -1,10 +1,12 @@
 """HTML and htmx attribute injection in every field a person types, on every screen showing it, in Chromium.
 
 The fields are data (`FIELDS`): each row says how its value is typed through the real form and on which
-screens it must then show, as text. Each run is one race: the facilitator, a participant, an expert and a
-team-mate fill every field with a payload while the others watch, so the values also arrive as live frames;
-then every screen is loaded afresh. On each page: no dialog, `window.__pwned` never set, no element or
-attribute made from a payload, no Content-Security-Policy violation, and each field's value shown as text.
+screens it must then show, as text. Each run is one race: the facilitator, a participant, an expert, a juror,
+a company sending a need through the public intake and a team-mate fill every field with a payload while the
+others watch, so the values also arrive as live frames; the facilitator then reveals the jury's scores, and
+every screen is loaded afresh (with the scores revealed or hidden again as the screen asks). On each page: no
+dialog, `window.__pwned` never set, no element or attribute made from a payload, no Content-Security-Policy
+violation, and each field's value shown as text.
 
 A new field is one row in FIELDS (and, for a new screen, one entry in SCREENS).
 """
@@ -81,6 +83,7 @@ class Race:
     pages: dict[str, Page] = field(default_factory=dict)
     dialogs: list[str] = field(default_factory=list)
     card_id: str = ""
+    revealed: bool = False  # the jury's scores
 
     @property
     def slug(self) -> str:
@@ -206,20 +209,108 @@ def fill_rating_word(race: Race, value: str) -> None:
     expect(page.locator("#team-requests .rating")).to_contain_text(value)
 
 
-def fill_profile(part: str) -> Callable[[Race, str], None]:
+def fill_profile(part: str, who: str = "ebba") -> Callable[[Race, str], None]:
     def fill(race: Race, value: str) -> None:
-        page = race.pages["ebba"]
+        page = race.pages[who]
         page.goto(race.url("/profile"))
         if part == "company":
             page.locator("input[name=background][value=company]").check()
             page.locator("#company").fill(value)
         else:
+            if who != "ebba":  # Ebba chose hers with her company
+                page.locator("input[name=background][value=student]").check()
             page.locator("#competence-more").fill(value)
         page.locator("button[value=save]").click()
         page.goto(race.url())
         expect_live(page)
 
     return fill
+
+
+def _back_to_control(race: Race) -> None:
+    page = _facilitator(race)
+    page.goto(race.url())
+    expect_live(page)
+
+
+def fill_need(part: str) -> Callable[[Race, str], None]:
+    """A company fills the public intake (opened first from the needs page); the last part sends it, and the
+    facilitator makes the need a challenge."""
+
+    def fill(race: Race, value: str) -> None:
+        company = race.pages["company"]
+        if part == "intake-company":
+            facilitator = _facilitator(race)
+            facilitator.locator("#needs-link").click()
+            facilitator.locator("#intake-open").click()
+            expect(facilitator.locator("#intake-close")).to_be_visible()
+            company.goto(facilitator.locator("#intake-link").input_value())
+            company.locator("#intake-contact-means").fill("kontakt@example.se")
+            _back_to_control(race)
+        company.locator(f"#{part}").fill(value)
+        if part == "tag-more":
+            company.locator("#intake-send").click()
+            expect(company.locator("#need-sent")).to_be_visible()
+            facilitator = _facilitator(race)
+            facilitator.goto(race.url("/needs"))
+            facilitator.locator(".need-list > li form button[id$=-choose]").click()
+            expect(facilitator.locator(".need-list > li .notice[id$=-chosen]")).to_have_count(1)
+            _back_to_control(race)
+            expect(facilitator.locator("#challenges li")).to_have_count(2)
+
+    return fill
+
+
+def fill_criterion(race: Race, value: str) -> None:
+    page = _facilitator(race)
+    page.goto(race.url("/jury/setup"))
+    page.locator("#criterion-new-name").fill(value)
+    page.locator("#criterion-add button[type=submit]").click()
+    expect(page.locator("#criteria li")).to_have_count(6)  # the five a race starts with, and this one
+    _back_to_control(race)
+
+
+def fill_juror_stake(race: Race, value: str) -> None:
+    page = race.pages["jury"]
+    page.goto(race.url())
+    page.locator(f"#jury-identity input[name=stake][value='{race.summary['teams'][1]['id']}']").check()
+    page.locator("#juror-reason").fill(value)
+
+
+def fill_juror_company(race: Race, value: str) -> None:
+    page = race.pages["jury"]
+    page.locator("#juror-company").fill(value)
+    page.locator("#jury-identity button[value=save]").click()
+    expect(page.locator("#jury-title")).to_be_visible()
+    expect_live(page)
+
+
+def fill_conflict_reason(race: Race, value: str) -> None:
+    """The facilitator keeps the juror from the third team, with a reason."""
+    page = _facilitator(race)
+    page.goto(race.url("/jury/setup"))
+    page.locator("#conflict-team").select_option(str(race.summary["teams"][2]["id"]))
+    page.locator("#conflict-reason").fill(value)
+    page.locator("#conflict-add button[type=submit]").click()
+    expect(page.locator("ul.declared li")).to_have_count(2)  # the juror's own stake, and this
+    _back_to_control(race)
+    race.pages["jury"].reload()
+    expect_live(race.pages["jury"])
+
+
+def fill_juror_comment(race: Race, value: str) -> None:
+    """The juror scores Alice's team with a comment; the facilitator reveals the scores (the wall follows)."""
+    team = race.pages["jury"].locator(f"#jt-{race.summary['teams'][0]['id']}")
+    scales = team.locator("fieldset.score-scale")
+    expect(scales).to_have_count(6)
+    for index in range(6):
+        scales.nth(index).locator("input[value='4']").check()
+    team.locator("textarea[name=comment]").fill(value)
+    team.locator("button[type=submit]").click()
+    expect(team.locator(".jury-state")).to_contain_text("Your scores are saved.")
+    _facilitator(race).locator("#jury-reveal").click()
+    expect(race.pages["wall"].locator("#wall-ranking")).to_be_visible()
+    race.revealed = True
 
 
 def fill_outcome_note(race: Race, value: str) -> None:
@@ -246,6 +337,8 @@ SHEET, REVIEW, REPLAY, REPORT, MARKDOWN, JURY, PROFILE = (
     "jury",
     "profile",
 )
+NEEDS, THANKS, COMPETENCES, SUGGEST = "needs", "intake's thank-you", "competence map", "team suggestion"
+SETUP, RANKING = "jury setup", "wall, scores revealed"
 LIVE = "team-mate's board, live"  # Bo's screen, never reloaded: what reached it came in frames
 
 
@@ -254,24 +347,63 @@ def typed_at_join(race: Race, value: str) -> None:
 
 
 FIELDS: tuple[Field, ...] = (
-    Field("N1", "participant name", typed_at_join, (BOARD, PANEL, CONTROL, REVIEW, REPLAY, REPORT, MARKDOWN)),
-    Field("N2", "expert name", typed_at_join, (BOARD, PANEL, EXPERT, REVIEW, REPORT, PROFILE)),
-    Field("C1", "challenge company", fill_challenge("company"), (BOARD, PANEL, CONTROL, WALL, REPLAY)),
-    Field("C2", "challenge title", fill_challenge("title"), (BOARD, PANEL, CONTROL, REVIEW)),
+    Field(
+        "N1",
+        "participant name",
+        typed_at_join,
+        (BOARD, PANEL, CONTROL, REVIEW, REPLAY, REPORT, MARKDOWN, COMPETENCES, SUGGEST),
+    ),
+    Field("N2", "expert name", typed_at_join, (BOARD, PANEL, EXPERT, REVIEW, REPORT, PROFILE, COMPETENCES)),
+    Field("N3", "juror name", typed_at_join, (JURY, SETUP, CONTROL, REVIEW)),
+    Field(
+        "C1",
+        "challenge company",
+        fill_challenge("company"),
+        (BOARD, PANEL, CONTROL, WALL, REPLAY, COMPETENCES, SUGGEST, JURY),
+    ),
+    Field(
+        "C2",
+        "challenge title",
+        fill_challenge("title"),
+        (BOARD, PANEL, CONTROL, REVIEW, COMPETENCES, SUGGEST, JURY),
+    ),
+    Field("C4", "challenge competence", fill_challenge("tags"), (CONTROL, COMPETENCES, SUGGEST)),
     Field("C3", "challenge description", fill_challenge("description"), (BOARD, PANEL, CONTROL)),
     Field(
         "T1",
         "team name",
         fill_team_name,
-        (LIVE, BOARD, PANEL, EXPERT, CONTROL, WALL, REVIEW, REPLAY, REPORT, MARKDOWN),
+        (
+            LIVE,
+            BOARD,
+            PANEL,
+            EXPERT,
+            CONTROL,
+            WALL,
+            REVIEW,
+            REPLAY,
+            REPORT,
+            MARKDOWN,
+            SUGGEST,
+            JURY,
+            SETUP,
+            RANKING,
+        ),
     ),
-    Field("P1", "phase name", fill_phase_name, (LIVE, BOARD, PANEL, EXPERT, CONTROL, WALL, REVIEW, JURY)),
-    Field("A1", "announcement", fill_announcement, (LIVE, BOARD, PANEL, EXPERT, CONTROL, WALL, JURY)),
+    Field(
+        "P1",
+        "phase name",
+        fill_phase_name,
+        (LIVE, BOARD, PANEL, EXPERT, CONTROL, WALL, REVIEW, JURY, RANKING),
+    ),
+    Field(
+        "A1", "announcement", fill_announcement, (LIVE, BOARD, PANEL, EXPERT, CONTROL, WALL, JURY, RANKING)
+    ),
     Field(
         "K1",
         "card title",
         fill_card_title,
-        (LIVE, BOARD, PANEL, CONTROL, WALL, REVIEW, REPLAY, REPORT, MARKDOWN),
+        (LIVE, BOARD, PANEL, CONTROL, WALL, REVIEW, REPLAY, REPORT, MARKDOWN, RANKING),
     ),
     Field("K2", "card body", fill_card_body, (LIVE, BOARD, PANEL, REVIEW, REPLAY, REPORT, MARKDOWN)),
     Field("M1", "comment", fill_comment, (LIVE, BOARD, PANEL, REVIEW)),
@@ -279,10 +411,55 @@ FIELDS: tuple[Field, ...] = (
     Field("Q2", "expert request tag", fill_request_tag, (BOARD, PANEL)),
     Field("E1", "expert note", fill_expert_note, (EXPERT,)),
     Field("R1", "rating word", fill_rating_word, (LIVE, BOARD, PANEL, EXPERT)),
-    Field("F1", "profile company", fill_profile("company"), (PROFILE,)),
-    Field("F2", "profile competence", fill_profile("competences"), (BOARD, PANEL, PROFILE)),
+    Field("F1", "profile company", fill_profile("company"), (PROFILE, COMPETENCES)),
+    Field("F2", "profile competence", fill_profile("competences"), (BOARD, PANEL, PROFILE, COMPETENCES)),
+    Field(
+        "F3",
+        "participant's competence",
+        fill_profile("competences", "alice"),
+        (BOARD, PANEL, CONTROL, PROFILE, COMPETENCES),
+    ),
+    Field(
+        "I1", "need's company", fill_need("intake-company"), (NEEDS, THANKS, CONTROL, COMPETENCES, SUGGEST)
+    ),
+    Field("I2", "need's contact", fill_need("intake-contact-name"), (NEEDS, THANKS)),
+    Field(
+        "I3",
+        "need's title",
+        fill_need("intake-title-field"),
+        (NEEDS, THANKS, CONTROL, REVIEW, COMPETENCES, SUGGEST),
+    ),
+    Field("I4", "need's description", fill_need("intake-description"), (NEEDS, THANKS, CONTROL)),
+    Field("I6", "need's market", fill_need("intake-market"), (NEEDS, THANKS)),
+    Field("I7", "need's technology", fill_need("intake-technology"), (NEEDS, THANKS)),
+    Field("I8", "need's financing", fill_need("intake-financing"), (NEEDS, THANKS)),
+    Field("I9", "need's resources", fill_need("intake-resources"), (NEEDS, THANKS)),
+    Field("I5", "need's competence", fill_need("tag-more"), (NEEDS, THANKS, CONTROL, COMPETENCES)),
+    Field(
+        "J1",
+        "jury criterion",
+        fill_criterion,
+        (JURY, SETUP, CONTROL, REVIEW, REPORT, MARKDOWN),
+    ),
+    Field("J2", "juror's stake", fill_juror_stake, (JURY, SETUP)),
+    Field("J3", "juror's company", fill_juror_company, (JURY, SETUP)),
+    Field("J4", "conflict reason", fill_conflict_reason, (JURY, SETUP)),
+    Field("J5", "juror's comment", fill_juror_comment, (JURY, CONTROL, REVIEW, SETUP)),
     Field("O1", "outcome note", fill_outcome_note, (REVIEW, REPORT, MARKDOWN)),
 )
+
+
+def open_jury_comments(race: Race, page: Page) -> None:
+    """Open the jurors' comments on the control screen (folded away under the revealed ranking)."""
+    expect_live(page)  # a frame arriving on connecting may redraw the region
+    page.locator("#jury .jury-comments summary").click()
+    expect(page.locator("#jury .jury-comments")).to_have_attribute("open", "")
+
+
+def suggest_teams(race: Race, page: Page) -> None:
+    """Ask for a suggestion: the page shows one only as the answer to its form."""
+    page.locator("#suggest-go").click()
+    expect(page.locator("article.suggest-team").first).to_be_visible()
 
 
 @dataclass(frozen=True)
@@ -290,23 +467,42 @@ class Screen:
     """A screen to load afresh: whose page, and how to get there."""
 
     who: str
-    path: str
+    path: str | None  # None: the page as its form's post left it (an answer that has no address)
     open_panel: bool = False
+    action: Callable[[Race, Page], None] | None = None  # a step on the page before it is read
+    revealed: bool = True  # the jury's scores, as the facilitator left them when the page is loaded
 
 
 SCREENS: dict[str, Screen] = {
     BOARD: Screen("alice", ""),
     PANEL: Screen("alice", "", open_panel=True),
     EXPERT: Screen("ebba", ""),
-    CONTROL: Screen("facilitator", ""),
-    WALL: Screen("wall", ""),
+    CONTROL: Screen("facilitator", "", action=open_jury_comments),
+    WALL: Screen("wall", "", revealed=False),
     SHEET: Screen("facilitator", "/sheet"),
     REVIEW: Screen("facilitator", "/review"),
     REPLAY: Screen("facilitator", "/review/replay"),
     REPORT: Screen("facilitator", "/review/report"),
     JURY: Screen("jury", ""),
     PROFILE: Screen("ebba", "/profile"),
+    NEEDS: Screen("facilitator", "/needs"),
+    THANKS: Screen("company", None),
+    COMPETENCES: Screen("facilitator", "/competences"),
+    SUGGEST: Screen("facilitator", "/teams/suggest", action=suggest_teams),
+    SETUP: Screen("facilitator", "/jury/setup"),
+    RANKING: Screen("wall", ""),
 }
+
+
+def reveal(race: Race, shown: bool) -> None:
+    """Reveal the jury's scores, or hide them again, as the facilitator does from the setup page."""
+    answer = race.pages["facilitator"].request.post(
+        race.url("/jury/reveal"),
+        form={"reveal": "1" if shown else "0"},
+        headers={"origin": race.server.base_url},
+    )
+    assert answer.ok
+    race.revealed = shown
 
 
 def check_page(race: Race, page: Page, where: str) -> None:
@@ -331,14 +527,14 @@ def shown(page: Page) -> str:
 def test_no_typed_value_runs_or_becomes_markup_anywhere(
     server: Server, new_page: Callable[..., Page], offset: int
 ) -> None:
-    summary: dict[str, Any] = server.create_race("Injektionsracet", lang="en", teams=2)
+    summary: dict[str, Any] = server.create_race("Injektionsracet", lang="en", teams=3)
     server.start()
     race = Race(server, summary, offset)
     codes, slug = summary["codes"], summary["slug"]
     people = {
         "facilitator": ("facilitator", "Fia"),
         "wall": ("wall", "Wall"),
-        "jury": ("jury", "Juror"),
+        "jury": ("jury", race.value(FIELDS[2])),
         "ebba": ("expert", race.value(FIELDS[1])),
         "alice": ("participant", race.value(FIELDS[0])),
         "bo": ("participant", "Bo"),
@@ -355,6 +551,10 @@ def test_no_typed_value_runs_or_becomes_markup_anywhere(
         choose_team(race.pages[who], summary["teams"][0]["name"])
     for page in race.pages.values():
         expect_live(page)
+    company = new_page((1024, 900))  # a company sending a need: no sign-in
+    company.add_init_script(WATCH)
+    company.on("dialog", lambda dialog: (race.dialogs.append(dialog.message), dialog.dismiss()))
+    race.pages["company"] = company
 
     # Typed through the forms while every other screen watches: the values arrive as live frames too.
     for row in FIELDS:
@@ -368,10 +568,15 @@ def test_no_typed_value_runs_or_becomes_markup_anywhere(
     # Every screen loaded afresh shows each value it should, as text, and nothing ran.
     for name, screen in SCREENS.items():
         page = race.pages[screen.who]
-        page.goto(race.url(screen.path))
+        if screen.revealed != race.revealed:
+            reveal(race, screen.revealed)
+        if screen.path is not None:
+            page.goto(race.url(screen.path))
         if screen.open_panel:
             page.locator(f"#card-{race.card_id} .card-open a").click()
             expect(page.locator("#card-panel .comment-form")).to_have_count(1)
+        if screen.action:
+            screen.action(race, page)
         text = shown(page)
         on_screen[name] = {row.name for row in FIELDS if race.value(row) in text}
         check_page(race, page, name)
