@@ -27,8 +27,13 @@ BACKGROUNDS = ("company", "research", "student", "business", "other")
 
 
 @st.composite
-def crowds(draw: st.DrawFn, bound: bool = True) -> tuple[list[Participant], list[ChallengeNeed], Bounds]:
-    """Draw participants, challenges and bounds; with `bound` false nobody's company names a challenge."""
+def crowds(
+    draw: st.DrawFn, bound: bool = True, only_company: bool = False
+) -> tuple[list[Participant], list[ChallengeNeed], Bounds]:
+    """Draw participants, challenges and bounds; with `bound` false nobody's company names a challenge.
+
+    With `only_company`, only people of the company background name a company.
+    """
     n = draw(st.integers(10, 500))
     count = draw(st.integers(1, 20))
     low = draw(st.integers(2, 5))
@@ -44,7 +49,7 @@ def crowds(draw: st.DrawFn, bound: bool = True) -> tuple[list[Participant], list
     for i in range(n):
         background = rng.choice(BACKGROUNDS)
         company = ""
-        if background == "company" or rng.random() < 0.1:
+        if background == "company" or (not only_company and rng.random() < 0.1):
             # Spelled as people type it: another case, extra spaces.
             name = rng.choice(COMPANIES) if bound else "Ingen Koppling AB"
             company = rng.choice([name, name.upper(), f"  {name} "])
@@ -108,6 +113,23 @@ def test_background_quotas_hold_without_company_placement(
             if total[background] >= count:
                 assert mix[background] >= 1
         assert not [note for note in plan.explanation.notes if note.code.startswith("quota")]
+
+
+@PROPERTY
+@given(crowds(only_company=True))
+def test_background_floors_hold_when_company_people_come_from_companies(
+    crowd: tuple[list[Participant], list[ChallengeNeed], Bounds],
+) -> None:
+    """Company people on their challenges leave room for every team's researchers, students and developers."""
+    people, challenges, bounds = crowd
+    result = suggest(people, challenges, bounds)
+    total, count = Counter(p.background for p in people), len(result.teams)
+    by_id = {p.id: p for p in people}
+    for plan in result.teams:
+        mix = Counter(by_id[i].background for i in plan.members)
+        for background in QUOTA_BACKGROUNDS:
+            assert mix[background] >= total[background] // count, (background, mix)
+        assert not [note for note in plan.explanation.notes if note.code == "quota_low"]
 
 
 @PROPERTY

@@ -7,11 +7,15 @@ No database here: dataclasses in, dataclasses out. The rules, in priority order:
    does not, the bounds are widened just enough (to floor(n / teams) or ceil(n / teams)) and a note says so.
 3. A participant whose company names a challenge's company (compared case- and space-insensitively) joins a
    team of that challenge, as long as its teams have room (they may grow to max only while others can still
-   reach min); the company's people are spread over the challenge's teams, smallest first.
+   reach min), and leaving room in each team for rule 4's floors: company people take at most
+   floor(n / teams) - sum of the floors of rule 4 places of a team (at least one). The company's people are
+   spread over the challenge's teams, smallest first.
 4. Quota. For background b in research, student and business development, with k_b participants and T teams,
    every team gets at least floor(k_b / T) of them (so at least one each when k_b >= T) and at most
-   ceil(k_b / T). Without rule 3 in play the quota always holds; company people placed by rule 3 can take the
-   room or the people a quota needs, and the team's explanation then says so.
+   ceil(k_b / T). Without rule 3 in play the quota always holds. With it, the floors still hold whenever the
+   people rule 3 places have the company background (rule 3 leaves room for them); the ceilings can be
+   exceeded when company people take the room the extras needed, and a company's researcher placed by rule 3
+   can break a floor. Each team's explanation says so (both are tested as properties).
 5. The competences a challenge asks for are covered greedily: the tag that most teams still miss first (ties
    by name), in team order, by the free person who covers most of that team's missing tags (ties by id).
 6. Whoever is left fills the team with most room (ties by team order).
@@ -216,10 +220,15 @@ def _place_company_people(
     """Rule 3: put company people on their challenge's teams while sizes can still be met; return the rest."""
     bound = _bound_challenges(list(needs.values()), [team.slot for team in teams])
     slack = len(people) - len(teams) * low  # how many places above min the teams may take together
+    # Room kept in each team for the quota floors (rule 4): company people fill at most the rest of an
+    # average-sized team, so every team can still take its researchers, students and business developers.
+    total = Counter(person.background for person in people)
+    reserve = sum(total[b] // len(teams) for b in QUOTA_BACKGROUNDS)
+    cap = min(high, max(1, len(people) // len(teams) - reserve))
     pool = []
     for person in people:
         own = bound.get(normal(person.company), set())
-        options = [team for team in teams if team.slot.challenge_id in own and len(team.members) < high]
+        options = [team for team in teams if team.slot.challenge_id in own and len(team.members) < cap]
         options = [team for team in options if len(team.members) < low or slack > 0]
         if not options:
             pool.append(person)
