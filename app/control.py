@@ -45,14 +45,14 @@ def roster_changes(result: Changes, event: Event) -> None:
             result.add_team(event.data["previous"], "team")
 
 
-def overview_context(session: Session, race: Race) -> dict[str, Any]:
-    """Return per team its members (who is online), cards, votes and expert requests waiting."""
+def overview_context(session: Session, race: Race, team_ids: list[int] | None = None) -> dict[str, Any]:
+    """Return per team (every team, or these) its members (who is online), cards, votes, requests waiting."""
     race_id = race.id or 0
-    counts = cards.counts(session, race_id)
+    counts = cards.counts(session, race_id, team_ids)
     return {
-        "team_views": teams.listing(session, race_id),
+        "team_views": teams.listing(session, race_id, team_ids),
         "card_counts": counts,
-        "team_activity": roster.activity(session, race_id, counts),
+        "team_activity": roster.activity(session, race_id, counts, team_ids),
         "online": presence.online(race_id),
     }
 

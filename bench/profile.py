@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import inspect
 import os
 import pstats
 import statistics
@@ -93,6 +92,10 @@ class Race_:
             key=None,
         )
 
+    def newest_card(self, viewer: Viewer) -> int:
+        with self.db.read() as session:
+            return cards.newest(session, self.race_id, 1)[0].card.id or 0
+
     def toggle_phase(self) -> None:
         if self.paused:
             phases.resume(self.db, self.facilitator, self.phase_id)
@@ -122,13 +125,14 @@ def measures(race: Race_) -> dict[str, Callable[[], Any]]:
         race.post(viewer)
 
     def post_answer() -> None:
-        # What the route does after the service: the form back and the touched column.
+        # What the route does after the service: the form back and the new card (before: its whole column).
         context = card_form_context()
-        context["column_name"] = "idea"
-        if "only" in inspect.signature(board_context).parameters:
+        if hasattr(screens, "cards_context"):
+            newest = race.newest_card(viewer)
+            context.update(screens.cards_context(race.db, viewer, [newest]))
+        else:  # the code before a post's answer was cut to its card (to compare)
+            context["column_name"] = "idea"
             context.update(board_context(race.db, viewer, ("idea",)))
-        else:  # the code before the answer was cut to its column (to compare)
-            context.update(board_context(race.db, viewer))
         render("participant/_card_posted.html", **context)
 
     def post_fanout() -> None:

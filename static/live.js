@@ -3,6 +3,32 @@
 (function () {
   "use strict";
 
+  // The "upsert" swap (hx-swap-oob="upsert:#list"): each element of the fragment replaces the element with its
+  // id, or joins the list before the first element with a greater data-order. A card added or voted on travels
+  // alone this way; the same fragment applied twice (a replay, the post's own answer) changes nothing more.
+  if (window.htmx) {
+    htmx.registerExtension("kraftsamla-upsert", {
+      handle_swap: function (style, target, fragment) {
+        if (style !== "upsert") return false;
+        var placed = Array.prototype.slice.call(fragment.children);
+        placed.forEach(function (el) {
+          var old = el.id ? document.getElementById(el.id) : null;
+          if (old && old.parentNode === target) {
+            old.replaceWith(el);
+            return;
+          }
+          if (old) old.remove();
+          var order = Number(el.getAttribute("data-order"));
+          var next = Array.prototype.find.call(target.children, function (child) {
+            return Number(child.getAttribute("data-order")) > order;
+          });
+          target.insertBefore(el, next || null);
+        });
+        return placed;
+      }
+    });
+  }
+
   var body = document.body;
   var url = body && body.getAttribute("data-live");
   if (!url) return;

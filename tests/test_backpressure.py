@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 
@@ -12,7 +13,8 @@ from websockets.sync.client import connect
 from bench.interface import join
 from bench.server import LocalServer
 
-CARDS = 150
+CARDS = 40
+EDITS = 80
 
 
 @pytest.fixture(scope="module")
@@ -41,19 +43,26 @@ def test_a_stalled_reader_is_cut_off_and_the_others_get_everything(server: Local
         # max_queue=1: once one frame waits unread, the client stops reading from the socket altogether.
         with connect(url, origin=base, additional_headers={"cookie": cookie}, max_queue=1) as stuck:  # type: ignore[arg-type]
             stuck.recv(timeout=10)  # the snapshot; from here on it reads nothing
-            last_title = f"Kort {CARDS - 1}!"
+            # A new card travels alone (a few KB); an edit re-renders its whole column. A column of long
+            # cards edited over and over makes frames big enough to fill the stalled socket's buffers.
+            for number in range(CARDS):
+                form = {
+                    "title": f"Kort {number}!",
+                    "body": "x" * 4000,
+                    "column": "idea",
+                    "key": f"bp-{number}",
+                }
+                assert author.post(f"/r/{slug}/cards", form).status_code in (201, 303)
+            page = author.http.get(f"{base}/r/{slug}")
+            first = int(re.search(r'id="card-(\d+)"', page.text).group(1))  # type: ignore[union-attr]
+            last_title = f"Ändring {EDITS - 1}!"
             received: list[str] = []
             with healthy.live() as screen:
                 reader = threading.Thread(target=lambda: received.append(screen.frame_with(last_title)))
                 reader.start()
-                for number in range(CARDS):
-                    form = {
-                        "title": f"Kort {number}!",
-                        "body": "x" * 2000,
-                        "column": "idea",
-                        "key": f"bp-{number}",
-                    }
-                    assert author.post(f"/r/{slug}/cards", form).status_code in (201, 303)
+                for number in range(EDITS):
+                    form = {"title": f"Ändring {number}!", "body": "y" * 4000, "key": f"bp-edit-{number}"}
+                    assert author.post(f"/r/{slug}/cards/{first}/edit", form).status_code in (200, 303)
                 reader.join(timeout=60)
             assert received, "the healthy screen did not get the last card"
             codes = []

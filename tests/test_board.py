@@ -15,7 +15,9 @@ from tests.conftest import Join, Person, soup
 def add_card(person: Person, slug: str, title: str = "Skruv", column: str = "idea") -> int:
     response = person.htmx(f"/r/{slug}/cards", {"title": title, "body": "", "column": column, "key": ""})
     assert response.status_code == 201, response.text
-    return int(soup(response.text).select(f"#col-{column} .card")[-1]["id"].removeprefix("card-"))
+    # The answer upserts the new card into its column.
+    (card,) = soup(response.text).select(f'[hx-swap-oob="upsert:#col-{column}-cards"] > li.card')
+    return int(card["id"].removeprefix("card-"))
 
 
 def open_card(person: Person, slug: str, card_id: int) -> Any:

@@ -35,12 +35,13 @@ def test_a_card_writes_its_first_revision_and_one_event(
     assert event.key == "a1" and event.data["card"] == card.id and event.team_id == card.team_id
 
 
-def test_the_answer_gives_a_fresh_form_and_the_column(join: Join, race: dict[str, Any]) -> None:
+def test_the_answer_gives_a_fresh_form_and_the_card(join: Join, race: dict[str, Any]) -> None:
     author = join("participant", team=0)
     response = post_card(author, race["slug"], title="Skruv", key="a1")
     page = soup(response.text)
     assert page.select_one("#card-form input[name=key]")["value"] not in ("", "a1")
-    assert page.select_one("#col-idea .card h3").get_text() == "Skruv"
+    assert page.select_one('[hx-swap-oob="upsert:#col-idea-cards"] .card h3').get_text() == "Skruv"
+    assert page.select_one("#col-idea-count").get_text() == "1"
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from app.db import Database
 from app.models import Card
-from tests.conftest import Join, soup
+from tests.conftest import Join, apply_frame, oob_ids, soup
 
 SEQ = re.compile(r"^<!--seq (\d+)-->")
 
@@ -23,16 +23,11 @@ def seq_of(frame: str) -> int:
     return int(match.group(1))
 
 
-def ids_in(frame: str) -> set[str]:
-    """Return the ids of the regions a frame replaces."""
-    return {element["id"] for element in soup(frame).select("[hx-swap-oob]")}
-
-
 def test_connect_sends_a_snapshot_of_every_region(join: Join) -> None:
     member = join("participant", team=0)
     with member.live() as socket:
         frame = socket.receive_text()
-    assert {"clock", "team", "col-need", "col-idea", "col-next"} <= ids_in(frame)
+    assert {"clock", "team", "col-need", "col-idea", "col-next"} <= oob_ids(frame)
     assert seq_of(frame) > 0
 
 
@@ -73,7 +68,7 @@ def test_connect_sends_a_snapshot_of_every_region(join: Join) -> None:
 )
 def test_each_role_gets_its_regions(join: Join, role: str, regions: set[str]) -> None:
     with join(role).live() as socket:
-        assert ids_in(socket.receive_text()) == regions
+        assert oob_ids(socket.receive_text()) == regions
 
 
 def test_a_card_reaches_its_team_the_facilitator_and_the_wall_only(join: Join, race: dict[str, Any]) -> None:
@@ -98,14 +93,14 @@ def test_a_card_reaches_its_team_the_facilitator_and_the_wall_only(join: Join, r
         )
         assert response.status_code == 201
         for socket, region in (
-            (s_author, "col-idea"),
-            (s_mate, "col-idea"),
+            (s_author, "col-idea-count"),
+            (s_mate, "col-idea-count"),
             (s_fac, "feed"),
             (s_wall, "wall-cards"),
         ):
             frame = socket.receive_text()
             page = soup(frame)
-            assert region in ids_in(frame)
+            assert region in oob_ids(frame)
             assert title in page.get_text()
             assert page.find("b") is None  # the markup arrived as text
             assert "&lt;b&gt;nu&lt;/b&gt;" in frame
@@ -113,7 +108,7 @@ def test_a_card_reaches_its_team_the_facilitator_and_the_wall_only(join: Join, r
         start = facilitator.post(f"/r/{race['slug']}/phases/{race['phases'][0]['id']}/start")
         assert start.status_code == 303
         frame = s_other.receive_text()
-        assert ids_in(frame) == {"clock", "board-state", "team-requests"}
+        assert oob_ids(frame) == {"clock", "board-state", "team-requests"}
         assert title not in frame
 
 
@@ -143,21 +138,21 @@ def test_reconnecting_at_the_current_seq_sends_nothing_until_a_change(
     with member.live(since=seq) as socket:
         facilitator.post(f"/r/{race['slug']}/phases/{race['phases'][0]['id']}/start")
         frame = socket.receive_text()
-        assert ids_in(frame) == {"clock", "board-state", "team-requests"}
+        assert oob_ids(frame) == {"clock", "board-state", "team-requests"}
         assert seq_of(frame) > seq
 
 
-def test_reconnecting_behind_gets_a_fresh_snapshot(join: Join, race: dict[str, Any]) -> None:
+def test_reconnecting_behind_gets_what_it_missed(join: Join, race: dict[str, Any]) -> None:
     member = join("participant", team=0)
     with member.live() as socket:
-        seq = seq_of(socket.receive_text())
+        page = soup(socket.receive_text())
     for number in range(3):
         member.htmx(
             f"/r/{race['slug']}/cards", {"title": f"Kort {number}", "column": "idea", "key": f"k{number}"}
         )
-    with member.live(since=seq) as socket:
-        frame = socket.receive_text()
-    cards = soup(frame).select("#col-idea .card h3")
+    with member.live(since=seq_of(str(page))) as socket:
+        apply_frame(page, socket.receive_text())
+    cards = page.select("#col-idea .card h3")
     assert [card.get_text() for card in cards] == ["Kort 0", "Kort 1", "Kort 2"]
 
 

@@ -13,7 +13,9 @@ from tests.conftest import Join, LiveSession, soup
 
 
 def online_names(frame: str) -> set[str]:
-    return {item.contents[0].strip() for item in soup(frame).select("#teams .person.online") if item.contents}
+    """Return who the overview in a frame shows online (the whole overview, or the rows it sends)."""
+    rows = soup(frame).select('#teams .person.online, tr[id^="overview-"][hx-swap-oob] .person.online')
+    return {item.contents[0].strip() for item in rows if item.contents}
 
 
 def online_when(socket: LiveSession, expected: set[str]) -> set[str]:

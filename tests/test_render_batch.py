@@ -70,7 +70,7 @@ def test_a_phase_change_renders_each_team_as_its_own_screen_would(db: Database) 
     assert 'data-board="closed"' in together[keys[2]] and 'data-board="open"' in together[keys[3]]
 
 
-def test_the_wall_tiles_show_each_teams_newest_card_among_the_races_newest(db: Database) -> None:
+def test_the_wall_tiles_show_each_teams_newest_live_card(db: Database) -> None:
     race = races.create_race(db, "Tiles", lang="en", teams=4)
     codes, team_ids = race["codes"], [team["id"] for team in race["teams"]]
     members = [
@@ -78,19 +78,23 @@ def test_the_wall_tiles_show_each_teams_newest_card_among_the_races_newest(db: D
     ]
     facilitator = _viewer(db, codes["facilitator"], "Fia")
     phases.start(db, facilitator, race["phases"][0]["id"])
-    # Team 3 posts first, then teams 0-2 post enough that team 3's card is no longer among the newest six.
     for member in [members[3], *members[:3], *members[:3], members[0]]:
         cards.add(db, member, title=f"By {member.name}", body="", column="idea", key=None)
+    kept = cards.add(db, members[1], title="Kept", body="", column="idea", key=None)
     removed = cards.add(db, members[1], title="Soon removed", body="", column="idea", key=None)
     revisions.remove(db, members[1], removed.id or 0, key=None)
     with db.read() as session:
         expected = {
-            view.card.team_id: view for view in reversed(cards.newest(session, members[0].race_id, 6))
+            view.card.team_id: view for view in reversed(cards.newest(session, members[0].race_id, 100))
         }
-        found = cards.newest_by_team(session, members[0].race_id, 6)
+        found = cards.newest_by_team(session, members[0].race_id)
         assert found == expected
-        assert set(found) == set(team_ids[:3])
-        assert cards.newest_by_team(session, members[0].race_id, 200).keys() == set(team_ids)
+        assert set(found) == set(team_ids[:4])
+        assert found[team_ids[1]].card.id == kept.id  # the removed card is not the newest
+        # A post's tile asks for its team alone.
+        assert cards.newest_by_team(session, members[0].race_id, [team_ids[3]]) == {
+            team_ids[3]: found[team_ids[3]]
+        }
 
 
 def test_snapshots_at_one_seq_share_the_race_wide_regions_but_not_who_is_online(db: Database) -> None:

@@ -10,8 +10,8 @@ from sqlmodel import col, select
 from app import settings
 from app.db import Database
 from app.models import Card
-from tests.conftest import Join, Person
-from tests.test_live import ids_in, seq_of, soup
+from tests.conftest import Join, Person, apply_frame, oob_ids
+from tests.test_live import seq_of, soup
 
 ALL_PARTICIPANT_REGIONS = {"clock", "team", *(f"col-{c}" for c in ("need", "idea", "market"))}
 
@@ -23,14 +23,19 @@ def post_cards(person: Person, race: dict[str, Any], count: int, prefix: str = "
 
 
 def idea_titles(frames: list[str]) -> list[str]:
-    """Apply frames in order, as the page would, and return the idea column's titles."""
-    column = None
-    for frame in frames:
-        found = soup(frame).select_one("#col-idea")
-        if found is not None:
-            column = found
-    assert column is not None
-    return [h3.get_text() for h3 in column.select(".card h3")]
+    """Apply frames in order to the first (a snapshot), as the page would; return the idea column's titles."""
+    page = soup(frames[0])
+    for frame in frames[1:]:
+        apply_frame(page, frame)
+    titles = [h3.get_text() for h3 in page.select("#col-idea .card h3")]
+    assert page.select_one("#col-idea-count").get_text() == str(len(titles))
+    return titles
+
+
+def idea_cards_only(frame: str) -> bool:
+    """Return True when a frame changes the idea column's cards and count, nothing else."""
+    ids = oob_ids(frame)
+    return bool(ids) and all(name.startswith("card-") or name == "col-idea-count" for name in ids)
 
 
 def database_titles(db: Database, team_id: int) -> list[str]:
@@ -47,16 +52,17 @@ def test_a_dropped_screen_gets_the_missed_frames_from_memory(
     with author.live() as staying:
         staying.receive_text()
         with watcher.live() as dropping:
-            since = seq_of(dropping.receive_text())
+            snapshot = dropping.receive_text()
+            since = seq_of(snapshot)
         post_cards(author, race, 10)
-        seen = [staying.receive_text()]  # the audience stayed present, so every change was rendered for it
+        seen = [snapshot, staying.receive_text()]  # the audience stayed present: every change was rendered
         while len(idea_titles(seen)) < 10:
             seen.append(staying.receive_text())
         with watcher.live(since=since) as back:
-            frames = [back.receive_text()]
+            frames = [snapshot, back.receive_text()]
             while idea_titles(frames) != database_titles(db, race["teams"][0]["id"]):
                 frames.append(back.receive_text())
-    assert all(ids_in(frame) == {"col-idea"} for frame in frames)
+    assert all(idea_cards_only(frame) for frame in frames[1:])
     assert idea_titles(frames) == [f"Kort {n}" for n in range(10)]
 
 
@@ -65,13 +71,14 @@ def test_a_lone_screen_that_dropped_gets_the_touched_regions_from_the_event_tabl
 ) -> None:
     author = join("participant", "Alva", team=0)
     with author.live() as socket:
-        since = seq_of(socket.receive_text())
+        snapshot = socket.receive_text()
+        since = seq_of(snapshot)
     post_cards(author, race, 10)
     with author.live(since=since) as socket:
         frame = socket.receive_text()
-    assert ids_in(frame) == {"col-idea"}
-    assert idea_titles([frame]) == database_titles(db, race["teams"][0]["id"])
-    assert len(idea_titles([frame])) == 10
+    assert idea_cards_only(frame)
+    assert idea_titles([snapshot, frame]) == database_titles(db, race["teams"][0]["id"])
+    assert len(idea_titles([snapshot, frame])) == 10
 
 
 def test_a_very_old_seq_gets_a_snapshot(
@@ -84,7 +91,7 @@ def test_a_very_old_seq_gets_a_snapshot(
     post_cards(author, race, 10)
     with author.live(since=since) as socket:
         frame = socket.receive_text()
-    assert ids_in(frame) >= ALL_PARTICIPANT_REGIONS
+    assert oob_ids(frame) >= ALL_PARTICIPANT_REGIONS
     assert len(idea_titles([frame])) == 10
 
 
@@ -92,18 +99,19 @@ def test_a_seq_from_the_future_gets_a_snapshot(join: Join) -> None:
     with join("wall").live(since=10**9) as socket:
         regions = {"clock", "announcement", "wall-ranking", "wall-teams", "wall-cards", "wall-queue"}
         regions.add("wall-spotlight")
-        assert ids_in(socket.receive_text()) == regions
+        assert oob_ids(socket.receive_text()) == regions
 
 
 def test_replaying_twice_is_harmless(join: Join, race: dict[str, Any], db: Database) -> None:
     author = join("participant", team=0)
     with author.live() as socket:
-        since = seq_of(socket.receive_text())
+        snapshot = socket.receive_text()
+        since = seq_of(snapshot)
     post_cards(author, race, 3)
     with author.live(since=since) as socket:
         first = socket.receive_text()
     with author.live(since=since) as socket:
         second = socket.receive_text()
-    assert (
-        idea_titles([first, second]) == idea_titles([second]) == database_titles(db, race["teams"][0]["id"])
-    )
+    twice = idea_titles([snapshot, first, second])
+    assert twice == idea_titles([snapshot, second]) == database_titles(db, race["teams"][0]["id"])
+    assert len(twice) == 3

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import Join, soup
-from tests.test_live import ids_in
+from tests.conftest import Join, oob_ids, soup
 from tests.test_requests import REQUESTS_PHASE, act, ask, only_request, start_phase
 
 MARKUP = 'Batteri <b>nu</b> <img src=x onerror="alert(1)">'
@@ -35,7 +34,7 @@ def test_a_request_reaches_its_team_the_experts_the_facilitators_and_the_wall_on
             (s_wall, "wall-queue"),
         ):
             frame = socket.receive_text()
-            assert region in ids_in(frame)
+            assert region in oob_ids(frame)
             page = soup(frame)
             assert page.find("b") is None and page.find("img") is None and page.find("i") is None
             if region != "wall-queue":  # the wall shows teams and tags, not questions
@@ -44,7 +43,7 @@ def test_a_request_reaches_its_team_the_experts_the_facilitators_and_the_wall_on
         # The other team's next frame is the announcement everyone gets, not the request.
         assert facilitator.htmx(f"/r/{slug}/announcements", {"body": "Fika!", "key": ""}).status_code == 201
         frame = s_other.receive_text()
-        assert ids_in(frame) == {"announcement"}
+        assert oob_ids(frame) == {"announcement"}
         assert "Batteri" not in frame
 
 
@@ -60,11 +59,11 @@ def test_a_claim_reaches_the_claiming_expert_and_the_team(join: Join, race: dict
             socket.receive_text()
         assert act(ebba, slug, request_id, "claim").status_code == 200
         mine = s_ebba.receive_text()
-        assert ids_in(mine) == {"requests", "my-requests"}
+        assert oob_ids(mine) == {"requests", "my-requests"}
         assert soup(mine).select_one(f"#my-requests #mine-{request_id}") is not None
         assert soup(mine).select_one("#requests li") is None  # no longer open
         theirs = s_erik.receive_text()
-        assert ids_in(theirs) == {"requests"}
+        assert oob_ids(theirs) == {"requests"}
         team = soup(s_member.receive_text())
         status = team.select_one(f"#team-request-{request_id} .request-status").get_text()
         assert "Ebba is on the way" in status
@@ -90,7 +89,7 @@ def test_an_announcement_reaches_every_screen_as_text(join: Join, race: dict[str
         assert soup(answer.text).select_one("#announce-body").text == ""
         for socket in entered:
             frame = socket.receive_text()
-            assert ids_in(frame) == {"announcement"}
+            assert oob_ids(frame) == {"announcement"}
             page = soup(frame)
             assert page.select_one(".announce-body").get_text() == MARKUP
             assert page.find("img") is None
@@ -129,13 +128,13 @@ def test_the_spotlight_reaches_the_wall_and_the_facilitators_and_clears(
         frame = soup(s_wall.receive_text())
         assert frame.select_one("#wall-spotlight .spot-title").get_text() == MARKUP
         assert frame.find("img") is None
-        assert ids_in(s_fac.receive_text()) == {"spotlight"}
+        assert oob_ids(s_fac.receive_text()) == {"spotlight"}
         assert facilitator.htmx(f"/r/{slug}/spotlight/clear").status_code == 200
         assert soup(s_wall.receive_text()).select_one("#wall-spotlight .spot-card") is None
-        assert ids_in(s_fac.receive_text()) == {"spotlight"}
+        assert oob_ids(s_fac.receive_text()) == {"spotlight"}
         # The participant's next frame is the announcement, not the spotlight.
         facilitator.htmx(f"/r/{slug}/announcements", {"body": "Hej", "key": ""})
-        assert ids_in(s_member.receive_text()) == {"announcement"}
+        assert oob_ids(s_member.receive_text()) == {"announcement"}
     assert facilitator.htmx(f"/r/{slug}/spotlight", {"card": "999999"}).status_code == 404
 
 

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from app.db import Database
 from app.models import Challenge, Person, Race, Team
 from app.services import races
-from tests.conftest import Join, LiveSession, soup
+from tests.conftest import Join, LiveSession, oob_ids, soup
 
 CHALLENGE = {
     "company": "Sågverket AB",
@@ -23,10 +23,6 @@ CHALLENGE = {
 def seq(db: Database, race: dict[str, Any]) -> int:
     with db.read() as session:
         return session.exec(select(Race.seq).where(Race.slug == race["slug"])).one()
-
-
-def ids_in(frame: str) -> set[str]:
-    return {element["id"] for element in soup(frame).select("[hx-swap-oob]")}
 
 
 def person_named(db: Database, name: str) -> Person:
@@ -77,10 +73,10 @@ def test_editing_a_challenge_reaches_the_teams_working_on_it(
         facilitator.htmx(f"/r/{race['slug']}/challenges/{challenge_id}", {**CHALLENGE, "title": "Noll spill"})
         frame = s_mine.receive_text()
         assert "Noll spill" in soup(frame).select_one("#team").get_text()
-        assert "wall-teams" in ids_in(s_wall.receive_text())
+        assert "wall-teams" in oob_ids(s_wall.receive_text())
         # The other team's next frame is the next change that concerns it.
         facilitator.post(f"/r/{race['slug']}/phases/{race['phases'][0]['id']}/start")
-        ids = ids_in(s_other.receive_text())
+        ids = oob_ids(s_other.receive_text())
         assert "clock" in ids and "team" not in ids
 
 
@@ -116,7 +112,7 @@ def test_a_team_is_created_and_reaches_the_pickers_and_the_wall(
         assert response.status_code == 200
         assert "Lag <Björk>" in soup(s_new.receive_text()).select_one("#teampick").get_text()
         assert "Lag <Björk>" in soup(s_wall.receive_text()).select_one("#wall-teams").get_text()
-        assert {"roster", "teams"} <= ids_in(s_fac.receive_text())
+        assert {"roster", "teams"} <= oob_ids(s_fac.receive_text())
     with db.read() as session:
         made = session.exec(select(Team).order_by(col(Team.id).desc())).first()
     assert made is not None and (made.name, made.colour, made.challenge_id) == (
@@ -180,7 +176,7 @@ def test_moving_a_person_changes_their_team_screen_live(
         assert "Alva" not in soup(s_stay.receive_text()).select_one("#team").get_text()
         new_frame = soup(s_new.receive_text())
         assert "Alva" in new_frame.select_one("#team").get_text()
-        assert "wall-teams" in ids_in(s_wall.receive_text())
+        assert "wall-teams" in oob_ids(s_wall.receive_text())
     assert person_named(db, "Alva").team_id == race["teams"][1]["id"]
     page = moved.page()
     assert page.select_one("#team h1").get_text() == race["teams"][1]["name"]
@@ -334,7 +330,7 @@ def test_roster_shows_people_without_a_team(join: Join, race: dict[str, Any]) ->
 def _next_with(socket: LiveSession, region: str) -> str:
     while True:
         frame = socket.receive_text()
-        if region in ids_in(frame):
+        if region in oob_ids(frame):
             return frame
 
 

@@ -16,7 +16,7 @@ from app.i18n import N_
 from app.models import Race
 from app.routes import action, page
 from app.routes.forms import is_htmx, read_form, text
-from app.screens import board_context
+from app.screens import board_context, cards_context
 from app.services import comments, revisions, votes
 from app.services.people import Viewer
 from app.templating import templates
@@ -32,17 +32,26 @@ def _budget(db: Database, viewer: Viewer) -> votes.Budget:
 async def _answer(
     request: Request,
     viewer: Viewer,
-    columns: tuple[str, ...],
+    columns: tuple[str, ...] = (),
     *,
+    upsert: int | None = None,
     card_id: int | None = None,
     note: str = "",
     voted: bool = False,
 ) -> Response:
-    """Answer htmx with the touched columns, the opened card or the voter's count; a plain post goes back."""
+    """Answer htmx with the touched columns or one card (`upsert`), the opened card or the voter's count.
+
+    An edit, a move or a removal sends the columns whole; a vote or a comment sends its card alone.
+    A plain post goes back to the board.
+    """
     if not is_htmx(request):
         return RedirectResponse(request.url_for("race", slug=viewer.slug), status_code=303)
     db = database(request)
-    context: dict[str, Any] = await run_in_threadpool(board_context, db, viewer, columns)
+    context: dict[str, Any]
+    if upsert is not None:
+        context = await run_in_threadpool(cards_context, db, viewer, [upsert])
+    else:
+        context = await run_in_threadpool(board_context, db, viewer, columns)
     context.update(touched=columns, my_budget=None, panel=None)
     if voted:
         context["my_budget"] = await run_in_threadpool(_budget, db, viewer)
@@ -84,19 +93,19 @@ async def remove_card(request: Request) -> Response:
 async def cast_vote(request: Request) -> Response:
     """Put one of the voter's dots on a card."""
     viewer, card = await _act(request, votes.cast)
-    return await _answer(request, viewer, (card.column,), voted=True)
+    return await _answer(request, viewer, upsert=card.id, voted=True)
 
 
 async def withdraw_vote(request: Request) -> Response:
     """Take back one of the voter's dots on a card."""
     viewer, card = await _act(request, votes.withdraw)
-    return await _answer(request, viewer, (card.column,), voted=True)
+    return await _answer(request, viewer, upsert=card.id, voted=True)
 
 
 async def add_comment(request: Request) -> Response:
     """Comment on a card."""
     viewer, card = await _act(request, comments.add, "body")
-    return await _answer(request, viewer, (card.column,), card_id=card.id, note=N_("Comment sent."))
+    return await _answer(request, viewer, upsert=card.id, card_id=card.id, note=N_("Comment sent."))
 
 
 async def my_votes(request: Request) -> Response:

@@ -18,7 +18,7 @@ from app.models import Role
 from app.routes import action, page
 from app.routes.forms import integer, is_htmx, read_form, text
 from app.routes.profile import profile_prompt
-from app.screens import board_context, screen_context
+from app.screens import board_context, cards_context, screen_context
 from app.services import cards, races, scoreboard, teams
 from app.templating import templates
 
@@ -73,7 +73,6 @@ async def add_card(request: Request) -> Response:
     i18n.set_language(viewer.lang)
     form = await read_form(request)
     fields = {name: text(form, name) for name in ("title", "body", "column", "key")}
-    status = 201
     try:
         card = await run_in_threadpool(
             cards.add,
@@ -84,20 +83,21 @@ async def add_card(request: Request) -> Response:
             column=fields["column"],
             key=fields["key"],
         )
-        context = card_form_context()
-        context["column_name"] = card.column
     except ServiceError as error:
         if not is_htmx(request):
             raise
         message = error.translated()
         context = card_form_context(fields, message, fields["key"] or None)
-        status = error.status
+        context.update(await run_in_threadpool(board_context, database(request), viewer, ()))
+        return templates.TemplateResponse(
+            request, "participant/_card_posted.html", context, status_code=error.status
+        )
     if not is_htmx(request):
         return RedirectResponse(request.url_for("race", slug=viewer.slug), status_code=303)
-    # The answer shows the column the card went to, no other.
-    touched = (context["column_name"],) if context.get("column_name") else ()
-    context.update(await run_in_threadpool(board_context, database(request), viewer, touched))
-    return templates.TemplateResponse(request, "participant/_card_posted.html", context, status_code=status)
+    # The answer is the form, emptied, and the new card, which joins its column (or replaces itself there).
+    context = card_form_context()
+    context.update(await run_in_threadpool(cards_context, database(request), viewer, [card.id]))
+    return templates.TemplateResponse(request, "participant/_card_posted.html", context, status_code=201)
 
 
 async def join_qr(request: Request) -> Response:

@@ -15,7 +15,7 @@ from app.screens.frames import (
     render_presence,
     snapshot,
 )
-from app.screens.regions import REGIONS, board_context, region_context, screen_context
+from app.screens.regions import REGIONS, board_context, cards_context, region_context, screen_context
 
 __all__ = [
     "COLUMN_REGIONS",
@@ -26,6 +26,7 @@ __all__ = [
     "_snapshots",
     "audience",
     "board_context",
+    "cards_context",
     "catch_up",
     "changes",
     "region_context",

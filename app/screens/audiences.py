@@ -57,6 +57,30 @@ def audience(role: str, team_id: int | None, lang: str, person_id: int = NO_TEAM
 # Regions rendered per team (participants) or per person (experts), not once per role.
 SCOPED_REGIONS = frozenset({"team", "team-requests", "requests", "my-requests", *COLUMN_REGIONS})
 
+# Items: one part of a region, sent alone when only it changed ("card:idea:12" is card 12 in the idea column,
+# "row:3" team 3's row of the facilitators' overview, "tile:3" its tile on the wall). A post then costs one
+# card's render, not its column's or every team's. An item whose region is sent whole in the same frame is
+# left out: the region has it.
+ITEM_KINDS = {"card": None, "row": "teams", "tile": "wall-teams"}
+
+
+def card_item(column: str, card_id: int) -> str:
+    """Return the item of one card in its column."""
+    return f"card:{column}:{card_id}"
+
+
+def item_region(item: str) -> str | None:
+    """Return the region an item belongs to, or None when `item` is a whole region."""
+    kind, _, rest = item.partition(":")
+    if kind not in ITEM_KINDS:
+        return None
+    return ITEM_KINDS[kind] or f"col:{rest.partition(':')[0]}"
+
+
+def is_scoped(region: str) -> bool:
+    """Return True when a region or item is rendered per team or person, not once per role."""
+    return region in SCOPED_REGIONS or region.startswith("card:")
+
 
 def screen_regions(aud: Audience) -> tuple[str, ...]:
     """Return every live region of a screen, in page order."""
@@ -119,7 +143,15 @@ class Changes:
             touched |= self.by_team.get(aud.team_id, set())
         if aud.role == Role.EXPERT:
             touched |= self.by_person.get(aud.team_id, set())
-        return [region for region in screen_regions(aud) if region in touched]
+        shown = screen_regions(aud)
+        whole = [region for region in shown if region in touched]
+        items = [item for item in touched if item_region(item) in shown and item_region(item) not in whole]
+        return whole + sorted(items, key=_item_order)
+
+
+def _item_order(item: str) -> tuple[str, int]:
+    head, _, number = item.rpartition(":")
+    return head, int(number)
 
 
 def changes(found: Iterable[Event]) -> Changes:
@@ -142,9 +174,9 @@ def changes(found: Iterable[Event]) -> Changes:
             result.add_role(Role.PARTICIPANT, "team-requests")
             result.add_role(Role.PARTICIPANT, "board-state")
         elif kind == "card.added":
-            result.add_team(event.team_id, f"col:{event.data['column']}")
-            result.add_role(Role.FACILITATOR, "feed", "teams")
-            result.add_role(Role.WALL, "wall-cards", "wall-teams")
+            result.add_team(event.team_id, card_item(event.data["column"], event.data["card"]))
+            result.add_role(Role.FACILITATOR, "feed")
+            result.add_role(Role.WALL, "wall-cards", f"tile:{event.team_id}")
         elif kind == "team.joined":
             result.add_team(event.team_id, "team")
             result.add_team(event.data.get("previous"), "team")
@@ -161,9 +193,9 @@ def changes(found: Iterable[Event]) -> Changes:
         elif kind in CARD_CHANGES:
             result.add_team(event.team_id, *(f"col:{name}" for name in event.data["columns"]))
             result.add_role(Role.FACILITATOR, "feed")
-            result.add_role(Role.WALL, "wall-cards", "wall-teams")
+            result.add_role(Role.WALL, "wall-cards", f"tile:{event.team_id}")
         elif kind in BOARD_CHANGES:
-            result.add_team(event.team_id, f"col:{event.data['column']}")
+            result.add_team(event.team_id, card_item(event.data["column"], event.data["card"]))
         elif kind.startswith("request."):
             _request_changes(result, event)
         elif kind == "announcement.sent":
@@ -189,7 +221,7 @@ def changes(found: Iterable[Event]) -> Changes:
             result.add_role(Role.WALL, "wall-teams", "wall-cards")
         if kind.startswith(("card.", "vote.", "request.")):
             # Activity on a team's board or in its requests: the facilitator's overview counts it.
-            result.add_role(Role.FACILITATOR, "teams")
+            result.add_role(Role.FACILITATOR, f"row:{event.team_id}" if event.team_id else "teams")
         if kind in ("team.joined", "person.joined"):
             result.add_role(Role.FACILITATOR, "roster")
         if kind in JURY_CHANGES or kind in ("team.added", "team.updated"):

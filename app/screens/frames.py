@@ -11,8 +11,17 @@ from sqlmodel import Session
 from app import i18n, settings
 from app.db import Database, rendering
 from app.models import Race, Role
-from app.screens.audiences import NO_TEAM, SCOPED_REGIONS, TEAM_REGIONS, Audience, changes, screen_regions
-from app.screens.regions import REGIONS, prepare
+from app.screens.audiences import (
+    NO_TEAM,
+    SCOPED_REGIONS,
+    TEAM_REGIONS,
+    Audience,
+    changes,
+    is_scoped,
+    item_region,
+    screen_regions,
+)
+from app.screens.regions import ITEMS, REGIONS, prepare
 from app.services import (
     board,
     cards,
@@ -25,8 +34,12 @@ def _render_regions(
     session: Session, race: Race, aud: Audience, regions: list[str], cache: dict[tuple[str, object, str], str]
 ) -> str:
     parts = []
+    items: dict[str, list[str]] = {}
     for region in regions:
-        team_scope = aud.team_id if region in TEAM_REGIONS or region in SCOPED_REGIONS else NO_TEAM
+        if item_region(region) is not None:
+            items.setdefault(region.partition(":")[0], []).append(region)
+            continue
+        team_scope = aud.team_id if region in TEAM_REGIONS or is_scoped(region) else NO_TEAM
         cache_key = (region, team_scope, aud.lang)
         if cache_key not in cache:
             template, build = REGIONS[region]
@@ -41,6 +54,16 @@ def _render_regions(
                     cache[cache_key] = render(template, race=race, oob=True, **context)
                 if shared is not None:
                     cache[shared_key] = cache[cache_key]
+        parts.append(cache[cache_key])
+    for kind, wanted in items.items():
+        # The items of one kind in one render (a burst of posts to a team: one query, one template).
+        cache_key = (" ".join(wanted), aud.team_id if is_scoped(wanted[0]) else NO_TEAM, aud.lang)
+        if cache_key not in cache:
+            template, build_items = ITEMS[kind]
+            with i18n.language(aud.lang):
+                cache[cache_key] = render(
+                    template, race=race, **build_items(session, race, aud.team_id, wanted)
+                )
         parts.append(cache[cache_key])
     return "".join(parts)
 

@@ -47,12 +47,55 @@ def _column(name: str) -> Callable[[Session, Race, int], dict[str, Any]]:
     return build
 
 
-def _wall_teams(session: Session, race: Race, _team: int) -> dict[str, Any]:
+def _wall_teams(
+    session: Session, race: Race, _team: int, team_ids: list[int] | None = None
+) -> dict[str, Any]:
     return {
-        "team_views": teams.listing(session, race.id or 0),
-        "card_counts": cards.counts(session, race.id or 0),
-        "newest_by_team": cards.newest_by_team(session, race.id or 0, 200),
+        "team_views": teams.listing(session, race.id or 0, team_ids),
+        "card_counts": cards.counts(session, race.id or 0, team_ids),
+        "newest_by_team": cards.newest_by_team(session, race.id or 0, team_ids),
     }
+
+
+COLUMN_ORDER = [name.value for name in CardColumn]
+
+
+def card_upserts(session: Session, race: Race, team_id: int, card_ids: list[int]) -> dict[str, Any]:
+    """Return the context of _card_upsert.html: these cards of a team, by column, and the columns' counts."""
+    views = cards.by_ids(session, team_id, card_ids)
+    upserts: dict[str, list[cards.CardView]] = {}
+    for view in views:
+        upserts.setdefault(view.card.column, []).append(view)
+    counts = cards.column_counts(session, team_id)
+    return {
+        "upserts": [(name, upserts[name]) for name in COLUMN_ORDER if name in upserts],
+        "counts": {name: counts.get(name, 0) for name in upserts},
+        "extras": board.extras(session, views),
+        "board_state": board.state(session, race, team_id),
+    }
+
+
+def _card_items(session: Session, race: Race, team_id: int, items: list[str]) -> dict[str, Any]:
+    # "card:idea:12" -> card 12; a card gone since is in a region sent whole (see Changes.regions).
+    return card_upserts(session, race, team_id, [int(item.rpartition(":")[2]) for item in items])
+
+
+def _team_ids(items: list[str]) -> list[int]:
+    return sorted({int(item.rpartition(":")[2]) for item in items})
+
+
+# item kind -> (partial, context builder given the items); see audiences.ITEM_KINDS.
+ITEMS: dict[str, tuple[str, Callable[[Session, Race, int, list[str]], dict[str, Any]]]] = {
+    "card": ("participant/_card_upsert.html", _card_items),
+    "row": (
+        "facilitator/_overview_rows.html",
+        lambda session, race, _team, items: overview_context(session, race, _team_ids(items)),
+    ),
+    "tile": (
+        "wall/_tiles.html",
+        lambda session, race, _team, items: _wall_teams(session, race, _team, _team_ids(items)),
+    ),
+}
 
 
 # region -> (partial, context builder). The page includes the same partials with the same context.
@@ -218,3 +261,12 @@ def board_context(db: Database, viewer: Viewer, only: Iterable[str] | None = Non
         extras = board.extras(session, [view for views in columns.values() for view in views])
         state = board.state(session, race, viewer.team_id or 0)
     return {"race": race, "board": columns, "extras": extras, "board_state": state}
+
+
+def cards_context(db: Database, viewer: Viewer, card_ids: list[int]) -> dict[str, Any]:
+    """Return the race and these cards of the viewer's team as upserts, for an answer to a post or a vote."""
+    with db.read() as session:
+        race = session.get(Race, viewer.race_id)
+        assert race is not None
+        context = card_upserts(session, race, viewer.team_id or 0, card_ids)
+    return {"race": race, **context}

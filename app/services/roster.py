@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, func, select
 
 from app.db import Database
@@ -246,27 +247,38 @@ def mixes(session: Session, race_id: int) -> dict[int, Mix]:
     return found
 
 
-def activity(session: Session, race_id: int, card_counts: dict[int, int]) -> dict[int, Activity]:
+# Built once, with parameters (see cards.py): every team, or some.
+_VOTES = (
+    select(Card.team_id, func.count())
+    .select_from(Vote)
+    .join(Card, col(Card.id) == Vote.card_id)
+    .where(
+        Vote.race_id == bindparam("race"), col(Vote.withdrawn_ms).is_(None), col(Card.deleted_ms).is_(None)
+    )
+)
+_WAITING = select(ExpertRequest.team_id, func.count()).where(
+    ExpertRequest.race_id == bindparam("race"),
+    col(ExpertRequest.status).in_([RequestStatus.OPEN, RequestStatus.CLAIMED]),
+)
+_ACTIVITY = {
+    False: (_VOTES.group_by(col(Card.team_id)), _WAITING.group_by(col(ExpertRequest.team_id))),
+    True: (
+        _VOTES.where(col(Card.team_id).in_(bindparam("teams", expanding=True))).group_by(col(Card.team_id)),
+        _WAITING.where(col(ExpertRequest.team_id).in_(bindparam("teams", expanding=True))).group_by(
+            col(ExpertRequest.team_id)
+        ),
+    ),
+}
+
+
+def activity(
+    session: Session, race_id: int, card_counts: dict[int, int], team_ids: list[int] | None = None
+) -> dict[int, Activity]:
     """Return team id -> cards, votes standing on its cards and expert requests still waiting."""
-    votes = dict(
-        session.exec(
-            select(Card.team_id, func.count())
-            .select_from(Vote)
-            .join(Card, col(Card.id) == Vote.card_id)
-            .where(Vote.race_id == race_id, col(Vote.withdrawn_ms).is_(None), col(Card.deleted_ms).is_(None))
-            .group_by(col(Card.team_id))
-        ).all()
-    )
-    waiting = dict(
-        session.exec(
-            select(ExpertRequest.team_id, func.count())
-            .where(
-                ExpertRequest.race_id == race_id,
-                col(ExpertRequest.status).in_([RequestStatus.OPEN, RequestStatus.CLAIMED]),
-            )
-            .group_by(col(ExpertRequest.team_id))
-        ).all()
-    )
+    vote_query, wait_query = _ACTIVITY[team_ids is not None]
+    params = {"race": race_id} if team_ids is None else {"race": race_id, "teams": team_ids}
+    votes = dict(session.exec(vote_query, params=params).all())  # type: ignore[call-overload]
+    waiting = dict(session.exec(wait_query, params=params).all())  # type: ignore[call-overload]
     teams = set(card_counts) | set(votes) | set(waiting)
     return {
         team: Activity(card_counts.get(team, 0), votes.get(team, 0), waiting.get(team, 0)) for team in teams

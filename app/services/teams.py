@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from app.db import Database, once_per_render
@@ -22,22 +23,29 @@ class TeamView:
     members: list[Person] = field(default_factory=list)
 
 
-def listing(session: Session, race_id: int) -> list[TeamView]:
-    """Return every team of a race with its challenge and members."""
-    return once_per_render(session, ("teams.listing", race_id), lambda: _listing(session, race_id))
+def listing(session: Session, race_id: int, team_ids: list[int] | None = None) -> list[TeamView]:
+    """Return every team of a race (or these teams) with its challenge and members."""
+    key = ("teams.listing", race_id, None if team_ids is None else tuple(team_ids))
+    return once_per_render(session, key, lambda: _listing(session, race_id, team_ids))
 
 
-def _listing(session: Session, race_id: int) -> list[TeamView]:
-    teams = session.exec(select(Team).where(Team.race_id == race_id).order_by(col(Team.id))).all()
-    challenges = {
-        challenge.id: challenge
-        for challenge in session.exec(select(Challenge).where(Challenge.race_id == race_id)).all()
-    }
-    people = session.exec(
-        select(Person)
-        .where(Person.race_id == race_id, col(Person.team_id).is_not(None))
-        .order_by(col(Person.name))
-    ).all()
+# Built once, with parameters (see cards.py): every team, or some.
+_TEAMS = select(Team).where(Team.race_id == bindparam("race")).order_by(col(Team.id))
+_SOME_TEAMS = _TEAMS.where(col(Team.id).in_(bindparam("teams", expanding=True)))
+_CHALLENGES = select(Challenge).where(Challenge.race_id == bindparam("race"))
+_MEMBERS = (
+    select(Person)
+    .where(Person.race_id == bindparam("race"), col(Person.team_id).is_not(None))
+    .order_by(col(Person.name))
+)
+_SOME_MEMBERS = _MEMBERS.where(col(Person.team_id).in_(bindparam("teams", expanding=True)))
+
+
+def _listing(session: Session, race_id: int, team_ids: list[int] | None) -> list[TeamView]:
+    params = {"race": race_id} if team_ids is None else {"race": race_id, "teams": team_ids}
+    teams = session.exec(_TEAMS if team_ids is None else _SOME_TEAMS, params=params)
+    challenges = {challenge.id: challenge for challenge in session.exec(_CHALLENGES, params=params)}
+    people = session.exec(_MEMBERS if team_ids is None else _SOME_MEMBERS, params=params)
     views = {team.id: TeamView(team, challenges.get(team.challenge_id)) for team in teams}
     for person in people:
         if person.team_id in views:
