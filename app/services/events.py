@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, func, select
 
 from app.db import now_ms
@@ -13,6 +13,23 @@ from app.models import Event, Race
 from live.backplane import CHANNEL, payload
 
 KEY_MAX = 64
+
+
+# Built once, with parameters: building a statement costs more than running it (see cards.py).
+_NEXT_SEQ = (
+    update(Race)
+    .where(col(Race.id) == bindparam("race_key"))
+    .values(seq=col(Race.seq) + 1)
+    .returning(col(Race.seq))
+)
+_INSERT_EVENT = insert(Event.__table__).returning(Event.__table__.c.id)  # type: ignore[attr-defined]
+_BY_KEY = select(Event).where(Event.key == bindparam("key"))
+_SINCE = (
+    select(Event)
+    .where(Event.race_id == bindparam("race"), col(Event.seq) > bindparam("after"))
+    .order_by(col(Event.seq))
+    .limit(bindparam("limit"))
+)
 
 
 def clean_key(key: str | None) -> str | None:
@@ -37,21 +54,19 @@ def record(
 ) -> Event:
     """Append one event with the race's next seq, taken inside this transaction."""
     # The row lock on the race serialises writers per race on PostgreSQL; SQLite is already serial.
-    seq = session.exec(  # type: ignore[call-overload]
-        update(Race).where(col(Race.id) == race_id).values(seq=col(Race.seq) + 1).returning(col(Race.seq))
-    ).scalar_one()
-    event = Event(
-        race_id=race_id,
-        seq=seq,
-        kind=kind,
-        data=data or {},
-        person_id=person_id,
-        team_id=team_id,
-        key=key,
-        at_ms=now_ms(),
-    )
-    session.add(event)
-    session.flush()
+    seq = session.execute(_NEXT_SEQ, {"race_key": race_id}).scalar_one()
+    values = {
+        "race_id": race_id,
+        "seq": seq,
+        "kind": kind,
+        "data": data or {},
+        "person_id": person_id,
+        "team_id": team_id,
+        "key": key,
+        "at_ms": now_ms(),
+    }
+    # A plain insert: the log is read back by queries, never through this session's identity map.
+    event = Event(id=session.connection().execute(_INSERT_EVENT, values).scalar_one(), **values)
     session.info.setdefault("published", {})[race_id] = seq
     if session.get_bind().dialect.name == "postgresql":
         # Delivered to every process's listener when (and only if) this transaction commits.
@@ -72,7 +87,7 @@ def replayed(session: Session, key: str | None, person_id: int) -> Event | None:
     if session.get_bind().dialect.name == "postgresql":
         # Concurrent posts of one key wait here for each other, so the check and the insert are atomic.
         session.exec(select(func.pg_advisory_xact_lock(func.hashtext(key))))  # type: ignore[call-overload]
-    event = session.exec(select(Event).where(Event.key == key)).first()
+    event = session.exec(_BY_KEY, params={"key": key}).first()  # type: ignore[call-overload]
     if event is not None and event.person_id != person_id:
         raise Conflict("This request key was already used.")
     return event
@@ -80,10 +95,4 @@ def replayed(session: Session, key: str | None, person_id: int) -> Event | None:
 
 def since(session: Session, race_id: int, after_seq: int, limit: int = 10_000) -> list[Event]:
     """Return the race's events after a seq, oldest first."""
-    query = (
-        select(Event)
-        .where(Event.race_id == race_id, col(Event.seq) > after_seq)
-        .order_by(col(Event.seq))
-        .limit(limit)
-    )
-    return list(session.exec(query).all())
+    return list(session.exec(_SINCE, params={"race": race_id, "after": after_seq, "limit": limit}).all())  # type: ignore[call-overload]

@@ -6,6 +6,7 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from app.db import Database, now_ms
@@ -77,29 +78,32 @@ def join(db: Database, code: str, name: str, earlier: str | None = None) -> tupl
         return token, race.slug
 
 
+# Every request asks this: built once, and reading columns, not entities.
+_VIEWER = (
+    select(Person.id, Person.name, Person.role, Person.team_id, Person.lang, Race.id, Race.slug, Race.lang)
+    .join(PersonSession, col(PersonSession.person_id) == Person.id)
+    .join(Race, col(Race.id) == Person.race_id)
+    .where(PersonSession.token == bindparam("token"), col(PersonSession.ended_ms).is_(None))
+)
+
+
 def viewer(db: Database, token: str | None) -> Viewer | None:
     """Return who holds a session token, or None when it is unknown or ended."""
     if not token:
         return None
     with db.read() as session:
-        row = session.exec(
-            select(Person, Race)
-            .join(PersonSession, col(PersonSession.person_id) == Person.id)
-            .join(Race, col(Race.id) == Person.race_id)
-            .where(PersonSession.token == token, col(PersonSession.ended_ms).is_(None))
-        ).first()
+        row = session.execute(_VIEWER, {"token": token}).first()
     if row is None:
         return None
-    person, race = row
-    assert person.id is not None and race.id is not None
+    person_id, name, role, team_id, lang, race_id, slug, race_lang = row
     return Viewer(
-        person_id=person.id,
-        name=person.name,
-        role=person.role,
-        race_id=race.id,
-        slug=race.slug,
-        team_id=person.team_id,
-        lang=person.lang or race.lang,
+        person_id=person_id,
+        name=name,
+        role=role,
+        race_id=race_id,
+        slug=slug,
+        team_id=team_id,
+        lang=lang or race_lang,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, func, select
 
 from app.db import Database, now_ms
@@ -130,15 +131,17 @@ def withdraw(db: Database, viewer: Viewer, card_id: int, *, key: str | None) -> 
     return _change(db, viewer, card_id, key, "vote.withdrawn", take_back)
 
 
+# Built once: building a statement costs more than running it (see docs/performance.md).
+_TALLIES = select(Vote.card_id, Vote.person_id).where(
+    col(Vote.card_id).in_(bindparam("cards", expanding=True)), col(Vote.withdrawn_ms).is_(None)
+)
+
+
 def tallies(session: Session, card_ids: list[int]) -> dict[int, list[int]]:
     """Return card id -> the person id behind each standing vote on it."""
     if not card_ids:
         return {}
-    rows = session.exec(
-        select(Vote.card_id, Vote.person_id).where(
-            col(Vote.card_id).in_(card_ids), col(Vote.withdrawn_ms).is_(None)
-        )
-    ).all()
+    rows = session.exec(_TALLIES, params={"cards": card_ids}).all()
     found: dict[int, list[int]] = {}
     for card_id, person_id in rows:
         found.setdefault(card_id, []).append(person_id)
