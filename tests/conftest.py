@@ -21,6 +21,7 @@ from sqlalchemy.engine.url import make_url
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from app import cli, settings
 from app.db import Database
 from app.main import create_app
 from app.migrate import upgrade
@@ -131,6 +132,20 @@ def server(app: Starlette) -> Iterator[TestClient]:
 def race(db: Database) -> dict[str, Any]:
     """Create a race with two teams and return its stable summary."""
     return races.create_race(db, "Testracet", lang="en", teams=2)
+
+
+Kraftsamla = Callable[..., int]
+
+
+@pytest.fixture
+def kraftsamla(db: Database, monkeypatch: pytest.MonkeyPatch) -> Kraftsamla:
+    """Return a function that runs the command line on a database (the test's unless `url` names another)."""
+
+    def run(*args: str, url: str | None = None) -> int:
+        monkeypatch.setattr(settings, "DATABASE_URL", url or db.url)
+        return cli.main(list(args))
+
+    return run
 
 
 @dataclass

@@ -12,7 +12,7 @@ from app import cli, settings
 from app.db import Database
 from app.migrate import upgrade
 from app.services import exports
-from tests.conftest import POSTGRES_URL, Join
+from tests.conftest import POSTGRES_URL, Join, Kraftsamla
 from tests.test_review import play
 
 
@@ -21,15 +21,14 @@ def test_backup_and_restore_round_trip(
     join: Join,
     race: dict[str, Any],
     db: Database,
+    kraftsamla: Kraftsamla,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     play(join, race)
     before = exports.export_race(db, race["slug"])
-    monkeypatch.setattr(settings, "DATABASE_URL", db.url)
     copy = tmp_path / "backup.db"
-    assert cli.main(["backup", "--out", str(copy), "--progress"]) == 0
+    assert kraftsamla("backup", "--out", str(copy), "--progress") == 0
     captured = capsys.readouterr()
     assert captured.out.startswith("Backed up ") and len(captured.out.splitlines()) == 1
     assert "backup: " in captured.err and "(100%)" in captured.err
@@ -40,9 +39,8 @@ def test_backup_and_restore_round_trip(
     join("participant", "Efter backup", team=0)
     target = f"sqlite:///{tmp_path / 'restored.db'}"
     upgrade(target)
-    monkeypatch.setattr(settings, "DATABASE_URL", target)
-    assert cli.main(["restore", str(copy)]) == 2  # refuses without --yes
-    assert cli.main(["restore", str(copy), "--yes"]) == 0
+    assert kraftsamla("restore", str(copy), url=target) == 2  # refuses without --yes
+    assert kraftsamla("restore", str(copy), "--yes", url=target) == 0
     assert capsys.readouterr().out.splitlines()[-1].startswith("Restored ")
     restored = Database(target)
     try:
@@ -52,13 +50,10 @@ def test_backup_and_restore_round_trip(
 
 
 @pytest.mark.skipif(bool(POSTGRES_URL), reason="SQLite's online backup")
-def test_backup_never_overwrites_a_file(
-    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(settings, "DATABASE_URL", db.url)
+def test_backup_never_overwrites_a_file(kraftsamla: Kraftsamla, tmp_path: Path) -> None:
     existing = tmp_path / "there.db"
     existing.write_text("keep me")
-    assert cli.main(["backup", "--out", str(existing)]) == 1
+    assert kraftsamla("backup", "--out", str(existing)) == 1
     assert existing.read_text() == "keep me"
 
 

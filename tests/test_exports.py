@@ -11,16 +11,17 @@ from typing import Any
 import pytest
 from sqlmodel import SQLModel, col, select
 
-from app import cli, settings
 from app.db import Database
 from app.migrate import upgrade
 from app.models import Card, Criterion, Event, JuryConflict, Outcome, OutcomeCard, Person, Race, Score, Team
 from app.services import exports
-from tests.conftest import Join
+from tests.conftest import Join, Kraftsamla
 from tests.test_review import play
 
 
-def _played(join: Join, race: dict[str, Any], db: Database) -> dict[str, Any]:
+@pytest.fixture
+def played(join: Join, race: dict[str, Any], db: Database) -> dict[str, Any]:
+    """Play the race, end it, record an outcome and let the jury score; return who played."""
     played = play(join, race)
     assert played["boss"].post(f"/r/{race['slug']}/end").status_code == 303
     with db.read() as session:
@@ -55,23 +56,16 @@ def _judged(join: Join, race: dict[str, Any], db: Database, boss: Any) -> None:
     assert boss.post(f"/r/{slug}/jury/reveal", {"reveal": "1"}).status_code == 303
 
 
+@pytest.mark.usefixtures("played")
 def test_export_import_export_gives_the_same_document(
-    join: Join,
-    race: dict[str, Any],
-    db: Database,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    race: dict[str, Any], kraftsamla: Kraftsamla, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _played(join, race, db)
-    monkeypatch.setattr(settings, "DATABASE_URL", db.url)
     first = tmp_path / "first.json"
-    assert cli.main(["export", race["slug"], "--out", str(first)]) == 0
+    assert kraftsamla("export", race["slug"], "--out", str(first)) == 0
     fresh = f"sqlite:///{tmp_path / 'fresh.db'}"
-    monkeypatch.setattr(settings, "DATABASE_URL", fresh)
-    assert cli.main(["import", str(first)]) == 0
+    assert kraftsamla("import", str(first), url=fresh) == 0
     second = tmp_path / "second.json"
-    assert cli.main(["export", race["slug"], "--out", str(second)]) == 0
+    assert kraftsamla("export", race["slug"], "--out", str(second), url=fresh) == 0
     assert first.read_bytes() == second.read_bytes()
     document = json.loads(first.read_text())
     tables = document["tables"]
@@ -88,10 +82,10 @@ def test_export_import_export_gives_the_same_document(
     assert lines[1].startswith(f"Imported race {race['slug']}: ")
 
 
+@pytest.mark.usefixtures("played")
 def test_import_next_to_another_race_moves_the_ids(
-    join: Join, race: dict[str, Any], db: Database, tmp_path: Path
+    race: dict[str, Any], db: Database, tmp_path: Path
 ) -> None:
-    _played(join, race, db)
     document = exports.export_race(db, race["slug"])
     other_url = f"sqlite:///{tmp_path / 'other.db'}"
     upgrade(other_url)
@@ -135,8 +129,7 @@ def test_a_foreign_file_is_refused(db: Database) -> None:
         exports.import_race(db, {"format": "something"})
 
 
-def test_csv_per_entity(join: Join, race: dict[str, Any], db: Database) -> None:
-    played = _played(join, race, db)
+def test_csv_per_entity(race: dict[str, Any], played: dict[str, Any]) -> None:
     response = played["boss"].client.get(f"/r/{race['slug']}/review/csv/card")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.text)))
@@ -159,14 +152,9 @@ def test_csv_cells_never_become_formulas(join: Join, race: dict[str, Any]) -> No
 
 
 def test_progress_is_shown_on_request_and_ends_with_one_summary_line(
-    race: dict[str, Any],
-    db: Database,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    race: dict[str, Any], kraftsamla: Kraftsamla, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(settings, "DATABASE_URL", db.url)
-    assert cli.main(["export", race["slug"], "--out", str(tmp_path / "x.json"), "--progress"]) == 0
+    assert kraftsamla("export", race["slug"], "--out", str(tmp_path / "x.json"), "--progress") == 0
     captured = capsys.readouterr()
     steps = captured.err.split("\r")
     assert any(step.startswith("export: 1/") for step in steps)
@@ -175,12 +163,7 @@ def test_progress_is_shown_on_request_and_ends_with_one_summary_line(
 
 
 def test_no_progress_when_stderr_is_not_a_terminal(
-    race: dict[str, Any],
-    db: Database,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    race: dict[str, Any], kraftsamla: Kraftsamla, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(settings, "DATABASE_URL", db.url)
-    assert cli.main(["export", race["slug"], "--out", str(tmp_path / "x.json")]) == 0
+    assert kraftsamla("export", race["slug"], "--out", str(tmp_path / "x.json")) == 0
     assert capsys.readouterr().err == ""

@@ -16,6 +16,7 @@ from app.services.matching import (
     ChallengeNeed,
     Participant,
     Suggestion,
+    TeamPlan,
     explain,
     normal,
     suggest,
@@ -62,6 +63,24 @@ def placed(suggestion: Suggestion) -> list[int]:
     return [person for plan in suggestion.teams for person in plan.members]
 
 
+Quota = tuple[int, int, int]  # how many a team has of a background, its floor, its ceiling
+
+
+def mixes(result: Suggestion, people: list[Participant]) -> list[tuple[TeamPlan, Counter[str]]]:
+    """Return each team of the result with how many of its members have each background."""
+    by_id = {p.id: p for p in people}
+    return [(plan, Counter(by_id[i].background for i in plan.members)) for plan in result.teams]
+
+
+def quotas(result: Suggestion, people: list[Participant]) -> list[tuple[TeamPlan, dict[str, Quota]]]:
+    """Return each team of the result with, per quota background, how many it has, its floor and ceiling."""
+    total, count = Counter(p.background for p in people), len(result.teams)
+    return [
+        (plan, {b: (mix[b], total[b] // count, math.ceil(total[b] / count)) for b in QUOTA_BACKGROUNDS})
+        for plan, mix in mixes(result, people)
+    ]
+
+
 PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -104,14 +123,11 @@ def test_background_quotas_hold_without_company_placement(
 ) -> None:
     people, challenges, bounds = crowd
     result = suggest(people, challenges, bounds)
-    total, count = Counter(p.background for p in people), len(result.teams)
-    by_id = {p.id: p for p in people}
-    for plan in result.teams:
-        mix = Counter(by_id[i].background for i in plan.members)
-        for background in QUOTA_BACKGROUNDS:
-            assert total[background] // count <= mix[background] <= math.ceil(total[background] / count)
-            if total[background] >= count:
-                assert mix[background] >= 1
+    for plan, quota in quotas(result, people):
+        for have, floor, ceil in quota.values():
+            assert floor <= have <= ceil
+            if floor >= 1:  # as many of the background as teams, or more
+                assert have >= 1
         assert not [note for note in plan.explanation.notes if note.code.startswith("quota")]
 
 
@@ -123,12 +139,9 @@ def test_background_floors_hold_when_company_people_come_from_companies(
     """Company people on their challenges leave room for every team's researchers, students and developers."""
     people, challenges, bounds = crowd
     result = suggest(people, challenges, bounds)
-    total, count = Counter(p.background for p in people), len(result.teams)
-    by_id = {p.id: p for p in people}
-    for plan in result.teams:
-        mix = Counter(by_id[i].background for i in plan.members)
-        for background in QUOTA_BACKGROUNDS:
-            assert mix[background] >= total[background] // count, (background, mix)
+    for plan, quota in quotas(result, people):
+        for background, (have, floor, _ceil) in quota.items():
+            assert have >= floor, (background, quota)
         assert not [note for note in plan.explanation.notes if note.code == "quota_low"]
 
 
@@ -139,15 +152,12 @@ def test_every_broken_quota_is_explained_by_company_placement(
 ) -> None:
     people, challenges, bounds = crowd
     result = suggest(people, challenges, bounds)
-    total, count = Counter(p.background for p in people), len(result.teams)
-    by_id = {p.id: p for p in people}
-    for plan in result.teams:
-        mix = Counter(by_id[i].background for i in plan.members)
+    for plan, quota in quotas(result, people):
         broken = {
             note.get("background"): note for note in plan.explanation.notes if note.code.startswith("quota")
         }
-        for background in QUOTA_BACKGROUNDS:
-            within = total[background] // count <= mix[background] <= math.ceil(total[background] / count)
+        for background, (have, floor, ceil) in quota.items():
+            within = floor <= have <= ceil
             assert within == (background not in broken)
             if not within:
                 assert broken[background].get("company") is True
@@ -245,9 +255,7 @@ def test_the_first_race_makes_nine_mixed_teams_of_five_or_six() -> None:
     # go to the three challenges with two company people, then to the lowest id of those with one.
     assert sorted(len(plan.members) for plan in result.teams) == [5, 6, 6, 6, 6, 6, 6, 6, 6]
     assert Counter(plan.slot.challenge_id for plan in result.teams) == {1: 2, 2: 2, 3: 2, 4: 2, 5: 1}
-    by_id = {p.id: p for p in people}
-    for plan in result.teams:
-        mix = Counter(by_id[i].background for i in plan.members)
+    for _plan, mix in mixes(result, people):
         # 12 researchers, 15 students and 10 business developers over 9 teams: one of each at least.
         assert mix["research"] >= 1 and mix["student"] >= 1 and mix["business"] >= 1
     for person in people:

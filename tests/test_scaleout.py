@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -33,44 +35,57 @@ def titles_in_order(screen: Screen, prefix: str, count: int) -> list[str]:
             return titles
 
 
+@contextmanager
+def reading_and_writing(
+    race: dict[str, Any], reading: LocalServer, writing: LocalServer
+) -> Iterator[tuple[Screen, Screen]]:
+    """Join the race's first team on one server with a live screen open, and on the other to write."""
+    slug, team, code = race["slug"], race["teams"][0]["id"], race["codes"]["participant"]
+    with (
+        join(reading.base_url, slug, code, "Läsare", team) as reader,
+        join(writing.base_url, slug, code, "Skribent", team) as writer,
+        reader.live() as screen,
+    ):
+        yield screen, writer
+
+
+def post_ten_cards_and_see_them_in_order(writer: Screen, screen: Screen, prefix: str) -> None:
+    """Post ten idea cards titled prefix0 to prefix9; the screen shows them all, in that order."""
+    for number in range(10):
+        form = {"title": f"{prefix}{number}", "column": "idea", "key": uuid.uuid4().hex}
+        assert writer.post(f"/r/{writer.slug}/cards", form).status_code == 303
+    assert titles_in_order(screen, prefix, 10) == [f"{prefix}{n}" for n in range(10)]
+
+
+def rows(url: str, query: str, *params: Any) -> list[Any]:
+    """Return the rows a query finds in the servers' database."""
+    import psycopg
+
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn) as conn:
+        return conn.execute(query, params).fetchall()
+
+
 def test_a_screen_on_one_process_sees_cards_posted_to_the_other_in_order(
     two_servers: tuple[LocalServer, LocalServer, str],
 ) -> None:
     first, second, _ = two_servers
-    race = first.create_race(name="Två processer")
-    slug, team, code = race["slug"], race["teams"][0]["id"], race["codes"]["participant"]
-    with (
-        join(first.base_url, slug, code, "Läsare", team) as reader,
-        join(second.base_url, slug, code, "Skribent", team) as writer,
-        reader.live() as screen,
-    ):
-        for number in range(10):
-            form = {"title": f"P2-{number}", "column": "idea", "key": uuid.uuid4().hex}
-            assert writer.post(f"/r/{slug}/cards", form).status_code == 303
-        assert titles_in_order(screen, "P2-", 10) == [f"P2-{n}" for n in range(10)]
+    with reading_and_writing(first.create_race(name="Två processer"), first, second) as (screen, writer):
+        post_ten_cards_and_see_them_in_order(writer, screen, "P2-")
 
 
 def test_killing_a_listening_connection_loses_nothing(
     two_servers: tuple[LocalServer, LocalServer, str],
 ) -> None:
     first, second, _ = two_servers
-    race = first.create_race(name="Avbrott")
-    slug, team, code = race["slug"], race["teams"][0]["id"], race["codes"]["participant"]
-    with (
-        join(second.base_url, slug, code, "Läsare", team) as reader,
-        join(first.base_url, slug, code, "Skribent", team) as writer,
-        reader.live() as screen,
-    ):
+    with reading_and_writing(first.create_race(name="Avbrott"), second, first) as (screen, writer):
         with _postgres_admin() as admin:
             killed = admin.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
                 (listener_name(second.pid),),
             ).fetchall()
         assert killed == [(True,)]
-        for number in range(10):
-            form = {"title": f"K-{number}", "column": "idea", "key": uuid.uuid4().hex}
-            assert writer.post(f"/r/{slug}/cards", form).status_code == 303
-        assert titles_in_order(screen, "K-", 10) == [f"K-{n}" for n in range(10)]
+        post_ten_cards_and_see_them_in_order(writer, screen, "K-")
 
 
 def test_sequence_numbers_stay_gapless_and_unique_with_writers_on_both(
@@ -101,15 +116,11 @@ def test_sequence_numbers_stay_gapless_and_unique_with_writers_on_both(
     for writer in writers:
         writer.http.close()
     assert errors == []
-    import psycopg
-
-    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(dsn) as conn:
-        query = "SELECT e.seq FROM event e JOIN race r ON r.id = e.race_id WHERE r.slug = %s ORDER BY e.seq"
-        seqs = [row[0] for row in conn.execute(query, (slug,)).fetchall()]
-        last = conn.execute("SELECT seq FROM race WHERE slug = %s", (slug,)).fetchone()
+    query = "SELECT e.seq FROM event e JOIN race r ON r.id = e.race_id WHERE r.slug = %s ORDER BY e.seq"
+    seqs = [row[0] for row in rows(url, query, slug)]
+    last = rows(url, "SELECT seq FROM race WHERE slug = %s", slug)
     assert seqs == list(range(1, len(seqs) + 1))
-    assert last is not None and last[0] == len(seqs)
+    assert last == [(len(seqs),)]
     assert len(seqs) >= 8 * 15
 
 
@@ -155,16 +166,10 @@ def test_erasing_a_person_on_one_process_closes_their_screens_on_the_other(
         join(second.base_url, slug, codes["participant"], "Raderas", team) as erased,
         join(first.base_url, slug, codes["facilitator"], "Fia") as facilitator,
     ):
-        import psycopg
-
-        dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-        with psycopg.connect(dsn) as conn:
-            query = (
-                "SELECT p.id FROM person p JOIN race r ON r.id = p.race_id WHERE r.slug = %s AND p.name = %s"
-            )
-            row = conn.execute(query, (slug, "Raderas")).fetchone()
-        assert row is not None
+        query = "SELECT p.id FROM person p JOIN race r ON r.id = p.race_id WHERE r.slug = %s AND p.name = %s"
+        found = rows(url, query, slug, "Raderas")
+        assert len(found) == 1
         with erased.live() as screen:
-            answer = facilitator.post(f"/r/{slug}/review/people/{row[0]}/erase", {"confirm": "yes"})
+            answer = facilitator.post(f"/r/{slug}/review/people/{found[0][0]}/erase", {"confirm": "yes"})
             assert answer.status_code == 303, answer.text
             assert _closed_code(screen) == 1008

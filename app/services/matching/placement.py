@@ -30,67 +30,19 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-QUOTA_BACKGROUNDS = ("research", "student", "business")
-BACKGROUNDS = ("company", "research", "student", "business", "other")
-
-
-@dataclass(frozen=True)
-class Participant:
-    id: int
-    name: str
-    background: str = "other"
-    company: str = ""
-    competences: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ChallengeNeed:
-    id: int
-    company: str = ""
-    tags: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Bounds:
-    min_size: int = 3
-    max_size: int = 6
-    teams_per_challenge: int | None = None
-
-
-@dataclass(frozen=True)
-class Note:
-    """A rule that could not be met and why: a code and its parameters, put into words by the screen."""
-
-    code: str
-    params: tuple[tuple[str, Any], ...] = ()
-
-    def get(self, name: str) -> Any:
-        return dict(self.params).get(name)
-
-
-@dataclass(frozen=True)
-class Slot:
-    """A team to fill: its challenge and its place among that challenge's teams (0, 1, ...)."""
-
-    challenge_id: int
-    index: int
-
-
-@dataclass(frozen=True)
-class Explanation:
-    covered: tuple[tuple[str, tuple[int, ...]], ...]
-    missing: tuple[str, ...]
-    backgrounds: tuple[tuple[str, int], ...]
-    notes: tuple[Note, ...]
-
-
-@dataclass(frozen=True)
-class TeamPlan:
-    slot: Slot
-    members: tuple[int, ...]
-    explanation: Explanation
+from app.services.matching.common import (
+    QUOTA_BACKGROUNDS,
+    Bounds,
+    ChallengeNeed,
+    Participant,
+    Slot,
+    asked_tags,
+    bound_challenges,
+    normal,
+    skills,
+)
+from app.services.matching.explanation import Note, TeamPlan, explain
 
 
 @dataclass(frozen=True)
@@ -101,26 +53,6 @@ class Suggestion:
     def team_of(self) -> dict[int, Slot]:
         """Return person id -> the slot they are placed in."""
         return {person: plan.slot for plan in self.teams for person in plan.members}
-
-
-def normal(text: str) -> str:
-    """Return text compared case- and space-insensitively."""
-    return " ".join((text or "").split()).casefold()
-
-
-def _asked(challenge: ChallengeNeed) -> list[str]:
-    """Return the challenge's tags once each, in its order."""
-    seen: set[str] = set()
-    asked = []
-    for tag in challenge.tags:
-        if normal(tag) and normal(tag) not in seen:
-            seen.add(normal(tag))
-            asked.append(tag)
-    return asked
-
-
-def _skills(person: Participant) -> set[str]:
-    return {normal(tag) for tag in person.competences if normal(tag)}
 
 
 def plan_slots(
@@ -166,7 +98,7 @@ class _Team:
     def missing(self) -> set[str]:
         have: set[str] = set()
         for person in self.members:
-            have |= _skills(person)
+            have |= skills(person)
         return set(self.asked) - have
 
 
@@ -192,7 +124,9 @@ def suggest(
     if not people:
         return Suggestion((), tuple(notes))
     by_id = {c.id: c for c in needs}
-    teams = [_Team(slot, {normal(tag): tag for tag in _asked(by_id[slot.challenge_id])}) for slot in slots]
+    teams = [
+        _Team(slot, {normal(tag): tag for tag in asked_tags(by_id[slot.challenge_id])}) for slot in slots
+    ]
     low, high = effective_bounds(len(people), len(teams), bounds)
     pool = _place_company_people(people, teams, by_id, low, high)
     _set_targets(teams, len(people))
@@ -204,21 +138,11 @@ def suggest(
     return Suggestion(explained.teams, tuple(notes) + explained.notes)
 
 
-def _bound_challenges(needs: Sequence[ChallengeNeed], slots: Iterable[Slot]) -> dict[str, set[int]]:
-    """Return normal company -> the ids of its challenges that have a team."""
-    with_team = {slot.challenge_id for slot in slots}
-    bound: dict[str, set[int]] = {}
-    for challenge in needs:
-        if normal(challenge.company) and challenge.id in with_team:
-            bound.setdefault(normal(challenge.company), set()).add(challenge.id)
-    return bound
-
-
 def _place_company_people(
     people: list[Participant], teams: list[_Team], needs: dict[int, ChallengeNeed], low: int, high: int
 ) -> list[Participant]:
     """Rule 3: put company people on their challenge's teams while sizes can still be met; return the rest."""
-    bound = _bound_challenges(list(needs.values()), [team.slot for team in teams])
+    bound = bound_challenges(list(needs.values()), [team.slot for team in teams])
     slack = len(people) - len(teams) * low  # how many places above min the teams may take together
     # Room kept in each team for the quota floors (rule 4): company people fill at most the rest of an
     # average-sized team, so every team can still take its researchers, students and business developers.
@@ -257,7 +181,7 @@ def _set_targets(teams: list[_Team], n: int) -> None:
 def _best(candidates: Iterable[Participant], team: _Team) -> Participant:
     """Return the candidate who covers most of the team's missing tags (ties by id)."""
     missing = team.missing()
-    return min(candidates, key=lambda p: (-len(_skills(p) & missing), p.id))
+    return min(candidates, key=lambda p: (-len(skills(p) & missing), p.id))
 
 
 def _place_quotas(
@@ -312,7 +236,7 @@ def _cover_competences(
         tag = min(need, key=lambda t: (-need[t], t))
         for team in teams:
             if team.room() > 0 and tag in team.missing():
-                candidates = [p for p in pool if tag in _skills(p) and _allowed(p, team, ceilings)]
+                candidates = [p for p in pool if tag in skills(p) and _allowed(p, team, ceilings)]
                 if candidates:
                     person = _best(candidates, team)
                     pool.remove(person)
@@ -331,91 +255,3 @@ def _fill(pool: list[Participant], teams: list[_Team], people: list[Participant]
         fitting = [team for team in open_teams if _allowed(person, team, ceilings)] or open_teams
         team = min(fitting, key=lambda t: (-t.room(), teams.index(t)))
         team.members.append(person)
-
-
-@dataclass(frozen=True)
-class Explained:
-    teams: tuple[TeamPlan, ...]
-    notes: tuple[Note, ...]
-
-
-def explain(
-    assignment: Sequence[tuple[Slot, Sequence[int]]],
-    participants: Iterable[Participant],
-    challenges: Iterable[ChallengeNeed],
-    bounds: Bounds,
-) -> Explained:
-    """Explain each team of an assignment (suggested or edited): coverage, mix, broken rules and why."""
-    people = {person.id: person for person in participants}
-    needs = {challenge.id: challenge for challenge in challenges}
-    count = len(assignment)
-    n = sum(len(members) for _slot, members in assignment)
-    low, high = bounds.min_size, max(bounds.min_size, bounds.max_size)
-    feasible = count * low <= n <= count * high
-    notes: list[Note] = []
-    if count and not feasible:
-        params = (("people", n), ("teams", count), ("min", low), ("max", high))
-        notes.append(Note("sizes_infeasible", params))
-    total = Counter(person.background for person in people.values())
-    bound = _bound_challenges(list(needs.values()), [slot for slot, _members in assignment])
-    # Whether rule 3 placed anyone: then it may have taken the room or the people a quota needed.
-    company = any(
-        normal(people[i].company) in bound and slot.challenge_id in bound[normal(people[i].company)]
-        for slot, members in assignment
-        for i in members
-    )
-    plans = []
-    for slot, member_ids in assignment:
-        members = [people[i] for i in sorted(member_ids)]
-        challenge = needs[slot.challenge_id]
-        covered = []
-        missing = []
-        for tag in _asked(challenge):
-            who = tuple(p.id for p in members if normal(tag) in _skills(p))
-            if who:
-                covered.append((tag, who))
-            else:
-                missing.append(tag)
-        mix = Counter(person.background for person in members)
-        team_notes: list[Note] = []
-        size = len(members)
-        if size < low or size > high:
-            code = "size_low" if size < low else "size_high"
-            team_notes.append(
-                Note(code, (("size", size), ("min", low), ("max", high), ("forced", not feasible)))
-            )
-        for background in QUOTA_BACKGROUNDS:
-            floor, ceil = total[background] // max(count, 1), math.ceil(total[background] / max(count, 1))
-            have = mix[background]
-            if have < floor or have > ceil:
-                params = (
-                    ("background", background),
-                    ("have", have),
-                    ("floor", floor),
-                    ("ceil", ceil),
-                    ("company", company),
-                )
-                team_notes.append(Note("quota_low" if have < floor else "quota_high", params))
-        for person in members:
-            own = bound.get(normal(person.company))
-            if own and slot.challenge_id not in own:
-                team_notes.append(
-                    Note("company_elsewhere", (("person", person.id), ("company", person.company)))
-                )
-        if normal(challenge.company) in bound:
-            outside = [
-                p.id
-                for p in people.values()
-                if normal(p.company) == normal(challenge.company)
-                and all(p.id not in ms for s, ms in assignment if s.challenge_id in bound[normal(p.company)])
-            ]
-            if outside and slot.index == 0:
-                team_notes.append(Note("company_full", (("people", len(outside)),)))
-        explanation = Explanation(
-            covered=tuple(covered),
-            missing=tuple(missing),
-            backgrounds=tuple((b, mix[b]) for b in BACKGROUNDS if mix[b]),
-            notes=tuple(team_notes),
-        )
-        plans.append(TeamPlan(slot, tuple(p.id for p in members), explanation))
-    return Explained(tuple(plans), tuple(notes))
