@@ -23,7 +23,12 @@ CLOSE_TRY_AGAIN = 1013
 
 
 class Connection:
-    """One socket: a queue bounded in messages and bytes, drained by its own writer."""
+    """One socket: a queue bounded in messages and bytes, drained by its own writer.
+
+    The bounds hold the backlog: what waits behind what the screen needs now. The frames a socket is primed
+    with (its snapshot or replay) and a frame offered while nothing waits go through however large they are:
+    a facilitator's snapshot holds the whole roster, and a screen that cannot have it can never catch up.
+    """
 
     def __init__(
         self, send: Send, *, max_messages: int = 256, max_bytes: int = 4 << 20, owner: str = ""
@@ -33,6 +38,8 @@ class Connection:
         self.owner = owner
         self.close_code: int | None = None
         self._queue: deque[tuple[int, str]] = deque()
+        # The first `_primed` frames of the queue are the priming ones; `_bytes` counts the frames after them.
+        self._primed = 0
         self._bytes = 0
         self._ready = asyncio.Event()
         self.max_messages = max_messages
@@ -56,17 +63,20 @@ class Connection:
         """Put what brings the screen to `seq` first (snapshot or replay); drop queued frames it covers."""
         kept = [(frame_seq, frame) for frame_seq, frame in self._queue if frame_seq > seq or frame_seq < 0]
         self._queue = deque([*frames, *kept])
-        self._bytes = sum(len(frame) for _, frame in self._queue)
+        self._primed = len(frames)
+        self._bytes = sum(len(frame) for _, frame in kept)
         self.last_seq = max(self.last_seq, seq)
         self._ready.set()
 
     def _append(self, seq: int, text: str) -> bool:
         if self.closed or self.overflowed:
             return False
-        if len(self._queue) >= self.max_messages or self._bytes + len(text) > self.max_bytes:
+        backlog = len(self._queue) - self._primed
+        if backlog and (backlog >= self.max_messages or self._bytes + len(text) > self.max_bytes):
             # A screen this far behind resyncs from a snapshot; it must not hold memory for the others.
             self.overflowed = True
             self._queue.clear()
+            self._primed = 0
             self._bytes = 0
             self._ready.set()
             return False
@@ -91,7 +101,10 @@ class Connection:
                 return self.close_code
             while self._queue:
                 _, text = self._queue.popleft()
-                self._bytes -= len(text)
+                if self._primed:
+                    self._primed -= 1
+                else:
+                    self._bytes -= len(text)
                 try:
                     await asyncio.wait_for(self._send(text), send_timeout)
                 except TimeoutError:

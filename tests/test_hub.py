@@ -148,6 +148,46 @@ async def test_the_byte_bound_holds_too() -> None:
     assert conn.overflowed
 
 
+async def test_a_snapshot_bigger_than_the_byte_bound_still_reaches_the_screen_and_so_does_synced() -> None:
+    # A facilitator's snapshot holds the roster: with 500 people in 50 teams it is 1.4 MB. A screen that is
+    # refused its snapshot can never catch up; the bound is for what piles up behind it.
+    box = Outbox()
+    conn = Connection(box.send, max_messages=4, max_bytes=100)
+    conn.prime(5, [(5, "snapshot " + "x" * 500)])
+    assert conn.offer_control('{"type": "synced", "seq": 5}')
+    assert conn.offer(6, "y" * 60)
+    writer = await start(conn)
+    assert [await box.next(), await box.next(), await box.next()] == [
+        "snapshot " + "x" * 500,
+        '{"type": "synced", "seq": 5}',
+        "y" * 60,
+    ]
+    assert not conn.overflowed
+    conn.close()
+    assert await writer is None
+
+
+async def test_the_byte_bound_still_holds_behind_a_big_snapshot() -> None:
+    conn = Connection(Outbox().send, max_messages=100, max_bytes=100)
+    conn.prime(5, [(5, "x" * 500)])
+    assert conn.offer(6, "y" * 60)
+    assert not conn.offer(7, "y" * 60)
+    assert conn.overflowed and conn.pending == 0
+
+
+async def test_a_frame_bigger_than_the_byte_bound_reaches_a_screen_that_keeps_up() -> None:
+    box = Outbox()
+    conn = Connection(box.send, max_messages=4, max_bytes=100)
+    writer = await start(conn)
+    assert conn.offer(1, "x" * 500)
+    assert await box.next() == "x" * 500
+    assert conn.offer(2, "y" * 500)
+    assert await box.next() == "y" * 500
+    assert not conn.overflowed
+    conn.close()
+    assert await writer is None
+
+
 async def test_a_send_that_hangs_cuts_the_socket_off() -> None:
     box = Outbox()
     box.gate = asyncio.Event()
