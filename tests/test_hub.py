@@ -188,6 +188,50 @@ async def test_a_frame_bigger_than_the_byte_bound_reaches_a_screen_that_keeps_up
     assert await writer is None
 
 
+async def test_frames_offered_while_its_snapshot_is_read_do_not_cut_a_screen_off() -> None:
+    # While a facilitator's snapshot is read (seconds in a storm of arrivals), the roster it is about to get
+    # may be rendered and offered several times over; the snapshot drops what it covers.
+    box = Outbox()
+    conn = Connection(box.send, max_messages=10, max_bytes=100, catching_up=True)
+    assert all(conn.offer(seq, f"frame {seq} " + "x" * 80) for seq in (1, 2, 3))
+    assert not conn.overflowed
+    conn.prime(2, [(2, "snapshot 2")])
+    assert conn.offer_control("synced")
+    writer = await start(conn)
+    assert [await box.next() for _ in range(3)] == ["snapshot 2", "frame 3 " + "x" * 80, "synced"]
+    conn.close()
+    assert await writer is None
+
+
+async def test_once_primed_a_screen_is_held_to_the_bounds_again() -> None:
+    conn = Connection(Outbox().send, max_messages=10, max_bytes=100, catching_up=True)
+    conn.prime(2, [(2, "snapshot 2")])
+    assert conn.offer(3, "x" * 80)
+    assert not conn.offer(4, "x" * 80)
+    assert conn.overflowed
+
+
+async def test_a_screen_catching_up_is_still_held_to_the_message_bound() -> None:
+    conn = Connection(Outbox().send, max_messages=3, max_bytes=100, catching_up=True)
+    assert [conn.offer(seq, "x") for seq in range(1, 5)] == [True, True, True, False]
+    assert conn.overflowed
+
+
+async def test_a_newer_refresh_replaces_the_one_still_waiting() -> None:
+    box = Outbox()
+    conn = Connection(box.send)
+    assert conn.offer_refresh("online 1")
+    assert conn.offer(1, "frame 1")
+    assert conn.offer_refresh("online 2")
+    assert conn.offer_control("time")
+    assert conn.offer_refresh("online 3")
+    assert conn.pending == 3
+    writer = await start(conn)
+    assert [await box.next() for _ in range(3)] == ["frame 1", "time", "online 3"]
+    conn.close()
+    assert await writer is None
+
+
 async def test_a_send_that_hangs_cuts_the_socket_off() -> None:
     box = Outbox()
     box.gate = asyncio.Event()
