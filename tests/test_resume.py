@@ -107,3 +107,26 @@ def test_replaying_twice_is_harmless(join: Join, race: dict[str, Any], db: Datab
     assert (
         idea_titles([first, second]) == idea_titles([second]) == database_titles(db, race["teams"][0]["id"])
     )
+
+
+def test_screens_resuming_from_the_same_seq_each_get_their_own_regions(
+    join: Join, race: dict[str, Any], db: Database
+) -> None:
+    # In a reconnect storm most screens resume from the same seq, and the gap is read once for all of them.
+    author = join("participant", "Alva", team=0)
+    other = join("participant", "Bo", team=1)
+    with author.live() as socket:
+        since = seq_of(socket.receive_text())
+    post_cards(author, race, 3)
+    with other.live(since=since) as socket:
+        # Nothing of the other team's changed: it is only told it is caught up.
+        assert socket.socket.receive_text().startswith('{"type": "synced"')
+    with author.live(since=since) as socket:
+        frame = socket.receive_text()
+    assert ids_in(frame) == {"col-idea"}
+    assert idea_titles([frame]) == ["Kort 0", "Kort 1", "Kort 2"]
+    post_cards(author, race, 1, prefix="Mer")
+    with author.live(since=since) as socket:
+        frame = socket.receive_text()
+    assert idea_titles([frame]) == database_titles(db, race["teams"][0]["id"])
+    assert len(idea_titles([frame])) == 4
