@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from app import settings
 from app.db import Database
 from app.models import Card
+from app.screens import frames
 from tests.conftest import Join, Person
 from tests.test_live import ids_in, seq_of, soup
 
@@ -130,3 +131,30 @@ def test_screens_resuming_from_the_same_seq_each_get_their_own_regions(
         frame = socket.receive_text()
     assert idea_titles([frame]) == database_titles(db, race["teams"][0]["id"])
     assert len(idea_titles([frame])) == 4
+
+
+def test_facilitators_resuming_at_the_same_seq_share_one_render_of_the_roster(
+    join: Join, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The roster grows with people times teams (4.6 MB at 1,000 people in 100 teams): in a reconnect storm
+    # it is rendered once per seq for all the facilitators' screens, not once per screen.
+    first, second = join("facilitator", "Fia"), join("facilitator", "Gun")
+    with first.live() as socket:
+        since = seq_of(socket.receive_text())
+    join("participant", "Cyrus", team=0)
+    rendered: list[str] = []
+    original = frames.render
+
+    def counting(template: str, **context: Any) -> str:
+        rendered.append(template)
+        return original(template, **context)
+
+    monkeypatch.setattr(frames, "render", counting)
+    got = []
+    for facilitator in (first, second):
+        with facilitator.live(since=since) as socket:
+            got.append(socket.receive_text())
+    for frame in got:
+        assert "roster" in ids_in(frame)
+        assert "Cyrus" in soup(frame).select_one("#roster").get_text()
+    assert rendered.count("facilitator/_roster.html") == 1
