@@ -96,10 +96,17 @@ _snapshots = SnapshotCache()
 class RaceRegions:
     """Race-wide regions rendered at a recent seq, shared by every screen's snapshot at that seq."""
 
-    def __init__(self, size: int = 8) -> None:
+    def __init__(self, size: int = 8, stripes: int = 64) -> None:
         self.size = size
         self._items: OrderedDict[tuple[str, int, int], dict[tuple[str, object, str], str]] = OrderedDict()
         self._lock = threading.Lock()
+        # Screens arriving together would each render a region the first has not finished yet: one renders,
+        # the others wait for it. A lock per stripe of (seq, region, language), held for one region at a time.
+        self._stripes = [threading.Lock() for _ in range(stripes)]
+
+    def rendering(self, key: tuple[str, int, int], region: str, lang: str) -> threading.Lock:
+        """Return the lock to hold while a race-wide region is rendered (or found) at a seq."""
+        return self._stripes[hash((key, region, lang)) % len(self._stripes)]
 
     def at(self, key: tuple[str, int, int]) -> dict[tuple[str, object, str], str]:
         """Return the regions rendered at (database, race, seq), to read and to add to."""
@@ -148,17 +155,17 @@ def _render_shared(session: Session, db: Database, race: Race, aud: Audience, re
     assert race.id is not None
     # A storm of reconnects renders each race-wide region once per seq (a facilitator's roster is 4.6 MB with
     # 1,000 people in 100 teams); a team's or a person's own regions and who is online are rendered each time.
-    shared, own = _race_regions.at((db.url, race.id, race.seq)), {}
-    return "".join(
-        _render_regions(
-            session,
-            race,
-            aud,
-            [region],
-            own if region in TEAM_REGIONS or region in SCOPED_REGIONS or region == "teams" else shared,
-        )
-        for region in regions
-    )
+    key = (db.url, race.id, race.seq)
+    shared: dict[tuple[str, object, str], str] = _race_regions.at(key)
+    own: dict[tuple[str, object, str], str] = {}
+    parts = []
+    for region in regions:
+        if region in TEAM_REGIONS or region in SCOPED_REGIONS or region == "teams":
+            parts.append(_render_regions(session, race, aud, [region], own))
+        else:
+            with _race_regions.rendering(key, region, aud.lang):
+                parts.append(_render_regions(session, race, aud, [region], shared))
+    return "".join(parts)
 
 
 def snapshot(db: Database, race_id: int, audience_key: str) -> tuple[int, str]:
