@@ -35,6 +35,17 @@ from bench.server import ROOT, LocalServer, free_port
 
 SEQ = re.compile(r"^<!--seq (\d+)-->")
 TIMEOUT = 120.0
+# The largest frame a screen accepts. A browser has no such limit, and a facilitator's snapshot holds the
+# roster, whose size grows with people times teams: about 1.4 MB at 500 screens (50 teams), 5 MB at 1,000.
+MAX_FRAME = 64 << 20
+# Opening screens: a fixed allowance plus this much per screen (each costs the server a snapshot render).
+OPEN_BASE_S = 60.0
+OPEN_PER_SCREEN_S = 0.25
+PROGRESS_EVERY_S = 5.0
+
+
+class NotSynced(RuntimeError):
+    """Some screens were not caught up: closed by the server, or still waiting when the time was up."""
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -68,6 +79,12 @@ class Screen:
     waiting_for: int | None = None
     arrived_at: float = 0.0
     frames: int = 0
+    # Set when the socket has ended (whoever closed it), with the close code and reason received.
+    ended: asyncio.Event = field(default_factory=asyncio.Event)
+    close_code: int | None = None
+    close_reason: str = ""
+    # What this client sent when it failed the connection itself (1009: a message over max_size).
+    close_sent: int | None = None
 
     async def open(self, since: int | None = None) -> None:
         headers = Headers({"cookie": self.cookie}) if self.cookie else None
@@ -77,11 +94,13 @@ class Screen:
             additional_headers=headers,
             origin=Origin(self.origin),
             compression=None,
-            max_size=1 << 20,
+            max_size=MAX_FRAME,
             open_timeout=TIMEOUT,
             ping_interval=None,
         )
         self.synced.clear()
+        self.ended.clear()
+        self.close_code, self.close_reason = None, ""
         self.task = asyncio.get_running_loop().create_task(self._read(self.socket))
 
     async def _read(self, socket: ClientConnection) -> None:
@@ -103,6 +122,11 @@ class Screen:
                     Round.current.synced()
         except ConnectionClosed:
             pass
+        finally:
+            self.close_code, self.close_reason = socket.close_code, socket.close_reason or ""
+            sent = socket.protocol.close_sent
+            self.close_sent = sent.code if sent is not None else None
+            self.ended.set()
 
     async def close(self) -> None:
         if self.socket is not None:
@@ -143,9 +167,19 @@ async def broadcast_round(screens: list[Screen], target: int, post: Any) -> tupl
         screen.waiting_for = target
     started = time.perf_counter()
     await post()
-    await asyncio.wait_for(Round.current.done.wait(), TIMEOUT)
+    await wait_round(screens, "a post")
     each = [screen.arrived_at - started for screen in screens]
     return max(each), each
+
+
+async def wait_round(screens: list[Screen], what: str, limit_s: float = TIMEOUT) -> None:
+    """Wait until every screen has what the round waits for; say which are missing and why if not."""
+    try:
+        await asyncio.wait_for(Round.current.done.wait(), limit_s)
+    except TimeoutError:
+        missing = [s for s in screens if s.waiting_for is not None or not s.synced.is_set()]
+        message = f"after {what}, {len(missing)} of {len(screens)} screens had nothing within {limit_s:.0f} s"
+        raise NotSynced(message + describe(missing, None)) from None
 
 
 @dataclass
@@ -179,16 +213,58 @@ async def join_people(base: str, race: dict[str, Any], roles: list[tuple[str, in
     return [person for person in people if person is not None]
 
 
-async def open_all(screens: list[Screen]) -> None:
-    """Open sockets fifty at a time and wait until each is caught up."""
+async def open_all(screens: list[Screen], server: LocalServer | None = None) -> None:
+    """Open sockets fifty at a time and wait until each is caught up; say how far it got while it waits."""
     semaphore = asyncio.Semaphore(50)
+    timeout = OPEN_BASE_S + OPEN_PER_SCREEN_S * len(screens)
+    started = time.perf_counter()
 
     async def one(screen: Screen) -> None:
         async with semaphore:
             await screen.open()
-            await asyncio.wait_for(screen.synced.wait(), TIMEOUT)
+            # Caught up, or closed: a closed screen is never caught up, so stop waiting for it.
+            ended = asyncio.ensure_future(screen.ended.wait())
+            synced = asyncio.ensure_future(screen.synced.wait())
+            await asyncio.wait((ended, synced), return_when=asyncio.FIRST_COMPLETED)
+            ended.cancel()
+            synced.cancel()
 
-    await asyncio.gather(*(one(screen) for screen in screens))
+    def report() -> None:
+        opened = sum(screen.socket is not None for screen in screens)
+        synced = sum(screen.synced.is_set() for screen in screens)
+        line = f"  opening {len(screens)} screens: {opened} connected, {synced} caught up "
+        print(line + f"after {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+
+    waiting = asyncio.ensure_future(asyncio.gather(*(one(screen) for screen in screens)))
+    deadline = started + timeout
+    while not waiting.done() and time.perf_counter() < deadline:
+        await asyncio.wait((waiting,), timeout=min(PROGRESS_EVERY_S, deadline - time.perf_counter()))
+        if not waiting.done():
+            report()
+    if not waiting.done():
+        waiting.cancel()
+    elif waiting.exception() is not None:
+        raise waiting.exception()  # type: ignore[misc]
+    unsynced = [screen for screen in screens if not screen.synced.is_set()]
+    if unsynced:
+        message = f"{len(unsynced)} of {len(screens)} screens not caught up "
+        message += f"{time.perf_counter() - started:.0f} s after the first opened (limit {timeout:.0f} s)"
+        raise NotSynced(message + describe(unsynced, server))
+    report()
+
+
+def describe(screens: list[Screen], server: LocalServer | None) -> str:
+    """Say why screens are missing: closed (with the codes), or open and waiting; and the server's errors."""
+    closed = [screen for screen in screens if screen.ended.is_set()]
+    codes = sorted({(s.close_code, s.close_reason, s.close_sent) for s in closed}, key=str)
+    text = f": {len(closed)} closed (received code, reason, code this client sent: {codes}), "
+    text += f"{len(screens) - len(closed)} open and waiting"
+    if server is not None:
+        errors = server.errors()
+        text += f"; the server logged {len(errors)} errors"
+        if errors:
+            text += ", the first:\n" + errors[0]
+    return text
 
 
 def roles_for(count: int, team_ids: list[int], offset: int) -> list[tuple[str, int | None]]:
@@ -291,7 +367,7 @@ async def run(
                         )
                         for home, person in zip(homes, people, strict=True)
                     ]
-                    await open_all(new)
+                    await open_all(new, server)
                     screens.extend(new)
                     memory[size] = (sum(rss_kb(member.pid) for member in cluster) - before) / max(1, extra)
                     new_bare = [
@@ -444,7 +520,7 @@ async def reconnect_storm(cluster: list[LocalServer], screens: list[Screen]) -> 
                 await asyncio.sleep(0.02 * (attempt + 1))
 
     await asyncio.gather(*(reconnect(screen) for screen in screens))
-    await asyncio.wait_for(Round.current.done.wait(), TIMEOUT)
+    await wait_round(screens, "the restart", OPEN_BASE_S + OPEN_PER_SCREEN_S * len(screens))
     done = time.perf_counter()
     return {"after_ready_s": done - ready, "after_stop_s": done - stopped}
 

@@ -23,20 +23,37 @@ CLOSE_TRY_AGAIN = 1013
 
 
 class Connection:
-    """One socket: a queue bounded in messages and bytes, drained by its own writer."""
+    """One socket: a queue bounded in messages and bytes, drained by its own writer.
+
+    The bounds hold the backlog: what waits behind what the screen needs now. The frames a socket is primed
+    with (its snapshot or replay) and a frame offered while nothing waits go through however large they are:
+    a facilitator's snapshot holds the whole roster, and a screen that cannot have it can never catch up.
+    A socket created `catching_up` (its snapshot is being read) is not held to the byte bound until it is
+    primed: nothing can be sent to it before, and its snapshot drops the frames it covers.
+    """
 
     def __init__(
-        self, send: Send, *, max_messages: int = 256, max_bytes: int = 4 << 20, owner: str = ""
+        self,
+        send: Send,
+        *,
+        max_messages: int = 256,
+        max_bytes: int = 4 << 20,
+        owner: str = "",
+        catching_up: bool = False,
     ) -> None:
         self._send = send
         # Whose socket this is (opaque to the hub), so that all of one person's sockets can be found.
         self.owner = owner
         self.close_code: int | None = None
-        self._queue: deque[tuple[int, str]] = deque()
+        # (seq or -1, text, True for a refresh: a newer refresh replaces one still waiting).
+        self._queue: deque[tuple[int, str, bool]] = deque()
+        # The first `_primed` frames of the queue are the priming ones; `_bytes` counts the frames after them.
+        self._primed = 0
         self._bytes = 0
         self._ready = asyncio.Event()
         self.max_messages = max_messages
         self.max_bytes = max_bytes
+        self.catching_up = catching_up
         self.last_seq = -1
         self.overflowed = False
         self.closed = False
@@ -52,25 +69,38 @@ class Connection:
         """Queue a frame that carries no race state (a time probe's answer)."""
         return self._append(-1, text)
 
+    def offer_refresh(self, text: str) -> bool:
+        """Queue state that has no seq (who is online) in place of the older refresh still waiting, if any."""
+        for entry in list(self._queue)[self._primed :]:
+            if entry[2]:
+                self._queue.remove(entry)
+                self._bytes -= len(entry[1])
+        return self._append(-1, text, refresh=True)
+
     def prime(self, seq: int, frames: list[tuple[int, str]]) -> None:
         """Put what brings the screen to `seq` first (snapshot or replay); drop queued frames it covers."""
-        kept = [(frame_seq, frame) for frame_seq, frame in self._queue if frame_seq > seq or frame_seq < 0]
-        self._queue = deque([*frames, *kept])
-        self._bytes = sum(len(frame) for _, frame in self._queue)
+        kept = [entry for entry in self._queue if entry[0] > seq or entry[0] < 0]
+        self._queue = deque([*((frame_seq, frame, False) for frame_seq, frame in frames), *kept])
+        self._primed = len(frames)
+        self._bytes = sum(len(entry[1]) for entry in kept)
         self.last_seq = max(self.last_seq, seq)
+        self.catching_up = False
         self._ready.set()
 
-    def _append(self, seq: int, text: str) -> bool:
+    def _append(self, seq: int, text: str, *, refresh: bool = False) -> bool:
         if self.closed or self.overflowed:
             return False
-        if len(self._queue) >= self.max_messages or self._bytes + len(text) > self.max_bytes:
+        backlog = len(self._queue) - self._primed
+        too_big = self._bytes + len(text) > self.max_bytes and not self.catching_up
+        if backlog and (backlog >= self.max_messages or too_big):
             # A screen this far behind resyncs from a snapshot; it must not hold memory for the others.
             self.overflowed = True
             self._queue.clear()
+            self._primed = 0
             self._bytes = 0
             self._ready.set()
             return False
-        self._queue.append((seq, text))
+        self._queue.append((seq, text, refresh))
         self._bytes += len(text)
         self._ready.set()
         return True
@@ -90,8 +120,11 @@ class Connection:
             if self.close_code is not None:
                 return self.close_code
             while self._queue:
-                _, text = self._queue.popleft()
-                self._bytes -= len(text)
+                _, text, _ = self._queue.popleft()
+                if self._primed:
+                    self._primed -= 1
+                else:
+                    self._bytes -= len(text)
                 try:
                     await asyncio.wait_for(self._send(text), send_timeout)
                 except TimeoutError:
@@ -239,7 +272,7 @@ class Hub:
                         return
                     for audience, text in extra.items():
                         for conn in tuple(channel.audiences.get(audience, ())):
-                            conn.offer_control(text)
+                            conn.offer_refresh(text)
                     continue
                 audiences = frozenset(channel.audiences)
                 try:

@@ -148,6 +148,90 @@ async def test_the_byte_bound_holds_too() -> None:
     assert conn.overflowed
 
 
+async def test_a_snapshot_bigger_than_the_byte_bound_still_reaches_the_screen_and_so_does_synced() -> None:
+    # A facilitator's snapshot holds the roster: with 500 people in 50 teams it is 1.4 MB. A screen that is
+    # refused its snapshot can never catch up; the bound is for what piles up behind it.
+    box = Outbox()
+    conn = Connection(box.send, max_messages=4, max_bytes=100)
+    conn.prime(5, [(5, "snapshot " + "x" * 500)])
+    assert conn.offer_control('{"type": "synced", "seq": 5}')
+    assert conn.offer(6, "y" * 60)
+    writer = await start(conn)
+    assert [await box.next(), await box.next(), await box.next()] == [
+        "snapshot " + "x" * 500,
+        '{"type": "synced", "seq": 5}',
+        "y" * 60,
+    ]
+    assert not conn.overflowed
+    conn.close()
+    assert await writer is None
+
+
+async def test_the_byte_bound_still_holds_behind_a_big_snapshot() -> None:
+    conn = Connection(Outbox().send, max_messages=100, max_bytes=100)
+    conn.prime(5, [(5, "x" * 500)])
+    assert conn.offer(6, "y" * 60)
+    assert not conn.offer(7, "y" * 60)
+    assert conn.overflowed and conn.pending == 0
+
+
+async def test_a_frame_bigger_than_the_byte_bound_reaches_a_screen_that_keeps_up() -> None:
+    box = Outbox()
+    conn = Connection(box.send, max_messages=4, max_bytes=100)
+    writer = await start(conn)
+    assert conn.offer(1, "x" * 500)
+    assert await box.next() == "x" * 500
+    assert conn.offer(2, "y" * 500)
+    assert await box.next() == "y" * 500
+    assert not conn.overflowed
+    conn.close()
+    assert await writer is None
+
+
+async def test_frames_offered_while_its_snapshot_is_read_do_not_cut_a_screen_off() -> None:
+    # While a facilitator's snapshot is read (seconds in a storm of arrivals), the roster it is about to get
+    # may be rendered and offered several times over; the snapshot drops what it covers.
+    box = Outbox()
+    conn = Connection(box.send, max_messages=10, max_bytes=100, catching_up=True)
+    assert all(conn.offer(seq, f"frame {seq} " + "x" * 80) for seq in (1, 2, 3))
+    assert not conn.overflowed
+    conn.prime(2, [(2, "snapshot 2")])
+    assert conn.offer_control("synced")
+    writer = await start(conn)
+    assert [await box.next() for _ in range(3)] == ["snapshot 2", "frame 3 " + "x" * 80, "synced"]
+    conn.close()
+    assert await writer is None
+
+
+async def test_once_primed_a_screen_is_held_to_the_bounds_again() -> None:
+    conn = Connection(Outbox().send, max_messages=10, max_bytes=100, catching_up=True)
+    conn.prime(2, [(2, "snapshot 2")])
+    assert conn.offer(3, "x" * 80)
+    assert not conn.offer(4, "x" * 80)
+    assert conn.overflowed
+
+
+async def test_a_screen_catching_up_is_still_held_to_the_message_bound() -> None:
+    conn = Connection(Outbox().send, max_messages=3, max_bytes=100, catching_up=True)
+    assert [conn.offer(seq, "x") for seq in range(1, 5)] == [True, True, True, False]
+    assert conn.overflowed
+
+
+async def test_a_newer_refresh_replaces_the_one_still_waiting() -> None:
+    box = Outbox()
+    conn = Connection(box.send)
+    assert conn.offer_refresh("online 1")
+    assert conn.offer(1, "frame 1")
+    assert conn.offer_refresh("online 2")
+    assert conn.offer_control("time")
+    assert conn.offer_refresh("online 3")
+    assert conn.pending == 3
+    writer = await start(conn)
+    assert [await box.next() for _ in range(3)] == ["frame 1", "time", "online 3"]
+    conn.close()
+    assert await writer is None
+
+
 async def test_a_send_that_hangs_cuts_the_socket_off() -> None:
     box = Outbox()
     box.gate = asyncio.Event()

@@ -108,3 +108,33 @@ async def test_refreshes_within_the_window_render_once() -> None:
     assert refresher.calls == 2
     conn.close()
     await writer
+
+
+class CountingRefresher(Refresher):
+    """A refresher whose calls can be awaited: the hub has queued a call's frames when its task yields."""
+
+    def __init__(self, renderer: Renderer) -> None:
+        super().__init__(renderer)
+        self.called = asyncio.Event()
+
+    async def __call__(self, race_id: int, audiences: frozenset[str]) -> dict[str, str]:
+        frames = await super().__call__(race_id, audiences)
+        self.called.set()
+        return frames
+
+
+async def test_refreshes_a_screen_has_not_read_yet_do_not_pile_up() -> None:
+    # Arrivals during a storm re-render who is online every window; a facilitator whose snapshot is still
+    # being read (or who reads slowly) needs the newest overview only, and must not be cut off for stale ones.
+    renderer = Renderer()
+    refresher = CountingRefresher(renderer)
+    hub = Hub(renderer, refresher)
+    conn = Connection(Outbox().send, max_messages=4)  # its writer is not started: nothing is read
+    hub.attach(1, "facilitator:0:sv", conn)
+    hub.synced(1, 0)
+    for _ in range(10):
+        refresher.called.clear()
+        hub.refresh(1)
+        await refresher.called.wait()
+    assert refresher.calls == 10
+    assert not conn.overflowed and conn.pending == 1

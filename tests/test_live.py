@@ -10,6 +10,7 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
+from app import settings
 from app.db import Database
 from app.models import Card
 from tests.conftest import Join, apply_frame, oob_ids, soup
@@ -215,3 +216,16 @@ def test_the_server_says_when_a_screen_is_caught_up(join: Join, race: dict[str, 
         assert socket.wait_synced() == seq
     with member.live(since=seq) as socket:
         assert socket.wait_synced() == seq  # nothing to send, but it is told it is live
+
+
+def test_a_snapshot_bigger_than_the_queue_bound_still_brings_the_screen_live(
+    join: Join, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A facilitator's snapshot holds the roster (1.4 MB with 500 people in 50 teams, 5 MB with 1,000 in 100,
+    # over the 4 MiB default bound): the bound must not keep the screen from ever catching up.
+    monkeypatch.setattr(settings, "LIVE_QUEUE_BYTES", 1000)
+    with join("facilitator").live() as socket:
+        frame = socket.receive_text()
+        assert len(frame) > 1000
+        assert "roster" in oob_ids(frame)
+        assert socket.wait_synced() == seq_of(frame)

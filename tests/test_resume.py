@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from app import settings
 from app.db import Database
 from app.models import Card
+from app.screens import frames
 from tests.conftest import Join, Person, apply_frame, oob_ids
 from tests.test_live import seq_of, soup
 
@@ -115,3 +116,54 @@ def test_replaying_twice_is_harmless(join: Join, race: dict[str, Any], db: Datab
     twice = idea_titles([snapshot, first, second])
     assert twice == idea_titles([snapshot, second]) == database_titles(db, race["teams"][0]["id"])
     assert len(twice) == 3
+
+
+def test_screens_resuming_from_the_same_seq_each_get_their_own_regions(
+    join: Join, race: dict[str, Any], db: Database
+) -> None:
+    # In a reconnect storm most screens resume from the same seq, and the gap is read once for all of them.
+    author = join("participant", "Alva", team=0)
+    other = join("participant", "Bo", team=1)
+    with author.live() as socket:
+        snapshot = socket.receive_text()
+        since = seq_of(snapshot)
+    post_cards(author, race, 3)
+    with other.live(since=since) as socket:
+        # Nothing of the other team's changed: it is only told it is caught up.
+        assert socket.socket.receive_text().startswith('{"type": "synced"')
+    with author.live(since=since) as socket:
+        frame = socket.receive_text()
+    assert idea_cards_only(frame)
+    assert idea_titles([snapshot, frame]) == ["Kort 0", "Kort 1", "Kort 2"]
+    post_cards(author, race, 1, prefix="Mer")
+    with author.live(since=since) as socket:
+        frame = socket.receive_text()
+    assert idea_titles([snapshot, frame]) == database_titles(db, race["teams"][0]["id"])
+    assert len(idea_titles([snapshot, frame])) == 4
+
+
+def test_facilitators_resuming_at_the_same_seq_share_one_render_of_the_roster(
+    join: Join, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The roster grows with people times teams (4.6 MB at 1,000 people in 100 teams): in a reconnect storm
+    # it is rendered once per seq for all the facilitators' screens, not once per screen.
+    first, second = join("facilitator", "Fia"), join("facilitator", "Gun")
+    with first.live() as socket:
+        since = seq_of(socket.receive_text())
+    join("participant", "Cyrus", team=0)
+    rendered: list[str] = []
+    original = frames.render
+
+    def counting(template: str, **context: Any) -> str:
+        rendered.append(template)
+        return original(template, **context)
+
+    monkeypatch.setattr(frames, "render", counting)
+    got = []
+    for facilitator in (first, second):
+        with facilitator.live(since=since) as socket:
+            got.append(socket.receive_text())
+    for frame in got:
+        assert "roster" in oob_ids(frame)
+        assert "Cyrus" in soup(frame).select_one("#roster").get_text()
+    assert rendered.count("facilitator/_roster.html") == 1

@@ -327,6 +327,30 @@ def test_roster_shows_people_without_a_team(join: Join, race: dict[str, Any]) ->
     assert names == ["Nina"]
 
 
+def test_each_persons_move_select_offers_every_team_and_marks_their_own(
+    join: Join, race: dict[str, Any]
+) -> None:
+    # The options are rendered once per roster, each select marks its own (100,000 options at 1,000 people).
+    join("participant", "Ada", team=0)
+    join("participant", "Bea", team=1)
+    join("participant", "Cid")
+    facilitator = join("facilitator", "Fia")
+    form = {"name": '<b>"Lag" & co</b>', "colour": "#aa0000"}
+    response = facilitator.htmx(f"/r/{race['slug']}/teams", form)
+    assert response.status_code == 200
+    page = facilitator.page()
+    team_ids = [str(t["id"]) for t in race["teams"]]
+    chosen = {}
+    moves = {f.select_one(".person-name").get_text(): f for f in page.select("#roster form.move")}
+    for name in ("Ada", "Bea", "Cid"):
+        options = moves[name].select("select option")
+        assert [o["value"] for o in options][: len(team_ids)] == team_ids
+        assert options[-1]["value"] == ""  # no team
+        assert '<b>"Lag" & co</b>' in [o.get_text() for o in options]
+        chosen[name] = [o["value"] for o in options if o.has_attr("selected")]
+    assert chosen == {"Ada": [team_ids[0]], "Bea": [team_ids[1]], "Cid": [""]}
+
+
 def _next_with(socket: LiveSession, region: str) -> str:
     while True:
         frame = socket.receive_text()

@@ -39,6 +39,7 @@ async def live(websocket: WebSocket) -> None:
         max_messages=settings.LIVE_QUEUE_MESSAGES,
         max_bytes=settings.LIVE_QUEUE_BYTES,
         owner=owner_of(viewer.person_id),
+        catching_up=True,
     )
     since = _since(websocket.query_params.get("since"))
     # Attach before anything is read, so nothing committed in between is missed.
