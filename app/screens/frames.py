@@ -13,7 +13,6 @@ from app.db import Database, rendering
 from app.models import Race, Role
 from app.screens.audiences import (
     NO_TEAM,
-    SCOPED_REGIONS,
     TEAM_REGIONS,
     Audience,
     Changes,
