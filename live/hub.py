@@ -126,7 +126,9 @@ class Connection:
                 else:
                     self._bytes -= len(text)
                 try:
-                    await asyncio.wait_for(self._send(text), send_timeout)
+                    # A timeout scope, not wait_for: no task per send (a phase change sends a frame per socket).
+                    async with asyncio.timeout(send_timeout):
+                        await self._send(text)
                 except TimeoutError:
                     return CLOSE_TRY_AGAIN
         return None
