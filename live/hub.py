@@ -126,7 +126,7 @@ class Connection:
                 else:
                     self._bytes -= len(text)
                 try:
-                    # A timeout scope, not wait_for: no task per send (a phase change sends a frame per socket).
+                    # A timeout scope, not wait_for: no task per send (a phase change sends one per socket).
                     async with asyncio.timeout(send_timeout):
                         await self._send(text)
                 except TimeoutError:
