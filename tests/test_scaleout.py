@@ -14,7 +14,7 @@ from sqlalchemy.engine.url import make_url
 from bench.interface import Screen, join
 from bench.server import LocalServer
 from live.backplane import listener_name
-from tests.conftest import POSTGRES_URL, _postgres_admin
+from tests.conftest import POSTGRES_URL, _postgres_admin, apply_frame, soup
 
 pytestmark = pytest.mark.skipif(
     not POSTGRES_URL, reason="set KRAFTSAMLA_TEST_POSTGRES_URL to run on PostgreSQL"
@@ -22,15 +22,13 @@ pytestmark = pytest.mark.skipif(
 
 
 def titles_in_order(screen: Screen, prefix: str, count: int) -> list[str]:
-    """Read frames until the idea column shows `count` cards with the prefix; return their titles in order."""
-    from bs4 import BeautifulSoup
-
+    """Apply frames to the screen's snapshot until its idea column shows `count` cards with the prefix;
+    return their titles in the order shown."""
+    page = soup(screen.frames[0])
     while True:
-        frame = screen.next_frame()
-        column = BeautifulSoup(frame, "html.parser").select_one("#col-idea")
-        if column is None:
-            continue
-        titles = [h3.get_text() for h3 in column.select(".card h3") if h3.get_text().startswith(prefix)]
+        apply_frame(page, screen.next_frame())
+        cards = page.select("#col-idea .card h3")
+        titles = [h3.get_text() for h3 in cards if h3.get_text().startswith(prefix)]
         if len(titles) >= count:
             return titles
 
