@@ -57,14 +57,23 @@ def overview_context(session: Session, race: Race, team_ids: list[int] | None = 
     }
 
 
+# Past this many options in all (people x teams), the roster has one move form instead of one per person:
+# 1,000 people in 100 teams made every facilitator frame with the roster 4.6 MB.
+MOVE_SELECT_OPTIONS = 3000
+
+
 def roster_context(session: Session, race: Race) -> dict[str, Any]:
     """Return the teams with their mix, the people in no team, and the challenges to choose from."""
     race_id = race.id or 0
     views = teams.listing(session, race_id)
+    unassigned = roster.unassigned(session, race_id)
+    people = len(unassigned) + sum(len(view.members) for view in views)
     return {
         "team_views": views,
         "team_mixes": roster.mixes(session, race_id),
-        "unassigned": roster.unassigned(session, race_id),
+        "unassigned": unassigned,
+        # A move select per person lists every team: people x teams options. Past a size, one move form.
+        "move_each": people * (len(views) + 1) <= MOVE_SELECT_OPTIONS,
         "challenge_list": roster.challenges(session, race_id),
         "background_labels": list(roster.BACKGROUND_LABELS.items()),
         "next_colour": races.TEAM_COLOURS[len(views) % len(races.TEAM_COLOURS)],

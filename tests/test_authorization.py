@@ -288,6 +288,12 @@ MATRIX: list[Row] = [
     Row("POST", "/r/{slug}/teams/{team_a}", frozenset({"facilitator"}), lambda _ids: TEAM),
     Row("POST", "/r/{slug}/teams/{team_a}/lock", frozenset({"facilitator"}), lambda _ids: {"locked": "1"}),
     Row("POST", "/r/{slug}/people/{person_id}/team", frozenset({"facilitator"}), lambda _ids: {"team": ""}),
+    Row(
+        "POST",
+        "/r/{slug}/people/team",
+        frozenset({"facilitator"}),
+        lambda ids: {"person": str(ids["person_id"]), "team": ""},
+    ),
     Row("GET", "/r/{slug}/teams/suggest", frozenset({"facilitator"}), writes=False),
     Row(
         "POST",

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
+from app import control
 from app.db import Database
 from app.models import Challenge, Person, Race, Team
 from app.services import races
@@ -364,3 +365,33 @@ def _reload_arrives(socket: LiveSession) -> bool:
         text = socket.receive_raw()
         if text.startswith("{") and json.loads(text).get("type") == "reload":
             return True
+
+
+def test_a_big_roster_has_one_move_form_instead_of_one_per_person(
+    join: Join, race: dict[str, Any], db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A select per person lists every team: past a size (people x teams options) the roster has one form.
+    monkeypatch.setattr(control, "MOVE_SELECT_OPTIONS", 4)
+    join("participant", "Ada", team=0)
+    join("participant", "Bea <b>", team=1)
+    facilitator = join("facilitator", "Fia")
+    page = facilitator.page()
+    assert page.select("#roster form.move") == []
+    form = page.select_one("#roster form#move-one")
+    people = {o.get_text(): o["value"] for o in form.select("select[name=person] option") if o["value"]}
+    names = [team["name"] for team in race["teams"]]
+    assert set(people) == {f"Ada ({names[0]})", f"Bea <b> ({names[1]})"}
+    assert form.select_one("select[name=person] b") is None  # the name arrived as text
+    teams = [o["value"] for o in form.select("select[name=team] option")]
+    assert teams == [*(str(team["id"]) for team in race["teams"]), ""]
+    ada = person_named(db, "Ada")
+    path = f"/r/{race['slug']}/people/team"
+    assert (
+        facilitator.htmx(path, {"person": str(ada.id), "team": str(race["teams"][1]["id"])}).status_code
+        == 200
+    )
+    assert person_named(db, "Ada").team_id == race["teams"][1]["id"]
+    # No person chosen, or one from elsewhere: a clear refusal and nothing moved.
+    assert facilitator.htmx(path, {"person": "", "team": ""}).status_code == 422
+    assert facilitator.htmx(path, {"person": "99999", "team": ""}).status_code == 404
+    assert person_named(db, "Ada").team_id == race["teams"][1]["id"]

@@ -150,16 +150,34 @@ async def lock_board(request: Request) -> Response:
 
 async def move_person(request: Request) -> Response:
     """Put a participant in another team; their screens load the new team at once."""
-    db, person_id = database(request), request.path_params["person_id"]
-    moved: list[int] = []
+    return await _move(request, lambda _form: request.path_params["person_id"])
+
+
+async def move_chosen_person(request: Request) -> Response:
+    """Put the person chosen in the form in another team (the roster's one move form in a big race)."""
+
+    def chosen(form: FormData) -> int:
+        person_id = _optional_id(form, "person")
+        if person_id is None:
+            raise Invalid("Choose a person to move.")
+        return person_id
+
+    return await _move(request, chosen)
+
+
+async def _move(request: Request, person_of: Callable[[FormData], int]) -> Response:
+    db = database(request)
+    moved: list[tuple[int, int]] = []
 
     def action(viewer: Viewer, form: FormData) -> int:
+        roster.require_facilitator(viewer)
+        person_id = person_of(form)
         seq = roster.move_person(db, viewer, person_id, _optional_id(form, "team"))
-        moved.append(viewer.race_id)
+        moved.append((viewer.race_id, person_id))
         return seq
 
     response = await _act(request, action, N_("Moved."))
-    for race_id in moved:
+    for race_id, person_id in moved:
         registry.reload(race_id, person_id)
     return response
 
@@ -175,4 +193,5 @@ ROUTES = [
     action("/r/{slug}/teams/{team_id:int}", update_team, "update_team"),
     action("/r/{slug}/teams/{team_id:int}/lock", lock_board, "lock_board"),
     action("/r/{slug}/people/{person_id:int}/team", move_person, "move_person"),
+    action("/r/{slug}/people/team", move_chosen_person, "move_chosen_person"),
 ]

@@ -107,4 +107,7 @@ SV = {
     "For the facilitators only: this code controls the race. Keep this page to yourselves.": (
         "Bara för processledarna: den här koden styr racet. Behåll sidan för er själva."
     ),
+    "Move a person to another team": "Flytta en person till ett annat lag",
+    "Choose a person": "Välj en person",
+    "Choose a person to move.": "Välj vem som ska flyttas.",
 }
