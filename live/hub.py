@@ -152,6 +152,8 @@ class _Channel:
     rendered_seq: int | None = None
     target_seq: int = -1
     audiences: dict[str, set[Connection]] = field(default_factory=dict)
+    # The same sockets by owner: a storm of arrivals checks each one's count without scanning them all.
+    owners: dict[str, set[Connection]] = field(default_factory=dict)
     history: History = field(default_factory=History)
     task: asyncio.Task[None] | None = None
     refresh_wanted: bool = False
@@ -172,11 +174,12 @@ class Hub:
     def attach(self, race_id: int, audience: str, conn: Connection, max_per_owner: int = 0) -> bool:
         """Add a socket to an audience, before its snapshot is read; False when its owner has too many."""
         channel = self._channels.setdefault(race_id, _Channel())
-        if max_per_owner and conn.owner and len(self.owned(race_id, conn.owner)) >= max_per_owner:
+        if max_per_owner and conn.owner and len(channel.owners.get(conn.owner, ())) >= max_per_owner:
             if not channel.audiences:
                 del self._channels[race_id]
             return False
         channel.audiences.setdefault(audience, set()).add(conn)
+        channel.owners.setdefault(conn.owner, set()).add(conn)
         return True
 
     def owned(self, race_id: int, owner: str) -> list[Connection]:
@@ -184,7 +187,7 @@ class Hub:
         channel = self._channels.get(race_id)
         if channel is None:
             return []
-        return [conn for members in channel.audiences.values() for conn in members if conn.owner == owner]
+        return list(channel.owners.get(owner, ()))
 
     def cut_owner(self, race_id: int, owner: str, code: int) -> int:
         """Close every socket of one owner (signed out, removed); return how many."""
@@ -224,6 +227,11 @@ class Hub:
             members.discard(conn)
             if not members:
                 del channel.audiences[audience]
+        owned = channel.owners.get(conn.owner)
+        if owned is not None:
+            owned.discard(conn)
+            if not owned:
+                del channel.owners[conn.owner]
         if not channel.audiences and channel.task is None:
             if channel.refresh_timer is not None:
                 channel.refresh_timer.cancel()

@@ -267,3 +267,28 @@ async def test_nothing_renders_before_the_first_snapshot_says_where_the_race_is(
     assert renderer.calls[0][0] == 8
     conn.close()
     await writer
+
+
+async def test_sockets_per_owner_are_counted_across_audiences_and_freed_when_they_go() -> None:
+    hub = Hub(Renderer())
+    first = Connection(Outbox().send, owner="person:1")
+    second = Connection(Outbox().send, owner="person:1")
+    third = Connection(Outbox().send, owner="person:1")
+    other = Connection(Outbox().send, owner="person:2")
+    assert hub.attach(1, "wall", first, max_per_owner=2)
+    assert hub.attach(1, "team:1", second, max_per_owner=2)
+    assert not hub.attach(1, "wall", third, max_per_owner=2)
+    assert hub.attach(1, "wall", other, max_per_owner=2)
+    elsewhere = Connection(Outbox().send, owner="person:1")
+    assert hub.attach(2, "wall", elsewhere, max_per_owner=2)  # another race counts its own
+    assert set(hub.owned(1, "person:1")) == {first, second}
+    hub.detach(1, "wall", first)
+    assert hub.owned(1, "person:1") == [second]
+    assert hub.attach(1, "wall", third, max_per_owner=2)
+    assert hub.cut_owner(1, "person:1", 1008) == 2
+    assert second.close_code == third.close_code == 1008
+    assert other.close_code is None
+    for audience, conn in (("team:1", second), ("wall", third), ("wall", other)):
+        hub.detach(1, audience, conn)
+    assert hub.owned(1, "person:1") == []
+    assert 1 not in hub.races()

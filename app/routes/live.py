@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from app import presence, settings
-from app.auth import current_viewer, database
+from app.auth import SESSION_KEY, current_viewer, database
 from app.db import now_ms
 from app.routes import socket
 from app.screens import audience, catch_up
@@ -46,39 +46,62 @@ async def live(websocket: WebSocket) -> None:
     if not hub.attach(viewer.race_id, aud, conn, settings.LIVE_MAX_SOCKETS_PER_PERSON):
         await websocket.close(CLOSE_POLICY)  # too many screens open for one person
         return
-    # A sign-out committed between the first look and the attach was rendered before this socket was there
-    # to be closed by it; every later one closes it. So look once more, now that it is attached.
-    if await current_viewer(websocket) is None:
-        hub.detach(viewer.race_id, aud, conn)
-        await websocket.close(CLOSE_POLICY)
-        return
-    presence.attach(hub, viewer.race_id, viewer.person_id, conn)
     try:
-        await websocket.accept()
-        if since is None or not hub.resume(viewer.race_id, aud, conn, since):
-            seq, frames = await run_in_threadpool(catch_up, database(websocket), viewer.race_id, aud, since)
-            conn.prime(seq, frames)
-            hub.synced(viewer.race_id, seq)
-        # The screen is caught up once it has read this far: it may call itself live.
-        conn.offer_control(json.dumps({"type": "synced", "seq": conn.last_seq}))
-        async with anyio.create_task_group() as tasks:
-
-            async def write() -> None:
-                try:
-                    code = await conn.run_writer(settings.LIVE_SEND_TIMEOUT_S)
-                    if code is not None:
-                        await websocket.close(code)
-                except (WebSocketDisconnect, RuntimeError, OSError):
-                    pass  # the screen went away mid-send; the reader sees it too
-                finally:
-                    tasks.cancel_scope.cancel()
-
-            tasks.start_soon(write)
-            await _read(websocket, conn)
-            tasks.cancel_scope.cancel()
+        caught = await _look_again(websocket, hub, aud, conn, viewer.race_id, since)
+        if caught is None:
+            await websocket.close(CLOSE_POLICY)
+            return
+        presence.attach(hub, viewer.race_id, viewer.person_id, conn)
+        try:
+            await websocket.accept()
+            seq, frames = caught
+            if frames is not None:
+                conn.prime(seq, frames)
+                hub.synced(viewer.race_id, seq)
+            # The screen is caught up once it has read this far: it may call itself live.
+            conn.offer_control(json.dumps({"type": "synced", "seq": conn.last_seq}))
+            await _stream(websocket, conn)
+        finally:
+            presence.detach(hub, viewer.race_id, viewer.person_id, conn)
     finally:
         hub.detach(viewer.race_id, aud, conn)
-        presence.detach(hub, viewer.race_id, viewer.person_id, conn)
+
+
+async def _look_again(
+    websocket: WebSocket, hub: Hub, aud: str, conn: Connection, race_id: int, since: int | None
+) -> tuple[int, list[tuple[int, str]] | None] | None:
+    """Check the sign-in again now that the socket is attached, and find what brings it up to date.
+
+    A sign-out committed between the first look and the attach was rendered before this socket was there to
+    be closed by it; every later one closes it. The check shares the catch-up's read when there is one (a
+    reconnect storm does one read per screen, not two). Return None when the session has ended, or
+    (seq, frames), where frames is None when the hub's memory already primed the socket.
+    """
+    if since is not None and hub.resume(race_id, aud, conn, since):
+        return None if await current_viewer(websocket) is None else (conn.last_seq, None)
+    token = websocket.session.get(SESSION_KEY)
+    if not isinstance(token, str):
+        return None
+    return await run_in_threadpool(catch_up, database(websocket), race_id, aud, since, token)
+
+
+async def _stream(websocket: WebSocket, conn: Connection) -> None:
+    """Write the socket's queue and read its probes until either side ends."""
+    async with anyio.create_task_group() as tasks:
+
+        async def write() -> None:
+            try:
+                code = await conn.run_writer(settings.LIVE_SEND_TIMEOUT_S)
+                if code is not None:
+                    await websocket.close(code)
+            except (WebSocketDisconnect, RuntimeError, OSError):
+                pass  # the screen went away mid-send; the reader sees it too
+            finally:
+                tasks.cancel_scope.cancel()
+
+        tasks.start_soon(write)
+        await _read(websocket, conn)
+        tasks.cancel_scope.cancel()
 
 
 def owner_of(person_id: int) -> str:

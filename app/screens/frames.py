@@ -26,6 +26,7 @@ from app.services import (
     board,
     cards,
     events,
+    people,
 )
 from app.templating import render
 
@@ -211,21 +212,28 @@ def snapshot(db: Database, race_id: int, audience_key: str) -> tuple[int, str]:
 
 
 def catch_up(
-    db: Database, race_id: int, audience_key: str, since: int | None
-) -> tuple[int, list[tuple[int, str]]]:
-    """Return what brings a screen from `since` to now: the touched regions, or a snapshot for a big gap."""
-    if since is not None:
+    db: Database, race_id: int, audience_key: str, since: int | None, token: str | None = None
+) -> tuple[int, list[tuple[int, str]]] | None:
+    """Return what brings a screen from `since` to now: the touched regions, or a snapshot for a big gap.
+
+    With a session `token`, first check that it is still signed in, and return None when it is not: a socket
+    attached before this read is cut by every later sign-out, so this check closes the gap before it.
+    """
+    if since is not None or token is not None:
         with db.read() as session:
-            rendering(session)
-            race = session.get(Race, race_id)
-            assert race is not None
-            if since == race.seq:
-                return race.seq, []
-            if 0 <= race.seq - since <= settings.LIVE_REPLAY_MAX_EVENTS:
-                aud = Audience.parse(audience_key)
-                regions = _gaps.get(session, db, race, since).regions(aud)
-                body = _render_shared(session, db, race, aud, regions) if regions else ""
-                return race.seq, [(race.seq, frame(race.seq, body))] if body else []
+            if token is not None and people.viewer_in(session, token) is None:
+                return None
+            if since is not None:
+                rendering(session)
+                race = session.get(Race, race_id)
+                assert race is not None
+                if since == race.seq:
+                    return race.seq, []
+                if 0 <= race.seq - since <= settings.LIVE_REPLAY_MAX_EVENTS:
+                    aud = Audience.parse(audience_key)
+                    regions = _gaps.get(session, db, race, since).regions(aud)
+                    body = _render_shared(session, db, race, aud, regions) if regions else ""
+                    return race.seq, [(race.seq, frame(race.seq, body))] if body else []
     seq, text = snapshot(db, race_id, audience_key)
     return seq, [(seq, text)]
 

@@ -92,7 +92,12 @@ def viewer(db: Database, token: str | None) -> Viewer | None:
     if not token:
         return None
     with db.read() as session:
-        row = session.execute(_VIEWER, {"token": token}).first()
+        return viewer_in(session, token)
+
+
+def viewer_in(session: Session, token: str) -> Viewer | None:
+    """Return who holds a session token as the session's snapshot sees it, or None."""
+    row = session.execute(_VIEWER, {"token": token}).first()
     if row is None:
         return None
     person_id, name, role, team_id, lang, race_id, slug, race_lang = row
