@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
-import anyio.to_thread
 from sqlalchemy.exc import DataError, OperationalError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -64,7 +63,6 @@ def create_app(database_url: str | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         loop = asyncio.get_running_loop()
-        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.WORKER_THREADS
 
         def publish(race_id: int, seq: int) -> None:
             # Services commit in worker threads; the hub lives on the event loop.

@@ -31,10 +31,6 @@ LIVE_SEND_TIMEOUT_S: float = config("KRAFTSAMLA_LIVE_SEND_TIMEOUT_S", cast=float
 # Who is online is re-rendered at most once per race per window (a reconnect storm renders it a few times).
 LIVE_PRESENCE_WINDOW_S: float = config("KRAFTSAMLA_LIVE_PRESENCE_WINDOW_S", cast=float, default=0.2)
 
-# Worker threads for database work and renders (anyio's default is 40). Fewer threads contend less for the
-# interpreter lock under load; see docs/performance.md.
-WORKER_THREADS: int = config("KRAFTSAMLA_WORKER_THREADS", cast=int, default=40)
-
 MAX_BODY_BYTES: int = config("KRAFTSAMLA_MAX_BODY_BYTES", cast=int, default=64 * 1024)
 # Posts per second per person (session, else address), with bursts; 0 turns the limit off.
 RATE_LIMIT_PER_SECOND: float = config("KRAFTSAMLA_RATE_LIMIT_PER_SECOND", cast=float, default=5.0)

@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from app.db import Database
 from app.models import Card, CardRevision, Event, Phase, Team
+from app.services import cards
 from tests.conftest import Join, soup
 
 
@@ -114,6 +115,22 @@ def test_a_locked_board_refuses_cards(join: Join, race: dict[str, Any], db: Data
         team.board_locked = True
         session.add(team)
     assert post_card(author, race["slug"]).status_code == 409
+
+
+@pytest.mark.parametrize(
+    ("locked", "open_phase", "board_open", "expected"),
+    [
+        (False, None, False, None),
+        (False, "Idea hunt", True, None),
+        (False, "Night pause", False, (cards.BOARD_CLOSED_DURING, {"phase": "Night pause"})),
+        (True, None, True, (cards.BOARD_LOCKED, {})),
+        (True, "Night pause", False, (cards.BOARD_LOCKED, {})),
+    ],
+)
+def test_the_lock_comes_before_the_phase_and_no_open_phase_closes_nothing(
+    locked: bool, open_phase: str | None, board_open: bool, expected: cards.Reason | None
+) -> None:
+    assert cards.closed_reason(locked, open_phase, board_open) == expected
 
 
 def test_a_plain_form_post_goes_back_to_the_board(join: Join, race: dict[str, Any]) -> None:

@@ -29,35 +29,49 @@ def _budget(db: Database, viewer: Viewer) -> votes.Budget:
         return votes.budget(session, race, viewer.person_id)
 
 
-async def _answer(
+def _back_to_board(request: Request, viewer: Viewer) -> Response:
+    """Send a plain (not htmx) post back to the board."""
+    return RedirectResponse(request.url_for("race", slug=viewer.slug), status_code=303)
+
+
+async def _open_panel(context: dict[str, Any], db: Database, viewer: Viewer, card_id: int, note: str) -> None:
+    """Add the card's panel, opened, with a note above its forms, to an answer's context."""
+    context["panel"] = await run_in_threadpool(revisions.panel, db, viewer, card_id)
+    context["panel_note"] = i18n.gettext(note) if note else ""
+
+
+async def _answer_with_columns(
+    request: Request, viewer: Viewer, columns: tuple[str, ...], *, panel: int, note: str = ""
+) -> Response:
+    """Answer an edit, a move or a removal with the touched columns whole and the card's panel opened."""
+    if not is_htmx(request):
+        return _back_to_board(request, viewer)
+    db = database(request)
+    context = await run_in_threadpool(board_context, db, viewer, columns)
+    context.update(touched=columns, my_budget=None)
+    await _open_panel(context, db, viewer, panel, note)
+    return templates.TemplateResponse(request, "participant/_board_answer.html", context)
+
+
+async def _answer_with_card(
     request: Request,
     viewer: Viewer,
-    columns: tuple[str, ...] = (),
+    card_id: int,
     *,
-    upsert: int | None = None,
-    card_id: int | None = None,
-    note: str = "",
     voted: bool = False,
+    panel: bool = False,
+    note: str = "",
 ) -> Response:
-    """Answer htmx with the touched columns or one card (`upsert`), the opened card or the voter's count.
-
-    An edit, a move or a removal sends the columns whole; a vote or a comment sends its card alone.
-    A plain post goes back to the board.
-    """
+    """Answer a vote or a comment with its card alone (an upsert), the voter's count or its opened panel."""
     if not is_htmx(request):
-        return RedirectResponse(request.url_for("race", slug=viewer.slug), status_code=303)
+        return _back_to_board(request, viewer)
     db = database(request)
-    context: dict[str, Any]
-    if upsert is not None:
-        context = await run_in_threadpool(cards_context, db, viewer, [upsert])
-    else:
-        context = await run_in_threadpool(board_context, db, viewer, columns)
-    context.update(touched=columns, my_budget=None, panel=None)
+    context = await run_in_threadpool(cards_context, db, viewer, [card_id])
+    context.update(touched=(), my_budget=None, panel=None)
     if voted:
         context["my_budget"] = await run_in_threadpool(_budget, db, viewer)
-    if card_id is not None:
-        context["panel"] = await run_in_threadpool(revisions.panel, db, viewer, card_id)
-        context["panel_note"] = i18n.gettext(note) if note else ""
+    if panel:
+        await _open_panel(context, db, viewer, card_id, note)
     return templates.TemplateResponse(request, "participant/_board_answer.html", context)
 
 
@@ -75,37 +89,41 @@ async def _act(request: Request, action: Callable[..., Any], *fields: str) -> tu
 async def edit_card(request: Request) -> Response:
     """Give a card a new title and text."""
     viewer, changed = await _act(request, revisions.edit, "title", "body")
-    return await _answer(request, viewer, changed.columns, card_id=changed.card.id, note=N_("Saved."))
+    return await _answer_with_columns(
+        request, viewer, changed.columns, panel=changed.card.id, note=N_("Saved.")
+    )
 
 
 async def move_card(request: Request) -> Response:
     """Move a card to another column."""
     viewer, changed = await _act(request, revisions.move, "column")
-    return await _answer(request, viewer, changed.columns, card_id=changed.card.id, note=N_("Moved."))
+    return await _answer_with_columns(
+        request, viewer, changed.columns, panel=changed.card.id, note=N_("Moved.")
+    )
 
 
 async def remove_card(request: Request) -> Response:
     """Take a card off the board (its history stays)."""
     viewer, changed = await _act(request, revisions.remove)
-    return await _answer(request, viewer, changed.columns, card_id=changed.card.id)
+    return await _answer_with_columns(request, viewer, changed.columns, panel=changed.card.id)
 
 
 async def cast_vote(request: Request) -> Response:
     """Put one of the voter's dots on a card."""
     viewer, card = await _act(request, votes.cast)
-    return await _answer(request, viewer, upsert=card.id, voted=True)
+    return await _answer_with_card(request, viewer, card.id, voted=True)
 
 
 async def withdraw_vote(request: Request) -> Response:
     """Take back one of the voter's dots on a card."""
     viewer, card = await _act(request, votes.withdraw)
-    return await _answer(request, viewer, upsert=card.id, voted=True)
+    return await _answer_with_card(request, viewer, card.id, voted=True)
 
 
 async def add_comment(request: Request) -> Response:
     """Comment on a card."""
     viewer, card = await _act(request, comments.add, "body")
-    return await _answer(request, viewer, upsert=card.id, card_id=card.id, note=N_("Comment sent."))
+    return await _answer_with_card(request, viewer, card.id, panel=True, note=N_("Comment sent."))
 
 
 async def my_votes(request: Request) -> Response:

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from app.db import once_per_render
 from app.models import Race, Team
 from app.services import comments, phases, votes
-from app.services.cards import CardView
+from app.services.cards import CardView, closed_reason
 
 
 @dataclass(frozen=True)
@@ -41,15 +41,14 @@ def state(session: Session, race: Race, team_id: int) -> BoardState:
 def _state(session: Session, race: Race, team_id: int) -> BoardState:
     team = session.get(Team, team_id)
     phase = phases.open_phase(session, race)
-    voting = phase is not None and phase.voting_open
+    locked = team is not None and team.board_locked
+    voting = phase is not None and phase.voting_open and not locked
     budget = phase.vote_budget if phase is not None and voting else 0
-    if team is not None and team.board_locked:
-        return BoardState(False, False, 0, "The facilitator has locked this board.")
-    if phase is not None and not phase.board_open:
-        return BoardState(
-            False, voting, budget, "The board is closed during %(phase)s.", {"phase": phase.name}
-        )
-    return BoardState(True, voting, budget)
+    reason = closed_reason(locked, None if phase is None else phase.name, phase is None or phase.board_open)
+    if reason is None:
+        return BoardState(True, voting, budget)
+    message, params = reason
+    return BoardState(False, voting, budget, message, params)
 
 
 def extras(session: Session, views: list[CardView]) -> dict[int, CardExtras]:

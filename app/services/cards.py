@@ -100,13 +100,30 @@ _BOARD_OPEN = (
 )
 
 
+BOARD_LOCKED = N_("The facilitator has locked this board.")
+BOARD_CLOSED_DURING = N_("The board is closed during %(phase)s.")
+# A message and its parameters, translated where it is shown.
+Reason = tuple[str, dict[str, str]]
+
+
+def closed_reason(locked: bool, open_phase: str | None, board_open: bool) -> Reason | None:
+    """Return why a board takes no changes (a message and its parameters), or None when it does."""
+    # open_phase is the name of the running or paused phase, if any; board_open is that phase's setting.
+    if locked:
+        return BOARD_LOCKED, {}
+    if open_phase is not None and not board_open:
+        return BOARD_CLOSED_DURING, {"phase": open_phase}
+    return None
+
+
 def refuse_closed_board(session: Session, team_id: int) -> None:
     """Refuse a change when the facilitator locked the team's board or the open phase closes it."""
     locked, state, board_open, phase = session.execute(_BOARD_OPEN, {"team": team_id}).one()
-    if locked:
-        raise Conflict("The facilitator has locked this board.")
-    if state in (PhaseState.RUNNING, PhaseState.PAUSED) and not board_open:
-        raise Conflict("The board is closed during %(phase)s.", phase=phase)
+    open_phase = phase if state in (PhaseState.RUNNING, PhaseState.PAUSED) else None
+    reason = closed_reason(locked, open_phase, board_open)
+    if reason is not None:
+        message, params = reason
+        raise Conflict(message, **params)
 
 
 def _views(session: Session, query: object, **params: object) -> list[CardView]:
