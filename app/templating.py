@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 import markupsafe
 from babel.dates import format_time
+from jinja2.nodes import EvalContext
 from starlette.routing import Router
 from starlette.templating import Jinja2Templates
 
@@ -63,7 +64,33 @@ def _path_for(name: str, params: tuple[tuple[str, Any], ...]) -> str:
 
 env.globals["url_for"] = path_for
 templates = Jinja2Templates(env=env)
+
+
+def _translated(autoescape: bool, message: str, params: dict[str, Any]) -> str:
+    text = i18n.catalog(i18n.current()).get(message, message)
+    if autoescape:
+        text = markupsafe.Markup(text)  # our translation is markup; what fills its %(name)s is escaped
+    # Formatting also turns the %% of a message with no parameters into %, as Jinja's own callable does.
+    return text % params if params or "%" in text else text
+
+
+@jinja2.pass_eval_context
+def _gettext(eval_ctx: EvalContext, message: str, /, **params: Any) -> str:
+    """`_()`, `gettext()` and `{% trans %}` in templates."""
+    return _translated(eval_ctx.autoescape, message, params)
+
+
+@jinja2.pass_eval_context
+def _ngettext(eval_ctx: EvalContext, singular: str, plural: str, num: int, /, **params: Any) -> str:
+    """`ngettext()`: the singular or the plural message, with `num` among its parameters."""
+    params.setdefault("num", num)
+    return _translated(eval_ctx.autoescape, singular if num == 1 else plural, params)
+
+
+# Jinja's newstyle callables do the same through three calls each (the `_` alias resolves `gettext` from the
+# context, which wraps ours); a card renders some twenty strings, and each post renders several cards.
 env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext)
 env.globals.update(
     columns=list(COLUMN_LABELS.items()),
     languages=settings.LANGUAGES,

@@ -94,3 +94,23 @@ def test_the_compiled_catalog_says_what_the_po_says(tmp_path: Path, monkeypatch:
     i18n.catalog.cache_clear()
     assert from_mo == from_po
     assert len(from_po) > 100
+
+
+@pytest.mark.parametrize(
+    ("lang", "escaped", "expected"),
+    [
+        ("sv", True, "Rapport: R&amp;D &lt;Lab&gt; · 2 röster · 100%"),
+        ("en", True, "Report: R&amp;D &lt;Lab&gt; · 2 votes · 100%"),
+        ("sv", False, "Rapport: R&D <Lab> · 2 röster · 100%"),
+    ],
+)
+def test_templates_translate_and_escape_what_fills_the_message(lang: str, escaped: bool, expected: str) -> None:
+    """HTML escapes what a person typed into a message; the Markdown report writes it as given."""
+    from app.services.reports import markdown_env
+    from app.templating import env
+
+    source = '{{ _("Report: %(race)s", race=name) }} · {{ ngettext("%(num)s vote", "%(num)s votes", 2) }} · '
+    source += '{{ _("100%%") }}'
+    with i18n.language(lang):
+        shown = (env if escaped else markdown_env).from_string(source).render(name="R&D <Lab>")
+    assert shown == expected
