@@ -1,7 +1,8 @@
 """The bare baseline: a Starlette broadcast server with no database and no templates.
 
-Served with the same uvicorn options as Kraftsamla; POST /broadcast?seq=N&size=B sends one message of B bytes
-to every socket, awaiting each send in turn (the plain way, as measured in shared/NOTES.md).
+Served with the same uvicorn options and collector settings as Kraftsamla (live/collector.py);
+POST /broadcast?seq=N&size=B sends one message of B bytes to every socket, awaiting each send in turn (the
+plain way, as measured in shared/NOTES.md).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from live.collector import tune_collector
 
 sockets: set[WebSocket] = set()
 
@@ -54,3 +57,4 @@ app = Starlette(
         WebSocketRoute("/live", live),
     ]
 )
+tune_collector()  # as app/asgi.py does
