@@ -95,6 +95,7 @@ def serve(args: argparse.Namespace) -> int:
     """Serve the app with uvicorn, tuned for many small WebSocket frames."""
     import uvicorn
 
+    from app.logs import log_config
     from app.migrate import upgrade
 
     if args.workers > 1 and settings.DATABASE_URL.startswith("sqlite"):
@@ -115,6 +116,7 @@ def serve(args: argparse.Namespace) -> int:
         proxy_headers=True,
         workers=args.workers,
         log_level=args.log_level,
+        log_config=log_config(args.log_level),
     )
     return 0
 

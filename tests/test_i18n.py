@@ -104,7 +104,7 @@ def test_the_compiled_catalog_says_what_the_po_says(tmp_path: Path, monkeypatch:
         ("sv", False, "Rapport: R&D <Lab> · 2 röster · 100%"),
     ],
 )
-def test_templates_translate_and_escape_what_fills_the_message(lang: str, escaped: bool, expected: str) -> None:
+def test_templates_translate_and_escape_what_fills_a_message(lang: str, escaped: bool, expected: str) -> None:
     """HTML escapes what a person typed into a message; the Markdown report writes it as given."""
     from app.services.reports import markdown_env
     from app.templating import env
