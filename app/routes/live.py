@@ -58,6 +58,8 @@ async def live(websocket: WebSocket) -> None:
         if since is None or not hub.resume(viewer.race_id, aud, conn, since):
             seq, frames = await run_in_threadpool(catch_up, database(websocket), viewer.race_id, aud, since)
             conn.prime(seq, frames)
+            # The queue holds them until sent; this coroutine lives as long as the socket.
+            del frames
             hub.synced(viewer.race_id, seq)
         # The screen is caught up once it has read this far: it may call itself live.
         conn.offer_control(json.dumps({"type": "synced", "seq": conn.last_seq}))
