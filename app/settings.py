@@ -34,6 +34,8 @@ LIVE_PRESENCE_WINDOW_S: float = config("KRAFTSAMLA_LIVE_PRESENCE_WINDOW_S", cast
 # Worker threads for database work and renders (anyio's default is 40). Fewer threads contend less for the
 # interpreter lock under load; see docs/performance.md.
 WORKER_THREADS: int = config("KRAFTSAMLA_WORKER_THREADS", cast=int, default=40)
+# malloc arenas (glibc) the threads share; 0 leaves glibc's default of eight per core. See app/memory.py.
+MALLOC_ARENAS: int = config("KRAFTSAMLA_MALLOC_ARENAS", cast=int, default=2)
 
 MAX_BODY_BYTES: int = config("KRAFTSAMLA_MAX_BODY_BYTES", cast=int, default=64 * 1024)
 # Posts per second per person (session, else address), with bursts; 0 turns the limit off.
