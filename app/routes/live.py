@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
-import anyio
 from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -63,21 +63,22 @@ async def live(websocket: WebSocket) -> None:
             hub.synced(viewer.race_id, seq)
         # The screen is caught up once it has read this far: it may call itself live.
         conn.offer_control(json.dumps({"type": "synced", "seq": conn.last_seq}))
-        async with anyio.create_task_group() as tasks:
-
-            async def write() -> None:
-                try:
-                    code = await conn.run_writer(settings.LIVE_SEND_TIMEOUT_S)
-                    if code is not None:
-                        await websocket.close(code)
-                except (WebSocketDisconnect, RuntimeError, OSError):
-                    pass  # the screen went away mid-send; the reader sees it too
-                finally:
-                    tasks.cancel_scope.cancel()
-
-            tasks.start_soon(write)
-            await _read(websocket, conn)
-            tasks.cancel_scope.cancel()
+        # One task more per socket, not a task group (its scopes, handle and event cost 2-3 KB a socket).
+        reader = asyncio.get_running_loop().create_task(_read(websocket, conn))
+        # The screen went away (or sent what no screen of ours sends): the writer stops. A send under way
+        # fails at once, as the socket is gone, or within the send timeout.
+        reader.add_done_callback(lambda _: conn.close())
+        try:
+            code = await conn.run_writer(settings.LIVE_SEND_TIMEOUT_S)
+            if code is not None:
+                await websocket.close(code)
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            pass  # the screen went away mid-send; the reader sees it too
+        finally:
+            if not reader.done():
+                reader.cancel()
+        if reader.done() and not reader.cancelled():
+            reader.result()  # what the reader raised is raised here, as it was when it ran in this task
     finally:
         hub.detach(viewer.race_id, aud, conn)
         presence.detach(hub, viewer.race_id, viewer.person_id, conn)
