@@ -65,6 +65,9 @@ async def test_a_socket_works_and_keeps_no_handshake_once_accepted() -> None:
             assert await client.recv() == "ping:yes"
             (protocol,) = Recording.opened
             assert protocol.request is None and protocol.response is None
+            # websockets' parser keeps the request it parsed as a local for the socket's life: emptied.
+            kept = protocol.conn.parser.gi_frame.f_locals["request"]
+            assert kept.path == "/ws" and not kept.headers
             await client.send("again")
             assert await client.recv() == "again:yes"
             await client.send("bye")
