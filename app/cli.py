@@ -97,6 +97,7 @@ def serve(args: argparse.Namespace) -> int:
 
     from app.logs import log_config
     from app.migrate import upgrade
+    from app.wsproto import PROTOCOL
 
     if args.workers > 1 and settings.DATABASE_URL.startswith("sqlite"):
         print(
@@ -108,7 +109,7 @@ def serve(args: argparse.Namespace) -> int:
         "app.asgi:app",
         host=args.host,
         port=args.port,
-        ws="websockets-sansio",
+        ws=PROTOCOL,  # websockets-sansio, lighter per socket (app/wsproto.py)
         ws_max_size=64 * 1024,
         ws_per_message_deflate=False,
         ws_ping_interval=20.0,

@@ -14,7 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from app import settings, templating
+from app import memory, settings, templating
 from app.db import Database
 from app.errors import ServiceError
 from app.language import LanguageMiddleware
@@ -63,6 +63,8 @@ def create_app(database_url: str | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         loop = asyncio.get_running_loop()
+        # Before the worker threads start, so that they share the few arenas.
+        memory.limit_arenas(settings.MALLOC_ARENAS)
 
         def publish(race_id: int, seq: int) -> None:
             # Services commit in worker threads; the hub lives on the event loop.

@@ -31,6 +31,9 @@ LIVE_SEND_TIMEOUT_S: float = config("KRAFTSAMLA_LIVE_SEND_TIMEOUT_S", cast=float
 # Who is online is re-rendered at most once per race per window (a reconnect storm renders it a few times).
 LIVE_PRESENCE_WINDOW_S: float = config("KRAFTSAMLA_LIVE_PRESENCE_WINDOW_S", cast=float, default=0.2)
 
+# malloc arenas (glibc) the threads share; 0 leaves glibc's default of eight per core. See app/memory.py.
+MALLOC_ARENAS: int = config("KRAFTSAMLA_MALLOC_ARENAS", cast=int, default=2)
+
 MAX_BODY_BYTES: int = config("KRAFTSAMLA_MAX_BODY_BYTES", cast=int, default=64 * 1024)
 # Posts per second per person (session, else address), with bursts; 0 turns the limit off.
 RATE_LIMIT_PER_SECOND: float = config("KRAFTSAMLA_RATE_LIMIT_PER_SECOND", cast=float, default=5.0)

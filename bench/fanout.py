@@ -43,6 +43,9 @@ MAX_FRAME = 64 << 20
 OPEN_BASE_S = 60.0
 OPEN_PER_SCREEN_S = 0.25
 PROGRESS_EVERY_S = 5.0
+# Screens opened before the first measured batch: with roles_for's spread, participants, a wall and a
+# facilitator (one of each kind costs the server its templates, threads and first renders once).
+WARM_SCREENS = 10
 
 
 class NotSynced(RuntimeError):
@@ -321,6 +324,7 @@ async def run(
     storm: bool,
     database_url: str | None,
     processes: int,
+    warm: int = 0,
 ) -> dict[str, Any]:
     """Run every measurement and return the figures."""
     results: dict[str, Any] = {"sizes": {}, "machine": machine(), "processes": processes}
@@ -355,8 +359,9 @@ async def run(
             memory: dict[int, float] = {}
             paused = False
             try:
-                for size in sizes:
-                    extra = size - len(screens)
+
+                async def add_screens(extra: int) -> float:
+                    """Open `extra` more screens and as many bare ones; return the servers' KiB per screen."""
                     people = await join_people(base, race, roles_for(extra, team_ids, len(screens)))
                     before = sum(rss_kb(member.pid) for member in cluster)
                     homes = [cluster[(len(screens) + i) % len(cluster)] for i in range(len(people))]
@@ -370,15 +375,33 @@ async def run(
                     ]
                     await open_all(new, server)
                     screens.extend(new)
-                    # This client's own collector pauses would count as latency, for both servers alike.
-                    tune_collector()
-                    memory[size] = (sum(rss_kb(member.pid) for member in cluster) - before) / max(1, extra)
+                    grown = (sum(rss_kb(member.pid) for member in cluster) - before) / max(1, extra)
                     new_bare = [
                         Screen(bare.base.replace("http", "ws", 1) + "/live", None, bare.base) for _ in new
                     ]
                     for screen in new_bare:
                         await screen.open()
                     bare_screens.extend(new_bare)
+                    # This client's own collector pauses would count as latency, for both servers alike.
+                    tune_collector()
+                    return grown
+
+                if warm:
+                    # The first screens of each kind cost the server once, not per screen: templates compiled,
+                    # worker threads started, the first renders' working memory. They count among the first
+                    # size's screens; the figures per connection are measured over the screens after them.
+                    count = min(warm, min(sizes) - 1)
+                    results["warm_up"] = {
+                        "screens": count,
+                        "memory_kb_per_connection": await add_screens(count),
+                    }
+                    cost = results["warm_up"]["memory_kb_per_connection"]
+                    line = (
+                        f"warm-up: {count} screens (participants, a wall, a facilitator), {cost:.1f} KiB/conn"
+                    )
+                    print(line + " (one-off, not in the figures below)", flush=True)
+                for size in sizes:
+                    memory[size] = await add_screens(size - len(screens))
 
                     lasts: list[float] = []
                     frame_size = 0
@@ -545,6 +568,12 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--sustain", type=float, default=10.0, help="seconds of sustained posting")
     parser.add_argument("--no-storm", action="store_true")
+    parser.add_argument(
+        "--warm",
+        type=int,
+        default=WARM_SCREENS,
+        help="screens opened before the first measured batch (one-off warm-up; 0: none)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--postgres", help="a PostgreSQL URL (an empty database) instead of SQLite")
     parser.add_argument(
@@ -555,7 +584,7 @@ def main() -> int:
         parser.error("several processes need --postgres")
     sizes = sorted(int(size) for size in args.sizes.split(","))
     results = asyncio.run(
-        run(sizes, args.rounds, args.sustain, not args.no_storm, args.postgres, args.processes)
+        run(sizes, args.rounds, args.sustain, not args.no_storm, args.postgres, args.processes, args.warm)
     )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))

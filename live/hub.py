@@ -131,6 +131,8 @@ class Connection:
                         await self._send(text)
                 except TimeoutError:
                     return CLOSE_TRY_AGAIN
+                # Sent: an idle socket must not keep its last frame (a facilitator's snapshot is megabytes).
+                del text
         return None
 
     def cut(self, code: int) -> None:

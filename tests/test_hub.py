@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import weakref
 
 import pytest
 
@@ -124,6 +126,31 @@ async def test_a_snapshot_goes_first_and_drops_frames_it_contains() -> None:
     assert [await box.next(), await box.next()] == ["snapshot 5", "frame 7"]
     conn.close()
     await writer
+
+
+class Frame(str):
+    """A frame that can be watched for being freed (a plain str cannot be weakly referenced)."""
+
+
+async def test_an_idle_socket_does_not_keep_the_last_frame_it_sent() -> None:
+    sent = asyncio.Event()
+
+    async def send(text: str) -> None:
+        sent.set()
+
+    conn = Connection(send)
+    snapshot = Frame("<!--seq 5-->" + "roster " * 1000)
+    freed = weakref.ref(snapshot)
+    conn.prime(5, [(5, snapshot)])
+    del snapshot
+    writer = await start(conn)
+    await sent.wait()
+    await asyncio.sleep(0)  # the writer goes back to waiting for the next frame
+    gc.collect()
+    assert freed() is None, "the writer holds the snapshot it sent while the socket is idle"
+    assert not writer.done()
+    conn.close()
+    assert await writer is None
 
 
 async def test_a_socket_that_falls_behind_is_cut_off_and_frees_its_queue() -> None:

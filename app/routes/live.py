@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
-import anyio
 from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -54,12 +54,8 @@ async def live(websocket: WebSocket) -> None:
         presence.attach(hub, viewer.race_id, viewer.person_id, conn)
         try:
             await websocket.accept()
-            seq, frames = caught
-            if frames is not None:
-                conn.prime(seq, frames)
-                hub.synced(viewer.race_id, seq)
-            # The screen is caught up once it has read this far: it may call itself live.
-            conn.offer_control(json.dumps({"type": "synced", "seq": conn.last_seq}))
+            _prime(hub, conn, viewer.race_id, caught)
+            del caught  # the queue holds the frames until sent; this coroutine lives as long as the socket
             await _stream(websocket, conn)
         finally:
             presence.detach(hub, viewer.race_id, viewer.person_id, conn)
@@ -85,23 +81,36 @@ async def _look_again(
     return await run_in_threadpool(catch_up, database(websocket), race_id, aud, since, token)
 
 
+def _prime(
+    hub: Hub, conn: Connection, race_id: int, caught: tuple[int, list[tuple[int, str]] | None]
+) -> None:
+    """Queue what brings the screen up to date (unless the hub's memory did), then say it is caught up."""
+    seq, frames = caught
+    if frames is not None:
+        conn.prime(seq, frames)
+        hub.synced(race_id, seq)
+    # The screen is caught up once it has read this far: it may call itself live.
+    conn.offer_control(json.dumps({"type": "synced", "seq": conn.last_seq}))
+
+
 async def _stream(websocket: WebSocket, conn: Connection) -> None:
     """Write the socket's queue and read its probes until either side ends."""
-    async with anyio.create_task_group() as tasks:
-
-        async def write() -> None:
-            try:
-                code = await conn.run_writer(settings.LIVE_SEND_TIMEOUT_S)
-                if code is not None:
-                    await websocket.close(code)
-            except (WebSocketDisconnect, RuntimeError, OSError):
-                pass  # the screen went away mid-send; the reader sees it too
-            finally:
-                tasks.cancel_scope.cancel()
-
-        tasks.start_soon(write)
-        await _read(websocket, conn)
-        tasks.cancel_scope.cancel()
+    # One task more per socket, not a task group (its scopes, handle and event cost 2-3 KB a socket).
+    reader = asyncio.get_running_loop().create_task(_read(websocket, conn))
+    # The screen went away (or sent what no screen of ours sends): the writer stops. A send under way
+    # fails at once, as the socket is gone, or within the send timeout.
+    reader.add_done_callback(lambda _: conn.close())
+    try:
+        code = await conn.run_writer(settings.LIVE_SEND_TIMEOUT_S)
+        if code is not None:
+            await websocket.close(code)
+    except (WebSocketDisconnect, RuntimeError, OSError):
+        pass  # the screen went away mid-send; the reader sees it too
+    finally:
+        if not reader.done():
+            reader.cancel()
+    if reader.done() and not reader.cancelled():
+        reader.result()  # what the reader raised is raised here, as it was when it ran in this task
 
 
 def owner_of(person_id: int) -> str:
