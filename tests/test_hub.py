@@ -144,8 +144,7 @@ async def test_an_idle_socket_does_not_keep_the_last_frame_it_sent() -> None:
     conn.prime(5, [(5, snapshot)])
     del snapshot
     writer = await start(conn)
-    await sent.wait()
-    await asyncio.sleep(0)  # the writer goes back to waiting for the next frame
+    await sent.wait()  # the send did not suspend: the writer ran on to its next wait before this resumed
     gc.collect()
     assert freed() is None, "the writer holds the snapshot it sent while the socket is idle"
     assert not writer.done()
