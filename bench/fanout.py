@@ -25,20 +25,25 @@ from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
+import uvloop
 from sqlalchemy.engine.url import make_url
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.datastructures import Headers
-from websockets.exceptions import ConnectionClosed
+from websockets.client import ClientProtocol
+from websockets.frames import CloseCode, Opcode
+from websockets.http11 import Response
+from websockets.protocol import State
 from websockets.typing import Origin
+from websockets.uri import parse_uri
 
 from bench.server import ROOT, LocalServer, free_port
 from live.collector import tune_collector
 
-SEQ = re.compile(r"^<!--seq (\d+)-->")
+SEQ = re.compile(rb"^<!--seq (\d+)-->")
 TIMEOUT = 120.0
 # The largest frame a screen accepts. A browser has no such limit, and a facilitator's snapshot holds the
 # roster, whose size grows with people times teams: about 1.4 MB at 500 screens (50 teams), 5 MB at 1,000.
 MAX_FRAME = 64 << 20
+# After a close frame is sent or answered, how long the client lets the server end the TCP connection first.
+CLOSE_TIMEOUT_S = 2.0
 # Opening screens: a fixed allowance plus this much per screen (each costs the server a snapshot render).
 OPEN_BASE_S = 60.0
 OPEN_PER_SCREEN_S = 0.25
@@ -78,8 +83,7 @@ class Screen:
     origin: str
     seq: int = -1
     synced: asyncio.Event = field(default_factory=asyncio.Event)
-    socket: ClientConnection | None = None
-    task: asyncio.Task[None] | None = None
+    wire: _Wire | None = None
     waiting_for: int | None = None
     arrived_at: float = 0.0
     frames: int = 0
@@ -91,52 +95,188 @@ class Screen:
     close_sent: int | None = None
 
     async def open(self, since: int | None = None) -> None:
-        headers = Headers({"cookie": self.cookie}) if self.cookie else None
-        url = self.url + (f"?since={since}" if since is not None else "")
-        self.socket = await connect(
-            url,
-            additional_headers=headers,
-            origin=Origin(self.origin),
-            compression=None,
-            max_size=MAX_FRAME,
-            open_timeout=TIMEOUT,
-            ping_interval=None,
-        )
+        uri = parse_uri(self.url + (f"?since={since}" if since is not None else ""))
+        protocol = ClientProtocol(uri, origin=Origin(self.origin), max_size=MAX_FRAME)
+        request = protocol.connect()
+        if self.cookie:
+            request.headers["Cookie"] = self.cookie
+        protocol.send_request(request)
         self.synced.clear()
         self.ended.clear()
-        self.close_code, self.close_reason = None, ""
-        self.task = asyncio.get_running_loop().create_task(self._read(self.socket))
-
-    async def _read(self, socket: ClientConnection) -> None:
+        self.close_code, self.close_reason, self.close_sent = None, "", None
+        loop = asyncio.get_running_loop()
+        transport, wire = await loop.create_connection(lambda: _Wire(self, protocol), uri.host, uri.port)
         try:
-            async for message in socket:
-                now = time.perf_counter()
-                text = message if isinstance(message, str) else message.decode()
-                match = SEQ.match(text)
-                if match:
-                    self.frames += 1
-                    self.seq = max(self.seq, int(match.group(1)))
-                    if self.waiting_for is not None and self.seq >= self.waiting_for:
-                        self.arrived_at = now
-                        self.waiting_for = None
-                        Round.current.arrived()
-                elif text.startswith('{"type": "synced"'):
-                    self.seq = max(self.seq, json.loads(text)["seq"])
-                    self.synced.set()
-                    Round.current.synced()
-        except ConnectionClosed:
-            pass
-        finally:
-            self.close_code, self.close_reason = socket.close_code, socket.close_reason or ""
-            sent = socket.protocol.close_sent
-            self.close_sent = sent.code if sent is not None else None
-            self.ended.set()
+            await asyncio.wait_for(wire.opened, TIMEOUT)
+        except BaseException:
+            transport.close()
+            raise
+        self.wire = wire
+
+    def received(self, message: bytes, now: float) -> None:
+        """Note a message: a frame with its seq, or the server's word that this screen is caught up."""
+        match = SEQ.match(message)
+        if match:
+            self.frames += 1
+            self.seq = max(self.seq, int(match.group(1)))
+            if self.waiting_for is not None and self.seq >= self.waiting_for:
+                self.arrived_at = now
+                self.waiting_for = None
+                Round.current.arrived()
+        elif message.startswith(b'{"type": "synced"'):
+            self.seq = max(self.seq, json.loads(message)["seq"])
+            self.synced.set()
+            Round.current.synced()
+
+    def gone(self, protocol: ClientProtocol) -> None:
+        """Note how the socket ended."""
+        received, sent = protocol.close_rcvd, protocol.close_sent
+        self.close_code = received.code if received is not None else CloseCode.ABNORMAL_CLOSURE
+        self.close_reason = received.reason if received is not None else ""
+        self.close_sent = sent.code if sent is not None else None
+        self.ended.set()
 
     async def close(self) -> None:
-        if self.socket is not None:
-            await self.socket.close()
-        if self.task is not None:
-            await self.task
+        wire = self.wire
+        if wire is None:
+            return
+        if wire.protocol.state is State.OPEN:
+            wire.protocol.send_close()
+            wire.flush()
+        await asyncio.wait_for(asyncio.shield(wire.lost), TIMEOUT)
+
+
+class _Wire(asyncio.Protocol):
+    """A screen's socket, read straight from the event loop's callbacks.
+
+    websockets' Sans-I/O protocol makes the opening handshake, answers pings, closes, and checks every frame
+    but the common one: a whole, unmasked text frame from the server, which is read here from its two- to
+    ten-byte header (RFC 6455, section 5.2) and handed to the screen without a task, a queue or a future.
+    With a thousand sockets in one client process, the per-message machinery of a full client was most of
+    what the client spent, and the latency it measured included that, for both servers alike.
+    """
+
+    def __init__(self, screen: Screen, protocol: ClientProtocol) -> None:
+        self.screen = screen
+        self.protocol = protocol
+        self.transport: asyncio.Transport | None = None
+        self.opened: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.parts: list[bytes] = []
+        # Bytes received and not yet handled (the handshake's until it is complete, then a partial frame), and
+        # how many a partial frame needs: a large frame's chunks are joined once, when it is whole.
+        self.pending: list[bytes] = []
+        self.pending_size = 0
+        self.needed = 0
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        self.flush()
+
+    def data_received(self, data: bytes) -> None:
+        now = time.perf_counter()
+        if self.pending:
+            self.pending.append(data)
+            self.pending_size += len(data)
+            if self.pending_size < self.needed:
+                return
+            data = b"".join(self.pending)
+            self.pending, self.pending_size, self.needed = [], 0, 0
+        if self.protocol.state is State.CLOSING or self.protocol.state is State.CLOSED:
+            self.feed(data, now)  # after a close: the protocol's to read (or discard)
+            return
+        if self.protocol.state is State.CONNECTING:
+            head = data.find(b"\r\n\r\n") + 4
+            if head < 4:
+                self.keep(data, len(data) + 1)
+                return
+            if not data.startswith(b"HTTP/1.1 101 "):
+                # A refusal: the protocol reads it whole (with its body) and says why.
+                self.feed(data, now)
+                return
+            # Switching protocols: the frames after the head are read below.
+            self.feed(data[:head], now)
+            data = data[head:]
+        self.frames(data, now)
+
+    def keep(self, data: bytes, needed: int) -> None:
+        """Keep the start of something incomplete until `needed` bytes of it have come."""
+        if data:
+            self.pending, self.pending_size, self.needed = [data], len(data), needed
+
+    def frames(self, data: bytes, now: float) -> None:
+        """Handle every whole frame in data; keep what is left of a partial one."""
+        while len(data) >= 2:
+            first, second = data[0], data[1]
+            length, start = second & 0x7F, 2
+            if length == 126:
+                length, start = int.from_bytes(data[2:4]), 4
+            elif length == 127:
+                length, start = int.from_bytes(data[2:10]), 10
+            if len(data) < start:
+                self.keep(data, start)
+                return
+            if second & 0x80 or length > MAX_FRAME:
+                # What the protocol must refuse (a masked frame, one over the size limit): it reads the
+                # header and fails the connection (1002, 1009).
+                self.feed(data, now)
+                return
+            end = start + length
+            if len(data) < end:
+                self.keep(data, end)
+                return
+            if first == 0x81:  # FIN and text, nothing reserved
+                self.screen.received(data[start:end], now)
+            else:  # pings, closes, fragments: the protocol's to read
+                self.feed(data[:end], now)
+            data = data[end:]
+        self.keep(data, 2)
+
+    def feed(self, data: bytes, now: float) -> None:
+        """Let the protocol read data: the handshake's response, control frames, fragments, errors."""
+        self.protocol.receive_data(data)
+        for event in self.protocol.events_received():
+            if isinstance(event, Response):
+                if self.protocol.handshake_exc is not None:
+                    self.settle(self.protocol.handshake_exc)
+                else:
+                    self.settle(None)
+            elif event.opcode is Opcode.TEXT or (event.opcode is Opcode.CONT and self.parts):
+                self.parts.append(event.data)
+                if event.fin:
+                    message = b"".join(self.parts)
+                    self.parts = []
+                    self.screen.received(message, now)
+        self.flush()
+
+    def eof_received(self) -> bool | None:
+        self.protocol.receive_eof()
+        self.flush()
+        return None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.settle(exc or ConnectionError("closed during the opening handshake"))
+        if not self.lost.done():
+            self.lost.set_result(None)
+        self.screen.gone(self.protocol)
+
+    def flush(self) -> None:
+        assert self.transport is not None
+        for data in self.protocol.data_to_send():
+            if data:
+                self.transport.write(data)
+            elif self.transport.can_write_eof():
+                self.transport.write_eof()
+        if self.protocol.close_expected():
+            # What a client does after sending or answering a close: end the TCP connection.
+            asyncio.get_running_loop().call_later(CLOSE_TIMEOUT_S, self.transport.close)
+
+    def settle(self, exc: BaseException | None) -> None:
+        if not self.opened.done():
+            if exc is None:
+                self.opened.set_result(None)
+            else:
+                self.opened.set_exception(exc)
 
 
 class Round:
@@ -234,7 +374,7 @@ async def open_all(screens: list[Screen], server: LocalServer | None = None) -> 
             synced.cancel()
 
     def report() -> None:
-        opened = sum(screen.socket is not None for screen in screens)
+        opened = sum(screen.wire is not None for screen in screens)
         synced = sum(screen.synced.is_set() for screen in screens)
         line = f"  opening {len(screens)} screens: {opened} connected, {synced} caught up "
         print(line + f"after {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
@@ -531,8 +671,7 @@ async def reconnect_storm(cluster: list[LocalServer], screens: list[Screen]) -> 
     for member in cluster:
         await asyncio.to_thread(member.stop)
     for screen in screens:
-        if screen.task is not None:
-            await screen.task
+        await screen.ended.wait()
     for member in cluster:
         await asyncio.to_thread(member.start)
     ready = time.perf_counter()
@@ -583,7 +722,8 @@ def main() -> int:
     if args.processes > 1 and not args.postgres:
         parser.error("several processes need --postgres")
     sizes = sorted(int(size) for size in args.sizes.split(","))
-    results = asyncio.run(
+    # uvloop, as uvicorn runs the servers: asyncio's own loop costs this client a fifth more per message.
+    results = uvloop.run(
         run(sizes, args.rounds, args.sustain, not args.no_storm, args.postgres, args.processes, args.warm)
     )
     if args.json:
