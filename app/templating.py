@@ -41,6 +41,9 @@ env = jinja2.Environment(
     extensions=["jinja2.ext.i18n"],
     trim_blocks=True,
     lstrip_blocks=True,
+    # Templates are read once per process: a render would otherwise stat the file of every template it
+    # includes or imports (about a sixth of the facilitators' agenda render). Restart to see an edit.
+    auto_reload=False,
 )
 _router: list[Router] = []
 
