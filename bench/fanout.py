@@ -494,15 +494,21 @@ async def run(
 
             bare = BareServer()
             bare.start()
+            # Posts to each server go over a connection kept open, as the facilitator's are: a new client per
+            # post would count its set-up (several ms) in the bare server's latency.
+            bare_control = httpx.AsyncClient(base_url=bare.base, timeout=TIMEOUT)
             screens: list[Screen] = []
             bare_screens: list[Screen] = []
             memory: dict[int, float] = {}
             paused = False
             try:
 
-                async def add_screens(extra: int) -> float:
+                async def add_screens(extra: int, size: int) -> float:
                     """Open `extra` more screens and as many bare ones; return the servers' KiB per screen."""
-                    people = await join_people(base, race, roles_for(extra, team_ids, len(screens)))
+                    # Teams of about ten at every size: N screens work in the race's first N / 10 teams (the
+                    # race has teams enough for the largest size; the others have nobody on a screen yet).
+                    in_teams = team_ids[: max(2, size // 10)]
+                    people = await join_people(base, race, roles_for(extra, in_teams, len(screens)))
                     before = sum(rss_kb(member.pid) for member in cluster)
                     homes = [cluster[(len(screens) + i) % len(cluster)] for i in range(len(people))]
                     new = [
@@ -533,7 +539,7 @@ async def run(
                     count = min(warm, min(sizes) - 1)
                     results["warm_up"] = {
                         "screens": count,
-                        "memory_kb_per_connection": await add_screens(count),
+                        "memory_kb_per_connection": await add_screens(count, min(sizes)),
                     }
                     cost = results["warm_up"]["memory_kb_per_connection"]
                     line = (
@@ -541,7 +547,7 @@ async def run(
                     )
                     print(line + " (one-off, not in the figures below)", flush=True)
                 for size in sizes:
-                    memory[size] = await add_screens(size - len(screens))
+                    memory[size] = await add_screens(size - len(screens), size)
 
                     lasts: list[float] = []
                     frame_size = 0
@@ -566,10 +572,7 @@ async def run(
                         seq = 10_000 + size * 1000 + number
 
                         async def post_bare(seq: int = seq, frame_size: int = frame_size) -> None:
-                            async with httpx.AsyncClient(timeout=TIMEOUT) as client:
-                                await client.post(
-                                    f"{bare.base}/broadcast", params={"seq": seq, "size": frame_size}
-                                )
+                            await bare_control.post("/broadcast", params={"seq": seq, "size": frame_size})
 
                         last, _ = await broadcast_round(bare_screens, seq, post_bare)
                         bare_lasts.append(last)
@@ -587,6 +590,7 @@ async def run(
             finally:
                 for screen in bare_screens:
                     await screen.close()
+                await bare_control.aclose()
                 bare.stop()
 
             results["sustained"] = await sustained(
