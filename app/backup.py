@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from sqlalchemy.engine.url import make_url
 
@@ -14,6 +17,47 @@ PAGES_PER_STEP = 256
 
 class NotSQLite(Exception):
     """The database is not SQLite: use the server's own tools."""
+
+
+class InUse(Exception):
+    """A server runs on the database (for a restore), or a restore runs on it (for a server)."""
+
+
+def _lock_file(database: Path) -> Path:
+    # Beside the database, like SQLite's own -wal and -shm files.
+    return database.with_name(database.name + "-serving")
+
+
+@contextmanager
+def _locked(database: Path, how: int) -> Iterator[IO[bytes]]:
+    """Hold the database's serving lock (shared: a server; exclusive: a restore), or raise InUse at once."""
+    database.parent.mkdir(parents=True, exist_ok=True)
+    with _lock_file(database).open("a+b") as handle:
+        try:
+            fcntl.flock(handle, how | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise InUse(str(database)) from None
+        try:
+            yield handle
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def serving(url: str) -> Iterator[None]:
+    """Mark a SQLite database as served while the block runs, so that a restore refuses to overwrite it.
+
+    Every server process holds a shared lock (several may serve one database); a restore takes it exclusively.
+    The operating system drops the lock with the process, so a killed server leaves nothing to clean up.
+    Other databases need no mark: their restore is the database server's business.
+    """
+    try:
+        database = sqlite_path(url)
+    except NotSQLite:
+        yield
+        return
+    with _locked(database, fcntl.LOCK_SH):
+        yield
 
 
 def sqlite_path(url: str) -> Path:
@@ -59,8 +103,17 @@ def backup(url: str, out: Path, progress: Progress | None = None) -> int:
 
 
 def restore(backup_file: Path, url: str, progress: Progress | None = None) -> int:
-    """Replace the database's content with a backup's (the server should be stopped); return the pages."""
+    """Replace the database's content with a backup's; return the pages. InUse while a server runs on it.
+
+    Overwriting a database under a running server would mix its writes with the backup's pages, and its
+    screens would show what is no longer there; no server can start until the restore is done.
+    """
     target_path = sqlite_path(url)
+    with _locked(target_path, fcntl.LOCK_EX):
+        return _restore(backup_file, target_path, progress)
+
+
+def _restore(backup_file: Path, target_path: Path, progress: Progress | None) -> int:
     source = sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True)
     try:
         check = source.execute("PRAGMA integrity_check").fetchone()[0]

@@ -215,6 +215,12 @@ def restore(args: argparse.Namespace) -> int:
     except backups.NotSQLite:
         print("restore: this database is not SQLite; restore it with pg_restore.", file=sys.stderr)
         return 2
+    except backups.InUse:
+        print(
+            "restore: a server is running on this database; stop it (every process) and try again.",
+            file=sys.stderr,
+        )
+        return 2
     seconds = progress.finish()
     print(
         f"Restored {pages} pages from {args.file} into {_safe_url(settings.DATABASE_URL)} ({seconds:.1f} s)"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import ExitStack, asynccontextmanager, suppress
 
 from sqlalchemy.exc import DataError, OperationalError
 from starlette.applications import Starlette
@@ -14,7 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from app import memory, settings, templating
+from app import backup, memory, settings, templating
 from app.db import Database
 from app.errors import ServiceError
 from app.language import LanguageMiddleware
@@ -65,6 +65,13 @@ def create_app(database_url: str | None = None) -> Starlette:
         loop = asyncio.get_running_loop()
         # Before the worker threads start, so that they share the few arenas.
         memory.limit_arenas(settings.MALLOC_ARENAS)
+        # While this process serves, `kraftsamla restore` refuses to overwrite the database.
+        marked = ExitStack()
+        try:
+            marked.enter_context(backup.serving(db.url))
+        except backup.InUse:
+            message = f"a restore is running on {db.url}; start the server when it is done"
+            raise RuntimeError(message) from None
 
         def publish(race_id: int, seq: int) -> None:
             # Services commit in worker threads; the hub lives on the event loop.
@@ -91,6 +98,7 @@ def create_app(database_url: str | None = None) -> Starlette:
                     await listening
             db.publishers.remove(publish)
             db.dispose()
+            marked.close()
 
     routes = [
         *join.ROUTES,
