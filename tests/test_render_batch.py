@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from bs4 import BeautifulSoup
+
 from app import presence
 from app.db import Database
 from app.screens import COLUMN_REGIONS, Audience, render_changes, snapshot
@@ -45,7 +47,8 @@ def test_a_phase_change_renders_each_team_as_its_own_screen_would(db: Database) 
     ]
     facilitator = _viewer(db, codes["facilitator"], "Fia")
     phase_id = race["phases"][REQUESTS_PHASE]["id"]
-    phases.start(db, facilitator, phase_id)
+    # The frames of the start and what came after it (a pause would change the clock alone).
+    before = phases.start(db, facilitator, phase_id) - 1
     # Two teams with requests of their own, one with a locked board, two with nothing of their own.
     asked = [
         requests.ask(db, members[0], question="Hur stor marknad?", tags=["Marketing"], key=None),
@@ -56,7 +59,6 @@ def test_a_phase_change_renders_each_team_as_its_own_screen_would(db: Database) 
     with db.read() as session:
         listed = experts.for_teams(session, team_ids)
         assert listed == {team_id: experts.for_team(session, team_id) for team_id in team_ids}
-    before = phases.pause(db, facilitator, phase_id) - 1
 
     keys = [Audience("participant", team_id, "en").key for team_id in team_ids]
     keys += [Audience("participant", team_ids[0], "sv").key, Audience("facilitator", 0, "en").key]
@@ -68,6 +70,38 @@ def test_a_phase_change_renders_each_team_as_its_own_screen_would(db: Database) 
     assert f'id="team-request-{asked[0].id}"' in mine and f'id="team-request-{asked[1].id}"' in mine
     assert f'id="team-request-{asked[2].id}"' not in mine
     assert 'data-board="closed"' in together[keys[2]] and 'data-board="open"' in together[keys[3]]
+
+
+def swapped(frame: str) -> list[str]:
+    """Return the ids of the regions a frame swaps, in order."""
+    return [tag["id"] for tag in BeautifulSoup(frame, "html.parser").find_all(attrs={"hx-swap-oob": True})]
+
+
+def test_a_pause_a_resume_and_an_extension_change_the_clock_and_the_agenda_alone(db: Database) -> None:
+    race = races.create_race(db, "Paus", lang="en", teams=3)
+    codes, team_ids = race["codes"], [team["id"] for team in race["teams"]]
+    member = _viewer(db, codes["participant"], "Member", team_ids[0])
+    facilitator = _viewer(db, codes["facilitator"], "Fia")
+    phase_id = race["phases"][REQUESTS_PHASE]["id"]
+    phases.start(db, facilitator, phase_id)
+    roster.set_locked(db, facilitator, team_ids[1], True)
+    keys = [Audience("participant", team_id, "en").key for team_id in team_ids]
+    keys += [Audience("facilitator", 0, "en").key, Audience("wall", 0, "en").key]
+    changes = [
+        lambda: phases.pause(db, facilitator, phase_id),
+        lambda: phases.extend(db, facilitator, phase_id, 5),
+        lambda: phases.resume(db, facilitator, phase_id),
+    ]
+    for change in changes:
+        before = change() - 1
+        _, frames, _ = render_changes(db, member.race_id, before, frozenset(keys))
+        regions = {key: swapped(text) for key, text in frames.items()}
+        for key in keys[:3] + keys[4:]:
+            assert regions[key] == ["clock"], (key, regions[key])
+        assert regions[keys[3]] == ["clock", "agenda"]
+        # What the boards and the requests show is what a fresh screen shows, without being sent again.
+        for key in keys[:3]:
+            assert ('data-board="closed"' in snapshot(db, member.race_id, key)[1]) == (key == keys[1])
 
 
 def test_the_wall_tiles_show_each_teams_newest_live_card(db: Database) -> None:

@@ -19,6 +19,9 @@ COLUMN_REGIONS = tuple(f"col:{name.value}" for name in CardColumn)
 TEAM_REGIONS = frozenset({"team", "board-state", *COLUMN_REGIONS})
 CARD_CHANGES = frozenset({"card.edited", "card.moved", "card.removed"})
 BOARD_CHANGES = frozenset({"vote.cast", "vote.withdrawn", "comment.added"})
+# The open phase stays open through these (a paused phase is open): the boards and the expert requests, which
+# follow the open phase, look the same. A pause costs the clock's and the agenda's renders, not every team's.
+CLOCK_CHANGES = frozenset({"phase.paused", "phase.resumed", "phase.extended"})
 JURY_CHANGES = frozenset(
     {"score.saved", "scores.revealed", "scores.hidden", "juror.updated", "criteria.defaulted"}
     | {"criterion.added", "criterion.updated", "criterion.moved", "criterion.removed"}
@@ -170,9 +173,10 @@ def changes(found: Iterable[Event]) -> Changes:
         elif kind.startswith("phase."):
             result.everyone.add("clock")
             result.add_role(Role.FACILITATOR, "agenda")
-            # Whether the team may call an expert now is shown with its requests.
-            result.add_role(Role.PARTICIPANT, "team-requests")
-            result.add_role(Role.PARTICIPANT, "board-state")
+            if kind not in CLOCK_CHANGES:
+                # Whether the team may call an expert now is shown with its requests.
+                result.add_role(Role.PARTICIPANT, "team-requests")
+                result.add_role(Role.PARTICIPANT, "board-state")
         elif kind == "card.added":
             result.add_team(event.team_id, card_item(event.data["column"], event.data["card"]))
             result.add_role(Role.FACILITATOR, "feed")

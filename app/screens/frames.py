@@ -183,6 +183,10 @@ def _render_shared(session: Session, db: Database, race: Race, aud: Audience, re
     return "".join(parts)
 
 
+def _team_scoped(region: str) -> bool:
+    return region in TEAM_REGIONS or is_scoped(region)
+
+
 def _own(region: str) -> bool:
     """Return True for what is rendered for each screen: a team's or a person's, or who is online."""
     return region in TEAM_REGIONS or is_scoped(region) or region == "teams" or region.startswith("row:")
@@ -256,10 +260,11 @@ def render_changes(
         cache: dict[tuple[str, object, str], str] = {}
         frames: dict[str, str] = {}
         wanted = {Audience.parse(key): touched.regions(Audience.parse(key)) for key in audience_keys}
+        # Teams with something of their own to render (a pause sends every team the same clock alone).
         teams = {
             aud.team_id: regions
             for aud, regions in wanted.items()
-            if aud.role == Role.PARTICIPANT and regions
+            if aud.role == Role.PARTICIPANT and any(_team_scoped(region) for region in regions)
         }
         prepare(session, race, teams)
         for aud, regions in wanted.items():

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from app.db import Database, now_ms
+from app.db import Database, now_ms, once_per_render
 from app.errors import Conflict, Forbidden, NotFound
 from app.models import Phase, PhaseState, Race, Role
 from app.services import events
@@ -27,6 +27,11 @@ class Clock:
 
 def agenda(session: Session, race_id: int) -> list[Phase]:
     """Return the race's phases in order."""
+    # The clock and the facilitators' agenda both show it: a render loads it once.
+    return list(once_per_render(session, ("phases.agenda", race_id), lambda: _agenda(session, race_id)))
+
+
+def _agenda(session: Session, race_id: int) -> list[Phase]:
     query = select(Phase).where(Phase.race_id == race_id).order_by(col(Phase.position))
     return list(session.exec(query).all())
 
