@@ -7,9 +7,12 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
+from app import i18n
 from app.db import Database
 from app.models import Card, Event, Person, Phase, Race, Vote
+from app.screens.regions import REGIONS
 from app.services import races
+from app.templating import render
 from tests.conftest import Join, soup
 
 FIELDS = {"name": "Lunch", "minutes": "45", "vote_budget": "5", "board_open": "1"}
@@ -261,3 +264,43 @@ def test_a_phase_with_votes_stays_in_the_agenda(join: Join, db: Database, race: 
     assert response.status_code == 409
     assert phase_id in [phase.id for phase in agenda(db, race)]
     assert seq(db, race) == before
+
+
+def frame_with(screen: Any, selector: str) -> Any:
+    """Return the next frame that has this element (who is online comes in frames of its own)."""
+    for _ in range(10):
+        found = soup(screen.receive_text())
+        if found.select_one(selector) is not None:
+            return found
+    raise AssertionError(f"no frame with {selector}")
+
+
+def test_the_agenda_items_follow_the_clock_and_the_order(join: Join, race: dict[str, Any]) -> None:
+    # Each phase's item is kept until something it shows changes (app/templating.py, phase_item).
+    facilitator = join("facilitator")
+    slug, first, second = race["slug"], race["phases"][0]["id"], race["phases"][1]["id"]
+    with facilitator.live() as screen:
+        screen.receive_text()
+        for action, state in [("start", "running"), ("pause", "paused"), ("resume", "running")]:
+            facilitator.post(f"/r/{slug}/phases/{first}/{action}")
+            item = frame_with(screen, f"#phase-{first}").select_one(f"#phase-{first}")
+            assert f"phase-{state}" in item["class"] and item["aria-current"] == "step"
+        facilitator.htmx(f"/r/{slug}/agenda/{second}/move", {"direction": "up"})
+        moved = frame_with(screen, f"#phase-{second}")
+        assert moved.select_one(f"#phase-{second}-up").has_attr("disabled")
+        assert not moved.select_one(f"#phase-{first}-up").has_attr("disabled")
+        assert "phase-planned" in moved.select_one(f"#phase-{second}")["class"]
+
+
+def test_an_agenda_item_is_rendered_in_each_screens_language(db: Database, race: dict[str, Any]) -> None:
+    template, build = REGIONS["agenda"]
+    html = {}
+    with db.read() as session:
+        found = session.exec(select(Race).where(Race.slug == race["slug"])).one()
+        context = build(session, found, 0)
+        for lang in ("en", "sv"):
+            with i18n.language(lang):
+                html[lang] = render(template, race=found, **context)
+    start = f"#phase-{race['phases'][0]['id']}-start"
+    assert soup(html["en"]).select_one(start).get_text() == "Start"
+    assert soup(html["sv"]).select_one(start).get_text() == i18n.translate("sv", "Start") != "Start"
