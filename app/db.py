@@ -57,10 +57,13 @@ def make_engine(url: str) -> Engine:
         return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    # Up to one connection per worker thread (anyio's 40), 20 kept: with SQLAlchemy's 5 kept and 10 more,
-    # a reconnect storm's reads queued for a connection and reopened (with the pragmas) the ones over 5.
+    # One connection kept per worker thread, so a reconnect storm's reads never wait for one nor reopen one
+    # (with SQLAlchemy's 5 kept they did); as many again, opened only when needed, for work outside them.
     engine = create_engine(
-        url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=20, max_overflow=20
+        url,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        pool_size=settings.WORKER_THREADS,
+        max_overflow=settings.WORKER_THREADS,
     )
 
     @event.listens_for(engine, "connect")

@@ -65,6 +65,7 @@ def create_app(database_url: str | None = None) -> Starlette:
         loop = asyncio.get_running_loop()
         # Before the worker threads start, so that they share the few arenas.
         memory.limit_arenas(settings.MALLOC_ARENAS)
+        memory.limit_threads(settings.WORKER_THREADS)
         # While this process serves, `kraftsamla restore` refuses to overwrite the database.
         marked = ExitStack()
         try:

@@ -33,6 +33,10 @@ LIVE_PRESENCE_WINDOW_S: float = config("KRAFTSAMLA_LIVE_PRESENCE_WINDOW_S", cast
 
 # malloc arenas (glibc) the threads share; 0 leaves glibc's default of eight per core. See app/memory.py.
 MALLOC_ARENAS: int = config("KRAFTSAMLA_MALLOC_ARENAS", cast=int, default=2)
+# Worker threads for the database and the renders (anyio's default is 40), and as many pooled SQLite
+# connections. They take turns under the interpreter lock; each one more costs a stack, a connection with
+# its page cache, and one more render's working memory at the peak. See app/memory.py.
+WORKER_THREADS: int = config("KRAFTSAMLA_WORKER_THREADS", cast=int, default=16)
 
 MAX_BODY_BYTES: int = config("KRAFTSAMLA_MAX_BODY_BYTES", cast=int, default=64 * 1024)
 # Posts per second per person (session, else address), with bursts; 0 turns the limit off.

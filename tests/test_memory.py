@@ -1,4 +1,4 @@
-"""The worker threads share a few malloc arenas instead of one each (glibc)."""
+"""The worker threads share a few malloc arenas instead of one each (glibc), and they are few."""
 
 from __future__ import annotations
 
@@ -6,8 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import anyio.to_thread
 import pytest
+from starlette.testclient import TestClient
 
+from app import settings
+from app.db import make_engine
+from app.main import create_app
 from app.memory import limit_arenas
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,3 +62,35 @@ def test_two_arenas_serve_eight_threads() -> None:
 
 def test_zero_leaves_the_default() -> None:
     assert limit_arenas(0) is False
+
+
+async def _thread_tokens() -> float:
+    return anyio.to_thread.current_default_thread_limiter().total_tokens
+
+
+def test_the_served_app_runs_blocking_work_on_the_configured_threads(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settings, "WORKER_THREADS", 3)
+    app = create_app(db_url)
+    try:
+        with TestClient(app) as client:
+            assert client.portal.call(_thread_tokens) == 3  # anyio's default would be 40
+            assert client.get("/healthz").json() == {"ok": True}  # and the work still runs on them
+    finally:
+        app.state.db.dispose()
+
+
+def test_sqlite_keeps_one_connection_per_worker_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settings, "WORKER_THREADS", 5)
+    engine = make_engine(f"sqlite:///{tmp_path / 'pool.db'}")
+    try:
+        held = [engine.connect() for _ in range(7)]  # a thread may hold two: more open, beyond those kept
+        for conn in held:
+            conn.close()
+        assert engine.pool.size() == 5
+        assert engine.pool.checkedin() == 5  # the two over the pool's size were closed on their return
+    finally:
+        engine.dispose()
