@@ -215,6 +215,19 @@ def snapshot(db: Database, race_id: int, audience_key: str) -> tuple[int, str]:
 _RACE_SEQ = select(col(Race.seq)).where(col(Race.id) == bindparam("race"))
 
 
+def first_look(db: Database, token: str, since: int | None) -> tuple[people.Viewer, int | None] | None:
+    """Return who holds a session token and, for a screen that says what it saw last, the race's seq.
+
+    One read: a reconnecting screen that missed nothing needs no other (see app/routes/live.py). None when
+    the session is unknown or ended.
+    """
+    with db.read() as session:
+        viewer = people.viewer_in(session, token)
+        if viewer is None or since is None:
+            return None if viewer is None else (viewer, None)
+        return viewer, session.execute(_RACE_SEQ, {"race": viewer.race_id}).scalar_one()
+
+
 def catch_up(
     db: Database, race_id: int, audience_key: str, since: int | None, token: str | None = None
 ) -> tuple[int, list[tuple[int, str]]] | None:
