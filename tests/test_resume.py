@@ -7,6 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.engine.interfaces import CacheStats
 from sqlmodel import col, select
 from starlette.applications import Starlette
 
@@ -235,6 +237,26 @@ def test_a_screen_that_missed_nothing_is_caught_up_by_one_read(
     with member.live() as fresh:  # a new screen reads its snapshot after the attach
         assert fresh.wait_synced() == seq
     assert hops == ["first_look", "first_look", "catch_up"]
+
+
+def test_the_first_looks_statements_are_compiled_when_the_server_starts(join: Join, db: Database) -> None:
+    # After a restart every screen reconnects at once: each worker thread would compile them again.
+    member = join("participant", team=0)
+    with member.live() as socket:  # a new screen: its look reads no seq
+        seq = socket.wait_synced()
+    executed: list[tuple[str, CacheStats]] = []
+
+    def noting(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        executed.append((statement, context.cache_hit))
+
+    event.listen(db.engine, "after_cursor_execute", noting)
+    try:
+        with member.live(since=seq) as again:
+            assert again.wait_synced() == seq
+    finally:
+        event.remove(db.engine, "after_cursor_execute", noting)
+    looked = [hit for statement, hit in executed if "personsession" in statement or "race.seq" in statement]
+    assert looked == [CacheStats.CACHE_HIT, CacheStats.CACHE_HIT]
 
 
 def test_a_change_rendered_between_the_first_look_and_the_attach_reaches_the_screen(

@@ -228,6 +228,17 @@ def first_look(db: Database, token: str, since: int | None) -> tuple[people.View
         return viewer, session.execute(_RACE_SEQ, {"race": viewer.race_id}).scalar_one()
 
 
+def prepare_first_look(db: Database) -> None:
+    """Compile the first look's statements (and configure the mappers) before the first socket comes.
+
+    After a restart every screen reconnects at once: each worker thread would compile them again, as they
+    all miss SQLAlchemy's statement cache together.
+    """
+    with db.read() as session:
+        people.viewer_in(session, "")
+        session.execute(_RACE_SEQ, {"race": 0}).first()
+
+
 def catch_up(
     db: Database, race_id: int, audience_key: str, since: int | None, token: str | None = None
 ) -> tuple[int, list[tuple[int, str]]] | None:
