@@ -175,8 +175,9 @@ class Hub:
         # Refreshes asked within this many seconds of the first are rendered once, at its end.
         self._refresh_window = refresh_window
         self._channels: dict[int, _Channel] = {}
-        # Counts the starts and ends of renders of every race (see `stamp` and `quiet_since`), and its value
-        # when a race was last forgotten: a race watched again starts from it, its old renders unknown.
+        # Counts the starts and ends of renders of every race (see `stamp` and `quiet_since`), and the
+        # latest stamp of a race forgotten since: a race watched again starts from it (its renders are
+        # not kept, but a socket that looked before the last of them may have missed it).
         self._stamp = 0
         self._forgotten = 0
 
@@ -332,9 +333,11 @@ class Hub:
                 self.publish(race_id, channel.target_seq)
 
     def _forget(self, race_id: int) -> None:
-        self._channels.pop(race_id, None)
-        self._stamp += 1
-        self._forgotten = self._stamp
+        channel = self._channels.pop(race_id, None)
+        if channel is not None:
+            if channel.rendering:
+                self._stamp += 1
+            self._forgotten = max(self._forgotten, self._stamp if channel.rendering else channel.stamp)
 
     def _stamp_render(self, channel: _Channel, *, rendering: bool) -> None:
         self._stamp += 1
