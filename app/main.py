@@ -37,7 +37,7 @@ from app.routes import (
     stage,
     suggest,
 )
-from app.screens import render_changes, render_presence
+from app.screens import prepare_first_look, render_changes, render_presence
 from app.security import SecurityMiddleware
 from app.services import races
 from live import Hub
@@ -79,6 +79,10 @@ def create_app(database_url: str | None = None) -> Starlette:
             loop.call_soon_threadsafe(hub.publish, race_id, seq)
 
         db.publishers.append(publish)
+        # Before the first request: after a restart every screen reconnects at once. A database that does
+        # not answer yet is no reason not to start (the first socket compiles them then).
+        with suppress(OperationalError):
+            await run_in_threadpool(prepare_first_look, db)
         listening = None
         if not db.is_sqlite:
 
@@ -102,6 +106,9 @@ def create_app(database_url: str | None = None) -> Starlette:
             marked.close()
 
     routes = [
+        # First: the router tries every route in turn, and a reconnect storm asks for this one 1,000 times
+        # (a request passes it at the cost of one call; no HTTP route matches a socket, nor the reverse).
+        *live.ROUTES,
         *join.ROUTES,
         *race.ROUTES,
         *board.ROUTES,
@@ -116,7 +123,6 @@ def create_app(database_url: str | None = None) -> Starlette:
         *intake.ROUTES,
         *needs.ROUTES,
         *jury.ROUTES,
-        *live.ROUTES,
         Mount("/static", StaticFiles(directory=settings.STATIC_DIR), name="static"),
     ]
     middleware = [

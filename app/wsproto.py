@@ -4,6 +4,8 @@ uvicorn keeps the parsed upgrade request and the 101 response for the socket's w
 them only until the socket is accepted, and websockets' parser keeps the request too (a local of its parsing
 generator): about 5 KB per screen with the bench's few headers, more with a browser's. The ASGI scope keeps
 its own copy of the headers, which is what Starlette reads.
+
+It also leaves out, before they are made, the log lines that every socket writes (see app/logs.py).
 """
 
 from __future__ import annotations
@@ -12,12 +14,20 @@ from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
+from app.logs import quiet_sockets
+
 # The name `kraftsamla serve` gives uvicorn (an import string, so that several workers can load it too).
 PROTOCOL = "app.wsproto:LeanWebSocketProtocol"
 
 
 class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
     """websockets-sansio, unchanged on the wire; the handshake is dropped once it is done."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # uvicorn's "accepted" line and websockets' "connection open" and "connection closed".
+        self.logger = quiet_sockets(self.logger)  # type: ignore[assignment]
+        self.conn.logger = quiet_sockets(self.conn.logger)
 
     async def send(self, message: Any) -> None:
         await super().send(message)

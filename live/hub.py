@@ -159,6 +159,9 @@ class _Channel:
     history: History = field(default_factory=History)
     task: asyncio.Task[None] | None = None
     refresh_wanted: bool = False
+    # The hub's stamp when a render of this race last started or ended, and whether one is under way.
+    stamp: int = 0
+    rendering: bool = False
     # Set while refreshes are being gathered for one render (see Hub.refresh).
     refresh_timer: asyncio.TimerHandle | None = None
 
@@ -172,13 +175,33 @@ class Hub:
         # Refreshes asked within this many seconds of the first are rendered once, at its end.
         self._refresh_window = refresh_window
         self._channels: dict[int, _Channel] = {}
+        # Counts the starts and ends of renders of every race (see `stamp` and `quiet_since`), and the
+        # latest stamp of a race forgotten since: a race watched again starts from it (its renders are
+        # not kept, but a socket that looked before the last of them may have missed it).
+        self._stamp = 0
+        self._forgotten = 0
+
+    def stamp(self) -> int:
+        """Return a stamp to give `quiet_since` later: a socket may read the race before it attaches."""
+        return self._stamp
+
+    def quiet_since(self, race_id: int, stamp: int) -> bool:
+        """Return whether the race is watched and no frame of it was rendered since `stamp`, nor is being.
+
+        A socket that read where the race stands, then attached, misses nothing when this holds: every frame
+        after its read is rendered after the attach, for the audiences attached then.
+        """
+        channel = self._channels.get(race_id)
+        return channel is not None and channel.stamp <= stamp and not channel.rendering
 
     def attach(self, race_id: int, audience: str, conn: Connection, max_per_owner: int = 0) -> bool:
         """Add a socket to an audience, before its snapshot is read; False when its owner has too many."""
-        channel = self._channels.setdefault(race_id, _Channel())
+        channel = self._channels.get(race_id)
+        if channel is None:
+            channel = self._channels[race_id] = _Channel(stamp=self._forgotten)
         if max_per_owner and conn.owner and len(channel.owners.get(conn.owner, ())) >= max_per_owner:
             if not channel.audiences:
-                del self._channels[race_id]
+                self._forget(race_id)
             return False
         channel.audiences.setdefault(audience, set()).add(conn)
         channel.owners.setdefault(conn.owner, set()).add(conn)
@@ -237,7 +260,7 @@ class Hub:
         if not channel.audiences and channel.task is None:
             if channel.refresh_timer is not None:
                 channel.refresh_timer.cancel()
-            del self._channels[race_id]
+            self._forget(race_id)
 
     def publish(self, race_id: int, seq: int) -> None:
         """Note that a race reached a seq; render and fan out unless a render is already under way."""
@@ -287,11 +310,14 @@ class Hub:
                             conn.offer_refresh(text)
                     continue
                 audiences = frozenset(channel.audiences)
+                self._stamp_render(channel, rendering=True)
                 try:
                     seq, frames = await self._render(race_id, channel.rendered_seq, audiences)
                 except Exception:
                     log.exception("rendering race %s after seq %s failed", race_id, channel.rendered_seq)
                     return
+                finally:
+                    self._stamp_render(channel, rendering=False)
                 for audience, text in frames.items():
                     for conn in tuple(channel.audiences.get(audience, ())):
                         conn.offer(seq, text)
@@ -302,9 +328,21 @@ class Hub:
         finally:
             channel.task = None
             if not channel.audiences:
-                self._channels.pop(race_id, None)
+                self._forget(race_id)
             else:
                 self.publish(race_id, channel.target_seq)
+
+    def _forget(self, race_id: int) -> None:
+        channel = self._channels.pop(race_id, None)
+        if channel is not None:
+            if channel.rendering:
+                self._stamp += 1
+            self._forgotten = max(self._forgotten, self._stamp if channel.rendering else channel.stamp)
+
+    def _stamp_render(self, channel: _Channel, *, rendering: bool) -> None:
+        self._stamp += 1
+        channel.stamp = self._stamp
+        channel.rendering = rendering
 
     def races(self) -> list[int]:
         """Return the races someone is watching."""

@@ -318,3 +318,37 @@ async def test_sockets_per_owner_are_counted_across_audiences_and_freed_when_the
         hub.detach(1, audience, conn)
     assert hub.owned(1, "person:1") == []
     assert 1 not in hub.races()
+
+
+async def test_a_socket_that_read_before_it_attached_learns_whether_a_frame_went_out_meanwhile() -> None:
+    renderer = Renderer()
+    renderer.release = asyncio.Event()
+    hub = Hub(renderer)
+    box = Outbox()
+    watching = Connection(box.send)
+    hub.attach(1, "wall", watching)
+    hub.synced(1, 0)
+    writer = await start(watching)
+    stamp = hub.stamp()
+    arriving = Connection(Outbox().send)
+    hub.attach(1, "wall", arriving)
+    assert hub.quiet_since(1, stamp)
+    renderer.seq = 1
+    hub.publish(1, 1)
+    await renderer.started.wait()
+    assert not hub.quiet_since(1, stamp)
+    assert not hub.quiet_since(1, hub.stamp())  # a render under way may have left out who attached since
+    renderer.release.set()
+    assert await box.next() == "wall@1"
+    assert not hub.quiet_since(1, stamp)  # rendered (and sent) after the stamp
+    assert hub.quiet_since(1, hub.stamp())
+    # A race nobody watches is forgotten; watched again, its renders before that still count.
+    later = hub.stamp()
+    hub.detach(1, "wall", watching)
+    hub.detach(1, "wall", arriving)
+    again = Connection(Outbox().send)
+    hub.attach(1, "wall", again)
+    assert not hub.quiet_since(1, stamp)
+    assert hub.quiet_since(1, later)
+    assert not hub.quiet_since(2, hub.stamp())  # nobody watches race 2
+    await writer

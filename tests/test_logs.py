@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from app.logs import log_config
+from app.logs import log_config, quiet_sockets
 from bench.interface import join
 from bench.server import LocalServer
 
@@ -23,6 +23,40 @@ def test_per_socket_lines_are_left_out_unless_debugging() -> None:
     assert sockets.filter(_record('%s - "WebSocket %s" 403'))  # a refused socket is still told
     assert sockets.filter(_record("Application startup complete."))
     assert "filters" not in log_config("debug")["loggers"]["uvicorn.error"]
+
+
+class Kept(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def test_a_sockets_logger_makes_no_record_of_its_per_socket_lines_unless_debugging() -> None:
+    logger = logging.getLogger("kraftsamla.test.sockets")
+    kept = Kept()
+    logger.addHandler(kept)
+    logger.propagate = False
+    try:
+        logger.setLevel(logging.INFO)
+        quiet = quiet_sockets(logger)
+        assert quiet_sockets(logger) is quiet and quiet_sockets(quiet) is quiet  # one for every socket
+        quiet.info('%s - "WebSocket %s" [accepted]', "127.0.0.1:5000", "/r/x/live")
+        quiet.info("connection open")
+        quiet.info('%s - "WebSocket %s" %d', "127.0.0.1:5000", "/r/x/live", 403)
+        quiet.warning("connection open")
+        assert quiet.isEnabledFor(logging.INFO) and quiet.name == logger.name
+        logger.setLevel(logging.DEBUG)
+        quiet.info("connection closed")
+        assert kept.messages == [
+            '127.0.0.1:5000 - "WebSocket /r/x/live" 403',
+            "connection open",
+            "connection closed",
+        ]
+    finally:
+        logger.removeHandler(kept)
 
 
 def test_a_served_socket_leaves_no_line_and_the_rest_is_logged() -> None:

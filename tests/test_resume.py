@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.engine.interfaces import CacheStats
 from sqlmodel import col, select
+from starlette.applications import Starlette
 
 from app import settings
 from app.db import Database
 from app.models import Card
+from app.routes import live as live_route
 from app.screens import frames
+from app.services import cards, people, races
 from tests.conftest import Join, Person, apply_frame, oob_ids
 from tests.test_live import seq_of, soup
 
@@ -21,6 +28,46 @@ def post_cards(person: Person, race: dict[str, Any], count: int, prefix: str = "
     for number in range(count):
         form = {"title": f"{prefix} {number}", "column": "idea", "key": f"{prefix}-{number}"}
         assert person.htmx(f"/r/{race['slug']}/cards", form).status_code == 201
+
+
+class BetweenLookAndAttach:
+    """Makes a change after a socket's first look and before its attach, and waits until the hub rendered it.
+
+    Set `change` (it gets the database and the socket's session token, and returns the race's seq after it);
+    the next socket to look runs it once, in the thread that read the look.
+    """
+
+    def __init__(self, app: Starlette, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.change: Callable[[Database, str], int] | None = None
+        hub = app.state.hub
+        rendered: list[int] = []
+        done = threading.Condition()
+        render, look = hub._render, live_route.first_look
+
+        async def noting(*args: Any) -> Any:
+            result = await render(*args)
+            with done:
+                rendered.append(result[0])
+                done.notify_all()
+            return result
+
+        def look_then_change(db: Database, token: str, since: int | None) -> Any:
+            looked = look(db, token, since)
+            change, self.change = self.change, None
+            if change is not None:
+                seq = change(db, token)
+                with done:
+                    assert done.wait_for(lambda: bool(rendered) and rendered[-1] >= seq, timeout=30)
+            return looked
+
+        monkeypatch.setattr(hub, "_render", noting)
+        monkeypatch.setattr(live_route, "first_look", look_then_change)
+
+
+def race_seq(db: Database, token: str) -> int:
+    viewer = people.viewer(db, token)
+    assert viewer is not None
+    return races.current_seqs(db, [viewer.race_id])[viewer.race_id]
 
 
 def idea_titles(frames: list[str]) -> list[str]:
@@ -167,3 +214,79 @@ def test_facilitators_resuming_at_the_same_seq_share_one_render_of_the_roster(
         assert "roster" in oob_ids(frame)
         assert "Cyrus" in soup(frame).select_one("#roster").get_text()
     assert rendered.count("facilitator/_roster.html") == 1
+
+
+def test_a_screen_that_missed_nothing_is_caught_up_by_one_read(
+    join: Join, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A reconnect storm is mostly these: the session and the race's seq in one read, in one hop to a thread.
+    member = join("participant", team=0)
+    with member.live() as socket:
+        seq = socket.wait_synced()
+    reads: list[str] = []
+    look, hop = live_route.first_look, live_route.run_in_threadpool
+
+    def looking(*args: Any) -> Any:
+        reads.append("first_look")
+        return look(*args)
+
+    async def hopping(func: Any, *args: Any) -> Any:
+        reads.append(func.__name__)
+        return await hop(func, *args)
+
+    monkeypatch.setattr(live_route, "first_look", looking)
+    monkeypatch.setattr(live_route, "run_in_threadpool", hopping)
+    with member.live(since=seq) as again:
+        assert again.wait_synced() == seq
+    assert reads == ["first_look"]
+    with member.live() as fresh:  # a new screen reads its snapshot after the attach
+        assert fresh.wait_synced() == seq
+    assert reads == ["first_look", "first_look", "catch_up"]
+
+
+def test_the_first_looks_statements_are_compiled_when_the_server_starts(join: Join, db: Database) -> None:
+    # After a restart every screen reconnects at once: each worker thread would compile them again.
+    member = join("participant", team=0)
+    with member.live() as socket:  # a new screen: its look reads no seq
+        seq = socket.wait_synced()
+    executed: list[tuple[str, CacheStats]] = []
+
+    def noting(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        executed.append((statement, context.cache_hit))
+
+    event.listen(db.engine, "after_cursor_execute", noting)
+    try:
+        with member.live(since=seq) as again:
+            assert again.wait_synced() == seq
+    finally:
+        event.remove(db.engine, "after_cursor_execute", noting)
+    looked = [hit for statement, hit in executed if "personsession" in statement or "race.seq" in statement]
+    assert looked == [CacheStats.CACHE_HIT, CacheStats.CACHE_HIT]
+
+
+def test_a_change_rendered_between_the_first_look_and_the_attach_reaches_the_screen(
+    join: Join, race: dict[str, Any], app: Starlette, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The look read the race before the change; the hub rendered it before the socket was there to get it."""
+    between = BetweenLookAndAttach(app, monkeypatch)
+    member = join("participant", "Snabb", team=0)
+    staying = join("participant", "Kvar", team=0)
+    with staying.live() as other:
+        other.wait_synced()  # the hub renders for this team from now on, and remembers it
+        with member.live() as socket:
+            snapshot = socket.receive_text()
+            seq = socket.wait_synced()
+
+        def add_card(db: Database, token: str) -> int:
+            viewer = people.viewer(db, token)
+            assert viewer is not None
+            cards.add(db, viewer, title="Mellan", body="", column="idea", key="k-between")
+            return race_seq(db, token)
+
+        between.change = add_card
+        with member.live(since=seq) as again:
+            post_cards(staying, race, 1, prefix="Efter")
+            got = [again.receive_text()]
+            while "Efter 0" not in got[-1]:
+                got.append(again.receive_text())
+    assert idea_titles([snapshot, *got]) == ["Mellan", "Efter 0"]

@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from starlette.applications import Starlette
 from starlette.websockets import WebSocketDisconnect
 
 from app import settings
+from app.services import people
 from tests.conftest import Join
+from tests.test_resume import BetweenLookAndAttach, post_cards, race_seq
 
 
 def test_signing_out_closes_the_persons_sockets_and_ends_the_session(
@@ -126,41 +129,27 @@ def test_the_same_key_posted_at_once_from_many_connections_makes_one_card(
 
 @pytest.mark.parametrize("resume", [False, True], ids=["catch-up", "resume-from-memory"])
 def test_a_sign_out_between_the_first_look_and_the_attach_closes_the_socket(
-    join: Join, race: dict[str, Any], monkeypatch: pytest.MonkeyPatch, resume: bool
+    join: Join, race: dict[str, Any], app: Starlette, monkeypatch: pytest.MonkeyPatch, resume: bool
 ) -> None:
-    """The socket looks at its session once more after attaching; it finds the sign-out it would miss."""
-    from app.routes import live as live_route
+    """The first look saw the session open; the sign-out was rendered before the socket attached.
 
-    real_look = live_route.current_viewer
-    seen: list[Any] = []
-
-    async def noting(websocket: Any) -> Any:
-        seen.append(await real_look(websocket))
-        return seen[-1]
-
-    monkeypatch.setattr(live_route, "current_viewer", noting)
+    It was not there to be closed by it: it sees that a frame went out since its look, and looks again.
+    """
+    between = BetweenLookAndAttach(app, monkeypatch)
     member = join("participant", "Snabb", team=0)
     staying = join("participant", "Kvar", team=0)
     with staying.live() as other:
         other.wait_synced()  # the hub renders for this team from now on, and remembers it
         with member.live() as socket:
             seq = socket.wait_synced()
-        signed_in, cookie = seen[-1], member.client.cookies["kraftsamla"]
-        assert signed_in is not None
-        assert member.post("/leave").status_code == 303
-        # The sign-out is rendered (and remembered) before the socket attaches: a later post shows it.
-        staying.post(f"/r/{race['slug']}/cards", {"title": "Efteråt", "column": "idea", "key": "k-after"})
-        while "Efteråt" not in other.receive_text():
-            pass
-        # The browser still holds the ended session, and the first look saw it signed in (it ran before).
-        member.client.cookies.set("kraftsamla", cookie)
-        looks: list[Any] = []
 
-        async def first_look_before_the_sign_out(websocket: Any) -> Any:
-            looks.append(websocket)
-            return signed_in if len(looks) == 1 else await real_look(websocket)
+        def sign_out(db: Any, token: str) -> int:
+            seq = race_seq(db, token)
+            assert people.leave(db, token) is not None
+            return seq + 1
 
-        monkeypatch.setattr(live_route, "current_viewer", first_look_before_the_sign_out)
+        between.change = sign_out
         with pytest.raises(WebSocketDisconnect) as closed, member.live(seq if resume else None) as again:
+            post_cards(staying, race, 1, prefix="Efter")  # a socket left open would get it
             again.receive_text()
     assert closed.value.code == 1008
