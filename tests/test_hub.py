@@ -266,6 +266,54 @@ async def test_a_send_that_hangs_cuts_the_socket_off() -> None:
     assert await conn.run_writer(send_timeout=0.01) == CLOSE_TRY_AGAIN
 
 
+async def test_a_hanging_send_is_cut_off_and_the_other_sockets_go_on() -> None:
+    stuck, fine = Outbox(), Outbox()
+    stuck.gate = asyncio.Event()
+    hanging, flowing = Connection(stuck.send), Connection(fine.send)
+    loop = asyncio.get_running_loop()
+    cut = loop.create_task(hanging.run_writer(send_timeout=0.2))
+    other = loop.create_task(flowing.run_writer(send_timeout=0.2))
+    hanging.offer(1, "stuck")
+    await stuck.entered.wait()
+    for seq in range(1, 4):
+        flowing.offer(seq, f"frame {seq}")
+        assert await fine.next() == f"frame {seq}"
+    assert await cut == CLOSE_TRY_AGAIN
+    flowing.close()
+    assert await other is None
+
+
+async def test_a_slow_send_that_finishes_in_time_is_not_cut_off() -> None:
+    box = Outbox()
+    box.gate = asyncio.Event()
+    conn = Connection(box.send)
+    loop = asyncio.get_running_loop()
+    writer = loop.create_task(conn.run_writer(send_timeout=1.0))
+    conn.offer(1, "slow")
+    await box.entered.wait()
+    # A slow screen: the send takes 0.3 s, several of the watchdog's looks (a tenth of the timeout each).
+    await asyncio.sleep(0.3)
+    box.gate.set()
+    assert await box.next() == "slow"
+    conn.offer(2, "next")
+    assert await box.next() == "next"
+    conn.close()
+    assert await writer is None
+
+
+async def test_cancelling_a_writer_mid_send_cancels_it_and_is_not_taken_for_a_timeout() -> None:
+    box = Outbox()
+    box.gate = asyncio.Event()
+    conn = Connection(box.send)
+    writer = asyncio.get_running_loop().create_task(conn.run_writer(send_timeout=5))
+    conn.offer(1, "never sent")
+    await box.entered.wait()
+    writer.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await writer
+    assert writer.cancelled()
+
+
 async def test_a_race_nobody_watches_is_forgotten() -> None:
     renderer = Renderer()
     hub = Hub(renderer)
