@@ -1,5 +1,6 @@
 """The real-time layer: audiences, bounded per-socket queues, fan-out. It knows nothing of the app."""
 
-from live.hub import Connection, Frames, Hub
+from live.connection import Connection
+from live.hub import Frames, Hub
 
 __all__ = ["Connection", "Frames", "Hub"]

@@ -9,7 +9,7 @@ import weakref
 import pytest
 
 from live import Connection, Hub
-from live.hub import CLOSE_TRY_AGAIN
+from live.connection import CLOSE_TRY_AGAIN
 
 pytestmark = pytest.mark.anyio
 
@@ -284,19 +284,22 @@ async def test_a_hanging_send_is_cut_off_and_the_other_sockets_go_on() -> None:
 
 
 async def test_a_slow_send_that_finishes_in_time_is_not_cut_off() -> None:
-    box = Outbox()
-    box.gate = asyncio.Event()
-    conn = Connection(box.send)
+    # A slow screen: its send lasts until another socket, with a fifth of its timeout, has been cut off,
+    # through many of the watchdog's looks (a tenth of the shortest timeout each).
+    slow, stuck = Outbox(), Outbox()
+    slow.gate, stuck.gate = asyncio.Event(), asyncio.Event()
+    conn, hanging = Connection(slow.send), Connection(stuck.send)
     loop = asyncio.get_running_loop()
     writer = loop.create_task(conn.run_writer(send_timeout=1.0))
+    cut = loop.create_task(hanging.run_writer(send_timeout=0.2))
     conn.offer(1, "slow")
-    await box.entered.wait()
-    # A slow screen: the send takes 0.3 s, several of the watchdog's looks (a tenth of the timeout each).
-    await asyncio.sleep(0.3)
-    box.gate.set()
-    assert await box.next() == "slow"
+    hanging.offer(1, "stuck")
+    await slow.entered.wait()
+    assert await cut == CLOSE_TRY_AGAIN
+    slow.gate.set()
+    assert await slow.next() == "slow"
     conn.offer(2, "next")
-    assert await box.next() == "next"
+    assert await slow.next() == "next"
     conn.close()
     assert await writer is None
 
