@@ -35,6 +35,11 @@ class _Channel:
     # The hub's stamp when a render of this race last started or ended, and whether one is under way.
     stamp: int = 0
     rendering: bool = False
+    # The audiences of the render under way: a socket of another audience attached during it gets none of it.
+    rendering_for: frozenset[str] = frozenset()
+    # The lowest seq a socket was brought to while frames after it may not have reached it (see Hub.synced):
+    # the next render starts there instead of at rendered_seq.
+    floor: int | None = None
     # Set while refreshes are being gathered for one render (see Hub.refresh).
     refresh_timer: asyncio.TimerHandle | None = None
 
@@ -103,16 +108,30 @@ class Hub:
         if frames is None:
             return False
         conn.prime(channel.rendered_seq, frames)
+        if channel.rendering and audience not in channel.rendering_for:
+            self._lower(channel, channel.rendered_seq)
         return True
 
-    def synced(self, race_id: int, seq: int) -> None:
-        """Note where a fresh snapshot found the race; the first one sets where rendering starts."""
+    def synced(self, race_id: int, seq: int, audience: str | None = None) -> None:
+        """Note that a socket of `audience` was brought to `seq` by what it read after its attach.
+
+        The first one sets where rendering starts. A socket that read an older seq than the hub has rendered
+        from (another socket read after it, right after a restart) or that is not among the audiences of the
+        render under way would miss the changes in between: the next render starts from its seq. Frames
+        replace by id, so the others get that range again harmlessly, and drop what they already have.
+        """
         channel = self._channels.get(race_id)
         if channel is None:
             return
         if channel.rendered_seq is None:
             channel.rendered_seq = seq
+        elif seq < channel.rendered_seq or (channel.rendering and audience not in channel.rendering_for):
+            self._lower(channel, seq)
         self.publish(race_id, seq)
+
+    @staticmethod
+    def _lower(channel: _Channel, seq: int) -> None:
+        channel.floor = seq if channel.floor is None else min(channel.floor, seq)
 
     def detach(self, race_id: int, audience: str, conn: Connection) -> None:
         """Remove a socket; forget the race when nobody watches it."""
@@ -143,7 +162,10 @@ class Hub:
         channel.target_seq = max(channel.target_seq, seq)
         if channel.rendered_seq is None:
             return
-        if channel.task is None and (channel.target_seq > channel.rendered_seq or channel.refresh_wanted):
+        behind = channel.floor is not None and channel.floor < channel.target_seq
+        if channel.task is None and (
+            channel.target_seq > channel.rendered_seq or channel.refresh_wanted or behind
+        ):
             channel.task = asyncio.get_running_loop().create_task(self._fan_out(race_id, channel))
 
     def refresh(self, race_id: int) -> None:
@@ -168,7 +190,10 @@ class Hub:
         try:
             # Changes that arrive while a render runs are folded into the next one.
             while channel.rendered_seq is not None and channel.audiences:
-                if channel.target_seq <= channel.rendered_seq:
+                start = channel.rendered_seq
+                if channel.floor is not None and not channel.rendering:
+                    start, channel.floor = min(start, channel.floor), None
+                if channel.target_seq <= start:
                     if not channel.refresh_wanted or self._refresh is None:
                         break
                     # One task renders a race, so a refresh never overtakes a newer frame.
@@ -182,22 +207,22 @@ class Hub:
                         for conn in tuple(channel.audiences.get(audience, ())):
                             conn.offer_refresh(text)
                     continue
-                audiences = frozenset(channel.audiences)
+                audiences = channel.rendering_for = frozenset(channel.audiences)
                 self._stamp_render(channel, rendering=True)
                 try:
-                    seq, frames = await self._render(race_id, channel.rendered_seq, audiences)
+                    seq, frames = await self._render(race_id, start, audiences)
                 except Exception:
-                    log.exception("rendering race %s after seq %s failed", race_id, channel.rendered_seq)
+                    log.exception("rendering race %s after seq %s failed", race_id, start)
                     return
                 finally:
                     self._stamp_render(channel, rendering=False)
                 for audience, text in frames.items():
                     for conn in tuple(channel.audiences.get(audience, ())):
                         conn.offer(seq, text)
-                if seq <= channel.rendered_seq:
+                if seq <= start:
                     break  # the database has not shown this render anything new
-                channel.history.add(channel.rendered_seq, seq, audiences, frames)
-                channel.rendered_seq = seq
+                channel.history.add(start, seq, audiences, frames)
+                channel.rendered_seq = max(channel.rendered_seq, seq)
         finally:
             channel.task = None
             if not channel.audiences:

@@ -403,3 +403,66 @@ async def test_a_socket_that_read_before_it_attached_learns_whether_a_frame_went
     assert hub.quiet_since(1, later)
     assert not hub.quiet_since(2, hub.stamp())  # nobody watches race 2
     await writer
+
+
+async def test_a_socket_that_read_before_the_first_synced_one_still_gets_what_came_between() -> None:
+    # Right after a restart: the front screen read seq 0, a post landed, the back screen read seq 1 and
+    # said so first. Rendering must start from 0, or the front screen never sees the post.
+    renderer = Renderer()
+    hub = Hub(renderer)
+    front_box, back_box = Outbox(), Outbox()
+    front, back = Connection(front_box.send), Connection(back_box.send)
+    hub.attach(1, "team:1", front)
+    hub.attach(1, "team:1", back)
+    back.prime(1, [])
+    hub.synced(1, 1, "team:1")
+    front.prime(0, [])
+    renderer.seq = 1
+    hub.synced(1, 0, "team:1")
+    writers = [await start(front), await start(back)]
+    assert await front_box.next() == "team:1@1"
+    assert renderer.calls == [(0, frozenset({"team:1"}))]
+    assert back.pending == 0 and back_box.sent == []  # it had seq 1 already
+    for conn in (front, back):
+        conn.close()
+    await asyncio.gather(*writers)
+
+
+async def test_a_socket_whose_audience_a_render_under_way_leaves_out_gets_that_range_next() -> None:
+    renderer = Renderer()
+    renderer.release = asyncio.Event()
+    hub = Hub(renderer)
+    wall_box, team_box = Outbox(), Outbox()
+    wall, team = Connection(wall_box.send), Connection(team_box.send)
+    hub.attach(1, "wall", wall)
+    wall.prime(0, [])
+    hub.synced(1, 0, "wall")
+    writers = [await start(wall)]
+    renderer.seq = 1
+    hub.publish(1, 1)
+    await renderer.started.wait()  # rendering for the wall alone, held on `release`
+    # The team's first screen attaches and reads seq 0; the render under way then reads seq 1.
+    hub.attach(1, "team:1", team)
+    team.prime(0, [])
+    hub.synced(1, 0, "team:1")
+    writers.append(await start(team))
+    renderer.release.set()
+    assert await wall_box.next() == "wall@1"
+    assert await team_box.next() == "team:1@1"
+    assert renderer.calls == [(0, frozenset({"wall"})), (0, frozenset({"wall", "team:1"}))]
+    for conn in (wall, team):
+        conn.close()
+    await asyncio.gather(*writers)
+
+
+async def test_a_socket_brought_to_the_seq_the_hub_renders_from_costs_no_extra_render() -> None:
+    renderer = Renderer()
+    hub = Hub(renderer)
+    conn = Connection(Outbox().send)
+    hub.attach(1, "wall", conn)
+    hub.synced(1, 3, "wall")
+    other = Connection(Outbox().send)
+    hub.attach(1, "wall", other)
+    hub.synced(1, 3, "wall")
+    await asyncio.sleep(0)
+    assert renderer.calls == []

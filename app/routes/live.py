@@ -70,7 +70,7 @@ async def live(websocket: WebSocket) -> None:
         presence.attach(hub, viewer.race_id, viewer.person_id, conn)
         try:
             await websocket.accept()
-            _prime(hub, conn, viewer.race_id, caught)
+            _prime(hub, aud, conn, viewer.race_id, caught)
             del caught  # the queue holds the frames until sent; this coroutine lives as long as the socket
             await _stream(websocket, conn)
         finally:
@@ -118,13 +118,13 @@ async def _look_again(
 
 
 def _prime(
-    hub: Hub, conn: Connection, race_id: int, caught: tuple[int, list[tuple[int, str]] | None]
+    hub: Hub, aud: str, conn: Connection, race_id: int, caught: tuple[int, list[tuple[int, str]] | None]
 ) -> None:
     """Queue what brings the screen up to date (unless the hub's memory did), then say it is caught up."""
     seq, frames = caught
     if frames is not None:
         conn.prime(seq, frames)
-        hub.synced(race_id, seq)
+        hub.synced(race_id, seq, aud)
     # The screen is caught up once it has read this far: it may call itself live.
     conn.offer_control(json.dumps({"type": "synced", "seq": conn.last_seq}))
 
