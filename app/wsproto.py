@@ -6,18 +6,35 @@ generator): about 5 KB per screen with the bench's few headers, more with a brow
 its own copy of the headers, which is what Starlette reads.
 
 It also leaves out, before they are made, the log lines that every socket writes (see app/logs.py).
+
+And it lets the app send a text frame at once, without a coroutine (see `send_text_now`): the hub writes one
+frame to hundreds of sockets in a row, and waking a writer task for each, then passing the frame down through
+Starlette's send and its middlewares' wrappers, cost more than framing and writing it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from starlette.types import Scope
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.exceptions import InvalidState
+from websockets.http11 import Request
 
 from app.logs import quiet_sockets
 
 # The name `kraftsamla serve` gives uvicorn (an import string, so that several workers can load it too).
 PROTOCOL = "app.wsproto:LeanWebSocketProtocol"
+
+# The scope's extension that holds a socket's `send_text_now` (a server without it: send through ASGI).
+SEND_NOW = "kraftsamla.send_text_now"
+SendNow = Callable[[str], bool]
+
+
+def send_now_of(scope: Scope) -> SendNow | None:
+    """Return the socket's immediate text send, when its server offers one."""
+    return scope.get("extensions", {}).get(SEND_NOW)  # type: ignore[no-any-return]
 
 
 class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
@@ -28,6 +45,39 @@ class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
         # uvicorn's "accepted" line and websockets' "connection open" and "connection closed".
         self.logger = quiet_sockets(self.logger)  # type: ignore[assignment]
         self.conn.logger = quiet_sockets(self.conn.logger)
+
+    def handle_connect(self, event: Request) -> None:
+        super().handle_connect(event)
+        self.scope["extensions"][SEND_NOW] = self.send_text_now
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        scope = getattr(self, "scope", None)
+        if scope is not None:
+            scope["extensions"].pop(SEND_NOW, None)  # the bound method would keep this protocol alive
+
+    def send_text_now(self, text: str) -> bool:
+        """Write a text frame now, as `send` does for websocket.send; False when only `send` may.
+
+        `send` first waits while the socket's write buffer is full, and raises or refuses once the socket is
+        closing or closed: in each of those cases this writes nothing and returns False, and the caller
+        sends through ASGI (which waits, or raises as it always did). Call it only after the accept.
+        """
+        if (
+            not self.writable.is_set()
+            or self.disconnected
+            or self.close_sent
+            or not self.handshake_complete
+            or self.initial_response is not None
+            or self.transport.is_closing()
+        ):
+            return False
+        try:
+            self.conn.send_text(text.encode())
+            self.transport.write(b"".join(self.conn.data_to_send()))
+        except (InvalidState, RuntimeError):  # closed meanwhile: `send` raises what it always did
+            return False
+        return True
 
     async def send(self, message: Any) -> None:
         await super().send(message)

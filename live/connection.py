@@ -7,6 +7,8 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 
 Send = Callable[[str], Awaitable[None]]
+# Writes a frame at once if that cannot wait; False when it must go through Send (see app/wsproto.py).
+SendNow = Callable[[str], bool]
 
 CLOSE_TRY_AGAIN = 1013
 
@@ -19,6 +21,11 @@ class Connection:
     a facilitator's snapshot holds the whole roster, and a screen that cannot have it can never catch up.
     A socket created `catching_up` (its snapshot is being read) is not held to the byte bound until it is
     primed: nothing can be sent to it before, and its snapshot drops the frames it covers.
+
+    With `send_now`, a frame offered to a primed socket whose queue is empty and whose writer is not sending
+    is written at once by the caller (the hub's fan-out), and the writer is not woken: a fan-out to 1,000
+    screens then costs one write each, not a task switch and a coroutine chain each. When the socket cannot
+    take it at once (its buffer is full, it is closing) the frame is queued as before.
     """
 
     def __init__(
@@ -29,8 +36,10 @@ class Connection:
         max_bytes: int = 4 << 20,
         owner: str = "",
         catching_up: bool = False,
+        send_now: SendNow | None = None,
     ) -> None:
         self._send = send
+        self._send_now = send_now
         # Whose socket this is (opaque to the hub), so that all of one person's sockets can be found.
         self.owner = owner
         self.close_code: int | None = None
@@ -92,6 +101,15 @@ class Connection:
             self._bytes = 0
             self._ready.set()
             return False
+        if (
+            self._send_now is not None
+            and not self._queue
+            and self.sending_since is None
+            and not self.catching_up
+            and self.close_code is None
+            and self._send_now(text)
+        ):
+            return True
         self._queue.append((seq, text, refresh))
         self._bytes += len(text)
         self._ready.set()

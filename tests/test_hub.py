@@ -466,3 +466,65 @@ async def test_a_socket_brought_to_the_seq_the_hub_renders_from_costs_no_extra_r
     hub.synced(1, 3, "wall")
     await asyncio.sleep(0)
     assert renderer.calls == []
+
+
+class Wire:
+    """A socket's immediate send: takes frames while open and not full, like app/wsproto.py's."""
+
+    def __init__(self) -> None:
+        self.written: list[str] = []
+        self.full = False
+
+    def __call__(self, text: str) -> bool:
+        if self.full:
+            return False
+        self.written.append(text)
+        return True
+
+
+async def test_a_frame_for_an_idle_socket_is_written_at_once_without_waking_its_writer() -> None:
+    box, wire = Outbox(), Wire()
+    conn = Connection(box.send, send_now=wire)
+    writer = await start(conn)
+    assert conn.offer(1, "one") and conn.offer_control("probe") and conn.offer(2, "two")
+    assert wire.written == ["one", "probe", "two"]
+    assert conn.pending == 0 and box.sent == []
+    conn.close()
+    assert await writer is None
+    assert box.sent == []
+
+
+async def test_a_socket_that_cannot_take_a_frame_at_once_gets_it_in_order_from_its_writer() -> None:
+    box, wire = Outbox(), Wire()
+    box.gate = asyncio.Event()
+    conn = Connection(box.send, send_now=wire)
+    writer = await start(conn)
+    wire.full = True  # its buffer is full: the writer sends, and waits for the screen
+    assert conn.offer(1, "one")
+    await box.entered.wait()
+    wire.full = False
+    # A send is under way and frames wait behind it: none may overtake them.
+    assert conn.offer(2, "two") and conn.offer(3, "three")
+    assert wire.written == [] and conn.pending == 2
+    box.gate.set()
+    assert [await box.next() for _ in range(3)] == ["one", "two", "three"]
+    assert conn.offer(4, "four")  # idle again
+    assert wire.written == ["four"]
+    conn.close()
+    await writer
+
+
+async def test_a_socket_is_written_at_once_only_once_primed_and_not_once_cut() -> None:
+    box, wire = Outbox(), Wire()
+    conn = Connection(box.send, send_now=wire, catching_up=True)
+    assert conn.offer(6, "frame 6")  # its snapshot is being read
+    assert wire.written == []
+    conn.prime(5, [(5, "snapshot 5")])
+    writer = await start(conn)
+    assert [await box.next(), await box.next()] == ["snapshot 5", "frame 6"]
+    assert conn.offer(7, "frame 7")
+    assert wire.written == ["frame 7"]
+    conn.cut(1008)
+    assert conn.offer(8, "frame 8")
+    assert wire.written == ["frame 7"]
+    assert await writer == 1008

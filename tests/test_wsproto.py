@@ -15,7 +15,7 @@ from uvicorn.importer import import_from_string
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from app.wsproto import PROTOCOL, LeanWebSocketProtocol
+from app.wsproto import PROTOCOL, SEND_NOW, LeanWebSocketProtocol, send_now_of
 
 pytestmark = pytest.mark.anyio
 
@@ -45,8 +45,9 @@ async def echo(websocket: WebSocket) -> None:
         await websocket.send_text(f"{text}:{websocket.headers['x-asked']}")
 
 
-async def test_a_socket_works_and_keeps_no_handshake_once_accepted() -> None:
-    app = Starlette(routes=[WebSocketRoute("/ws", echo)])
+def serve(app: Starlette) -> tuple[uvicorn.Server, asyncio.Task[None], int]:
+    """Serve an app on a free port with the protocol under test; return the server, its task and the port."""
+    Recording.opened.clear()
     # Bound and listening before uvicorn serves it: the client's connection waits in the backlog.
     listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listening.bind(("127.0.0.1", 0))
@@ -55,7 +56,11 @@ async def test_a_socket_works_and_keeps_no_handshake_once_accepted() -> None:
     config = uvicorn.Config(app, ws=Recording, ws_max_size=64 * 1024, ws_per_message_deflate=False,
                             log_level="warning", lifespan="off")  # fmt: skip
     server = uvicorn.Server(config)
-    serving = asyncio.get_running_loop().create_task(server.serve(sockets=[listening]))
+    return server, asyncio.get_running_loop().create_task(server.serve(sockets=[listening])), port
+
+
+async def test_a_socket_works_and_keeps_no_handshake_once_accepted() -> None:
+    server, serving, port = serve(Starlette(routes=[WebSocketRoute("/ws", echo)]))
     try:
         url = f"ws://127.0.0.1:{port}/ws"
         async with connect(url, additional_headers={"x-asked": "yes"}, compression=None) as client:
@@ -77,6 +82,58 @@ async def test_a_socket_works_and_keeps_no_handshake_once_accepted() -> None:
     finally:
         server.should_exit = True
         await serving
+
+
+class NowEcho:
+    """Answers each message with an immediate send, or through ASGI when that is refused."""
+
+    def __init__(self) -> None:
+        self.refused = asyncio.Event()
+        self.after_close: list[bool] = []
+
+    async def run(self, websocket: WebSocket) -> None:
+        await websocket.accept()
+        send_now = send_now_of(websocket.scope)
+        assert send_now is not None
+        while True:
+            text = await websocket.receive_text()
+            if text == "bye":
+                await websocket.close(1000)
+                self.after_close.append(send_now("late"))
+                return
+            if not send_now(f"now:{text}"):
+                self.refused.set()
+                await websocket.send_text(f"later:{text}")
+
+
+async def test_a_text_frame_is_written_at_once_unless_the_socket_is_full_or_closed() -> None:
+    handler = NowEcho()
+    server, serving, port = serve(Starlette(routes=[WebSocketRoute("/ws", handler.run)]))
+    try:
+        async with connect(f"ws://127.0.0.1:{port}/ws", compression=None) as client:
+            await client.send("a")
+            assert await client.recv() == "now:a"
+            (protocol,) = Recording.opened
+            protocol.pause_writing()  # what the transport calls when the socket's buffer is full
+            await client.send("b")
+            await handler.refused.wait()
+            protocol.resume_writing()
+            assert await client.recv() == "later:b"
+            await client.send("c")
+            assert await client.recv() == "now:c"
+            await client.send("bye")
+            with pytest.raises(ConnectionClosed):
+                await client.recv()
+        assert handler.after_close == [False]
+        assert SEND_NOW not in protocol.scope["extensions"]  # it would keep the protocol alive
+    finally:
+        server.should_exit = True
+        await serving
+
+
+def test_a_server_without_it_offers_no_immediate_send() -> None:
+    assert send_now_of({"type": "websocket", "extensions": {"websocket.http.response": {}}}) is None
+    assert send_now_of({"type": "websocket"}) is None
 
 
 def test_the_name_serve_gives_uvicorn_is_this_protocol() -> None:

@@ -15,6 +15,7 @@ from app.db import now_ms
 from app.routes import socket
 from app.screens import audience, catch_up, first_look
 from app.security import origin_allowed
+from app.wsproto import send_now_of
 from live import Connection, Hub
 
 # The first look's own threads. A reconnect storm makes 1,000 looks at once, and a hop through anyio's
@@ -54,6 +55,7 @@ async def live(websocket: WebSocket) -> None:
         max_bytes=settings.LIVE_QUEUE_BYTES,
         owner=owner_of(viewer.person_id),
         catching_up=True,
+        send_now=send_now_of(websocket.scope),
     )
     if not hub.attach(viewer.race_id, aud, conn, settings.LIVE_MAX_SOCKETS_PER_PERSON):
         await websocket.close(CLOSE_POLICY)  # too many screens open for one person
