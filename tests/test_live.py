@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -13,6 +14,8 @@ from starlette.websockets import WebSocketDisconnect
 from app import settings
 from app.db import Database
 from app.models import Card
+from app.routes.live import _stream
+from live import Connection
 from tests.conftest import Join, apply_frame, oob_ids, soup
 
 SEQ = re.compile(r"^<!--seq (\d+)-->")
@@ -229,3 +232,42 @@ def test_a_snapshot_bigger_than_the_queue_bound_still_brings_the_screen_live(
         assert len(frame) > 1000
         assert "roster" in oob_ids(frame)
         assert socket.wait_synced() == seq_of(frame)
+
+
+class Unread:
+    """A socket the screen never writes to: its reader waits until cancelled, and notes when it has ended."""
+
+    def __init__(self) -> None:
+        self.closed_with: int | None = None
+        self.reading = asyncio.Event()
+        self.reader_ended = False
+
+    async def receive(self) -> dict[str, Any]:
+        self.reading.set()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            self.reader_ended = True
+        raise AssertionError("unreachable")
+
+    async def close(self, code: int) -> None:
+        self.closed_with = code
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_a_socket_cut_off_by_the_server_ends_its_reader_before_its_handler_returns(
+    anyio_backend: str,
+) -> None:
+    socket = Unread()
+    conn = Connection(lambda text: asyncio.sleep(0))
+
+    async def handler() -> bool:
+        await _stream(socket, conn)  # type: ignore[arg-type]
+        return socket.reader_ended  # as the handler returns, not a loop turn later
+
+    streaming = asyncio.get_running_loop().create_task(handler())
+    await socket.reading.wait()
+    conn.cut(1008)
+    assert await streaming
+    assert socket.closed_with == 1008

@@ -147,7 +147,9 @@ async def _stream(websocket: WebSocket, conn: Connection) -> None:
     finally:
         if not reader.done():
             reader.cancel()
-    if reader.done() and not reader.cancelled():
+            # Until it has ended: it must not outlive the socket's handler (nor the server, at shutdown).
+            await asyncio.wait({reader})
+    if not reader.cancelled():
         reader.result()  # what the reader raised is raised here, as it was when it ran in this task
 
 
