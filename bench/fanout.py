@@ -734,7 +734,8 @@ def sustained_lines(screens: int, seconds: float, sus: dict[str, Any], bare: dic
     lines = [
         head + f"kraftsamla {rate(sus)}   bare {rate(bare)}   "
         f"ratio {ratio_rate:.3f} (rate), {ratio_p99:.2f} (ack p99)",
-        f"  cpu in the windows:  kraftsamla {cpu(sus)}   bare {cpu(bare)}",
+        f"  cpu meanwhile (client: this process, posters and screens):  kraftsamla {cpu(sus)}   "
+        f"bare {cpu(bare)}",
     ]
     for name, figures in (("kraftsamla", sus), ("bare", bare)):
         line = f"  {name}: {figures['per_second']:.0f} durable contributions/s, {figures['acknowledged']} "
