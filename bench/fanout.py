@@ -713,6 +713,7 @@ async def post_steadily(
         "ack_p99_ms": percentile(ms, 99),
         "server_cores": round(usage.server_cores, 3),
         "client_cores": round(usage.client_cores, 3),
+        "server_cpu_ms_per_post": round(1000 * usage.server_cpu_s / max(1, posts), 3),
         "client_cpu_ms_per_post": round(1000 * usage.client_cpu_s / max(1, posts), 3),
     }
 
@@ -725,8 +726,12 @@ def sustained_lines(screens: int, seconds: float, sus: dict[str, Any], bare: dic
         return text + f"p99 {figures['ack_p99_ms']:6.1f} ms"
 
     def cpu(figures: dict[str, Any]) -> str:
-        text = f"server {figures['server_cores']:.2f}, client {figures['client_cores']:.2f} cores "
-        return text + f"({figures['client_cpu_ms_per_post']:.2f} ms client CPU per post)"
+        text = (
+            f"server {figures['server_cores']:.2f} cores ({figures['server_cpu_ms_per_post']:.2f} ms/post), "
+        )
+        return (
+            text + f"client {figures['client_cores']:.2f} ({figures['client_cpu_ms_per_post']:.2f} ms/post)"
+        )
 
     ratio_rate = sus["per_second"] / bare["per_second"]
     ratio_p99 = sus["ack_p99_ms"] / bare["ack_p99_ms"]
@@ -734,7 +739,7 @@ def sustained_lines(screens: int, seconds: float, sus: dict[str, Any], bare: dic
     lines = [
         head + f"kraftsamla {rate(sus)}   bare {rate(bare)}   "
         f"ratio {ratio_rate:.3f} (rate), {ratio_p99:.2f} (ack p99)",
-        f"  cpu meanwhile (client: this process, posters and screens):  kraftsamla {cpu(sus)}   "
+        f"  cpu used meanwhile (client: this process, posters and screens):  kraftsamla {cpu(sus)}   "
         f"bare {cpu(bare)}",
     ]
     for name, figures in (("kraftsamla", sus), ("bare", bare)):
