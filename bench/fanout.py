@@ -674,7 +674,7 @@ async def post_steadily(
     Returns the acknowledgements (201) per second and their latency, the answers that were not 201, and the
     CPU this process and the server processes `pids` used meanwhile (a 2-core machine runs both).
     """
-    posters = [await Poster.connect(base, each) for each in headers]
+    posters: list[Poster] = []
     latencies: list[float] = []
     refused: dict[int, int] = {}
     run_id = uuid.uuid4().hex[:6]
@@ -692,6 +692,8 @@ async def post_steadily(
                 refused[answer.status] = refused.get(answer.status, 0) + 1
 
     try:
+        for each in headers:
+            posters.append(await Poster.connect(base, each))
         with Window(pids) as window:
             deadline = time.perf_counter() + seconds
             async with asyncio.TaskGroup() as group:
