@@ -15,6 +15,8 @@ from urllib.parse import urlencode, urlsplit
 
 import h11
 
+# How long a post waits for its whole answer before the connection is given up.
+ANSWER_TIMEOUT_S = 120.0
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -33,9 +35,13 @@ class Answer:
 class Poster(asyncio.Protocol):
     """One keep-alive connection that posts forms one after the other and reads each answer whole."""
 
-    def __init__(self, host: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, host: str, headers: dict[str, str] | None = None, timeout: float = ANSWER_TIMEOUT_S
+    ) -> None:
         self.host = host
         self.headers = [("Host", host), *(headers or {}).items()]
+        self.timeout = timeout
+        self.timer: asyncio.TimerHandle | None = None
         self.connection = h11.Connection(h11.CLIENT)
         self.transport: asyncio.Transport | None = None
         self.waiting: asyncio.Future[Answer] | None = None
@@ -46,23 +52,26 @@ class Poster(asyncio.Protocol):
         self.ended = False
 
     @classmethod
-    async def connect(cls, base: str, headers: dict[str, str] | None = None) -> Poster:
-        """Open a connection to base (http://host:port)."""
+    async def connect(
+        cls, base: str, headers: dict[str, str] | None = None, answer_within: float = ANSWER_TIMEOUT_S
+    ) -> Poster:
+        """Open a connection to base (http://host:port); a post waits `answer_within` s for its answer."""
         parts = urlsplit(base)
         assert parts.hostname is not None and parts.port is not None, base
         loop = asyncio.get_running_loop()
         _, poster = await loop.create_connection(
-            lambda: cls(parts.netloc, headers), parts.hostname, parts.port
+            lambda: cls(parts.netloc, headers, answer_within), parts.hostname, parts.port
         )
         return poster
 
     async def post(self, path: str, form: dict[str, str]) -> Answer:
-        """Post a form to path and return the answer; raise PostFailed if the connection broke."""
+        """Post a form to path and return the answer; raise PostFailed if none came whole in time."""
         return await self.send(path, form)
 
     def send(self, path: str, form: dict[str, str]) -> asyncio.Future[Answer]:
         """Write the post of a form (urlencoded) to path; return the future of its answer."""
-        future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Answer] = loop.create_future()
         if self.broken is not None:
             future.set_exception(self.broken)
             return future
@@ -77,6 +86,7 @@ class Poster(asyncio.Protocol):
         data = self.connection.send(h11.Data(data=body))
         end = self.connection.send(h11.EndOfMessage())
         self.waiting = future
+        self.timer = loop.call_later(self.timeout, self.timed_out)
         self.transport.write(b"".join((request or b"", data or b"", end or b"")))
         return future
 
@@ -120,6 +130,7 @@ class Poster(asyncio.Protocol):
             elif isinstance(event, h11.EndOfMessage):
                 answer = Answer(self.status, b"".join(self.body))
                 waiting, self.waiting, self.body = self.waiting, None, []
+                self.stop_timer()
                 if waiting is not None and not waiting.done():
                     waiting.set_result(answer)
                 if self.connection.our_state is h11.DONE and self.connection.their_state is h11.DONE:
@@ -130,8 +141,18 @@ class Poster(asyncio.Protocol):
                 self.fail(PostFailed("the server closed the connection"))
             # h11.InformationalResponse (100 Continue): nothing to do, the whole body was sent
 
+    def timed_out(self) -> None:
+        self.timer = None
+        self.fail(PostFailed(f"no whole answer within {self.timeout:g} s"))
+
+    def stop_timer(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+
     def fail(self, error: PostFailed) -> None:
         """Fail the post waiting for an answer, and every later post, with error."""
+        self.stop_timer()
         if self.broken is None:
             self.broken = error
         waiting, self.waiting = self.waiting, None

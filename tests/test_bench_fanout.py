@@ -305,6 +305,23 @@ def test_the_poster_fails_clearly_when_the_connection_breaks(answer: bytes, said
     assert again is first
 
 
+def test_the_poster_gives_up_a_post_without_an_answer() -> None:
+    async def reply(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(CONTENT_LENGTH_ANSWER[:30])  # a head begun, never finished
+        await writer.drain()
+        await reader.read()  # until the client gives up and closes
+
+    async def run() -> PostFailed:
+        async with Crafted(reply) as base:
+            poster = await Poster.connect(base, answer_within=0.05)
+            with pytest.raises(PostFailed) as failed:
+                await poster.post("/cards", {"title": "Idé"})
+            return failed.value
+
+    assert "no whole answer within 0.05 s" in str(asyncio.run(run()))
+
+
 def test_the_poster_fails_when_the_server_asks_to_close_after_its_answer() -> None:
     async def reply(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await read_request(reader)
