@@ -36,11 +36,11 @@ class Poster(asyncio.Protocol):
     """One keep-alive connection that posts forms one after the other and reads each answer whole."""
 
     def __init__(
-        self, host: str, headers: dict[str, str] | None = None, timeout: float = ANSWER_TIMEOUT_S
+        self, host: str, headers: dict[str, str] | None = None, answer_within: float = ANSWER_TIMEOUT_S
     ) -> None:
         self.host = host
         self.headers = [("Host", host), *(headers or {}).items()]
-        self.timeout = timeout
+        self.answer_within = answer_within
         self.timer: asyncio.TimerHandle | None = None
         self.connection = h11.Connection(h11.CLIENT)
         self.transport: asyncio.Transport | None = None
@@ -86,7 +86,7 @@ class Poster(asyncio.Protocol):
         data = self.connection.send(h11.Data(data=body))
         end = self.connection.send(h11.EndOfMessage())
         self.waiting = future
-        self.timer = loop.call_later(self.timeout, self.timed_out)
+        self.timer = loop.call_later(self.answer_within, self.timed_out)
         self.transport.write(b"".join((request or b"", data or b"", end or b"")))
         return future
 
@@ -143,7 +143,7 @@ class Poster(asyncio.Protocol):
 
     def timed_out(self) -> None:
         self.timer = None
-        self.fail(PostFailed(f"no whole answer within {self.timeout:g} s"))
+        self.fail(PostFailed(f"no whole answer within {self.answer_within:g} s"))
 
     def stop_timer(self) -> None:
         if self.timer is not None:
