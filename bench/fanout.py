@@ -1,8 +1,9 @@
 """Fan-out benchmark: latency from a post to the last screen, throughput, memory, reconnect storm.
 
 Run `make bench` (or `python -m bench.fanout --sizes 100,500,1000`). It starts Kraftsamla and a bare Starlette
-broadcast server on loopback, connects the same number of screens to each through their public interfaces, and
-prints the figures. Every loop is bounded in count and time.
+server on loopback, connects the same number of screens to each through their public interfaces, posts the
+same load of cards to each, and prints the figures with the CPU each side used. Every loop is bounded in count
+and time.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from contextlib import ExitStack
@@ -34,6 +36,7 @@ from websockets.protocol import State
 from websockets.typing import Origin
 from websockets.uri import parse_uri
 
+from bench.poster import Poster, Window
 from bench.server import ROOT, LocalServer, free_port
 from live.collector import tune_collector
 
@@ -51,6 +54,8 @@ PROGRESS_EVERY_S = 5.0
 # Screens opened before the first measured batch: with roles_for's spread, participants, a wall and a
 # facilitator (one of each kind costs the server its templates, threads and first renders once).
 WARM_SCREENS = 10
+# People posting cards at once, as fast as they can, in the sustained measure (each over its own connection).
+POSTERS = 16
 
 
 class NotSynced(RuntimeError):
@@ -425,18 +430,22 @@ def roles_for(count: int, team_ids: list[int], offset: int) -> list[tuple[str, i
 
 
 class BareServer:
-    """The baseline server in a subprocess, with Kraftsamla's uvicorn options."""
+    """The baseline server in a subprocess, with Kraftsamla's uvicorn options; its cards go to `database`."""
 
-    def __init__(self) -> None:
+    def __init__(self, database: Path | None = None) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
+        self.database = database
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         options = ["--ws", "websockets-sansio", "--ws-per-message-deflate", "false", "--ws-max-size", "65536"]
         command = [sys.executable, "-m", "uvicorn", "bench.bare:app", "--port", str(self.port), *options]
         command += ["--log-level", "warning"]
-        self.process = subprocess.Popen(command, cwd=ROOT)
+        env = dict(os.environ)
+        if self.database is not None:
+            env["BENCH_BARE_DATABASE"] = str(self.database)
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env)
         deadline = time.monotonic() + TIMEOUT
         while time.monotonic() < deadline:
             try:
@@ -492,7 +501,9 @@ async def run(
             phase = race["phases"][0]["id"]
             await control.post(f"/r/{slug}/phases/{phase}/start")
 
-            bare = BareServer()
+            # The bare server's cards go to a database of their own, in a folder removed at the end.
+            bare_folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kraftsamla-bare-")))
+            bare = BareServer(bare_folder / "bare.db")
             bare.start()
             # Posts to each server go over a connection kept open, as the facilitator's are: a new client per
             # post would count its set-up (several ms) in the bare server's latency.
@@ -587,19 +598,23 @@ async def run(
                     line = f"N={size:5d}  kraftsamla {summary(lasts)}   bare {summary(bare_lasts)}   "
                     line += f"ratio p99 {ratio:4.2f}   memory {memory[size]:5.1f} KiB/conn"
                     print(line, flush=True)
+
+                # The same posting load on each server, one after the other, with every screen still open.
+                pids = [member.pid for member in cluster]
+                sus = await sustained(base, race, team_ids, sustain_seconds, server, database_url, pids)
+                bare_sus = await sustained_bare(bare, sustain_seconds)
+                results["sustained"], results["sustained_bare"] = sus, bare_sus
+                results["sustained_ratio"] = {
+                    "per_second": round(sus["per_second"] / bare_sus["per_second"], 3),
+                    "ack_p99": round(sus["ack_p99_ms"] / bare_sus["ack_p99_ms"], 2),
+                }
+                for line in sustained_lines(len(screens), sustain_seconds, sus, bare_sus):
+                    print(line, flush=True)
             finally:
                 for screen in bare_screens:
                     await screen.close()
                 await bare_control.aclose()
                 bare.stop()
-
-            results["sustained"] = await sustained(
-                base, race, team_ids, sustain_seconds, server, database_url
-            )
-            sus = results["sustained"]
-            print(f"sustained with {len(screens)} screens: {sus['per_second']:.0f} durable contributions/s, "
-                  f"ack p50 {sus['ack_p50_ms']:.1f} p99 {sus['ack_p99_ms']:.1f} ms, "
-                  f"{sus['acknowledged']} acknowledged, {sus['in_database']} in the database")  # fmt: skip
 
             if storm:
                 results["storm"] = await reconnect_storm(cluster, screens)
@@ -619,35 +634,15 @@ async def sustained(
     seconds: float,
     server: LocalServer,
     database_url: str | None,
+    pids: list[int],
 ) -> dict[str, Any]:
     """Post cards from many participants at once for a while; count what was acknowledged and stored."""
-    posters = await join_people(base, race, [("participant", team_ids[i % len(team_ids)]) for i in range(16)])
-    latencies: list[float] = []
-    deadline = time.perf_counter() + seconds
-    run_id = uuid.uuid4().hex[:6]
-
-    async def post_loop(index: int, person: Person) -> None:
-        async with httpx.AsyncClient(
-            base_url=base,
-            headers={"origin": base, "cookie": person.cookie, "hx-request": "true"},
-            timeout=TIMEOUT,
-        ) as client:
-            number = 0
-            while time.perf_counter() < deadline:
-                number += 1
-                form = {
-                    "title": f"Idé {index}-{number}",
-                    "column": "idea",
-                    "key": f"{run_id}-{index}-{number}",
-                }
-                started = time.perf_counter()
-                response = await client.post(f"/r/{race['slug']}/cards", data=form)
-                if response.status_code == 201:
-                    latencies.append(time.perf_counter() - started)
-
-    started = time.perf_counter()
-    await asyncio.gather(*(post_loop(index, person) for index, person in enumerate(posters)))
-    elapsed = time.perf_counter() - started
+    roles: list[tuple[str, int | None]] = [
+        ("participant", team_ids[i % len(team_ids)]) for i in range(POSTERS)
+    ]
+    posters = await join_people(base, race, roles)
+    headers = [{"Origin": base, "Cookie": person.cookie, "HX-Request": "true"} for person in posters]
+    figures = await post_steadily(base, f"/r/{race['slug']}/cards", headers, seconds, pids)
     query = "SELECT count(*) FROM card WHERE title LIKE 'Idé %'"
     if database_url:
         import psycopg
@@ -658,14 +653,104 @@ async def sustained(
     else:
         with sqlite3.connect(f"file:{server.data_dir / 'k.db'}?mode=ro", uri=True) as db:
             stored = db.execute(query).fetchone()[0]
+    return figures | {"in_database": stored}
+
+
+async def sustained_bare(bare: BareServer, seconds: float) -> dict[str, Any]:
+    """Post the same load of cards to the bare server; count what was acknowledged and stored."""
+    assert bare.process is not None and bare.database is not None
+    headers = [{"Origin": bare.base} for _ in range(POSTERS)]
+    figures = await post_steadily(bare.base, "/cards", headers, seconds, [bare.process.pid])
+    with sqlite3.connect(f"file:{bare.database}?mode=ro", uri=True) as db:
+        stored = db.execute("SELECT count(*) FROM card WHERE title LIKE 'Idé %'").fetchone()[0]
+    return figures | {"in_database": stored}
+
+
+async def post_steadily(
+    base: str, path: str, headers: list[dict[str, str]], seconds: float, pids: list[int]
+) -> dict[str, Any]:
+    """Post cards over one lean connection per header set, each as fast as it is answered, for `seconds`.
+
+    Returns the acknowledgements (201) per second and their latency, the answers that were not 201, and the
+    CPU this process and the server processes `pids` used meanwhile (a 2-core machine runs both).
+    """
+    posters: list[Poster] = []
+    latencies: list[float] = []
+    refused: dict[int, int] = {}
+    run_id = uuid.uuid4().hex[:6]
+
+    async def post_loop(index: int, poster: Poster, deadline: float) -> None:
+        number = 0
+        while time.perf_counter() < deadline:
+            number += 1
+            form = {"title": f"Idé {index}-{number}", "column": "idea", "key": f"{run_id}-{index}-{number}"}
+            started = time.perf_counter()
+            answer = await poster.post(path, form)
+            if answer.status == 201:
+                latencies.append(time.perf_counter() - started)
+            else:
+                refused[answer.status] = refused.get(answer.status, 0) + 1
+
+    try:
+        for each in headers:
+            posters.append(await Poster.connect(base, each))
+        with Window(pids) as window:
+            deadline = time.perf_counter() + seconds
+            async with asyncio.TaskGroup() as group:
+                for index, poster in enumerate(posters):
+                    group.create_task(post_loop(index, poster, deadline))
+    finally:
+        for poster in posters:
+            poster.close()
+    usage = window.usage
     ms = [x * 1000 for x in latencies]
+    posts = len(latencies) + sum(refused.values())
     return {
+        "posters": len(posters),
+        "seconds": round(usage.seconds, 2),
         "acknowledged": len(latencies),
-        "in_database": stored,
-        "per_second": len(latencies) / elapsed,
+        "refused": {str(status): count for status, count in sorted(refused.items())},
+        "per_second": len(latencies) / usage.seconds,
         "ack_p50_ms": percentile(ms, 50),
         "ack_p99_ms": percentile(ms, 99),
+        "server_cores": round(usage.server_cores, 3),
+        "client_cores": round(usage.client_cores, 3),
+        "server_cpu_ms_per_post": round(1000 * usage.server_cpu_s / max(1, posts), 3),
+        "client_cpu_ms_per_post": round(1000 * usage.client_cpu_s / max(1, posts), 3),
     }
+
+
+def sustained_lines(screens: int, seconds: float, sus: dict[str, Any], bare: dict[str, Any]) -> list[str]:
+    """Say both servers' sustained figures, their ratio, and who used the CPU."""
+
+    def rate(figures: dict[str, Any]) -> str:
+        text = f"{figures['per_second']:5.0f}/s  ack p50 {figures['ack_p50_ms']:6.1f}  "
+        return text + f"p99 {figures['ack_p99_ms']:6.1f} ms"
+
+    def cpu(figures: dict[str, Any]) -> str:
+        text = (
+            f"server {figures['server_cores']:.2f} cores ({figures['server_cpu_ms_per_post']:.2f} ms/post), "
+        )
+        return (
+            text + f"client {figures['client_cores']:.2f} ({figures['client_cpu_ms_per_post']:.2f} ms/post)"
+        )
+
+    ratio_rate = sus["per_second"] / bare["per_second"]
+    ratio_p99 = sus["ack_p99_ms"] / bare["ack_p99_ms"]
+    head = f"sustained, {sus['posters']} posters for {seconds:.0f} s with {screens} screens open: "
+    lines = [
+        head + f"kraftsamla {rate(sus)}   bare {rate(bare)}   "
+        f"ratio {ratio_rate:.3f} (rate), {ratio_p99:.2f} (ack p99)",
+        f"  cpu used meanwhile (client: this process, posters and screens):  kraftsamla {cpu(sus)}   "
+        f"bare {cpu(bare)}",
+    ]
+    for name, figures in (("kraftsamla", sus), ("bare", bare)):
+        line = f"  {name}: {figures['per_second']:.0f} durable contributions/s, {figures['acknowledged']} "
+        line += f"acknowledged, {figures['in_database']} in the database"
+        if figures["refused"]:
+            line += f", answers not 201: {figures['refused']}"
+        lines.append(line)
+    return lines
 
 
 async def reconnect_storm(cluster: list[LocalServer], screens: list[Screen]) -> dict[str, float]:
