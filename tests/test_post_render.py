@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import markupsafe
+from sqlmodel import select
 
 from app import i18n
 from app.db import Database, rendering
-from app.models import Card, Race
+from app.models import Card, Phase, Race, Team
 from app.screens import Audience, Changes, render_changes
 from app.screens.frames import _may_touch
 from app.screens.regions import FEED_CARDS, REGIONS, WALL_CARDS, _newest, _newest_by_team
-from app.services import cards, people, phases, revisions, teams
+from app.services import board, cards, people, phases, revisions, teams
 from app.services.people import Viewer
 from app.templating import render
 
@@ -150,3 +151,47 @@ def test_a_post_frames_every_screen_it_touches_and_no_other(db: Database, race: 
         for role, team_id in [("participant", alva.team_id or 0), ("facilitator", 0), ("wall", 0)]
     }
     assert all("Ny idé" in frame for frame in frames.values())
+
+
+def test_a_board_state_read_as_one_row_equals_the_one_from_held_entities(
+    db: Database, race: dict[str, Any]
+) -> None:
+    facilitator = people.viewer(db, people.join(db, race["codes"]["facilitator"], "Fac")[0])
+    assert facilitator is not None
+    first, second = (team["id"] for team in race["teams"])
+    seen: list[board.BoardState] = []
+
+    def both_ways() -> None:
+        with db.read() as session:
+            race_row = session.get(Race, facilitator.race_id)
+            assert race_row is not None
+            for team_id in (first, second, 0, 10**6):
+                one_row = board._state(session, race_row, team_id)
+                session.info["held"] = []
+                held = board._state(session, race_row, team_id)
+                del session.info["held"]
+                assert one_row == held, (team_id, race_row.current_phase_id)
+                seen.append(one_row)
+
+    both_ways()  # no phase has begun
+    with db.write() as session:
+        team = session.get(Team, first)
+        assert team is not None
+        team.board_locked = True
+        session.add(team)
+    for phase in race["phases"][:3]:
+        phases.start(db, facilitator, phase["id"])
+        both_ways()
+        phases.pause(db, facilitator, phase["id"])
+        both_ways()
+        phases.resume(db, facilitator, phase["id"])
+    with db.write() as session:
+        for row in session.exec(select(Phase).where(Phase.race_id == facilitator.race_id)).all():
+            row.board_open, row.voting_open = not row.board_open, not row.voting_open
+            session.add(row)
+    both_ways()
+    # Open and closed boards, with and without voting, locked and not, were among the states compared.
+    assert {state.open for state in seen} == {True, False} and {state.voting for state in seen} == {
+        True,
+        False,
+    }
