@@ -109,8 +109,10 @@ class Race_:
         )
 
     def newest_card(self, viewer: Viewer) -> int:
+        """Return the newest card of the viewer's team (the race's newest may be another team's)."""
         with self.db.read() as session:
-            return cards.newest(session, self.race_id, 1)[0].card.id or 0
+            team = viewer.team_id or 0
+            return cards.newest_by_team(session, self.race_id, [team])[team].card.id or 0
 
     def toggle_phase(self) -> None:
         if self.paused:
