@@ -9,11 +9,11 @@ from sqlmodel import select
 
 from app import i18n
 from app.db import Database, rendering
-from app.models import Card, Phase, Race, Team
+from app.models import Card, Comment, Phase, Race, Team
 from app.screens import Audience, Changes, render_changes
 from app.screens.frames import _may_touch
 from app.screens.regions import FEED_CARDS, REGIONS, WALL_CARDS, _newest, _newest_by_team
-from app.services import board, cards, people, phases, revisions, teams
+from app.services import board, cards, comments, people, phases, revisions, teams
 from app.services.people import Viewer
 from app.templating import render
 
@@ -79,6 +79,13 @@ def test_cards_read_as_rows_have_every_column_of_the_card(db: Database, race: di
         assert view.card._asdict() == entity.model_dump()  # type: ignore[union-attr]
         assert (view.author, view.team) == (alva.name, race["teams"][0]["name"])
         assert cards.by_ids(session, alva.team_id or 0, [card_id, card_id + 1000]) == [view]
+    comments.add(db, alva, card_id, body="Bra <i>idé</i>", key=None)
+    with db.read() as session:
+        ((said,),) = comments.under(session, [card_id, card_id + 1000]).values()
+        entity = session.get(Comment, said.comment.id)
+        assert entity is not None
+        assert said.comment._asdict() == entity.model_dump()  # type: ignore[union-attr]
+        assert said.author == alva.name
 
 
 def test_the_feed_kept_per_card_follows_an_edit_in_both_languages(db: Database, race: dict[str, Any]) -> None:
