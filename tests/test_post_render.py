@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import markupsafe
@@ -15,7 +16,7 @@ from app.screens.frames import _may_touch
 from app.screens.regions import FEED_CARDS, REGIONS, WALL_CARDS, _newest, _newest_by_team
 from app.services import board, cards, comments, people, phases, revisions, teams
 from app.services.people import Viewer
-from app.templating import render
+from app.templating import card_form, render
 
 
 def _members(db: Database, race: dict[str, Any], count: int) -> list[Viewer]:
@@ -202,3 +203,43 @@ def test_a_board_state_read_as_one_row_equals_the_one_from_held_entities(
         True,
         False,
     }
+
+
+def test_the_empty_card_form_kept_equals_a_fresh_one_with_its_own_key(
+    db: Database, race: dict[str, Any]
+) -> None:
+    states = [
+        board.BoardState(True, False, 0),
+        board.BoardState(True, True, 5),
+        board.BoardState(False, False, 0, cards.BOARD_CLOSED_DURING, {"phase": "Pitch <b>"}),
+        board.BoardState(False, True, 3, cards.BOARD_LOCKED, {}),
+    ]
+    slug = SimpleNamespace(slug=race["slug"])
+    for lang in ("sv", "en"):
+        with i18n.language(lang):
+            for state in states:
+                for key in ("first", "second", 'a"<b'):
+                    fresh = render(
+                        "participant/_card_form.html",
+                        race=slug,
+                        board_state=state,
+                        form={},
+                        form_error="",
+                        form_key=key,
+                        oob=False,
+                    )
+                    assert card_form(slug, state, {}, "", key) == fresh
+                    assert f'value="{markupsafe.escape(key)}"' in fresh
+            # A form shown again with what was typed and why it failed is rendered afresh.
+            typed = {"title": "Skruv <i>", "column": "need"}
+            again = card_form(slug, states[0], typed, "Too long", "k")
+            assert again == render(
+                "participant/_card_form.html",
+                race=slug,
+                board_state=states[0],
+                form=typed,
+                form_error="Too long",
+                form_key="k",
+                oob=False,
+            )
+            assert "Skruv &lt;i&gt;" in again and "Too long" in again
