@@ -140,7 +140,8 @@ def closed_reason(locked: bool, open_phase: str | None, board_open: bool) -> Rea
 
 def refuse_closed_board(session: Session, team_id: int) -> None:
     """Refuse a change when the facilitator locked the team's board or the open phase closes it."""
-    locked, state, board_open, phase = session.execute(_BOARD_OPEN, {"team": team_id}).one()
+    # A plain row on the session's connection (no ORM): every card post asks.
+    locked, state, board_open, phase = session.connection().execute(_BOARD_OPEN, {"team": team_id}).one()
     open_phase = phase if state in (PhaseState.RUNNING, PhaseState.PAUSED) else None
     reason = closed_reason(locked, open_phase, board_open)
     if reason is not None:
