@@ -55,6 +55,8 @@ def bind(router: Router) -> None:
     _router[:] = [router]
     _path_for.cache_clear()
     _phase_item.cache_clear()
+    _feed_item.cache_clear()
+    _empty_card_form.cache_clear()
 
 
 def path_for(name: str, /, **params: Any) -> str:
@@ -154,6 +156,114 @@ def _phase_item(
 
 
 env.globals["phase_item"] = phase_item
+
+
+def feed_item(race: Any, view: Any) -> markupsafe.Markup:
+    """Render one card of the facilitators' feed, kept while nothing it shows changes.
+
+    Every new card re-renders the feed of the twelve newest, eleven of which the last render had; an item cost
+    about 200 function calls (its time through Babel, two paths, two strings), a look-up costs a few. The key
+    holds all the item shows: the card's id, title and time, its author and team, the race and the language.
+    """
+    card = view.card
+    return _feed_item(
+        race.slug,
+        race.timezone,
+        i18n.current(),
+        card.id,
+        card.title,
+        card.created_ms,
+        view.author,
+        view.team,
+        view.colour,
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _feed_item(
+    slug: str,
+    timezone: str,
+    lang: str,
+    card_id: int,
+    title: str,
+    created_ms: int,
+    author: str,
+    team: str,
+    colour: str,
+) -> markupsafe.Markup:
+    view = SimpleNamespace(
+        card=SimpleNamespace(id=card_id, title=title, created_ms=created_ms),
+        author=author,
+        team=team,
+        colour=colour,
+    )
+    with i18n.language(lang):
+        text = render(
+            "facilitator/_feed_item.html", race=SimpleNamespace(slug=slug, timezone=timezone), view=view
+        )
+    # The output of an autoescaped template, as an include's would be: what a person typed is escaped in it.
+    return markupsafe.Markup(text)
+
+
+env.globals["feed_item"] = feed_item
+
+
+# Stands for the form's key in an empty add-card form kept for reuse; each answer puts its own fresh key in.
+_KEY_MARK = "kraftsamla-card-form-key-mark"
+
+
+def card_form(
+    race: Any, board_state: Any, form: dict[str, str], form_error: str, form_key: str
+) -> markupsafe.Markup:
+    """Render the add-card form; an empty one (the answer to every post) once per race, language and state.
+
+    The form cost about 550 function calls of a post's answer's 3,000 (its labels, its column choices and the
+    board's state); it shows nothing else than the key, put in afresh each time.
+    """
+    if form or form_error:
+        return markupsafe.Markup(
+            render(
+                "participant/_card_form.html",
+                race=race,
+                board_state=board_state,
+                form=form,
+                form_error=form_error,
+                form_key=form_key,
+                oob=False,
+            )
+        )
+    state = (
+        board_state.open,
+        board_state.voting,
+        board_state.budget,
+        board_state.reason,
+        tuple(sorted(board_state.params.items())),
+    )
+    text = _empty_card_form(race.slug, i18n.current(), state)
+    return markupsafe.Markup(text.replace(_KEY_MARK, str(markupsafe.escape(form_key)), 1))
+
+
+@functools.lru_cache(maxsize=256)
+def _empty_card_form(slug: str, lang: str, state: tuple[Any, ...]) -> str:
+    is_open, voting, budget, reason, params = state
+    board_state = SimpleNamespace(
+        open=is_open, voting=voting, budget=budget, reason=reason, params=dict(params)
+    )
+    with i18n.language(lang):
+        text = render(
+            "participant/_card_form.html",
+            race=SimpleNamespace(slug=slug),
+            board_state=board_state,
+            form={},
+            form_error="",
+            form_key=_KEY_MARK,
+            oob=False,
+        )
+    assert text.count(_KEY_MARK) == 1
+    return text
+
+
+env.globals["card_form"] = card_form
 
 
 def render(name: str, **context: Any) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -283,7 +284,11 @@ def render_changes(
         touched = changes(events.since(session, race_id, after_seq))
         cache: dict[tuple[str, object, str], str] = {}
         frames: dict[str, str] = {}
-        wanted = {Audience.parse(key): touched.regions(Audience.parse(key)) for key in audience_keys}
+        # A post touches one team of a hundred: the others' audiences are passed over without working out
+        # their regions.
+        wanted = {
+            aud: touched.regions(aud) for aud in map(_audience, audience_keys) if _may_touch(touched, aud)
+        }
         # Teams with something of their own to render (a pause sends every team the same clock alone).
         teams = {
             aud.team_id: regions
@@ -295,6 +300,23 @@ def render_changes(
             if regions:
                 frames[aud.key] = frame(race.seq, _render_regions(session, race, aud, regions, cache))
         return race.seq, frames, touched.ended
+
+
+@lru_cache(maxsize=4096)
+def _audience(key: str) -> Audience:
+    return Audience.parse(key)
+
+
+def _may_touch(touched: Changes, aud: Audience) -> bool:
+    """Return False when nothing touched is for this audience (its `touched.regions` would be empty)."""
+    # The same sets Changes.regions unites, for the same roles.
+    if touched.everyone or touched.by_role.get(aud.role):
+        return True
+    if aud.role == Role.PARTICIPANT:
+        return bool(touched.by_team.get(aud.team_id))
+    if aud.role == Role.EXPERT:
+        return bool(touched.by_person.get(aud.team_id))
+    return False
 
 
 # Marks a frame that carries who is online and no seq (screens swap it like any other).

@@ -12,7 +12,7 @@ from app.control import (
     overview_context,
     roster_context,
 )
-from app.db import Database, rendering
+from app.db import Database, once_per_render, rendering
 from app.models import CardColumn, Phase, Race, Role, Team
 from app.screens.audiences import Audience, audience, screen_regions
 from app.services import (
@@ -53,8 +53,37 @@ def _wall_teams(
     return {
         "team_views": teams.listing(session, race.id or 0, team_ids),
         "card_counts": cards.counts(session, race.id or 0, team_ids),
-        "newest_by_team": cards.newest_by_team(session, race.id or 0, team_ids),
+        "newest_by_team": _newest_by_team(session, race, team_ids),
     }
+
+
+# The facilitators' feed shows the race's newest cards; the wall's "newest ideas" the first of them.
+FEED_CARDS = 12
+WALL_CARDS = 8
+
+
+def _newest(session: Session, race: Race, limit: int) -> list[cards.CardView]:
+    """Return the race's newest cards, read once per render: a post's feed, newest ideas and tile share it."""
+    assert limit <= FEED_CARDS
+    views = once_per_render(
+        session, ("cards.newest", race.id), lambda: cards.newest(session, race.id or 0, FEED_CARDS)
+    )
+    return views[:limit]
+
+
+def _newest_by_team(session: Session, race: Race, team_ids: list[int] | None) -> dict[int, cards.CardView]:
+    """Return team id -> its newest live card; a few teams' from the race's newest cards when there."""
+    if team_ids is None:
+        return cards.newest_by_team(session, race.id or 0)
+    # The newest cards are in id order, newest first: a team's first one among them is its newest.
+    found: dict[int, cards.CardView] = {}
+    for view in _newest(session, race, FEED_CARDS):
+        found.setdefault(view.card.team_id, view)
+    newest = {team_id: found[team_id] for team_id in team_ids if team_id in found}
+    missing = [team_id for team_id in team_ids if team_id not in found]
+    if missing:
+        newest.update(cards.newest_by_team(session, race.id or 0, missing))
+    return newest
 
 
 COLUMN_ORDER = [name.value for name in CardColumn]
@@ -130,7 +159,7 @@ REGIONS: dict[str, tuple[str, Callable[[Session, Race, int], dict[str, Any]]]] =
     "prep": ("facilitator/_prep.html", lambda session, race, _team: {"intake": needs.summary(session, race)}),
     "feed": (
         "facilitator/_feed.html",
-        lambda session, race, _team: {"feed": cards.newest(session, race.id or 0)},
+        lambda session, race, _team: {"feed": _newest(session, race, FEED_CARDS)},
     ),
     "wall-teams": ("wall/_teams.html", _wall_teams),
     "jury": ("facilitator/_jury.html", lambda session, race, _team: scoreboard.jury_context(session, race)),
@@ -140,7 +169,7 @@ REGIONS: dict[str, tuple[str, Callable[[Session, Race, int], dict[str, Any]]]] =
     ),
     "wall-cards": (
         "wall/_cards.html",
-        lambda session, race, _team: {"feed": cards.newest(session, race.id or 0, 8)},
+        lambda session, race, _team: {"feed": _newest(session, race, WALL_CARDS)},
     ),
     "requests": (
         "expert/_requests.html",

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import bindparam
+from sqlmodel import Session, col, select
 
 from app.db import once_per_render
-from app.models import Race, Team
+from app.models import Phase, PhaseState, Race, Team
 from app.services import comments, phases, votes
 from app.services.cards import CardView, closed_reason
 
@@ -38,13 +39,36 @@ def state(session: Session, race: Race, team_id: int) -> BoardState:
     return once_per_render(session, ("board.state", race.id, team_id), lambda: _state(session, race, team_id))
 
 
+# The team's lock and the race's current phase in one row of plain values (a team or a phase missing: nulls).
+_TEAM_AND_PHASE = select(
+    select(Team.board_locked).where(col(Team.id) == bindparam("team")).scalar_subquery(),
+    *(
+        select(column).where(col(Phase.id) == bindparam("phase")).scalar_subquery()
+        for column in (Phase.state, Phase.name, Phase.board_open, Phase.voting_open, Phase.vote_budget)
+    ),
+)
+
+
 def _state(session: Session, race: Race, team_id: int) -> BoardState:
-    team = session.get(Team, team_id)
-    phase = phases.open_phase(session, race)
-    locked = team is not None and team.board_locked
-    voting = phase is not None and phase.voting_open and not locked
-    budget = phase.vote_budget if phase is not None and voting else 0
-    reason = closed_reason(locked, None if phase is None else phase.name, phase is None or phase.board_open)
+    if "held" in session.info:
+        # A render for many teams holds every team and phase (regions.prepare): looked up, not read.
+        team = session.get(Team, team_id)
+        phase = phases.open_phase(session, race)
+        locked = team is not None and team.board_locked
+        voting = phase is not None and phase.voting_open and not locked
+        budget = phase.vote_budget if phase is not None and voting else 0
+        name, board_open = (None, True) if phase is None else (phase.name, phase.board_open)
+    else:
+        # One row, not a Team and a Phase loaded as entities: a post's answer and its render each ask once.
+        params = {"team": team_id, "phase": race.current_phase_id or 0}
+        row = session.connection().execute(_TEAM_AND_PHASE, params).one()
+        held_lock, state, name, board_open, voting_open, vote_budget = row
+        locked = bool(held_lock)
+        is_open = state in (PhaseState.RUNNING, PhaseState.PAUSED)
+        voting = is_open and voting_open and not locked
+        budget = vote_budget if is_open and voting else 0
+        name, board_open = (name, board_open) if is_open else (None, True)
+    reason = closed_reason(locked, name, board_open)
     if reason is None:
         return BoardState(True, voting, budget)
     message, params = reason

@@ -16,11 +16,15 @@ KEY_MAX = 64
 
 
 # Built once, with parameters: building a statement costs more than running it (see cards.py).
+# The new seq is taken from RETURNING; a Race this session holds is not brought up to it in memory (the ORM's
+# evaluation of the WHERE against the session's objects was a third of a card post's event), and no write
+# reads race.seq after recording.
 _NEXT_SEQ = (
     update(Race)
     .where(col(Race.id) == bindparam("race_key"))
     .values(seq=col(Race.seq) + 1)
     .returning(col(Race.seq))
+    .execution_options(synchronize_session=False)
 )
 _INSERT_EVENT = insert(Event.__table__).returning(Event.__table__.c.id)  # type: ignore[attr-defined]
 _BY_KEY = select(Event).where(Event.key == bindparam("key"))

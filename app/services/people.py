@@ -34,7 +34,10 @@ class Viewer:
 def clean_text(value: str, limit: int, *, field: str, required: bool = True) -> str:
     """Normalise user text (NFC, no control characters, trimmed) and enforce its length."""
     text = unicodedata.normalize("NFC", value or "")
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C").strip()
+    if not text.isprintable():
+        # Printable text has no character of category C ("Other"): only other text is looked at by character.
+        text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    text = text.strip()
     if required and not text:
         raise Invalid("Please fill in %(field)s.", field=field)
     if len(text) > limit:

@@ -277,8 +277,10 @@ def activity(
     """Return team id -> cards, votes standing on its cards and expert requests still waiting."""
     vote_query, wait_query = _ACTIVITY[team_ids is not None]
     params = {"race": race_id} if team_ids is None else {"race": race_id, "teams": team_ids}
-    votes = dict(session.exec(vote_query, params=params).all())  # type: ignore[call-overload]
-    waiting = dict(session.exec(wait_query, params=params).all())  # type: ignore[call-overload]
+    # Plain rows on the session's connection (no ORM): every post renders its team's row.
+    connection = session.connection()
+    votes = dict(connection.execute(vote_query, params).all())
+    waiting = dict(connection.execute(wait_query, params).all())
     teams = set(card_counts) | set(votes) | set(waiting)
     return {
         team: Activity(card_counts.get(team, 0), votes.get(team, 0), waiting.get(team, 0)) for team in teams

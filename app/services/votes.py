@@ -141,7 +141,7 @@ def tallies(session: Session, card_ids: list[int]) -> dict[int, list[int]]:
     """Return card id -> the person id behind each standing vote on it."""
     if not card_ids:
         return {}
-    rows = session.exec(_TALLIES, params={"cards": card_ids}).all()
+    rows = session.connection().execute(_TALLIES, {"cards": card_ids}).all()
     found: dict[int, list[int]] = {}
     for card_id, person_id in rows:
         found.setdefault(card_id, []).append(person_id)
