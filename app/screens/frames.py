@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Any
+from collections.abc import Hashable
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import bindparam, select
 from sqlmodel import Session, col
@@ -85,6 +86,46 @@ def frame(seq: int, body: str) -> str:
     return f"<!--seq {seq}-->\n{body}"
 
 
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class Recent(Generic[K, V]):
+    """A few recent results by key, the least recently used dropped first.
+
+    Screens arriving together (a reconnect storm) want the same result at once: `making(key)` is the lock to
+    hold while it is made (look again under it), so that the first makes it and the others wait for it.
+    """
+
+    def __init__(self, size: int, stripes: int = 64) -> None:
+        self.size = size
+        self._items: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+        self._stripes = [threading.Lock() for _ in range(stripes)]
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def making(self, key: K) -> threading.Lock:
+        """Return the lock to hold while the result for `key` is made (one lock per stripe of keys)."""
+        return self._stripes[hash(key) % len(self._stripes)]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
 class SnapshotCache:
     """Recent snapshots by (race, audience, seq): a reconnect storm renders each screen kind once."""
 
@@ -143,24 +184,19 @@ class GapChanges:
     last saw the same frame, and each would otherwise load and map the same events (10 ms for 250 of them)."""
 
     def __init__(self, size: int = 64) -> None:
-        self.size = size
-        self._items: OrderedDict[tuple[str, int, int, int], Changes] = OrderedDict()
-        self._lock = threading.Lock()
+        self._items: Recent[tuple[str, int, int, int], Changes] = Recent(size)
 
     def get(self, session: Session, db: Database, race: Race, since: int) -> Changes:
         """Return what the race's events after `since`, up to its seq, touched."""
         assert race.id is not None
         key = (db.url, race.id, since, race.seq)
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-                return found
-        found = changes(events.since(session, race.id, since))
-        with self._lock:
-            self._items[key] = found
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+        found = self._items.get(key)
+        if found is None:
+            with self._items.making(key):
+                found = self._items.get(key)
+                if found is None:
+                    found = changes(events.since(session, race.id, since))
+                    self._items.put(key, found)
         return found
 
 
@@ -260,16 +296,61 @@ def catch_up(
                 seq = session.execute(_RACE_SEQ, {"race": race_id}).scalar_one()
                 if since == seq:
                     return seq, []
-                rendering(session)
-                race = session.get(Race, race_id)
-                assert race is not None
-                if 0 <= race.seq - since <= settings.LIVE_REPLAY_MAX_EVENTS:
-                    aud = Audience.parse(audience_key)
-                    regions = _gaps.get(session, db, race, since).regions(aud)
-                    body = _render_shared(session, db, race, aud, regions) if regions else ""
-                    return race.seq, [(race.seq, frame(race.seq, body))] if body else []
+                if 0 <= seq - since <= settings.LIVE_REPLAY_MAX_EVENTS:
+                    return seq, _gap_frames(session, db, race_id, audience_key, since, seq)
     seq, text = snapshot(db, race_id, audience_key)
     return seq, [(seq, text)]
+
+
+class CatchUps:
+    """Recent catch-up bodies by (database, race, audience, since, seq).
+
+    The screens of one audience that were connected together got the same frames, so after a restart they
+    come back with the same `since`, and each would render the same gap. Race ids repeat across databases
+    (each test has its own), hence the database in the key.
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self._items: Recent[tuple[str, int, str, int, int], str] = Recent(size)
+
+    def body(
+        self, session: Session, db: Database, race_id: int, audience_key: str, since: int, seq: int
+    ) -> str:
+        """Return the regions the events in (since, seq] touched for an audience, rendered; "" for none."""
+        key = (db.url, race_id, audience_key, since, seq)
+        found = self._items.get(key)
+        if found is not None:
+            return found
+        with self._items.making(key):
+            found = self._items.get(key)
+            if found is not None:
+                return found
+            rendering(session)
+            race = session.get(Race, race_id)
+            assert race is not None and race.seq == seq
+            aud = Audience.parse(audience_key)
+            regions = _gaps.get(session, db, race, since).regions(aud)
+            body = _render_shared(session, db, race, aud, regions) if regions else ""
+            if not any(_changes_unseen(region) for region in regions):
+                self._items.put(key, body)
+            return body
+
+
+_catch_ups = CatchUps()
+
+
+def _changes_unseen(region: str) -> bool:
+    """Return True for what changes without a seq: who is online (the facilitators' overview and its rows)."""
+    return region == "teams" or region.startswith("row:")
+
+
+def _gap_frames(
+    session: Session, db: Database, race_id: int, audience_key: str, since: int, seq: int
+) -> list[tuple[int, str]]:
+    """Return the frame that brings an audience's screen from `since` to `seq`, or none when nothing it shows
+    changed."""
+    body = _catch_ups.body(session, db, race_id, audience_key, since, seq)
+    return [(seq, frame(seq, body))] if body else []
 
 
 def render_changes(
