@@ -6,7 +6,6 @@ import asyncio
 import json
 from concurrent.futures import ThreadPoolExecutor
 
-from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from app import presence, settings
@@ -17,9 +16,10 @@ from app.screens import audience, catch_up, first_look
 from app.security import origin_allowed
 from live import Connection, Hub
 
-# The first look's own threads. A reconnect storm makes 1,000 looks at once, and a hop through anyio's
-# worker threads (run_in_threadpool: its limiter, cancel scope and queue) costs about twice a plain
-# executor's: 90-140 against 35-45 us of CPU here. A look is one short read and needs no context variable.
+# The first look's and the catch-up's own threads. A reconnect storm makes 1,000 looks at once, and (after
+# posting, when most screens are behind) as many catch-ups; a hop through anyio's worker threads
+# (run_in_threadpool: its limiter, cancel scope and queue) costs about twice a plain executor's: 90-140
+# against 35-45 us of CPU here. Neither needs a context variable (a render sets its language itself).
 _LOOKS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="kraftsamla-look")
 
 CLOSE_POLICY = 1008
@@ -114,7 +114,9 @@ async def _look_again(
     token = websocket.session.get(SESSION_KEY)
     if not isinstance(token, str):
         return None
-    return await run_in_threadpool(catch_up, database(websocket), race_id, aud, since, token)
+    # The looks' executor, not anyio's threads: after a restart most screens come this way (see _LOOKS).
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_LOOKS, catch_up, database(websocket), race_id, aud, since, token)
 
 
 def _prime(
