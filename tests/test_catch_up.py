@@ -6,16 +6,18 @@ import threading
 from typing import Any
 
 import pytest
+from starlette.applications import Starlette
 from starlette.websockets import WebSocketDisconnect
 
 from app import presence
 from app.db import Database
+from app.routes import live as live_route
 from app.screens import Audience, audience, catch_up, frames
 from app.services import cards, people, phases, races, requests, teams
 from app.services.people import Viewer
 from tests.conftest import Join, oob_ids
 from tests.test_live import seq_of
-from tests.test_resume import post_cards
+from tests.test_resume import BetweenLookAndAttach, post_cards, race_seq
 
 REQUESTS_PHASE = 3  # "Need framing" takes expert requests in the default agenda
 
@@ -183,3 +185,88 @@ def test_screens_of_a_team_reconnecting_with_one_seq_get_the_same_frame(
     with pytest.raises(WebSocketDisconnect) as closed, leaving.live(since=since) as socket:
         socket.receive_text()
     assert closed.value.code == 1008
+
+
+def test_a_screen_whose_audience_has_the_gap_rendered_is_caught_up_by_its_first_look(
+    join: Join, race: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # After a restart most screens come back behind. The first of a team renders the gap after its attach,
+    # with no second look at its session (its first look saw it, and no frame went out in between); the
+    # others find it rendered, as do the screens of teams with nothing in the gap: one read each.
+    author, mate = join("participant", "Alva", team=0), join("participant", "Bo", team=0)
+    elsewhere = join("participant", "Cyrus", team=1)
+    with author.live() as socket:
+        since = seq_of(socket.receive_text())
+    with elsewhere.live() as socket:
+        assert seq_of(socket.receive_text()) == since
+    post_cards(author, race, 2)
+    reads: list[str] = []
+    for name in ("first_look", "catch_up", "catch_up_to"):
+        monkeypatch.setattr(live_route, name, _noting(reads, name, getattr(live_route, name)))
+    got = []
+    for member in (author, mate):
+        with member.live(since=since) as socket:
+            got.append(socket.receive_text())
+            socket.wait_synced()
+    assert reads == ["first_look", "catch_up_to", "first_look"]
+    assert got[0] == got[1]
+    assert "Kort 0" in got[0] and "Kort 1" in got[0]
+    with elsewhere.live(since=since) as socket:
+        assert socket.wait_synced() == seq_of(got[0])
+    assert reads == ["first_look", "catch_up_to", "first_look", "first_look"]
+
+
+def _noting(reads: list[str], name: str, func: Any) -> Any:
+    def noting(*args: Any) -> Any:
+        reads.append(name)
+        return func(*args)
+
+    return noting
+
+
+def test_a_sign_out_after_the_first_look_found_the_gap_closes_the_socket(
+    join: Join, race: dict[str, Any], app: Starlette, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    between = BetweenLookAndAttach(app, monkeypatch)
+    member, mate = join("participant", "Snabb", team=0), join("participant", "Bo", team=0)
+    staying = join("participant", "Kvar", team=1)
+    with member.live() as socket:
+        since = seq_of(socket.receive_text())
+    with staying.live() as other:
+        other.wait_synced()  # the hub renders the race (for the other team) while the member is away
+        post_cards(mate, race, 1)
+        with mate.live(since=since) as socket:
+            assert "Kort 0" in socket.receive_text()  # the gap is rendered for the team
+
+        def sign_out(db: Database, token: str) -> int:
+            seq = race_seq(db, token)
+            assert people.leave(db, token) is not None
+            return seq + 1
+
+        between.change = sign_out
+        with pytest.raises(WebSocketDisconnect) as closed, member.live(since) as again:
+            post_cards(mate, race, 1, prefix="Efter")  # a socket left open would get the gap and this
+            again.receive_text()
+    assert closed.value.code == 1008
+
+
+def test_a_catch_up_without_a_second_look_brings_a_screen_to_its_first_looks_seq_or_gives_up(
+    db: Database, renders: list[str]
+) -> None:
+    # Sign-outs after the first look reach the socket from the hub's renders after that seq: a catch-up that
+    # skips the second session check must stop at that seq, and leaves a race that moved on to the full one.
+    race = races.create_race(db, "Moved", lang="en", teams=1)
+    member, _ = _viewer(db, race["codes"]["participant"], "Mia", race["teams"][0]["id"])
+    since = races.current_seqs(db, [member.race_id])[member.race_id]
+    cards.add(db, member, title="Card", body="", column="idea", key=None)
+    seq = since + 1
+    key = Audience("participant", race["teams"][0]["id"], "en").key
+    assert frames.known_catch_up(db, member.race_id, key, since, seq) is None
+    got = frames.catch_up_to(db, member.race_id, key, since, seq)
+    assert got is not None and [frame_seq for frame_seq, _ in got] == [seq] and "Card" in got[0][1]
+    assert frames.known_catch_up(db, member.race_id, key, since, seq) == got
+    cards.add(db, member, title="Later", body="", column="idea", key=None)
+    assert frames.catch_up_to(db, member.race_id, key, since + 1, seq + 1) is not None
+    assert frames.catch_up_to(db, member.race_id, key, since, seq) == got  # rendered: no read needed
+    assert frames.catch_up_to(db, member.race_id, key, 0, seq) is None  # the race is past seq now
+    assert len(renders) == 2

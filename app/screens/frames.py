@@ -186,18 +186,21 @@ class GapChanges:
     def __init__(self, size: int = 64) -> None:
         self._items: Recent[tuple[str, int, int, int], Changes] = Recent(size)
 
-    def get(self, session: Session, db: Database, race: Race, since: int) -> Changes:
-        """Return what the race's events after `since`, up to its seq, touched."""
-        assert race.id is not None
-        key = (db.url, race.id, since, race.seq)
+    def get(self, session: Session, db: Database, race_id: int, since: int, seq: int) -> Changes:
+        """Return what the race's events after `since`, up to `seq` (the race's seq in this read), touched."""
+        key = (db.url, race_id, since, seq)
         found = self._items.get(key)
         if found is None:
             with self._items.making(key):
                 found = self._items.get(key)
                 if found is None:
-                    found = changes(events.since(session, race.id, since))
+                    found = changes(events.since(session, race_id, since))
                     self._items.put(key, found)
         return found
+
+    def known(self, db: Database, race_id: int, since: int, seq: int) -> Changes | None:
+        """Return what the gap touched when a screen read it lately; else None (nothing is read)."""
+        return self._items.get((db.url, race_id, since, seq))
 
 
 _gaps = GapChanges()
@@ -297,9 +300,40 @@ def catch_up(
                 if since == seq:
                     return seq, []
                 if 0 <= seq - since <= settings.LIVE_REPLAY_MAX_EVENTS:
-                    return seq, _gap_frames(session, db, race_id, audience_key, since, seq)
+                    body = _catch_ups.body(session, db, race_id, audience_key, since, seq)
+                    return seq, [(seq, frame(seq, body))] if body else []
     seq, text = snapshot(db, race_id, audience_key)
     return seq, [(seq, text)]
+
+
+def known_catch_up(
+    db: Database, race_id: int, audience_key: str, since: int, seq: int
+) -> list[tuple[int, str]] | None:
+    """Return the frames from `since` to `seq` for an audience when known without reading or rendering
+    (nothing it shows is in the gap, or another of its screens rendered it lately); else None."""
+    body = _catch_ups.known(db, race_id, audience_key, since, seq)
+    if body is None:
+        return None
+    return [(seq, frame(seq, body))] if body else []
+
+
+def catch_up_to(
+    db: Database, race_id: int, audience_key: str, since: int, seq: int
+) -> list[tuple[int, str]] | None:
+    """Return the frames from `since` to `seq` for an audience, rendered once for all its screens; None when
+    the race has moved past `seq` (the caller then reads where it stands, and checks the session again).
+
+    For a socket that attached with nothing rendered since its first look read `seq` and the session: every
+    later change and sign-out reaches it, so it needs no other check, provided it is brought to `seq`.
+    """
+    found = known_catch_up(db, race_id, audience_key, since, seq)
+    if found is not None:
+        return found
+    with db.read() as session:
+        if session.execute(_RACE_SEQ, {"race": race_id}).scalar_one() != seq:
+            return None
+        body = _catch_ups.body(session, db, race_id, audience_key, since, seq)
+    return [(seq, frame(seq, body))] if body else []
 
 
 class CatchUps:
@@ -317,10 +351,11 @@ class CatchUps:
         self, session: Session, db: Database, race_id: int, audience_key: str, since: int, seq: int
     ) -> str:
         """Return the regions the events in (since, seq] touched for an audience, rendered; "" for none."""
-        key = (db.url, race_id, audience_key, since, seq)
-        found = self._items.get(key)
+        regions = _gaps.get(session, db, race_id, since, seq).regions(Audience.parse(audience_key))
+        found = self.known(db, race_id, audience_key, since, seq, regions)
         if found is not None:
             return found
+        key = (db.url, race_id, audience_key, since, seq)
         with self._items.making(key):
             found = self._items.get(key)
             if found is not None:
@@ -328,12 +363,30 @@ class CatchUps:
             rendering(session)
             race = session.get(Race, race_id)
             assert race is not None and race.seq == seq
-            aud = Audience.parse(audience_key)
-            regions = _gaps.get(session, db, race, since).regions(aud)
-            body = _render_shared(session, db, race, aud, regions) if regions else ""
+            body = _render_shared(session, db, race, Audience.parse(audience_key), regions)
             if not any(_changes_unseen(region) for region in regions):
                 self._items.put(key, body)
             return body
+
+    def known(
+        self,
+        db: Database,
+        race_id: int,
+        audience_key: str,
+        since: int,
+        seq: int,
+        regions: list[str] | None = None,
+    ) -> str | None:
+        """Return the body without rendering or reading: "" when nothing the audience shows is in the gap,
+        or the body another screen of the audience rendered; None when that is not known yet."""
+        if regions is None:
+            touched = _gaps.known(db, race_id, since, seq)
+            if touched is None:
+                return None
+            regions = touched.regions(Audience.parse(audience_key))
+        if not regions:
+            return ""
+        return self._items.get((db.url, race_id, audience_key, since, seq))
 
 
 _catch_ups = CatchUps()
@@ -342,15 +395,6 @@ _catch_ups = CatchUps()
 def _changes_unseen(region: str) -> bool:
     """Return True for what changes without a seq: who is online (the facilitators' overview and its rows)."""
     return region == "teams" or region.startswith("row:")
-
-
-def _gap_frames(
-    session: Session, db: Database, race_id: int, audience_key: str, since: int, seq: int
-) -> list[tuple[int, str]]:
-    """Return the frame that brings an audience's screen from `since` to `seq`, or none when nothing it shows
-    changed."""
-    body = _catch_ups.body(session, db, race_id, audience_key, since, seq)
-    return [(seq, frame(seq, body))] if body else []
 
 
 def render_changes(
