@@ -261,24 +261,24 @@ _RACE_SEQ = select(col(Race.seq)).where(col(Race.id) == bindparam("race"))
 def first_look(db: Database, token: str, since: int | None) -> tuple[people.Viewer, int | None] | None:
     """Return who holds a session token and, for a screen that says what it saw last, the race's seq.
 
-    One read: a reconnecting screen that missed nothing needs no other (see app/routes/live.py). None when
-    the session is unknown or ended.
+    One read, one statement, no ORM session: a reconnecting screen that missed nothing needs no other (see
+    app/routes/live.py). None when the session is unknown or ended.
     """
-    with db.read() as session:
-        viewer = people.viewer_in(session, token)
-        if viewer is None or since is None:
-            return None if viewer is None else (viewer, None)
-        return viewer, session.execute(_RACE_SEQ, {"race": viewer.race_id}).scalar_one()
+    with db.read_rows() as conn:
+        row = conn.execute(people.VIEWER_AND_SEQ, {"token": token}).first()
+    if row is None:
+        return None
+    return people.viewer_from(row), (None if since is None else row.seq)
 
 
 def prepare_first_look(db: Database) -> None:
-    """Compile the first look's statements (and configure the mappers) before the first socket comes.
+    """Compile the first look's statement (and configure the mappers) before the first socket comes.
 
-    After a restart every screen reconnects at once: each worker thread would compile them again, as they
+    After a restart every screen reconnects at once: each worker thread would compile it again, as they
     all miss SQLAlchemy's statement cache together.
     """
+    first_look(db, "", 0)
     with db.read() as session:
-        people.viewer_in(session, "")
         session.execute(_RACE_SEQ, {"race": 0}).first()
 
 
