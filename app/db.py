@@ -114,6 +114,13 @@ class Database:
             yield session
 
     @contextmanager
+    def read_rows(self) -> Iterator[Connection]:
+        """Yield a plain connection in one read transaction, like `read` without an ORM session: for the
+        hottest reads of a few columns (a live socket's first look), at under half the cost."""
+        with self._read_engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
     def write(self) -> Iterator[Session]:
         """Yield a session in one write transaction; publish each touched race's new seq after commit."""
         session = Session(self._write_engine, expire_on_commit=False)

@@ -6,21 +6,21 @@ import asyncio
 import json
 from concurrent.futures import ThreadPoolExecutor
 
-from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from app import presence, settings
 from app.auth import SESSION_KEY, current_viewer, database
 from app.db import now_ms
 from app.routes import socket
-from app.screens import audience, catch_up, first_look
+from app.screens import audience, catch_up, catch_up_to, first_look, known_catch_up
 from app.security import origin_allowed
 from app.wsproto import send_now_of
 from live import Connection, Hub
 
-# The first look's own threads. A reconnect storm makes 1,000 looks at once, and a hop through anyio's
-# worker threads (run_in_threadpool: its limiter, cancel scope and queue) costs about twice a plain
-# executor's: 90-140 against 35-45 us of CPU here. A look is one short read and needs no context variable.
+# The first look's and the catch-up's own threads. A reconnect storm makes 1,000 looks at once, and (after
+# posting, when most screens are behind) as many catch-ups; a hop through anyio's worker threads
+# (run_in_threadpool: its limiter, cancel scope and queue) costs about twice a plain executor's: 90-140
+# against 35-45 us of CPU here. Neither needs a context variable (a render sets its language itself).
 _LOOKS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="kraftsamla-look")
 
 CLOSE_POLICY = 1008
@@ -63,7 +63,13 @@ async def live(websocket: WebSocket) -> None:
     try:
         caught = None
         if hub.quiet_since(viewer.race_id, stamp):
-            caught = _without_reading(hub, aud, conn, viewer.race_id, since, seq)
+            caught = _without_reading(websocket, hub, aud, conn, viewer.race_id, since, seq)
+            if caught is None and since is not None and seq is not None and _replayable(since, seq):
+                # After a restart most screens come back behind the race, and the hub holds nothing yet.
+                loop = asyncio.get_running_loop()
+                db = database(websocket)
+                gap = await loop.run_in_executor(_LOOKS, catch_up_to, db, viewer.race_id, aud, since, seq)
+                caught = None if gap is None else (seq, gap)
         if caught is None:
             caught = await _look_again(websocket, hub, aud, conn, viewer.race_id, since)
             if caught is None:
@@ -82,15 +88,23 @@ async def live(websocket: WebSocket) -> None:
 
 
 def _without_reading(
-    hub: Hub, aud: str, conn: Connection, race_id: int, since: int | None, seq: int | None
+    websocket: WebSocket,
+    hub: Hub,
+    aud: str,
+    conn: Connection,
+    race_id: int,
+    since: int | None,
+    seq: int | None,
 ) -> tuple[int, list[tuple[int, str]] | None] | None:
     """Bring a screen up to date from its first look alone, when that can tell; else return None.
 
     Called when nothing of the race was rendered between the first look and the attach: every sign-out
     after the look and every change after its seq reach this socket then. A screen that missed nothing
     needs nothing more (a reconnect storm is mostly these: one read each); one that missed what the hub
-    still holds gets it from memory. A new screen (a snapshot) and a gap the hub does not hold are read
-    after the attach.
+    still holds gets it from memory; one whose gap another screen of its audience rendered lately (after a
+    restart, when screens come back behind), or that missed nothing it shows, gets that. A new screen (a
+    snapshot) and other gaps are read after the attach: a gap behind `seq` needs no second check of the
+    session (`catch_up_to`), a snapshot does (`_look_again`).
     """
     if since is None or seq is None:
         return None
@@ -98,7 +112,16 @@ def _without_reading(
         return seq, []
     if hub.resume(race_id, aud, conn, since):
         return conn.last_seq, None
+    if _replayable(since, seq):
+        known = known_catch_up(database(websocket), race_id, aud, since, seq)
+        if known is not None:
+            return seq, known
     return None
+
+
+def _replayable(since: int, seq: int) -> bool:
+    """Return True for a gap a catch-up replays (an older one, or one from the future, gets a snapshot)."""
+    return 0 < seq - since <= settings.LIVE_REPLAY_MAX_EVENTS
 
 
 async def _look_again(
@@ -116,7 +139,9 @@ async def _look_again(
     token = websocket.session.get(SESSION_KEY)
     if not isinstance(token, str):
         return None
-    return await run_in_threadpool(catch_up, database(websocket), race_id, aud, since, token)
+    # The looks' executor, not anyio's threads: after a restart most screens come this way (see _LOOKS).
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_LOOKS, catch_up, database(websocket), race_id, aud, since, token)
 
 
 def _prime(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Hashable
 from functools import lru_cache
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import bindparam, select
 from sqlmodel import Session, col
@@ -86,6 +87,46 @@ def frame(seq: int, body: str) -> str:
     return f"<!--seq {seq}-->\n{body}"
 
 
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class Recent(Generic[K, V]):
+    """A few recent results by key, the least recently used dropped first.
+
+    Screens arriving together (a reconnect storm) want the same result at once: `making(key)` is the lock to
+    hold while it is made (look again under it), so that the first makes it and the others wait for it.
+    """
+
+    def __init__(self, size: int, stripes: int = 64) -> None:
+        self.size = size
+        self._items: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+        self._stripes = [threading.Lock() for _ in range(stripes)]
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def making(self, key: K) -> threading.Lock:
+        """Return the lock to hold while the result for `key` is made (one lock per stripe of keys)."""
+        return self._stripes[hash(key) % len(self._stripes)]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
 class SnapshotCache:
     """Recent snapshots by (race, audience, seq): a reconnect storm renders each screen kind once."""
 
@@ -144,25 +185,23 @@ class GapChanges:
     last saw the same frame, and each would otherwise load and map the same events (10 ms for 250 of them)."""
 
     def __init__(self, size: int = 64) -> None:
-        self.size = size
-        self._items: OrderedDict[tuple[str, int, int, int], Changes] = OrderedDict()
-        self._lock = threading.Lock()
+        self._items: Recent[tuple[str, int, int, int], Changes] = Recent(size)
 
-    def get(self, session: Session, db: Database, race: Race, since: int) -> Changes:
-        """Return what the race's events after `since`, up to its seq, touched."""
-        assert race.id is not None
-        key = (db.url, race.id, since, race.seq)
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-                return found
-        found = changes(events.since(session, race.id, since))
-        with self._lock:
-            self._items[key] = found
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+    def get(self, session: Session, db: Database, race_id: int, since: int, seq: int) -> Changes:
+        """Return what the race's events after `since`, up to `seq` (the race's seq in this read), touched."""
+        key = (db.url, race_id, since, seq)
+        found = self._items.get(key)
+        if found is None:
+            with self._items.making(key):
+                found = self._items.get(key)
+                if found is None:
+                    found = changes(events.since(session, race_id, since))
+                    self._items.put(key, found)
         return found
+
+    def known(self, db: Database, race_id: int, since: int, seq: int) -> Changes | None:
+        """Return what the gap touched when a screen read it lately; else None (nothing is read)."""
+        return self._items.get((db.url, race_id, since, seq))
 
 
 _gaps = GapChanges()
@@ -223,24 +262,24 @@ _RACE_SEQ = select(col(Race.seq)).where(col(Race.id) == bindparam("race"))
 def first_look(db: Database, token: str, since: int | None) -> tuple[people.Viewer, int | None] | None:
     """Return who holds a session token and, for a screen that says what it saw last, the race's seq.
 
-    One read: a reconnecting screen that missed nothing needs no other (see app/routes/live.py). None when
-    the session is unknown or ended.
+    One read, one statement, no ORM session: a reconnecting screen that missed nothing needs no other (see
+    app/routes/live.py). None when the session is unknown or ended.
     """
-    with db.read() as session:
-        viewer = people.viewer_in(session, token)
-        if viewer is None or since is None:
-            return None if viewer is None else (viewer, None)
-        return viewer, session.execute(_RACE_SEQ, {"race": viewer.race_id}).scalar_one()
+    with db.read_rows() as conn:
+        row = conn.execute(people.VIEWER_AND_SEQ, {"token": token}).first()
+    if row is None:
+        return None
+    return people.viewer_from(row), (None if since is None else row.seq)
 
 
 def prepare_first_look(db: Database) -> None:
-    """Compile the first look's statements (and configure the mappers) before the first socket comes.
+    """Compile the first look's statement (and configure the mappers) before the first socket comes.
 
-    After a restart every screen reconnects at once: each worker thread would compile them again, as they
+    After a restart every screen reconnects at once: each worker thread would compile it again, as they
     all miss SQLAlchemy's statement cache together.
     """
+    first_look(db, "", 0)
     with db.read() as session:
-        people.viewer_in(session, "")
         session.execute(_RACE_SEQ, {"race": 0}).first()
 
 
@@ -261,16 +300,102 @@ def catch_up(
                 seq = session.execute(_RACE_SEQ, {"race": race_id}).scalar_one()
                 if since == seq:
                     return seq, []
-                rendering(session)
-                race = session.get(Race, race_id)
-                assert race is not None
-                if 0 <= race.seq - since <= settings.LIVE_REPLAY_MAX_EVENTS:
-                    aud = Audience.parse(audience_key)
-                    regions = _gaps.get(session, db, race, since).regions(aud)
-                    body = _render_shared(session, db, race, aud, regions) if regions else ""
-                    return race.seq, [(race.seq, frame(race.seq, body))] if body else []
+                if 0 <= seq - since <= settings.LIVE_REPLAY_MAX_EVENTS:
+                    body = _catch_ups.body(session, db, race_id, audience_key, since, seq)
+                    return seq, [(seq, frame(seq, body))] if body else []
     seq, text = snapshot(db, race_id, audience_key)
     return seq, [(seq, text)]
+
+
+def known_catch_up(
+    db: Database, race_id: int, audience_key: str, since: int, seq: int
+) -> list[tuple[int, str]] | None:
+    """Return the frames from `since` to `seq` for an audience when known without reading or rendering
+    (nothing it shows is in the gap, or another of its screens rendered it lately); else None."""
+    body = _catch_ups.known(db, race_id, audience_key, since, seq)
+    if body is None:
+        return None
+    return [(seq, frame(seq, body))] if body else []
+
+
+def catch_up_to(
+    db: Database, race_id: int, audience_key: str, since: int, seq: int
+) -> list[tuple[int, str]] | None:
+    """Return the frames from `since` to `seq` for an audience, rendered once for all its screens; None when
+    the race has moved past `seq` (the caller then reads where it stands, and checks the session again).
+
+    For a socket that attached with nothing rendered since its first look read `seq` and the session: every
+    later change and sign-out reaches it, so it needs no other check, provided it is brought to `seq`.
+    """
+    found = known_catch_up(db, race_id, audience_key, since, seq)
+    if found is not None:
+        return found
+    with db.read() as session:
+        if session.execute(_RACE_SEQ, {"race": race_id}).scalar_one() != seq:
+            return None
+        body = _catch_ups.body(session, db, race_id, audience_key, since, seq)
+    return [(seq, frame(seq, body))] if body else []
+
+
+class CatchUps:
+    """Recent catch-up bodies by (database, race, audience, since, seq).
+
+    The screens of one audience that were connected together got the same frames, so after a restart they
+    come back with the same `since`, and each would render the same gap. Race ids repeat across databases
+    (each test has its own), hence the database in the key.
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self._items: Recent[tuple[str, int, str, int, int], str] = Recent(size)
+
+    def body(
+        self, session: Session, db: Database, race_id: int, audience_key: str, since: int, seq: int
+    ) -> str:
+        """Return the regions the events in (since, seq] touched for an audience, rendered; "" for none."""
+        regions = _gaps.get(session, db, race_id, since, seq).regions(Audience.parse(audience_key))
+        found = self.known(db, race_id, audience_key, since, seq, regions)
+        if found is not None:
+            return found
+        key = (db.url, race_id, audience_key, since, seq)
+        with self._items.making(key):
+            found = self._items.get(key)
+            if found is not None:
+                return found
+            rendering(session)
+            race = session.get(Race, race_id)
+            assert race is not None and race.seq == seq
+            body = _render_shared(session, db, race, Audience.parse(audience_key), regions)
+            if not any(_changes_unseen(region) for region in regions):
+                self._items.put(key, body)
+            return body
+
+    def known(
+        self,
+        db: Database,
+        race_id: int,
+        audience_key: str,
+        since: int,
+        seq: int,
+        regions: list[str] | None = None,
+    ) -> str | None:
+        """Return the body without rendering or reading: "" when nothing the audience shows is in the gap,
+        or the body another screen of the audience rendered; None when that is not known yet."""
+        if regions is None:
+            touched = _gaps.known(db, race_id, since, seq)
+            if touched is None:
+                return None
+            regions = touched.regions(Audience.parse(audience_key))
+        if not regions:
+            return ""
+        return self._items.get((db.url, race_id, audience_key, since, seq))
+
+
+_catch_ups = CatchUps()
+
+
+def _changes_unseen(region: str) -> bool:
+    """Return True for what changes without a seq: who is online (the facilitators' overview and its rows)."""
+    return region == "teams" or region.startswith("row:")
 
 
 def render_changes(

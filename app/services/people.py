@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import secrets
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
@@ -98,12 +100,19 @@ def viewer(db: Database, token: str | None) -> Viewer | None:
         return viewer_in(session, token)
 
 
+# A live socket's first look: who, and the race's seq, in one statement (see app/screens/frames.first_look).
+VIEWER_AND_SEQ = _VIEWER.add_columns(Race.seq)
+
+
 def viewer_in(session: Session, token: str) -> Viewer | None:
     """Return who holds a session token as the session's snapshot sees it, or None."""
     row = session.execute(_VIEWER, {"token": token}).first()
-    if row is None:
-        return None
-    person_id, name, role, team_id, lang, race_id, slug, race_lang = row
+    return None if row is None else viewer_from(row)
+
+
+def viewer_from(row: Sequence[Any]) -> Viewer:
+    """Return the viewer of a row of `_VIEWER` (or `VIEWER_AND_SEQ`)."""
+    person_id, name, role, team_id, lang, race_id, slug, race_lang = row[:8]
     return Viewer(
         person_id=person_id,
         name=name,
