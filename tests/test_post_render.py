@@ -12,7 +12,6 @@ from app import i18n
 from app.db import Database, rendering
 from app.models import Card, Comment, Phase, Race, Team
 from app.screens import Audience, Changes, render_changes
-from app.screens.frames import _may_touch
 from app.screens.regions import FEED_CARDS, REGIONS, WALL_CARDS, _newest, _newest_by_team
 from app.services import board, cards, comments, people, phases, revisions, teams
 from app.services.people import Viewer
@@ -131,7 +130,7 @@ def test_a_render_passes_over_only_audiences_without_touched_regions(
         ]
     for touched in examples:
         for aud in audiences:
-            assert _may_touch(touched, aud) or not touched.regions(aud), (touched, aud)
+            assert touched.touches(aud) or not touched.regions(aud), (touched, aud)
 
 
 def test_a_post_frames_every_screen_it_touches_and_no_other(db: Database, race: dict[str, Any]) -> None:

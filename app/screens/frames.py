@@ -411,9 +411,7 @@ def render_changes(
         frames: dict[str, str] = {}
         # A post touches one team of a hundred: the others' audiences are passed over without working out
         # their regions.
-        wanted = {
-            aud: touched.regions(aud) for aud in map(_audience, audience_keys) if _may_touch(touched, aud)
-        }
+        wanted = {aud: touched.regions(aud) for aud in map(_audience, audience_keys) if touched.touches(aud)}
         # Teams with something of their own to render (a pause sends every team the same clock alone).
         teams = {
             aud.team_id: regions
@@ -430,18 +428,6 @@ def render_changes(
 @lru_cache(maxsize=4096)
 def _audience(key: str) -> Audience:
     return Audience.parse(key)
-
-
-def _may_touch(touched: Changes, aud: Audience) -> bool:
-    """Return False when nothing touched is for this audience (its `touched.regions` would be empty)."""
-    # The same sets Changes.regions unites, for the same roles.
-    if touched.everyone or touched.by_role.get(aud.role):
-        return True
-    if aud.role == Role.PARTICIPANT:
-        return bool(touched.by_team.get(aud.team_id))
-    if aud.role == Role.EXPERT:
-        return bool(touched.by_person.get(aud.team_id))
-    return False
 
 
 # Marks a frame that carries who is online and no seq (screens swap it like any other).
