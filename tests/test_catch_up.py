@@ -22,7 +22,7 @@ from tests.test_resume import BetweenLookAndAttach, post_cards, race_seq
 REQUESTS_PHASE = 3  # "Need framing" takes expert requests in the default agenda
 
 
-def _viewer(db: Database, code: str, name: str, team_id: int | None = None) -> tuple[Viewer, str]:
+def viewer_and_token(db: Database, code: str, name: str, team_id: int | None = None) -> tuple[Viewer, str]:
     token, _ = people.join(db, code, name)
     viewer = people.viewer(db, token)
     assert viewer is not None
@@ -52,8 +52,8 @@ def test_screens_of_one_team_catching_up_from_one_seq_share_one_render(
 ) -> None:
     race = races.create_race(db, "Storm", lang="en", teams=2)
     team_id = race["teams"][0]["id"]
-    members = [_viewer(db, race["codes"]["participant"], f"Member {n}", team_id) for n in range(3)]
-    other, other_token = _viewer(db, race["codes"]["participant"], "Other", race["teams"][1]["id"])
+    members = [viewer_and_token(db, race["codes"]["participant"], f"Member {n}", team_id) for n in range(3)]
+    other, other_token = viewer_and_token(db, race["codes"]["participant"], "Other", race["teams"][1]["id"])
     since = races.current_seqs(db, [other.race_id])[other.race_id]
     for number in range(3):
         cards.add(db, members[0][0], title=f"Card {number}", body="", column="idea", key=None)
@@ -81,7 +81,7 @@ def test_screens_of_one_team_catching_up_from_one_seq_share_one_render(
 def test_screens_arriving_together_wait_for_the_first_render(db: Database, renders: list[str]) -> None:
     race = races.create_race(db, "Together", lang="en", teams=1)
     team_id = race["teams"][0]["id"]
-    members = [_viewer(db, race["codes"]["participant"], f"Member {n}", team_id) for n in range(6)]
+    members = [viewer_and_token(db, race["codes"]["participant"], f"Member {n}", team_id) for n in range(6)]
     race_id = members[0][0].race_id
     since = races.current_seqs(db, [race_id])[race_id]
     cards.add(db, members[0][0], title="Card", body="", column="idea", key=None)
@@ -105,10 +105,10 @@ def test_screens_arriving_together_wait_for_the_first_render(db: Database, rende
 
 def test_an_experts_own_requests_are_not_shared_with_another_expert(db: Database, renders: list[str]) -> None:
     race = races.create_race(db, "Experts", lang="en", teams=1)
-    member, _ = _viewer(db, race["codes"]["participant"], "Mia", race["teams"][0]["id"])
-    facilitator, _ = _viewer(db, race["codes"]["facilitator"], "Fia")
-    claiming, claiming_token = _viewer(db, race["codes"]["expert"], "Ulla")
-    watching, watching_token = _viewer(db, race["codes"]["expert"], "Ville")
+    member, _ = viewer_and_token(db, race["codes"]["participant"], "Mia", race["teams"][0]["id"])
+    facilitator, _ = viewer_and_token(db, race["codes"]["facilitator"], "Fia")
+    claiming, claiming_token = viewer_and_token(db, race["codes"]["expert"], "Ulla")
+    watching, watching_token = viewer_and_token(db, race["codes"]["expert"], "Ville")
     phases.start(db, facilitator, race["phases"][REQUESTS_PHASE]["id"])
     asked = requests.ask(db, member, question="Who pays for it?", tags=[], key=None)
     since = races.current_seqs(db, [member.race_id])[member.race_id]
@@ -132,8 +132,8 @@ def test_an_experts_own_requests_are_not_shared_with_another_expert(db: Database
 
 def test_a_facilitators_catch_up_shows_who_is_online_now(db: Database) -> None:
     race = races.create_race(db, "Online", lang="en", teams=1)
-    member, _ = _viewer(db, race["codes"]["participant"], "Mia", race["teams"][0]["id"])
-    _, token = _viewer(db, race["codes"]["facilitator"], "Fia")
+    member, _ = viewer_and_token(db, race["codes"]["participant"], "Mia", race["teams"][0]["id"])
+    _, token = viewer_and_token(db, race["codes"]["facilitator"], "Fia")
     since = races.current_seqs(db, [member.race_id])[member.race_id]
     cards.add(db, member, title="Card", body="", column="idea", key=None)  # the team's row changes
     key = Audience("facilitator", 0, "en").key
@@ -153,8 +153,8 @@ def test_a_facilitators_catch_up_shows_who_is_online_now(db: Database) -> None:
 def test_a_signed_out_screen_gets_nothing_even_when_its_audience_has_the_gap_rendered(db: Database) -> None:
     race = races.create_race(db, "Gone", lang="en", teams=1)
     team_id = race["teams"][0]["id"]
-    staying, staying_token = _viewer(db, race["codes"]["participant"], "Kvar", team_id)
-    _, leaving_token = _viewer(db, race["codes"]["participant"], "Borta", team_id)
+    staying, staying_token = viewer_and_token(db, race["codes"]["participant"], "Kvar", team_id)
+    _, leaving_token = viewer_and_token(db, race["codes"]["participant"], "Borta", team_id)
     since = races.current_seqs(db, [staying.race_id])[staying.race_id]
     cards.add(db, staying, title="Card", body="", column="idea", key=None)
     key = Audience("participant", team_id, "en").key
@@ -256,7 +256,7 @@ def test_a_catch_up_without_a_second_look_brings_a_screen_to_its_first_looks_seq
     # Sign-outs after the first look reach the socket from the hub's renders after that seq: a catch-up that
     # skips the second session check must stop at that seq, and leaves a race that moved on to the full one.
     race = races.create_race(db, "Moved", lang="en", teams=1)
-    member, _ = _viewer(db, race["codes"]["participant"], "Mia", race["teams"][0]["id"])
+    member, _ = viewer_and_token(db, race["codes"]["participant"], "Mia", race["teams"][0]["id"])
     since = races.current_seqs(db, [member.race_id])[member.race_id]
     cards.add(db, member, title="Card", body="", column="idea", key=None)
     seq = since + 1

@@ -13,30 +13,22 @@ from app.services import (
     cards,
     comments,
     experts,
-    people,
     phases,
     races,
     requests,
     revisions,
     roster,
-    teams,
     votes,
 )
 from app.services.people import Viewer
+from tests.test_catch_up import viewer_and_token
 
 REQUESTS_PHASE = 3  # "Need framing" takes expert requests in the default agenda
 VOTING_PHASE = 4  # "Ideation" opens the voting
 
 
 def _viewer(db: Database, code: str, name: str, team_id: int | None = None) -> Viewer:
-    token, _ = people.join(db, code, name)
-    viewer = people.viewer(db, token)
-    assert viewer is not None
-    if team_id is not None:
-        teams.choose(db, viewer, team_id)
-        viewer = people.viewer(db, token)
-        assert viewer is not None
-    return viewer
+    return viewer_and_token(db, code, name, team_id)[0]
 
 
 def test_a_phase_change_renders_each_team_as_its_own_screen_would(db: Database) -> None:
