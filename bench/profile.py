@@ -250,7 +250,7 @@ def measures(race: Race_, app: ASGIApp) -> dict[str, Callable[[], Any]]:
 
     def cold() -> None:
         # The render is measured, not the caches that keep renders by seq.
-        _snapshots._items.clear()
+        _snapshots.clear()
         if hasattr(screens, "_race_regions"):
             screens._race_regions._items.clear()
 
@@ -264,7 +264,7 @@ def measures(race: Race_, app: ASGIApp) -> dict[str, Callable[[], Any]]:
 
     def snapshot_facilitator_again() -> None:
         # Another facilitator's screen at the same seq (a reconnect storm).
-        _snapshots._items.clear()
+        _snapshots.clear()
         snapshot(race.db, race.race_id, Audience("facilitator", 0, "en").key)
 
     return {

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Hashable
 from functools import lru_cache
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlmodel import Session, col
@@ -18,12 +15,12 @@ from app.screens.audiences import (
     NO_TEAM,
     TEAM_REGIONS,
     Audience,
-    Changes,
     changes,
     is_scoped,
     item_region,
     screen_regions,
 )
+from app.screens.caches import GapChanges, RaceRegions, Recent
 from app.screens.regions import ITEMS, REGIONS, prepare
 from app.services import (
     board,
@@ -87,123 +84,9 @@ def frame(seq: int, body: str) -> str:
     return f"<!--seq {seq}-->\n{body}"
 
 
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
-
-
-class Recent(Generic[K, V]):
-    """A few recent results by key, the least recently used dropped first.
-
-    Screens arriving together (a reconnect storm) want the same result at once: `making(key)` is the lock to
-    hold while it is made (look again under it), so that the first makes it and the others wait for it.
-    """
-
-    def __init__(self, size: int, stripes: int = 64) -> None:
-        self.size = size
-        self._items: OrderedDict[K, V] = OrderedDict()
-        self._lock = threading.Lock()
-        self._stripes = [threading.Lock() for _ in range(stripes)]
-
-    def get(self, key: K) -> V | None:
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-            return found
-
-    def put(self, key: K, value: V) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def making(self, key: K) -> threading.Lock:
-        """Return the lock to hold while the result for `key` is made (one lock per stripe of keys)."""
-        return self._stripes[hash(key) % len(self._stripes)]
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-class SnapshotCache:
-    """Recent snapshots by (race, audience, seq): a reconnect storm renders each screen kind once."""
-
-    def __init__(self, size: int = 256) -> None:
-        self.size = size
-        self._items: OrderedDict[tuple[str, int, str, int], str] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[str, int, str, int]) -> str | None:
-        with self._lock:
-            text = self._items.get(key)
-            if text is not None:
-                self._items.move_to_end(key)
-            return text
-
-    def put(self, key: tuple[str, int, str, int], text: str) -> None:
-        with self._lock:
-            self._items[key] = text
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-
-_snapshots = SnapshotCache()
-
-
-class RaceRegions:
-    """Race-wide regions rendered at a recent seq, shared by every screen's snapshot at that seq."""
-
-    def __init__(self, size: int = 8, stripes: int = 64) -> None:
-        self.size = size
-        self._items: OrderedDict[tuple[str, int, int], dict[tuple[str, object, str], str]] = OrderedDict()
-        self._lock = threading.Lock()
-        # Screens arriving together would each render a region the first has not finished yet: one renders,
-        # the others wait for it. A lock per stripe of (seq, region, language), held for one region at a time.
-        self._stripes = [threading.Lock() for _ in range(stripes)]
-
-    def rendering(self, key: tuple[str, int, int], region: str, lang: str) -> threading.Lock:
-        """Return the lock to hold while a race-wide region is rendered (or found) at a seq."""
-        return self._stripes[hash((key, region, lang)) % len(self._stripes)]
-
-    def at(self, key: tuple[str, int, int]) -> dict[tuple[str, object, str], str]:
-        """Return the regions rendered at (database, race, seq), to read and to add to."""
-        with self._lock:
-            found = self._items.setdefault(key, {})
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-            return found
-
-
+# Recent snapshots by (database, race, audience, seq): a reconnect storm renders each screen kind once.
+_snapshots: Recent[tuple[str, int, str, int], str] = Recent(256)
 _race_regions = RaceRegions()
-
-
-class GapChanges:
-    """What the events in a gap (since, seq] touched, for a few recent gaps: in a reconnect storm most screens
-    last saw the same frame, and each would otherwise load and map the same events (10 ms for 250 of them)."""
-
-    def __init__(self, size: int = 64) -> None:
-        self._items: Recent[tuple[str, int, int, int], Changes] = Recent(size)
-
-    def get(self, session: Session, db: Database, race_id: int, since: int, seq: int) -> Changes:
-        """Return what the race's events after `since`, up to `seq` (the race's seq in this read), touched."""
-        key = (db.url, race_id, since, seq)
-        found = self._items.get(key)
-        if found is None:
-            with self._items.making(key):
-                found = self._items.get(key)
-                if found is None:
-                    found = changes(events.since(session, race_id, since))
-                    self._items.put(key, found)
-        return found
-
-    def known(self, db: Database, race_id: int, since: int, seq: int) -> Changes | None:
-        """Return what the gap touched when a screen read it lately; else None (nothing is read)."""
-        return self._items.get((db.url, race_id, since, seq))
-
-
 _gaps = GapChanges()
 
 
