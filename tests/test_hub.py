@@ -458,14 +458,23 @@ async def test_a_socket_whose_audience_a_render_under_way_leaves_out_gets_that_r
 async def test_a_socket_brought_to_the_seq_the_hub_renders_from_costs_no_extra_render() -> None:
     renderer = Renderer()
     hub = Hub(renderer)
-    conn = Connection(Outbox().send)
+    box = Outbox()
+    conn = Connection(box.send)
     hub.attach(1, "wall", conn)
+    conn.prime(3, [])
     hub.synced(1, 3, "wall")
     other = Connection(Outbox().send)
     hub.attach(1, "wall", other)
+    other.prime(3, [])
     hub.synced(1, 3, "wall")
-    await asyncio.sleep(0)
-    assert renderer.calls == []
+    writer = await start(conn)
+    # The next change is the first render, and it starts where both sockets are.
+    renderer.seq = 4
+    hub.publish(1, 4)
+    assert await box.next() == "wall@4"
+    assert renderer.calls == [(3, frozenset({"wall"}))]
+    conn.close()
+    await writer
 
 
 class Wire:

@@ -260,7 +260,11 @@ async def test_a_socket_cut_off_by_the_server_ends_its_reader_before_its_handler
     anyio_backend: str,
 ) -> None:
     socket = Unread()
-    conn = Connection(lambda text: asyncio.sleep(0))
+
+    async def send(text: str) -> None:
+        pass  # nothing is sent before the cut
+
+    conn = Connection(send)
 
     async def handler() -> bool:
         await _stream(socket, conn)  # type: ignore[arg-type]
