@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from app.db import once_per_render
 from app.models import Phase, PhaseState, Race, Team
-from app.services import comments, phases, votes
+from app.services import comments, votes
 from app.services.cards import CardView, closed_reason
 
 
@@ -53,21 +53,22 @@ def _state(session: Session, race: Race, team_id: int) -> BoardState:
     if "held" in session.info:
         # A render for many teams holds every team and phase (regions.prepare): looked up, not read.
         team = session.get(Team, team_id)
-        phase = phases.open_phase(session, race)
-        locked = team is not None and team.board_locked
-        voting = phase is not None and phase.voting_open and not locked
-        budget = phase.vote_budget if phase is not None and voting else 0
-        name, board_open = (None, True) if phase is None else (phase.name, phase.board_open)
+        phase = session.get(Phase, race.current_phase_id) if race.current_phase_id else None
+        held_lock = team.board_locked if team is not None else None
+        row: tuple[Any, ...] = (held_lock, None, None, None, None, None)
+        if phase is not None:
+            row = (held_lock, phase.state, phase.name, phase.board_open, phase.voting_open, phase.vote_budget)
     else:
         # One row, not a Team and a Phase loaded as entities: a post's answer and its render each ask once.
         params = {"team": team_id, "phase": race.current_phase_id or 0}
-        row = session.connection().execute(_TEAM_AND_PHASE, params).one()
-        held_lock, state, name, board_open, voting_open, vote_budget = row
-        locked = bool(held_lock)
-        is_open = state in (PhaseState.RUNNING, PhaseState.PAUSED)
-        voting = is_open and voting_open and not locked
-        budget = vote_budget if is_open and voting else 0
-        name, board_open = (name, board_open) if is_open else (None, True)
+        row = tuple(session.connection().execute(_TEAM_AND_PHASE, params).one())
+    held_lock, state, name, board_open, voting_open, vote_budget = row
+    locked = bool(held_lock)
+    # Only a running or paused phase decides the board; none or a finished one leaves it open, without votes.
+    is_open = state in (PhaseState.RUNNING, PhaseState.PAUSED)
+    voting = bool(is_open and voting_open and not locked)
+    budget = vote_budget if voting else 0
+    name, board_open = (name, board_open) if is_open else (None, True)
     reason = closed_reason(locked, name, board_open)
     if reason is None:
         return BoardState(True, voting, budget)
