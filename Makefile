@@ -41,11 +41,15 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# Re-extract the translatable strings and merge them into the Swedish catalog.
+# The Swedish catalogue (app/locale/sv/LC_MESSAGES/messages.po) is the one source of translations: this
+# extracts the marked strings, adds the new ones to it untranslated and drops the ones no longer used; then
+# fill in each new msgstr (`make test` fails on an empty or fuzzy one).
+POT := app/locale/messages.pot
 messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k Invalid -k Conflict -k Forbidden -k NotFound -k NotSignedIn \
-		-k ServiceError -o app/locale/messages.pot --no-location --omit-header .
-	$(BIN)/python tools/translate.py
+		-k ServiceError -o $(POT) --no-location --omit-header --sort-output .
+	$(BIN)/pybabel update -i $(POT) -d app/locale -D messages -l sv --no-fuzzy-matching --ignore-obsolete \
+		--ignore-pot-creation-date -w 110
 	$(BIN)/pybabel compile -d app/locale -D messages 2>/dev/null
 
 # Fan-out, throughput, memory and reconnect figures on loopback (about two minutes; see docs/performance.md).

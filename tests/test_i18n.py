@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
 
 from app import i18n, settings
 
@@ -38,6 +40,31 @@ def test_every_string_has_a_swedish_translation() -> None:
     catalog = i18n.catalog("sv")
     missing = sorted(message for message in extracted() if message not in catalog)
     assert missing == []
+
+
+def _po() -> Catalog:
+    with (settings.LOCALE_DIR / "sv" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        return read_po(handle, locale="sv")
+
+
+def test_the_swedish_catalogue_has_no_empty_or_fuzzy_entry() -> None:
+    def finished(message: Message) -> bool:
+        strings = message.string if message.pluralizable else [message.string]
+        return not message.fuzzy and all(strings)
+
+    unfinished = [message.id for message in _po() if message.id and not finished(message)]
+    assert unfinished == []
+
+
+def test_the_swedish_catalogue_holds_exactly_what_extraction_finds() -> None:
+    """The .po is the one source: `make messages` keeps it in step with the marked strings."""
+    held = set()
+    for message in _po():
+        for part in message.id if isinstance(message.id, tuple) else (message.id,):
+            if part:
+                held.add(part)
+    assert sorted(extracted() - held) == []
+    assert sorted(held - extracted()) == []
 
 
 def test_translations_keep_their_placeholders() -> None:
