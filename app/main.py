@@ -37,6 +37,7 @@ from app.routes import (
     stage,
     suggest,
 )
+from app.scheduler import Scheduler
 from app.screens import prepare_first_look, render_changes, render_presence
 from app.security import SecurityMiddleware
 from app.services import races
@@ -59,6 +60,7 @@ def create_app(database_url: str | None = None) -> Starlette:
         return await run_in_threadpool(render_presence, db, race_id, audiences)
 
     hub = Hub(render, refresh, refresh_window=settings.LIVE_PRESENCE_WINDOW_S)
+    scheduler = Scheduler(db)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -75,8 +77,9 @@ def create_app(database_url: str | None = None) -> Starlette:
             raise RuntimeError(message) from None
 
         def publish(race_id: int, seq: int) -> None:
-            # Services commit in worker threads; the hub lives on the event loop.
+            # Services commit in worker threads; the hub and the scheduler live on the event loop.
             loop.call_soon_threadsafe(hub.publish, race_id, seq)
+            loop.call_soon_threadsafe(scheduler.poke)
 
         db.publishers.append(publish)
         # Before the first request: after a restart every screen reconnects at once. A database that does
@@ -91,12 +94,20 @@ def create_app(database_url: str | None = None) -> Starlette:
                 for race_id, seq in seqs.items():
                     hub.publish(race_id, seq)
 
-            listener = PostgresListener(db.dsn, hub.publish, catch_up)
+            def published_elsewhere(race_id: int, seq: int) -> None:
+                hub.publish(race_id, seq)
+                scheduler.poke()
+
+            listener = PostgresListener(db.dsn, published_elsewhere, catch_up)
             listening = loop.create_task(listener.run())
             app.state.listener = listener
+        timing = loop.create_task(scheduler.run())
         try:
             yield
         finally:
+            timing.cancel()
+            with suppress(asyncio.CancelledError):
+                await timing
             if listening is not None:
                 listening.cancel()
                 with suppress(asyncio.CancelledError):
@@ -155,4 +166,5 @@ def create_app(database_url: str | None = None) -> Starlette:
     templating.bind(app.router)
     app.state.db = db
     app.state.hub = hub
+    app.state.scheduler = scheduler
     return app

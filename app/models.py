@@ -73,6 +73,9 @@ class Race(SQLModel, table=True):
     intake_open: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     # When the facilitator revealed the jury's scores; until then no screen but the juror's own shows them.
     scores_revealed_ms: int | None = Field(default=None, sa_type=BigInteger)
+    # The last start that can still be undone: its event's seq (which keeps what it replaced), until when.
+    undo_seq: int | None = None
+    undo_until_ms: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class RaceCode(SQLModel, table=True):
@@ -117,6 +120,11 @@ class Phase(SQLModel, table=True):
     deadline_ms: int | None = Field(default=None, sa_type=BigInteger)
     remaining_ms: int | None = Field(default=None, sa_type=BigInteger)
     extended_ms: int = Field(default=0, sa_type=BigInteger)
+    # Timed actions at time-up, set on the agenda: lock the boards, start the next phase.
+    lock_at_end: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    next_at_end: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    # The deadline whose time-up actions have run: they run once per deadline (an extension makes a new one).
+    timeup_ms: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class Challenge(SQLModel, table=True):
@@ -235,6 +243,8 @@ class Announcement(SQLModel, table=True):
     author_id: int = Field(foreign_key="person.id")
     body: str = Field(max_length=2000)
     created_ms: int = Field(sa_type=BigInteger)
+    # Taken off every screen by a facilitator; it stays in the control screen's history.
+    cleared_ms: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class Criterion(SQLModel, table=True):

@@ -20,6 +20,7 @@ from app import i18n, settings
 from app.db import now_ms
 from app.models import Phase
 from app.services.cards import COLUMN_LABELS
+from app.services.phases import stamp
 from app.services.profiles import COMMON_COMPETENCES
 
 
@@ -105,6 +106,7 @@ env.globals.update(
     current_lang=i18n.current,
     clock_time=clock_time,
     server_now=now_ms,
+    stamp=stamp,
 )
 env.filters["duration"] = minutes
 # Suggested competences are stored in English and shown translated; a person's own words are shown as typed.

@@ -245,6 +245,44 @@
       lastWarn = null;
       tick();
       syncBoard();
+      follow(text);
+    });
+  }
+
+  // --- followers: an element with data-follow="id ..." fetches data-follow-url when a frame brings one of
+  // those ids; of the parts that come back, one the person is typing in (or marked data-keep) stays as it is ---
+  function idsIn(fragment, ids) {
+    fragment.querySelectorAll("[id]").forEach(function (el) { ids[el.id] = true; });
+    fragment.querySelectorAll("template").forEach(function (t) { idsIn(t.content, ids); });
+    return ids;
+  }
+
+  function follow(text) {
+    var followers = document.querySelectorAll("[data-follow][data-follow-url]");
+    if (!followers.length) return;
+    var parsed = document.createElement("template");
+    parsed.innerHTML = text;
+    var ids = idsIn(parsed.content, {});
+    followers.forEach(function (el) {
+      if (!el.getAttribute("data-follow").split(" ").some(function (id) { return ids[id]; })) return;
+      window.fetch(el.getAttribute("data-follow-url"), { headers: { "HX-Request": "true" } })
+        .then(function (response) { return response.ok ? response.text() : ""; })
+        .then(function (parts) {
+          var fresh = document.createElement("template");
+          fresh.innerHTML = parts;
+          Array.prototype.slice.call(fresh.content.children).forEach(function (part) {
+            var now = part.id && document.getElementById(part.id);
+            if (!now || now.hasAttribute("data-keep") ||
+                Array.prototype.some.call(now.querySelectorAll("input, textarea, select"), edited)) part.remove();
+          });
+          if (!fresh.content.children.length) return;
+          var place = keepPlace([]);
+          htmx.swap({ text: fresh.innerHTML, swap: "none", target: body, sourceElement: body }).then(function () {
+            restorePlace(place);
+            syncBoard();
+          });
+        })
+        .catch(function () { /* the next frame tries again */ });
     });
   }
 

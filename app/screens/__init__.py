@@ -19,7 +19,14 @@ from app.screens.frames import (
     render_presence,
     snapshot,
 )
-from app.screens.regions import REGIONS, board_context, cards_context, region_context, screen_context
+from app.screens.regions import (
+    REGIONS,
+    board_context,
+    cards_context,
+    region_context,
+    regions_context,
+    screen_context,
+)
 
 __all__ = [
     "COLUMN_REGIONS",
@@ -38,6 +45,7 @@ __all__ = [
     "known_catch_up",
     "prepare_first_look",
     "region_context",
+    "regions_context",
     "render_changes",
     "render_presence",
     "screen_context",

@@ -97,6 +97,7 @@ def screen_regions(aud: Audience) -> tuple[str, ...]:
             "announcement",
             "agenda",
             "challenges",
+            "announcements",
             "fac-queue",
             "spotlight",
             "prep",
@@ -171,12 +172,41 @@ def _item_order(item: str) -> tuple[str, int]:
     return head, int(number)
 
 
+# The room's flow: the race's end, a phase's time-up, the undo's end, announcements (services/ending.py,
+# timed.py, announcements.py). A phase's undo is mapped like any phase change.
+FLOW_CHANGES = frozenset(
+    {"race.ended", "race.reopened", "phase.timeup", "phase.undo_expired"}
+    | {"announcement.sent", "announcement.cleared"}
+)
+
+
+def _flow_changes(result: Changes, event: Event) -> None:
+    kind = event.kind
+    if kind in ("race.ended", "race.reopened"):
+        result.everyone.add("clock")
+        result.add_role(Role.FACILITATOR, "agenda")
+        result.add_role(Role.PARTICIPANT, "board-state", "team-requests")
+        result.add_role(Role.EXPERT, "requests")
+    elif kind == "phase.timeup":
+        # Not the clock: each screen sees the time-up itself, and a new clock would reset its end signal.
+        result.add_role(Role.FACILITATOR, "agenda")
+        if event.data.get("locked"):
+            result.add_role(Role.PARTICIPANT, "board-state")
+    elif kind == "phase.undo_expired":
+        result.add_role(Role.FACILITATOR, "agenda")
+    else:
+        result.everyone.add("announcement")
+        result.add_role(Role.FACILITATOR, "announcements")
+
+
 def changes(found: Iterable[Event]) -> Changes:
     """Work out which regions a run of events touched."""
     result = Changes()
     for event in found:
         kind = event.kind
-        if kind in AGENDA_EDITS:
+        if kind in FLOW_CHANGES:
+            _flow_changes(result, event)
+        elif kind in AGENDA_EDITS:
             result.add_role(Role.FACILITATOR, "agenda")
             if event.data.get("clock"):
                 result.everyone.add("clock")
@@ -212,12 +242,14 @@ def changes(found: Iterable[Event]) -> Changes:
             result.add_team(event.team_id, *(f"col:{name}" for name in event.data["columns"]))
             result.add_role(Role.FACILITATOR, "feed")
             result.add_role(Role.WALL, "wall-cards", f"tile:{event.team_id}")
+            if event.data.get("spotlit"):
+                # The spotlight shows the card's text: it follows the edit, and a removal takes it off.
+                result.add_role(Role.FACILITATOR, "spotlight")
+                result.add_role(Role.WALL, "wall-spotlight")
         elif kind in BOARD_CHANGES:
             result.add_team(event.team_id, card_item(event.data["column"], event.data["card"]))
         elif kind.startswith("request."):
             _request_changes(result, event)
-        elif kind == "announcement.sent":
-            result.everyone.add("announcement")
         elif kind.startswith("spotlight."):
             result.add_role(Role.FACILITATOR, "spotlight")
             result.add_role(Role.WALL, "wall-spotlight")

@@ -193,6 +193,10 @@ REGIONS: dict[str, tuple[str, Callable[[Session, Race, int], dict[str, Any]]]] =
         "_announcement.html",
         lambda session, race, _team: {"announcement": announcements.latest(session, race.id or 0)},
     ),
+    "announcements": (
+        "facilitator/_announcements.html",
+        lambda session, race, _team: {"announcements": announcements.history(session, race.id or 0)},
+    ),
     "fac-queue": (
         "facilitator/_queue.html",
         lambda session, race, _team: {
@@ -274,6 +278,14 @@ def screen_context(db: Database, viewer: Viewer) -> dict[str, Any]:
         participant_code=codes[Role.PARTICIPANT] if viewer.role in (Role.WALL, Role.FACILITATOR) else "",
     )
     return context
+
+
+def regions_context(db: Database, viewer: Viewer, regions: Iterable[str]) -> dict[str, Any]:
+    """Return what some of the viewer's regions render from, for an answer that refreshes them."""
+    aud = audience(viewer.role, viewer.team_id, viewer.lang, viewer.person_id)
+    with db.read() as session:
+        race = races.get_race(session, viewer.slug)
+        return region_context(session, race, aud, regions)
 
 
 def board_context(db: Database, viewer: Viewer, only: Iterable[str] | None = None) -> dict[str, Any]:

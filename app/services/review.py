@@ -8,8 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.db import Database, now_ms
-from app.errors import Conflict, Forbidden, Invalid
+from app.errors import Forbidden, Invalid
 from app.i18n import N_
 from app.models import (
     Card,
@@ -90,25 +89,6 @@ def require_facilitator(viewer: Viewer) -> None:
     """Refuse anyone but a facilitator."""
     if viewer.role != Role.FACILITATOR:
         raise Forbidden("Only a facilitator can do this.")
-
-
-def end_race(db: Database, viewer: Viewer) -> int:
-    """Mark the race as ended: its teams may review it and the follow-ups count from now."""
-    require_facilitator(viewer)
-    with db.write() as session:
-        race = session.get(Race, viewer.race_id)
-        assert race is not None
-        if race.ended_ms is not None:
-            raise Conflict("The race has already ended.")
-        race.ended_ms = now_ms()
-        session.add(race)
-        return events.record(
-            session,
-            viewer.race_id,
-            "race.ended",
-            data={"ended_ms": race.ended_ms},
-            person_id=viewer.person_id,
-        ).seq
 
 
 def names(session: Session, race_id: int) -> dict[int, str]:

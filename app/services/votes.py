@@ -11,7 +11,8 @@ from sqlmodel import Session, col, func, select
 from app.db import Database, now_ms
 from app.errors import Conflict
 from app.models import Card, Person, Phase, Race, Team, Vote
-from app.services import events, phases
+from app.services import ending, events, phases
+from app.services.cards import BOARD_TIME_UP
 from app.services.people import Viewer
 from app.services.revisions import own_card, require_member
 
@@ -48,11 +49,14 @@ def _voting_phase(session: Session, viewer: Viewer, card: Card) -> Phase:
     race = session.get(Race, viewer.race_id)
     team = session.get(Team, card.team_id)
     assert race is not None and team is not None
+    ending.refuse_ended(race)
     if team.board_locked:
         raise Conflict("The facilitator has locked this board.")
     phase = phases.open_phase(session, race)
     if phase is None or not phase.voting_open:
         raise Conflict("Voting is not open right now.")
+    if phases.locked_at_timeup(phase.state, phase.lock_at_end, phase.timeup_ms, phase.deadline_ms):
+        raise Conflict(BOARD_TIME_UP, phase=phase.name)
     # Lock the voter's row so two votes at once cannot both pass the budget (PostgreSQL; SQLite is serial).
     session.exec(select(Person).where(Person.id == viewer.person_id).with_for_update()).one()
     return phase
