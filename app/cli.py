@@ -1,4 +1,4 @@
-"""The `kraftsamla` command: create-race, demo, migrate, serve; export, import, backup, restore, purge."""
+"""`kraftsamla`: create-race, demo, migrate, serve, status; export, import, backup, restore, purge."""
 
 from __future__ import annotations
 
@@ -126,6 +126,29 @@ def _progress(label: str, args: argparse.Namespace):  # type: ignore[no-untyped-
     from app.progress import Progress
 
     return Progress(label, enabled=True if args.progress else None)
+
+
+def status(args: argparse.Namespace) -> int:
+    """Print a race's state at a glance: phase, people, teams, cards, ended or not."""
+    from app.errors import ServiceError
+    from app.services import races
+
+    try:
+        found = races.status(_database(), args.slug)
+    except ServiceError as error:
+        print(f"status: {args.slug}: {error.message}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(found, ensure_ascii=False))
+        return 0
+    phase = found["phase"]
+    people = ", ".join(f"{count} {role}" for role, count in found["people"].items() if count)
+    print(f"Race '{found['slug']}': {found['name']}")
+    print(f"  ended:  {'yes' if found['ended'] else 'no'}")
+    print(f"  phase:  {phase['name'] + ' (' + phase['state'] + ')' if phase else 'none started'}")
+    print(f"  people: {people or 'nobody yet'}")
+    print(f"  teams:  {found['teams']}   cards: {found['cards']}   seq: {found['seq']}")
+    return 0
 
 
 def export(args: argparse.Namespace) -> int:
@@ -274,6 +297,11 @@ def build_parser() -> argparse.ArgumentParser:
     command.add_argument("--log-level", default="info")
     command.add_argument("--workers", type=int, default=1, help="processes (PostgreSQL only)")
     command.set_defaults(func=serve)
+
+    command = commands.add_parser("status", help="show a race's phase, people, teams and cards")
+    command.add_argument("slug")
+    command.add_argument("--json", action="store_true", help="print the status as JSON")
+    command.set_defaults(func=status)
 
     command = commands.add_parser("export", help="write a whole race to a JSON file")
     command.add_argument("slug")
