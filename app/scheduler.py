@@ -28,7 +28,7 @@ class Scheduler:
     def __init__(
         self,
         db: Database,
-        kinds: dict[str, timed.Kind] = timed.KINDS,
+        kinds: dict[str, timed.TimedAction] = timed.KINDS,
         clock: Callable[[], int] = now_ms,
         settle_s: float = 1.0,
     ) -> None:

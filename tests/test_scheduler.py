@@ -186,7 +186,7 @@ def test_a_failing_action_is_tried_again_later_and_the_others_still_run(
     def broken(*_args: Any) -> bool:
         raise RuntimeError("a broken kind")
 
-    kinds_with_a_broken_one = {**timed.KINDS, "undo": timed.Kind(timed.KINDS["undo"].pending, broken)}
+    kinds_with_a_broken_one = {**timed.KINDS, "undo": timed.TimedAction(timed.KINDS["undo"].pending, broken)}
     scheduler = Scheduler(db, kinds_with_a_broken_one)
     assert scheduler.step(deadline) == deadline + RETRY_MS
     assert current(db) == race["phases"][1]["id"]

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 from app.db import Database, now_ms
 from app.errors import Conflict, Forbidden, NotFound
 from app.i18n import N_
+from app.kinds import Kind
 from app.models import Announcement, Person, Role
 from app.services import events
 from app.services.people import Viewer, clean_text
@@ -46,7 +47,7 @@ def send(db: Database, viewer: Viewer, body: str, key: str | None) -> Announceme
         events.record(
             session,
             viewer.race_id,
-            "announcement.sent",
+            Kind.ANNOUNCEMENT_SENT,
             data={"announcement": announcement.id},
             person_id=viewer.person_id,
             key=key,
@@ -77,7 +78,7 @@ def clear(db: Database, viewer: Viewer, announcement_id: int) -> Announcement:
         events.record(
             session,
             viewer.race_id,
-            "announcement.cleared",
+            Kind.ANNOUNCEMENT_CLEARED,
             data={"announcement": found.id},
             person_id=viewer.person_id,
         )

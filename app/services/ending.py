@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from app.db import Database, now_ms
 from app.errors import Conflict, Forbidden
 from app.i18n import N_
+from app.kinds import Kind
 from app.models import Event, Phase, PhaseState, Race, Role
 from app.services import events, phases
 from app.services.people import Viewer
@@ -65,7 +66,9 @@ def end(db: Database, viewer: Viewer) -> int:
         race.undo_seq = race.undo_until_ms = None
         session.add(race)
         data = {"ended_ms": now, "phase": phase.id if phase else None, "stopped": stopped}
-        return events.record(session, viewer.race_id, "race.ended", data=data, person_id=viewer.person_id).seq
+        return events.record(
+            session, viewer.race_id, Kind.RACE_ENDED, data=data, person_id=viewer.person_id
+        ).seq
 
 
 def reopen(db: Database, viewer: Viewer) -> int:
@@ -77,7 +80,7 @@ def reopen(db: Database, viewer: Viewer) -> int:
             raise Conflict("The race has not ended.")
         ended = session.exec(
             select(Event)
-            .where(Event.race_id == race.id, Event.kind == "race.ended")
+            .where(Event.race_id == race.id, Event.kind == Kind.RACE_ENDED)
             .order_by(col(Event.seq).desc())
             .limit(1)
         ).first()
@@ -107,5 +110,5 @@ def reopen(db: Database, viewer: Viewer) -> int:
             "deadline_ms": restored.deadline_ms if restored else None,
         }
         return events.record(
-            session, viewer.race_id, "race.reopened", data=data, person_id=viewer.person_id
+            session, viewer.race_id, Kind.RACE_REOPENED, data=data, person_id=viewer.person_id
         ).seq

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from app.db import Database, now_ms, once_per_render
 from app.errors import Conflict, Forbidden, NotFound
 from app.i18n import N_
+from app.kinds import Kind
 from app.models import Event, Phase, PhaseState, Race, Role
 from app.services import events
 from app.services.people import Viewer
@@ -143,7 +144,7 @@ def _check(race: Race, phase: Phase | None, shown: Shown | None) -> None:
 
 
 def _record(
-    session: Session, race: Race, phase: Phase | None, kind: str, person_id: int | None, **data: Any
+    session: Session, race: Race, phase: Phase | None, kind: Kind, person_id: int | None, **data: Any
 ) -> Event:
     data.update(
         phase=phase.id if phase else None,
@@ -179,7 +180,7 @@ def begin(session: Session, race: Race, phase: Phase, person_id: int | None = No
     session.add_all([phase, race])
     session.flush()
     replaced_id = replaced.id if replaced else None
-    event = _record(session, race, phase, "phase.started", person_id, replaced=replaced_id, before=before)
+    event = _record(session, race, phase, Kind.PHASE_STARTED, person_id, replaced=replaced_id, before=before)
     race.undo_seq, race.undo_until_ms = event.seq, now + UNDO_MS
     session.add(race)
     return event
@@ -220,7 +221,7 @@ def pause(db: Database, viewer: Viewer, phase_id: int, shown: Shown | None = Non
         phase.deadline_ms = None
         phase.state = PhaseState.PAUSED
         session.add(phase)
-        return _record(session, race, phase, "phase.paused", viewer.person_id).seq
+        return _record(session, race, phase, Kind.PHASE_PAUSED, viewer.person_id).seq
 
 
 def resume(db: Database, viewer: Viewer, phase_id: int, shown: Shown | None = None) -> int:
@@ -236,7 +237,7 @@ def resume(db: Database, viewer: Viewer, phase_id: int, shown: Shown | None = No
         phase.remaining_ms = None
         phase.state = PhaseState.RUNNING
         session.add(phase)
-        return _record(session, race, phase, "phase.resumed", viewer.person_id).seq
+        return _record(session, race, phase, Kind.PHASE_RESUMED, viewer.person_id).seq
 
 
 def extend(db: Database, viewer: Viewer, phase_id: int, minutes: int, shown: Shown | None = None) -> int:
@@ -257,7 +258,7 @@ def extend(db: Database, viewer: Viewer, phase_id: int, minutes: int, shown: Sho
             raise Conflict("Only an open phase can be extended.")
         phase.extended_ms += extra
         session.add(phase)
-        return _record(session, race, phase, "phase.extended", viewer.person_id).seq
+        return _record(session, race, phase, Kind.PHASE_EXTENDED, viewer.person_id).seq
 
 
 def undo(db: Database, viewer: Viewer, shown: Shown) -> int:
@@ -286,7 +287,7 @@ def undo(db: Database, viewer: Viewer, shown: Shown) -> int:
         session.add(race)
         session.flush()
         undone = {"undone": phase.id, "seq": started.seq}
-        return _record(session, race, replaced, "phase.undone", viewer.person_id, **undone).seq
+        return _record(session, race, replaced, Kind.PHASE_UNDONE, viewer.person_id, **undone).seq
 
 
 def _restore(phase: Phase, values: dict[str, Any]) -> None:

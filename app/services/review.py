@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from app.errors import Forbidden, Invalid
 from app.i18n import N_
+from app.kinds import Kind
 from app.models import (
     Card,
     CardRevision,
@@ -121,7 +122,7 @@ def phase_at(session: Session, race_id: int) -> dict[int, int | None]:
     found: dict[int, int | None] = {}
     cache[race_id] = found
     for event in race_events(session, race_id):
-        if event.kind == "phase.started":
+        if event.kind == Kind.PHASE_STARTED:
             current = event.data.get("phase")
         found[event.seq] = current
     return found

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, func, select
 from app.db import Database, now_ms
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.i18n import N_
+from app.kinds import Kind
 from app.models import Card, CardColumn, CardRevision, Person, Race, Role, Vote
 from app.services import cards, events
 from app.services.people import Viewer, clean_text
@@ -125,7 +126,7 @@ def edit(
         events.record(
             session,
             viewer.race_id,
-            "card.edited",
+            Kind.CARD_EDITED,
             data={
                 "card": card.id,
                 "rev": card.rev,
@@ -160,7 +161,7 @@ def move(db: Database, viewer: Viewer, card_id: int, *, column: str, key: str | 
         events.record(
             session,
             viewer.race_id,
-            "card.moved",
+            Kind.CARD_MOVED,
             data={
                 "card": card.id,
                 "rev": card.rev,
@@ -188,7 +189,7 @@ def remove(db: Database, viewer: Viewer, card_id: int, *, key: str | None) -> Ch
         events.record(
             session,
             viewer.race_id,
-            "card.removed",
+            Kind.CARD_REMOVED,
             data={
                 "card": card.id,
                 "rev": card.rev,

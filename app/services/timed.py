@@ -16,6 +16,7 @@ from sqlalchemy import Select, or_
 from sqlmodel import Session, col, select
 
 from app.db import Database
+from app.kinds import Kind
 from app.models import Phase, PhaseState, Race
 from app.services import events, phases
 
@@ -32,7 +33,7 @@ class Due:
 
 
 @dataclass(frozen=True)
-class Kind:
+class TimedAction:
     """A kind of timed action: what is pending (race, target, at, stamp rows) and how to act on one."""
 
     pending: Select[Any]
@@ -74,7 +75,7 @@ def _timeup(session: Session, race: Race, due: Due, now: int) -> bool:
         "state": phase.state,
         "deadline_ms": phase.deadline_ms,
     }
-    events.record(session, race.id or 0, "phase.timeup", data=data)
+    events.record(session, race.id or 0, Kind.PHASE_TIMEUP, data=data)
     upcoming = phases.clock(session, race).next_phase if phase.next_at_end else None
     if upcoming is not None:
         phases.begin(session, race, upcoming)
@@ -93,17 +94,17 @@ def _undo_expired(session: Session, race: Race, due: Due, now: int) -> bool:
         return False
     race.undo_seq = race.undo_until_ms = None
     session.add(race)
-    events.record(session, race.id or 0, "phase.undo_expired", data={"seq": due.stamp})
+    events.record(session, race.id or 0, Kind.PHASE_UNDO_EXPIRED, data={"seq": due.stamp})
     return True
 
 
-KINDS: dict[str, Kind] = {
-    "timeup": Kind(_TIMEUP, _timeup),
-    "undo": Kind(_UNDO, _undo_expired),
+KINDS: dict[str, TimedAction] = {
+    "timeup": TimedAction(_TIMEUP, _timeup),
+    "undo": TimedAction(_UNDO, _undo_expired),
 }
 
 
-def pending(db: Database, kinds: dict[str, Kind] = KINDS) -> list[Due]:
+def pending(db: Database, kinds: dict[str, TimedAction] = KINDS) -> list[Due]:
     """Return every pending timed action of every race, soonest first."""
     with db.read() as session:
         found = [
@@ -114,7 +115,7 @@ def pending(db: Database, kinds: dict[str, Kind] = KINDS) -> list[Due]:
     return sorted(found, key=lambda due: due.at_ms)
 
 
-def act(db: Database, due: Due, now: int, kinds: dict[str, Kind] = KINDS) -> bool:
+def act(db: Database, due: Due, now: int, kinds: dict[str, TimedAction] = KINDS) -> bool:
     """Do one due action if its state is still the one it was due for; return whether it acted."""
     with db.write() as session:
         # Another process acting on the same race waits here, then finds the state changed and does nothing.
