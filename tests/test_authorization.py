@@ -296,14 +296,25 @@ MATRIX: list[Row] = [
         lambda ids: {"from": str(ids["phase_id"])},
         prepare=_started,
     ),
-    Row("POST", "/r/{slug}/phases/{phase_id}/start", frozenset({"facilitator"})),
-    Row("POST", "/r/{slug}/phases/{phase_id}/pause", frozenset({"facilitator"})),
-    Row("POST", "/r/{slug}/phases/{phase_id}/resume", frozenset({"facilitator"})),
+    # The screen showed no phase before the start, and the started one before the others.
+    Row("POST", "/r/{slug}/phases/{phase_id}/start", frozenset({"facilitator"}), lambda _ids: {"from": ""}),
+    Row(
+        "POST",
+        "/r/{slug}/phases/{phase_id}/pause",
+        frozenset({"facilitator"}),
+        lambda ids: {"from": str(ids["phase_id"])},
+    ),
+    Row(
+        "POST",
+        "/r/{slug}/phases/{phase_id}/resume",
+        frozenset({"facilitator"}),
+        lambda ids: {"from": str(ids["phase_id"])},
+    ),
     Row(
         "POST",
         "/r/{slug}/phases/{phase_id}/extend",
         frozenset({"facilitator"}),
-        lambda _ids: {"minutes": "1"},
+        lambda ids: {"minutes": "1", "from": str(ids["phase_id"])},
     ),
     Row("WS", "/r/{slug}/live", MEMBERS, writes=False),
     # The facilitator's control screen.

@@ -330,3 +330,29 @@ def test_undo_is_refused_after_two_minutes_or_from_a_stale_screen(
     late = facilitator.post(f"/r/{race['slug']}/phases/undo", {"from": race["phases"][1]["id"]})
     assert late.status_code == 409
     assert state_of(db) == before
+
+
+@pytest.mark.parametrize(
+    "shown",
+    [
+        {"clock": ""},
+        {"clock": "running:"},
+        {"clock": "paused:-1"},
+        {"clock": "x" * 70_000},
+        {"clock": "\x00"},
+        {"from": "-1"},
+        {"from": "99999999999999999999"},
+        {"from": "1e3"},
+        {"from": " "},
+    ],
+)
+def test_a_hostile_shown_state_is_refused_and_changes_nothing(
+    join: Join, race: dict[str, Any], db: Database, shown: dict[str, str]
+) -> None:
+    facilitator = join("facilitator")
+    facilitator.post(phase_path(race, 0, "start"))
+    before = state_of(db)
+    for action in ("pause", "extend"):
+        response = facilitator.post(phase_path(race, 0, action), {"minutes": "5", **shown})
+        assert response.status_code in (409, 413, 422), (action, response.status_code)
+    assert state_of(db) == before

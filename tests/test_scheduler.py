@@ -84,6 +84,7 @@ def test_the_scheduler_sleeps_until_the_deadline_then_locks_the_boards_once(
         assert state["data-board"] == "closed" and "Time is up for Kick-off" in state.get_text()
     refused = alva.htmx(f"/r/{race['slug']}/cards", {"title": "Sent", "column": "idea", "key": "late"})
     assert refused.status_code == 409
+    assert "Time is up for Kick-off" in facilitator.page().select_one("#clock-locked").get_text()
     assert scheduler.step(deadline + 10_000) is None
     assert kinds(db).count("phase.timeup") == 1
 

@@ -45,6 +45,14 @@ class Clock:
     remaining_ms: int | None
     total_ms: int | None
 
+    @property
+    def locked(self) -> bool:
+        """Return whether the current phase's time is up and it has locked the boards."""
+        phase = self.phase
+        return phase is not None and locked_at_timeup(
+            phase.state, phase.lock_at_end, phase.timeup_ms, phase.deadline_ms
+        )
+
 
 @dataclass(frozen=True)
 class Shown:
