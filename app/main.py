@@ -76,10 +76,13 @@ def create_app(database_url: str | None = None) -> Starlette:
             message = f"a restore is running on {db.url}; start the server when it is done"
             raise RuntimeError(message) from None
 
+        def committed(race_id: int, seq: int) -> None:
+            hub.publish(race_id, seq)
+            scheduler.poke()
+
         def publish(race_id: int, seq: int) -> None:
             # Services commit in worker threads; the hub and the scheduler live on the event loop.
-            loop.call_soon_threadsafe(hub.publish, race_id, seq)
-            loop.call_soon_threadsafe(scheduler.poke)
+            loop.call_soon_threadsafe(committed, race_id, seq)
 
         db.publishers.append(publish)
         # Before the first request: after a restart every screen reconnects at once. A database that does
@@ -94,11 +97,7 @@ def create_app(database_url: str | None = None) -> Starlette:
                 for race_id, seq in seqs.items():
                     hub.publish(race_id, seq)
 
-            def published_elsewhere(race_id: int, seq: int) -> None:
-                hub.publish(race_id, seq)
-                scheduler.poke()
-
-            listener = PostgresListener(db.dsn, published_elsewhere, catch_up)
+            listener = PostgresListener(db.dsn, committed, catch_up)
             listening = loop.create_task(listener.run())
             app.state.listener = listener
         timing = loop.create_task(scheduler.run())

@@ -73,4 +73,5 @@ class Scheduler:
                 await asyncio.wait_for(self._poked.wait(), timeout)
             except TimeoutError:
                 continue
-            await asyncio.sleep(self.settle_s)
+            # Never past the deadline the database held.
+            await asyncio.sleep(self.settle_s if timeout is None else min(self.settle_s, timeout))

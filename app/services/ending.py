@@ -1,9 +1,9 @@
 """The race's end: the clock stops and the room's work closes; a facilitator may reopen it.
 
 Ended blocks what teams and experts do to the race's work: cards (add, edit, move, remove), comments, votes,
-calling or claiming an expert, and the clock. Moving between teams is refused too (the team rules key on
-`is_ended`). What stays open: the jury (it often scores after the last pitch), an expert's note and
-resolution of help already given, a team's rating of it, announcements and the spotlight, the agenda's
+calling or claiming an expert, and the clock. Nobody is to move between teams either: the team membership
+rules key on `is_ended`. What stays open: the jury (it often scores after the last pitch), an expert's note
+and resolution of help already given, a team's rating of it, announcements and the spotlight, the agenda's
 settings, the review, the reports and the exports.
 """
 

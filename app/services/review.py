@@ -122,7 +122,8 @@ def phase_at(session: Session, race_id: int) -> dict[int, int | None]:
     found: dict[int, int | None] = {}
     cache[race_id] = found
     for event in race_events(session, race_id):
-        if event.kind == Kind.PHASE_STARTED:
+        if event.kind in (Kind.PHASE_STARTED, Kind.PHASE_UNDONE):
+            # An undone start makes the phase it replaced current again (data "phase" names it).
             current = event.data.get("phase")
         found[event.seq] = current
     return found
