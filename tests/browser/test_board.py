@@ -195,13 +195,18 @@ def test_the_end_of_a_phase_is_signalled_and_the_sound_can_be_muted(
     assert alice.locator("body").get_attribute("data-sound-played") is None
 
 
-def test_the_card_panel_by_keyboard_and_offline(server: Server, new_page: Callable[..., Page]) -> None:
+def test_the_board_by_keyboard_and_the_card_panel_offline(
+    server: Server, new_page: Callable[..., Page]
+) -> None:
     race = server.create_race("Keyboard race", lang="en", teams=1)
     server.start()
+    facilitator = new_page()
     alice = new_page((1280, 800))
+    join(facilitator, server, race["slug"], race["codes"]["facilitator"], "Fia")
     join(alice, server, race["slug"], race["codes"]["participant"], "Alice")
     choose_team(alice, race["teams"][0]["name"])
     expect_live(alice)
+    start(facilitator, "Ideation")
     titles = card_in(alice, "idea").locator("h3")
 
     # A card added from the keyboard: focus comes back to the title, ready for the next card.
@@ -214,6 +219,13 @@ def test_the_card_panel_by_keyboard_and_offline(server: Server, new_page: Callab
     alice.keyboard.press("Enter")
     expect(titles).to_have_text(["Första", "Andra"])
     expect(alice.locator("#card-title")).to_be_focused()
+
+    # A vote from the keyboard: the card comes back with the count, and focus stays on its button.
+    vote = card_in(alice, "idea").first.locator(".vote-cast")
+    vote.focus()
+    alice.keyboard.press("Enter")
+    expect(card_in(alice, "idea").first.locator(".vote-count")).to_have_text("1 vote")
+    expect(vote).to_be_focused()
 
     # Esc closes the opened card and focus is back on the card it belongs to.
     opener = card_in(alice, "idea").first.locator(".card-open a")
