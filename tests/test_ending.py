@@ -91,7 +91,7 @@ def test_the_end_is_said_on_every_screen_live(join: Join, race: dict[str, Any]) 
             for name, socket in zip("awec", (alva, wall, expert, control), strict=True)
         }
     for frame in frames.values():
-        assert frame.select_one("#clock")["data-state"] == "ended"
+        assert frame.select_one("#clock")["data-state"] == "race-ended"
         assert frame.select_one("#clock-phase").get_text() == "The race has ended"
     board = frames["a"].select_one("#board-state")
     assert board["data-board"] == "closed" and board["data-voting"] == "closed"

@@ -76,11 +76,11 @@ def _agenda(session: Session, race_id: int) -> list[Phase]:
 
 
 def clock(session: Session, race: Race) -> Clock:
-    """Return the race's clock as it stands; an ended race's clock is stopped ("ended")."""
+    """Return the race's clock as it stands; an ended race's clock is stopped ("race-ended")."""
     phases = agenda(session, race.id or 0)
     current = next((phase for phase in phases if phase.id == race.current_phase_id), None)
     if race.ended_ms is not None:
-        return Clock(current, None, "ended", None, None, None)
+        return Clock(current, None, "race-ended", None, None, None)
     if current is None:
         return Clock(None, phases[0] if phases else None, "idle", None, None, None)
     later = [phase for phase in phases if phase.position > current.position]
