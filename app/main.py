@@ -128,7 +128,7 @@ def create_app(database_url: str | None = None) -> Starlette:
     middleware = [
         Middleware(
             SessionMiddleware,
-            secret_key=settings.SECRET_KEY,
+            secret_key=settings.secret_key(),
             session_cookie="kraftsamla",
             same_site="lax",
             https_only=settings.COOKIE_SECURE,

@@ -8,7 +8,7 @@ from alembic.config import Config
 from app import settings
 from app.db import make_engine
 
-MIGRATIONS = settings.ROOT / "app" / "migrations"
+MIGRATIONS = settings.MIGRATIONS_DIR
 
 
 def alembic_config(url: str) -> Config:
