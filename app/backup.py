@@ -19,6 +19,10 @@ class NotSQLite(Exception):
     """The database is not SQLite: use the server's own tools."""
 
 
+class Damaged(Exception):
+    """The file is not a sound SQLite database."""
+
+
 class InUse(Exception):
     """A server runs on the database (for a restore), or a restore runs on it (for a server)."""
 
@@ -84,6 +88,8 @@ def _copy(source: sqlite3.Connection, target: sqlite3.Connection, progress: Prog
 def backup(url: str, out: Path, progress: Progress | None = None) -> int:
     """Copy a live SQLite database to a file, page by page while others keep writing; return the pages."""
     source_path = sqlite_path(url)
+    if not source_path.is_file():  # connecting would create an empty database and back that up
+        raise FileNotFoundError(2, "no database here yet", str(source_path))
     if out.exists():
         raise FileExistsError(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -95,7 +101,7 @@ def backup(url: str, out: Path, progress: Progress | None = None) -> int:
         target.execute("PRAGMA journal_mode=DELETE")
         check = target.execute("PRAGMA integrity_check").fetchone()[0]
         if check != "ok":
-            raise RuntimeError(f"the backup failed its integrity check: {check}")
+            raise Damaged(f"the backup failed its integrity check: {check}")
     finally:
         target.close()
         source.close()
@@ -106,26 +112,35 @@ def restore(backup_file: Path, url: str, progress: Progress | None = None) -> in
     """Replace the database's content with a backup's; return the pages. InUse while a server runs on it.
 
     Overwriting a database under a running server would mix its writes with the backup's pages, and its
-    screens would show what is no longer there; no server can start until the restore is done.
+    screens would show what is no longer there; no server can start until the restore is done. A file that is
+    no sound backup is refused before anything is touched.
     """
     target_path = sqlite_path(url)
-    with _locked(target_path, fcntl.LOCK_EX):
-        return _restore(backup_file, target_path, progress)
-
-
-def _restore(backup_file: Path, target_path: Path, progress: Progress | None) -> int:
-    source = sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True)
+    source = _open_backup(backup_file)
     try:
-        check = source.execute("PRAGMA integrity_check").fetchone()[0]
-        if check != "ok":
-            raise RuntimeError(f"the backup failed its integrity check: {check}")
-        target_path.parent.mkdir(parents=True, exist_ok=True)
-        target = sqlite3.connect(target_path)
-        try:
-            pages = _copy(source, target, progress)
-            target.execute("PRAGMA journal_mode=WAL")
-        finally:
-            target.close()
+        with _locked(target_path, fcntl.LOCK_EX):
+            target = sqlite3.connect(target_path)
+            try:
+                pages = _copy(source, target, progress)
+                target.execute("PRAGMA journal_mode=WAL")
+            finally:
+                target.close()
     finally:
         source.close()
     return pages
+
+
+def _open_backup(backup_file: Path) -> sqlite3.Connection:
+    """Open a backup read-only once it passed SQLite's integrity check; else raise what is wrong with it."""
+    if not backup_file.is_file():
+        raise FileNotFoundError(2, "no such file", str(backup_file))
+    source = sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True)
+    try:
+        check = source.execute("PRAGMA integrity_check").fetchone()[0]
+    except sqlite3.DatabaseError as error:
+        source.close()
+        raise Damaged(f"{backup_file} is not a SQLite backup ({error})") from None
+    if check != "ok":
+        source.close()
+        raise Damaged(f"the backup failed its integrity check: {check}")
+    return source

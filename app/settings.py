@@ -36,6 +36,8 @@ class Setting:
 
 
 SETTINGS: list[Setting] = []
+# What was wrong with the environment, one sentence each: the CLI and the server refuse to start on any.
+PROBLEMS: list[str] = []
 _group = ""
 
 
@@ -45,11 +47,26 @@ def group(title: str) -> None:
     _group = title
 
 
-def setting(name: str, cast: Callable[[Any], T], default: T, help: str, *, shown: str | None = None) -> T:
+def setting(
+    name: str,
+    cast: Callable[[Any], T],
+    default: T,
+    help: str,
+    *,
+    shown: str | None = None,
+    choices: tuple[str, ...] = (),
+) -> T:
     """Declare a setting and return its value; `shown` documents a default that is computed."""
     documented = shown if shown is not None else _shown(default)
     SETTINGS.append(Setting(name, _kind(cast), documented, help, _group))
-    value: T = config(name, cast=cast, default=default)
+    try:
+        value: T = config(name, cast=cast, default=default)
+    except ValueError:
+        PROBLEMS.append(f"{name}={config(name, default='')!r} is not a valid {_kind(cast)}")
+        return default
+    if choices and value not in choices:
+        PROBLEMS.append(f"{name}={value!r} is not one of {', '.join(choices)}")
+        return default
     return value
 
 
@@ -73,7 +90,7 @@ DATA_DIR: Path = setting(
     Path,
     Path.cwd() / "data",
     "Folder of the SQLite database and the generated secret key.",
-    shown="data (in the working directory)",
+    shown="./data",
 )
 DATABASE_URL: str = setting(
     "DATABASE_URL",
@@ -90,18 +107,21 @@ DEFAULT_LANG: str = setting(
     str,
     "sv",
     "Language of new races and of screens whose person has chosen none: sv or en.",
+    choices=("sv", "en"),
 )
 LOG_LEVEL: str = setting(
     "KRAFTSAMLA_LOG_LEVEL",
     str,
     "info",
     "Least level logged: debug, info (a line per request), warning, error. `serve --log-level` overrides it.",
+    choices=("debug", "info", "warning", "error"),
 )
 LOG_FORMAT: str = setting(
     "KRAFTSAMLA_LOG_FORMAT",
     str,
     "text",
     "`text`: time, level, logger, request id and message on one line; `json`: one JSON object per line.",
+    choices=("text", "json"),
 )
 
 group("Security")
