@@ -108,17 +108,17 @@ def _print_summary(summary: dict[str, object], host: str | None = None, port: in
 
 def serve(args: argparse.Namespace) -> int:
     """Serve the app with uvicorn, tuned for many small WebSocket frames."""
+    from app.logs import configure, log_config
+
+    # Before anything logs (the migration, a warning from app/wsproto.py): one format from the first line.
+    configure(args.log_level, settings.LOG_FORMAT)
     import uvicorn
 
-    from app.logs import log_config
     from app.migrate import upgrade
     from app.wsproto import PROTOCOL
 
     if args.workers > 1 and settings.DATABASE_URL.startswith("sqlite"):
-        print(
-            "Several workers need PostgreSQL (set DATABASE_URL); SQLite serves one process.", file=sys.stderr
-        )
-        return 2
+        raise Failed("several workers need PostgreSQL (set DATABASE_URL); SQLite serves one process", 2)
     upgrade(settings.DATABASE_URL)
     uvicorn.run(
         "app.asgi:app",
@@ -132,7 +132,7 @@ def serve(args: argparse.Namespace) -> int:
         proxy_headers=True,
         workers=args.workers,
         log_level=args.log_level,
-        log_config=log_config(args.log_level),
+        log_config=log_config(args.log_level, settings.LOG_FORMAT),
     )
     return 0
 

@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import ClientDisconnect
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
@@ -19,7 +20,8 @@ from app.db import Database
 from app.errors import ServiceError
 from app.language import LanguageMiddleware
 from app.limits import BodyLimitMiddleware, RateLimitMiddleware
-from app.pages import database_error, malformed, service_error
+from app.logs import RequestIdMiddleware
+from app.pages import client_gone, database_error, malformed, service_error
 from app.routes import (
     board,
     control,
@@ -46,6 +48,8 @@ from live.backplane import PostgresListener
 
 def create_app(database_url: str | None = None) -> Starlette:
     """Build the Kraftsamla application on a database."""
+    if settings.PROBLEMS:
+        raise RuntimeError("fix these settings first: " + "; ".join(settings.PROBLEMS))
     db = Database(database_url or settings.DATABASE_URL)
 
     async def render(race_id: int, after_seq: int, audiences: frozenset[str]) -> tuple[int, dict[str, str]]:
@@ -126,6 +130,7 @@ def create_app(database_url: str | None = None) -> Starlette:
         Mount("/static", StaticFiles(directory=settings.STATIC_DIR), name="static"),
     ]
     middleware = [
+        Middleware(RequestIdMiddleware),
         Middleware(
             SessionMiddleware,
             secret_key=settings.secret_key(),
@@ -145,6 +150,7 @@ def create_app(database_url: str | None = None) -> Starlette:
         lifespan=lifespan,
         exception_handlers={
             ServiceError: service_error,
+            ClientDisconnect: client_gone,
             OperationalError: database_error,
             OverflowError: malformed,
             DataError: malformed,
