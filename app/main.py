@@ -26,6 +26,7 @@ from app.routes import (
     board,
     control,
     experts,
+    health,
     intake,
     join,
     jury,
@@ -44,6 +45,8 @@ from app.security import SecurityMiddleware
 from app.services import races
 from live import Hub
 from live.backplane import PostgresListener
+
+LISTENER_WAIT_S = 5.0
 
 
 def create_app(database_url: str | None = None) -> Starlette:
@@ -98,6 +101,9 @@ def create_app(database_url: str | None = None) -> Starlette:
             listener = PostgresListener(db.dsn, hub.publish, catch_up)
             listening = loop.create_task(listener.run())
             app.state.listener = listener
+            # Serve once this process hears the others' changes (/healthz says so until it does).
+            with suppress(TimeoutError):
+                await asyncio.wait_for(listener.connected.wait(), LISTENER_WAIT_S)
         try:
             yield
         finally:
@@ -114,6 +120,7 @@ def create_app(database_url: str | None = None) -> Starlette:
         # (a request passes it at the cost of one call; no HTTP route matches a socket, nor the reverse).
         *live.ROUTES,
         *join.ROUTES,
+        *health.ROUTES,
         *race.ROUTES,
         *board.ROUTES,
         *control.ROUTES,
