@@ -103,6 +103,8 @@ class Database:
             else self.engine.execution_options(isolation_level="REPEATABLE READ")
         )
         self.publishers: list[Publisher] = []
+        # Told each committed write's seconds, waiting for the write lock included (the metrics).
+        self.on_commit: Callable[[float], None] | None = None
         self._write_lock: AbstractContextManager[object] = (
             threading.Lock() if self.is_sqlite else nullcontext()
         )
@@ -128,6 +130,7 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """Yield a session in one write transaction; publish each touched race's new seq after commit."""
+        started = time.perf_counter()
         session = Session(self._write_engine, expire_on_commit=False)
         published: dict[int, int] = {}
         session.info["published"] = published
@@ -138,6 +141,8 @@ class Database:
                     yield session
             finally:
                 session.close()
+        if self.on_commit is not None:
+            self.on_commit(time.perf_counter() - started)
         for race_id, seq in published.items():
             for publish in self.publishers:
                 publish(race_id, seq)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import ExitStack, asynccontextmanager, suppress
 
@@ -15,12 +16,13 @@ from starlette.requests import ClientDisconnect
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from app import backup, memory, settings, templating
+from app import backup, memory, presence, settings, templating
 from app.db import Database
 from app.errors import ServiceError
 from app.language import LanguageMiddleware
 from app.limits import BodyLimitMiddleware, RateLimitMiddleware
 from app.logs import RequestIdMiddleware
+from app.metrics import Metrics, PostTimer
 from app.pages import client_gone, database_error, malformed, service_error
 from app.routes import (
     board,
@@ -56,7 +58,9 @@ def create_app(database_url: str | None = None) -> Starlette:
     db = Database(database_url or settings.DATABASE_URL)
 
     async def render(race_id: int, after_seq: int, audiences: frozenset[str]) -> tuple[int, dict[str, str]]:
+        started = time.perf_counter()
         seq, frames, ended = await run_in_threadpool(render_changes, db, race_id, after_seq, audiences)
+        metrics.renders.observe(time.perf_counter() - started)
         # Signed out or erased, on this process or another: their open screens close here too.
         for person_id in ended:
             hub.cut_owner(race_id, live.owner_of(person_id), live.CLOSE_POLICY)
@@ -66,6 +70,8 @@ def create_app(database_url: str | None = None) -> Starlette:
         return await run_in_threadpool(render_presence, db, race_id, audiences)
 
     hub = Hub(render, refresh, refresh_window=settings.LIVE_PRESENCE_WINDOW_S)
+    metrics = Metrics(hub, lambda: sum(presence.registry.counts().values()), settings.METRICS_ALLOW)
+    db.on_commit = metrics.writes.observe
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -138,6 +144,7 @@ def create_app(database_url: str | None = None) -> Starlette:
     ]
     middleware = [
         Middleware(RequestIdMiddleware),
+        Middleware(PostTimer, metrics=metrics),
         Middleware(
             SessionMiddleware,
             secret_key=settings.secret_key(),
@@ -168,4 +175,5 @@ def create_app(database_url: str | None = None) -> Starlette:
     templating.bind(app.router)
     app.state.db = db
     app.state.hub = hub
+    app.state.metrics = metrics
     return app

@@ -7,6 +7,7 @@ writes nothing.
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -153,6 +154,11 @@ METRICS_ALLOW: CommaSeparatedStrings = setting(
     "besides loopback.",
     shown="(loopback only)",
 )
+for _network in METRICS_ALLOW:
+    try:
+        ipaddress.ip_network(_network.strip(), strict=False)
+    except ValueError:
+        PROBLEMS.append(f"KRAFTSAMLA_METRICS_ALLOW: {_network!r} is not an address or network")
 MAX_BODY_BYTES: int = setting(
     "KRAFTSAMLA_MAX_BODY_BYTES", int, 64 * 1024, "Largest request body accepted; larger ones get 413."
 )

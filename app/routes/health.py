@@ -1,4 +1,4 @@
-"""What an operator's tools read: the server's health."""
+"""What an operator's tools read: the server's health and its metrics."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from starlette.responses import JSONResponse, Response
 
 from app.auth import database
 from app.db import Database
+from app.errors import Forbidden
+from app.metrics import CONTENT_TYPE, Metrics
 from app.routes import page
 
 
@@ -34,6 +36,15 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"ok": ok, **report}, status_code=200 if ok else 503)
 
 
+async def metrics(request: Request) -> Response:
+    """Answer the metrics to loopback and the allowed addresses (the address uvicorn verified, no header)."""
+    found: Metrics = request.app.state.metrics
+    if not found.allows(request.client.host if request.client else None):
+        raise Forbidden("This is not allowed.")
+    return Response(found.text(), media_type=CONTENT_TYPE)
+
+
 ROUTES = [
     page("/healthz", healthz, "healthz"),
+    page("/metrics", metrics, "metrics"),
 ]
