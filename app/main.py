@@ -14,9 +14,9 @@ from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import ClientDisconnect
 from starlette.routing import Mount
-from starlette.staticfiles import StaticFiles
 
 from app import backup, memory, presence, settings, templating
+from app.assets import HashedStaticFiles
 from app.db import Database
 from app.errors import ServiceError
 from app.language import LanguageMiddleware
@@ -140,7 +140,7 @@ def create_app(database_url: str | None = None) -> Starlette:
         *intake.ROUTES,
         *needs.ROUTES,
         *jury.ROUTES,
-        Mount("/static", StaticFiles(directory=settings.STATIC_DIR), name="static"),
+        Mount("/static", HashedStaticFiles(directory=settings.STATIC_DIR), name="static"),
     ]
     middleware = [
         Middleware(RequestIdMiddleware),
