@@ -203,44 +203,69 @@ def import_(args: argparse.Namespace) -> int:
 
 
 def backup(args: argparse.Namespace) -> int:
-    """Copy the live SQLite database to a file; PostgreSQL has pg_dump for that."""
+    """Copy the live database to a file: SQLite's online backup, or pg_dump for PostgreSQL."""
+    import time
+
     from app import backup as backups
 
+    if args.keep and "{time}" not in args.out:
+        raise Failed("--keep needs {time} in --out, to know which files are this command's backups", 2)
+    out = Path(args.out.replace("{time}", time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())))
     progress = _progress("backup", args)
     try:
-        pages = backups.backup(settings.DATABASE_URL, Path(args.out), progress)
+        if backups.is_postgres(settings.DATABASE_URL):
+            size = backups.pg_backup(settings.DATABASE_URL, out)
+            done = f"Backed up {_safe_url(settings.DATABASE_URL)} with pg_dump"
+        else:
+            pages = backups.backup(settings.DATABASE_URL, out, progress)
+            size, done = out.stat().st_size, f"Backed up {pages} pages"
     except backups.NotSQLite:
-        raise Failed("this database is not SQLite; back it up with pg_dump (e.g. pg_dump -Fc)", 2) from None
+        raise Failed("this database can be backed up neither with SQLite nor with pg_dump", 2) from None
     except FileExistsError:
-        raise Failed(f"{args.out} already exists; choose another file") from None
-    except backups.Damaged as error:
+        raise Failed(f"{out} already exists; choose another file") from None
+    except (backups.Damaged, backups.ToolMissing) as error:
         raise Failed(str(error)) from None
     seconds = progress.finish()
-    print(f"Backed up {pages} pages to {args.out} ({Path(args.out).stat().st_size} bytes, {seconds:.1f} s)")
+    removed = _keep_newest(args.out, args.keep) if args.keep else []
+    pruned = f"; removed {len(removed)} older" if removed else ""
+    print(f"{done} to {out} ({size} bytes, {seconds:.1f} s{pruned})")
     return 0
 
 
+def _keep_newest(pattern: str, keep: int) -> list[Path]:
+    """Delete all but the newest `keep` files that match a backup name with {time}; return the deleted."""
+    template = Path(pattern)
+    found = sorted(template.parent.glob(template.name.replace("{time}", "*")))
+    doomed = found[:-keep] if keep < len(found) else []
+    for path in doomed:
+        path.unlink()
+    return doomed
+
+
 def restore(args: argparse.Namespace) -> int:
-    """Replace the SQLite database with a backup (stop the server first)."""
+    """Replace the database with a backup (stop the server first): SQLite's, or pg_restore's."""
     from app import backup as backups
 
     if not args.yes:
         raise Failed("this replaces the whole database; add --yes once the server is stopped", 2)
     progress = _progress("restore", args)
     try:
-        pages = backups.restore(Path(args.file), settings.DATABASE_URL, progress)
+        if backups.is_postgres(settings.DATABASE_URL):
+            backups.pg_restore(Path(args.file), settings.DATABASE_URL)
+            done = f"Restored {args.file} with pg_restore"
+        else:
+            pages = backups.restore(Path(args.file), settings.DATABASE_URL, progress)
+            done = f"Restored {pages} pages from {args.file}"
     except backups.NotSQLite:
-        raise Failed("this database is not SQLite; restore it with pg_restore", 2) from None
+        raise Failed("this database can be restored neither with SQLite nor with pg_restore", 2) from None
     except backups.InUse:
         raise Failed(
             "a server is running on this database; stop it (every process) and try again", 2
         ) from None
-    except backups.Damaged as error:
+    except (backups.Damaged, backups.ToolMissing) as error:
         raise Failed(str(error)) from None
     seconds = progress.finish()
-    print(
-        f"Restored {pages} pages from {args.file} into {_safe_url(settings.DATABASE_URL)} ({seconds:.1f} s)"
-    )
+    print(f"{done} into {_safe_url(settings.DATABASE_URL)} ({seconds:.1f} s)")
     return 0
 
 
@@ -333,10 +358,22 @@ def build_parser() -> argparse.ArgumentParser:
     command = commands.add_parser("import", help="load a race exported with `export`")
     command.add_argument("file", help="a JSON file written by `kraftsamla export`")
     command.set_defaults(func=import_)
-    command = commands.add_parser("backup", help="copy the SQLite database to a file while it runs")
-    command.add_argument("--out", required=True, help="the backup file to write (it must not exist)")
+    command = commands.add_parser("backup", help="copy the database to a file while the server runs")
+    command.add_argument(
+        "--out",
+        required=True,
+        help="the backup file to write (it must not exist); {time} stands for the UTC time",
+    )
+    command.add_argument(
+        "--keep",
+        type=_count(1, 100_000),
+        default=0,
+        help="then delete all but the newest KEEP backups of --out",
+    )
     command.set_defaults(func=backup)
-    command = commands.add_parser("restore", help="replace the SQLite database with a backup")
+    command = commands.add_parser(
+        "restore", help="replace the database with a backup (stop the server first)"
+    )
     command.add_argument("file", help="a file written by `kraftsamla backup`")
     command.add_argument("--yes", action="store_true", help="confirm that the server is stopped")
     command.set_defaults(func=restore)
