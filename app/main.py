@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import ExitStack, asynccontextmanager, suppress
 
 from sqlalchemy.exc import DataError, OperationalError
@@ -47,6 +47,7 @@ from app.security import SecurityMiddleware
 from app.services import races
 from live import Hub
 from live.backplane import PostgresListener
+from live.presence import PresenceChannel
 
 LISTENER_WAIT_S = 5.0
 
@@ -65,6 +66,10 @@ def create_app(database_url: str | None = None) -> Starlette:
         for person_id in ended:
             hub.cut_owner(race_id, live.owner_of(person_id), live.CLOSE_POLICY)
         return seq, frames
+
+    def refresh_races(race_ids: Iterable[int]) -> None:
+        for race_id in race_ids:
+            hub.refresh(race_id)
 
     async def refresh(race_id: int, audiences: frozenset[str]) -> dict[str, str]:
         return await run_in_threadpool(render_presence, db, race_id, audiences)
@@ -97,6 +102,8 @@ def create_app(database_url: str | None = None) -> Starlette:
         with suppress(OperationalError):
             await run_in_threadpool(prepare_first_look, db)
         listening = None
+        sharing: PresenceChannel | None = None
+        tasks: list[asyncio.Task[None]] = []
         if not db.is_sqlite:
 
             async def catch_up() -> None:
@@ -107,16 +114,25 @@ def create_app(database_url: str | None = None) -> Starlette:
             listener = PostgresListener(db.dsn, hub.publish, catch_up)
             listening = loop.create_task(listener.run())
             app.state.listener = listener
+            # Who is online on the other processes, and they of ours (live/presence.py).
+            sharing = PresenceChannel(
+                db.dsn, presence.registry.local, lambda races: [*map(hub.refresh, races)]
+            )
+            presence.registry.share(sharing)
+            tasks.append(loop.create_task(sharing.run()))
             # Serve once this process hears the others' changes (/healthz says so until it does).
             with suppress(TimeoutError):
                 await asyncio.wait_for(listener.connected.wait(), LISTENER_WAIT_S)
         try:
             yield
         finally:
-            if listening is not None:
-                listening.cancel()
+            if sharing is not None:
+                await sharing.say_goodbye()
+                presence.registry.share(None)
+            for task in [*tasks, *([listening] if listening is not None else [])]:
+                task.cancel()
                 with suppress(asyncio.CancelledError):
-                    await listening
+                    await task
             db.publishers.remove(publish)
             db.dispose()
             marked.close()
