@@ -29,10 +29,10 @@ def test_pages_name_static_files_by_their_content(server: TestClient) -> None:
 
 
 def test_plain_and_outdated_names_are_served_to_be_revalidated(server: TestClient) -> None:
-    for path in ("/static/live.js", "/static/live.000000000000.js"):
+    for path in ("/static/kraftsamla.css", "/static/kraftsamla.000000000000.css"):
         response = server.get(path)
         assert response.status_code == 200 and response.headers["cache-control"] == REVALIDATE
-        assert response.content == (settings.STATIC_DIR / "live.js").read_bytes()
+        assert response.content == (settings.STATIC_DIR / "kraftsamla.css").read_bytes()
     assert server.get("/static/nothing.000000000000.js").status_code == 404
 
 
