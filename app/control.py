@@ -80,6 +80,15 @@ def roster_context(session: Session, race: Race) -> dict[str, Any]:
     }
 
 
+def team_choice_context(session: Session, race: Race) -> dict[str, Any]:
+    """Return whether team choice is open, and whether it closes by itself at the first phase's start."""
+    automatic = race.team_choice_open is None
+    return {
+        "team_choice_open": teams.choice_open(session, race),
+        "team_choice_closes_at_start": automatic and not teams.started(session, race.id or 0),
+    }
+
+
 def challenges_context(session: Session, race: Race) -> dict[str, Any]:
     """Return the race's challenges."""
     return {"challenge_list": roster.challenges(session, race.id or 0)}

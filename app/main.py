@@ -49,9 +49,10 @@ def create_app(database_url: str | None = None) -> Starlette:
     db = Database(database_url or settings.DATABASE_URL)
 
     async def render(race_id: int, after_seq: int, audiences: frozenset[str]) -> tuple[int, dict[str, str]]:
-        seq, frames, ended = await run_in_threadpool(render_changes, db, race_id, after_seq, audiences)
-        # Signed out or erased, on this process or another: their open screens close here too.
-        for person_id in ended:
+        seq, frames, closing = await run_in_threadpool(render_changes, db, race_id, after_seq, audiences)
+        # Signed out, erased or moved to another team, on this process or another: their open screens close
+        # here too, before these frames are queued (a moved person's screen loads its new team).
+        for person_id in closing:
             hub.cut_owner(race_id, live.owner_of(person_id), live.CLOSE_POLICY)
         return seq, frames
 

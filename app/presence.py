@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import Counter
 from typing import Any
-
-RELOAD = json.dumps({"type": "reload"})
 
 
 class Presence:
@@ -48,14 +45,6 @@ class Presence:
         """Return race id -> people online (for tests and diagnostics)."""
         with self._lock:
             return Counter({race: len(people) for race, people in self._sockets.items()})
-
-    def reload(self, race_id: int, person_id: int) -> int:
-        """Ask every screen of a person to load itself again (their team changed); return how many."""
-        with self._lock:
-            conns = list(self._sockets.get(race_id, {}).get(person_id, []))
-        for conn in conns:
-            conn.offer_control(RELOAD)
-        return len(conns)
 
 
 # One registry per process, like the hub's sockets it mirrors.

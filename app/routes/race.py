@@ -60,8 +60,9 @@ async def race(request: Request) -> Response:
 
 
 async def choose_team(request: Request) -> Response:
-    """Put the participant in the team they chose."""
+    """Put the participant in the team they chose, when the rules let them."""
     viewer = await require_viewer(request, request.path_params["slug"])
+    i18n.set_language(viewer.lang)
     form = await read_form(request)
     await run_in_threadpool(teams.choose, database(request), viewer, integer(form, "team"))
     return RedirectResponse(request.url_for("race", slug=viewer.slug), status_code=303)

@@ -18,6 +18,7 @@ from app.screens.frames import (
     render_changes,
     render_presence,
     snapshot,
+    watches,
 )
 from app.screens.regions import REGIONS, board_context, cards_context, region_context, screen_context
 
@@ -43,4 +44,5 @@ __all__ = [
     "screen_context",
     "screen_regions",
     "snapshot",
+    "watches",
 ]

@@ -101,6 +101,7 @@ def screen_regions(aud: Audience) -> tuple[str, ...]:
             "spotlight",
             "prep",
             "teams",
+            "team-choice",
             "roster",
             "feed",
             "jury",
@@ -128,6 +129,9 @@ class Changes:
     by_person: dict[int, set[str]] = field(default_factory=dict)
     # People whose sessions ended (signed out, erased): every process closes their sockets.
     ended: set[int] = field(default_factory=set)
+    # People who changed team: their sockets watch the old team's audience, so every process closes them too
+    # (the screens load the new team); no frame rendered after the move reaches them.
+    moved: set[int] = field(default_factory=set)
 
     def add_role(self, role: str, *regions: str) -> None:
         self.by_role.setdefault(role, set()).update(regions)
@@ -184,6 +188,8 @@ def changes(found: Iterable[Event]) -> Changes:
                 result.add_role(Role.PARTICIPANT, "board-state")
         elif kind in ROSTER_EDITS:
             roster_changes(result, event)
+            if kind == "person.moved":
+                result.moved.add(int(event.data["person"]))
         elif kind.startswith("phase."):
             result.everyone.add("clock")
             result.add_role(Role.FACILITATOR, "agenda")
@@ -191,11 +197,17 @@ def changes(found: Iterable[Event]) -> Changes:
                 # Whether the team may call an expert now is shown with its requests.
                 result.add_role(Role.PARTICIPANT, "team-requests")
                 result.add_role(Role.PARTICIPANT, "board-state")
+            if kind == "phase.started":
+                # The first start closes team choice, unless the facilitator opened it.
+                result.add_role(Role.PARTICIPANT, "team")
+                result.add_role(Role.FACILITATOR, "team-choice")
         elif kind == "card.added":
             result.add_team(event.team_id, card_item(event.data["column"], event.data["card"]))
             result.add_role(Role.FACILITATOR, "feed")
             result.add_role(Role.WALL, "wall-cards", f"tile:{event.team_id}")
         elif kind == "team.joined":
+            if event.person_id:
+                result.moved.add(event.person_id)
             result.add_team(event.team_id, "team")
             result.add_team(event.data.get("previous"), "team")
             result.add_role(Role.PARTICIPANT, "teampick")
@@ -232,6 +244,10 @@ def changes(found: Iterable[Event]) -> Changes:
                 result.add_role(Role.FACILITATOR, "challenges", "roster")
         elif kind == "person.left" and event.person_id:
             result.ended.add(event.person_id)
+        elif kind.startswith("team_choice.") or kind == "race.ended":
+            # Whether a team's members may change team: their team's head and the facilitators' switch.
+            result.add_role(Role.PARTICIPANT, "team")
+            result.add_role(Role.FACILITATOR, "team-choice")
         elif kind == "person.erased":
             result.ended.add(int(event.data["person"]))
             result.add_team(event.team_id, "team")
@@ -242,6 +258,9 @@ def changes(found: Iterable[Event]) -> Changes:
             result.add_role(Role.FACILITATOR, f"row:{event.team_id}" if event.team_id else "teams")
         if kind in ("team.joined", "person.joined"):
             result.add_role(Role.FACILITATOR, "roster")
+        if kind in ("team.added", "team.updated", "teams.applied"):
+            # The teams a member may change to, while team choice is open.
+            result.add_role(Role.PARTICIPANT, "team")
         if kind in JURY_CHANGES or kind in ("team.added", "team.updated"):
             # The jury's progress (never a value before the reveal) and, once revealed, the ranking.
             result.add_role(Role.FACILITATOR, "jury")

@@ -11,6 +11,7 @@ from app.control import (
     challenges_context,
     overview_context,
     roster_context,
+    team_choice_context,
 )
 from app.db import Database, once_per_render, rendering
 from app.models import CardColumn, Phase, Race, Role, Team
@@ -132,7 +133,10 @@ REGIONS: dict[str, tuple[str, Callable[[Session, Race, int], dict[str, Any]]]] =
     "clock": ("_clock.html", lambda session, race, _team: {"clock": phases.clock(session, race)}),
     "team": (
         "participant/_team.html",
-        lambda session, race, team_id: {"team_view": teams.get_team(session, race.id or 0, team_id)},
+        lambda session, race, team_id: {
+            "team_view": teams.get_team(session, race.id or 0, team_id),
+            "team_choice": teams.choice(session, race, team_id),
+        },
     ),
     "teampick": (
         "participant/_teampick.html",
@@ -152,6 +156,10 @@ REGIONS: dict[str, tuple[str, Callable[[Session, Race, int], dict[str, Any]]]] =
     ),
     "teams": ("facilitator/_teams.html", lambda session, race, _team: overview_context(session, race)),
     "roster": ("facilitator/_roster.html", lambda session, race, _team: roster_context(session, race)),
+    "team-choice": (
+        "facilitator/_team_choice.html",
+        lambda session, race, _team: team_choice_context(session, race),
+    ),
     "challenges": (
         "facilitator/_challenges.html",
         lambda session, race, _team: challenges_context(session, race),
