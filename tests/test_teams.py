@@ -9,8 +9,10 @@ from sqlmodel import func, select
 from starlette.websockets import WebSocketDisconnect
 
 from app.db import Database
+from app.errors import Conflict
 from app.models import Event, Person, PersonSession
 from app.screens import audience, catch_up
+from app.services import cards, people
 from tests.conftest import Join, LiveSession, soup
 
 
@@ -201,3 +203,19 @@ def test_a_screen_that_looked_before_a_move_is_not_caught_up_on_the_old_team(
     assert catch_up(db, person.race_id, old, None, token) is None
     new = audience("participant", race["teams"][1]["id"], "en").key
     assert catch_up(db, person.race_id, new, None, token) is not None
+
+
+def test_a_write_that_read_its_team_before_a_move_is_refused(
+    join: Join, db: Database, race: dict[str, Any]
+) -> None:
+    """The team a post acts for is checked again inside its transaction, under the person's row lock."""
+    alva = join("participant", "Alva", team=0)
+    with db.read() as session:
+        token = session.exec(select(PersonSession.token)).one()
+    stale = people.viewer(db, token)
+    assert stale is not None and stale.team_id == race["teams"][0]["id"]
+    assert choose(alva, race, 1).status_code == 303
+    before = events(db)
+    with pytest.raises(Conflict):
+        cards.add(db, stale, title="Fel lag", body="", column="idea", key=None)
+    assert events(db) == before

@@ -12,7 +12,7 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from app.db import Database, now_ms
-from app.errors import Invalid, NotFound
+from app.errors import Conflict, Invalid, NotFound
 from app.i18n import translate
 from app.models import Person, PersonSession, Race, Role
 from app.services import events, races
@@ -122,6 +122,16 @@ def viewer_from(row: Sequence[Any]) -> Viewer:
         team_id=team_id,
         lang=lang or race_lang,
     )
+
+
+# Locked (PostgreSQL; SQLite is serial): a move of the person waits for the write that checked their team.
+_TEAM_NOW = select(Person.team_id).where(Person.id == bindparam("person")).with_for_update()
+
+
+def require_team(session: Session, viewer: Viewer) -> None:
+    """Refuse a team member's write when a move committed after the request read who they are."""
+    if session.execute(_TEAM_NOW, {"person": viewer.person_id}).scalar_one_or_none() != viewer.team_id:
+        raise Conflict("You have been moved to another team: load the page again to see it.")
 
 
 def leave(db: Database, token: str) -> Viewer | None:
