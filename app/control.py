@@ -8,7 +8,8 @@ from sqlmodel import Session
 
 from app.models import CardColumn, Event, Race, Role
 from app.presence import registry as presence
-from app.services import cards, races, roster, teams
+from app.services import cards, devices, races, roster, teams
+from app.services.people import ROLE_LABELS
 
 if TYPE_CHECKING:
     from app.screens import Changes
@@ -77,6 +78,8 @@ def roster_context(session: Session, race: Race) -> dict[str, Any]:
         "challenge_list": roster.challenges(session, race_id),
         "background_labels": list(roster.BACKGROUND_LABELS.items()),
         "next_colour": races.TEAM_COLOURS[len(views) % len(races.TEAM_COLOURS)],
+        "same_device": devices.shared(session, race_id),
+        "role_labels": ROLE_LABELS,
     }
 
 

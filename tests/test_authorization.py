@@ -238,6 +238,13 @@ def jury_rows() -> list[Row]:
             prepare=_jury_ids,
         ),
         Row("POST", "/r/{slug}/jury/conflicts/{conflict_id}/remove", facilitator, prepare=_jury_ids),
+        Row(
+            "POST",
+            "/r/{slug}/jury/jurors/{juror_id}/company",
+            facilitator,
+            lambda _ids: {"company": "Nytt AB"},
+            prepare=_jury_ids,
+        ),
         Row("POST", "/r/{slug}/jury/reveal", facilitator, lambda _ids: {"reveal": "1"}),
     ]
 
@@ -359,6 +366,7 @@ PARAMS = {
     "{need_id:int}": "{need_id}",
     "{criterion_id:int}": "{criterion_id}",
     "{conflict_id:int}": "{conflict_id}",
+    "{juror_id:int}": "{juror_id}",
 }
 
 

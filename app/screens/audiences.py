@@ -22,6 +22,10 @@ BOARD_CHANGES = frozenset({"vote.cast", "vote.withdrawn", "comment.added"})
 # The open phase stays open through these (a paused phase is open): the boards and the expert requests, which
 # follow the open phase, look the same. A pause costs the clock's and the agenda's renders, not every team's.
 CLOCK_CHANGES = frozenset({"phase.paused", "phase.resumed", "phase.extended"})
+# What may give a juror a stake in a team (a team's company, a membership): which scores count changes.
+STAKE_CHANGES = frozenset(
+    {"team.added", "team.updated", "challenge.updated", "team.joined", "person.moved", "person.erased"}
+)
 JURY_CHANGES = frozenset(
     {"score.saved", "scores.revealed", "scores.hidden", "juror.updated", "criteria.defaulted"}
     | {"criterion.added", "criterion.updated", "criterion.moved", "criterion.removed"}
@@ -215,6 +219,12 @@ def changes(found: Iterable[Event]) -> Changes:
             result.add_role(Role.WALL, "wall-teams")
         elif kind == "person.joined":
             result.add_role(Role.FACILITATOR, "teams")
+        elif kind == "person.rejoined":
+            # The same person again, perhaps by another name: where their name shows.
+            result.add_role(Role.FACILITATOR, "teams", "roster")
+            result.add_team(event.team_id, "team")
+            if event.data.get("role") == Role.JURY:
+                result.add_role(Role.FACILITATOR, "jury")
         elif kind == "teams.applied":
             # Each move and new team has its own event; the summary refreshes the lists once more.
             result.add_role(Role.FACILITATOR, "teams", "roster")
@@ -261,7 +271,7 @@ def changes(found: Iterable[Event]) -> Changes:
         if kind in ("team.added", "team.updated", "teams.applied"):
             # The teams a member may change to, while team choice is open.
             result.add_role(Role.PARTICIPANT, "team")
-        if kind in JURY_CHANGES or kind in ("team.added", "team.updated"):
+        if kind in JURY_CHANGES or kind in STAKE_CHANGES:
             # The jury's progress (never a value before the reveal) and, once revealed, the ranking.
             result.add_role(Role.FACILITATOR, "jury")
             result.add_role(Role.WALL, "wall-ranking")
