@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from app.db import Database, now_ms
 from app.errors import Conflict, NotFound
 from app.i18n import N_
+from app.kinds import Kind
 from app.models import Challenge, Event, JuryConflict, Person, Role, Team
 from app.services import events
 from app.services.agenda import require_facilitator
@@ -22,7 +23,7 @@ from app.services.people import Viewer, clean_text
 
 REASON_MAX = 200
 # A person whose membership of a team shows in these events was in it at some point.
-MEMBERSHIP_KINDS = ("team.joined", "person.moved")
+MEMBERSHIP_KINDS = (Kind.TEAM_JOINED, Kind.PERSON_MOVED)
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def _memberships(session: Session, race_id: int, people: list[Person]) -> dict[i
         Event.race_id == race_id, col(Event.kind).in_(MEMBERSHIP_KINDS)
     )
     for kind, person_id, data in session.exec(query):  # type: ignore[call-overload]
-        who = person_id if kind == "team.joined" else data.get("person")
+        who = person_id if kind == Kind.TEAM_JOINED else data.get("person")
         team = data.get("team")
         if isinstance(who, int) and isinstance(team, int):
             found.setdefault(who, set()).add(team)
@@ -111,7 +112,9 @@ def _aliases(session: Session, race_id: int, people: list[Person]) -> dict[int, 
     """Return person id -> the people they are, as far as the race can tell: themselves, everyone who joined
     from the same device, and whom their browser's earlier session was (`was` on person.joined)."""
     was: dict[int, int] = {}
-    query = select(Event.person_id, Event.data).where(Event.race_id == race_id, Event.kind == "person.joined")
+    query = select(Event.person_id, Event.data).where(
+        Event.race_id == race_id, Event.kind == Kind.PERSON_JOINED
+    )
     for person_id, data in session.exec(query):  # type: ignore[call-overload]
         if isinstance(person_id, int) and isinstance(earlier := data.get("was"), int):
             was[person_id] = earlier
@@ -172,7 +175,7 @@ def add(db: Database, viewer: Viewer, *, juror_id: int, team_id: int, reason: st
         session.flush()
         data = {"conflict": conflict.id, "juror": juror_id, "team": team_id}
         return events.record(
-            session, viewer.race_id, "conflict.added", data=data, person_id=viewer.person_id
+            session, viewer.race_id, Kind.CONFLICT_ADDED, data=data, person_id=viewer.person_id
         ).seq
 
 
@@ -186,5 +189,5 @@ def remove(db: Database, viewer: Viewer, conflict_id: int) -> int:
         data = {"juror": conflict.juror_id, "team": conflict.team_id}
         session.delete(conflict)
         return events.record(
-            session, viewer.race_id, "conflict.removed", data=data, person_id=viewer.person_id
+            session, viewer.race_id, Kind.CONFLICT_REMOVED, data=data, person_id=viewer.person_id
         ).seq

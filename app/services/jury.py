@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from app.db import Database, now_ms
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.i18n import N_
+from app.kinds import Kind
 from app.models import Challenge, JuryConflict, Person, Race, Role, Score, Team
 from app.services import conflicts, criteria, events
 from app.services.agenda import require_facilitator
@@ -110,7 +111,7 @@ def set_identity(
         session.add(person)
         data = {"juror": viewer.person_id, "teams": added, "skipped": skip}
         return events.record(
-            session, viewer.race_id, "juror.updated", data=data, person_id=viewer.person_id
+            session, viewer.race_id, Kind.JUROR_UPDATED, data=data, person_id=viewer.person_id
         ).seq
 
 
@@ -126,7 +127,7 @@ def set_company(db: Database, viewer: Viewer, juror_id: int, company: str) -> in
         session.add(person)
         data = {"juror": juror_id, "teams": [], "company": True}
         return events.record(
-            session, viewer.race_id, "juror.updated", data=data, person_id=viewer.person_id
+            session, viewer.race_id, Kind.JUROR_UPDATED, data=data, person_id=viewer.person_id
         ).seq
 
 
@@ -188,7 +189,7 @@ def save(
         # The values stay out of the event: the log is read by the review before the scores are revealed.
         data = {"team": team_id, "juror": viewer.person_id, "criteria": len(values)}
         return events.record(
-            session, viewer.race_id, "score.saved", data=data, person_id=viewer.person_id, key=key
+            session, viewer.race_id, Kind.SCORE_SAVED, data=data, person_id=viewer.person_id, key=key
         ).seq
 
 
@@ -205,7 +206,7 @@ def set_revealed(db: Database, viewer: Viewer, revealed: bool) -> int:
         race.scores_revealed_ms = now_ms() if revealed else None
         session.add(race)
         session.execute(update(Score).where(col(Score.race_id) == race.id).values(revealed=revealed))
-        kind = "scores.revealed" if revealed else "scores.hidden"
+        kind = Kind.SCORES_REVEALED if revealed else Kind.SCORES_HIDDEN
         return events.record(session, viewer.race_id, kind, person_id=viewer.person_id).seq
 
 

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from app.db import Database, once_per_render
 from app.errors import Conflict, Forbidden, NotFound
+from app.kinds import Kind
 from app.models import Challenge, Event, Person, Race, Role, Team
 from app.services import events
 from app.services.agenda import require_facilitator
@@ -71,7 +72,9 @@ def started(session: Session, race_id: int) -> bool:
     )
 
 
-_STARTED = select(Event.id).where(Event.race_id == bindparam("race"), Event.kind == "phase.started").limit(1)
+_STARTED = (
+    select(Event.id).where(Event.race_id == bindparam("race"), Event.kind == Kind.PHASE_STARTED).limit(1)
+)
 
 
 def choice_open(session: Session, race: Race) -> bool:
@@ -115,7 +118,7 @@ def choose(db: Database, viewer: Viewer, team_id: int) -> int | None:
         return events.record(
             session,
             viewer.race_id,
-            "team.joined",
+            Kind.TEAM_JOINED,
             data={"team": team_id, "previous": previous},
             person_id=viewer.person_id,
             team_id=team_id,
@@ -136,7 +139,7 @@ def set_choice(db: Database, viewer: Viewer, open_: bool) -> int:
         # Opened again before the first phase: it closes at the first start, as it would have.
         race.team_choice_open = None if open_ and not started(session, race.id or 0) else open_
         session.add(race)
-        kind = "team_choice.opened" if open_ else "team_choice.closed"
+        kind = Kind.TEAM_CHOICE_OPENED if open_ else Kind.TEAM_CHOICE_CLOSED
         return events.record(session, viewer.race_id, kind, person_id=viewer.person_id).seq
 
 
