@@ -51,10 +51,10 @@ def same_company(first: str, second: str) -> bool:
 
 def of_race(session: Session, race_id: int) -> Stakes:
     """Return, for every juror of a race, the teams they may not score and why."""
-    people = list(session.exec(select(Person).where(Person.race_id == race_id)))
-    jurors = [person for person in people if person.role == Role.JURY]
+    jurors = list(session.exec(select(Person).where(Person.race_id == race_id, Person.role == Role.JURY)))
     if not jurors:
         return {}
+    people = list(session.exec(select(Person).where(Person.race_id == race_id)))
     found: Stakes = {juror.id or 0: {} for juror in jurors}
     rows = session.exec(
         select(Team, Challenge)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
@@ -25,8 +26,17 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Peer:
+    """Someone else who joined from the same device: as the roster names them."""
+
+    name: str
+    role: str
+
+
+# Columns, not entities: the roster asks on every render, and every person of the race has a device.
 _SHARED = (
-    select(Person)
+    select(Person.id, Person.device, Person.name, Person.role)
     .where(
         Person.race_id == bindparam("race"),
         col(Person.device).is_not(None),
@@ -36,14 +46,14 @@ _SHARED = (
 )
 
 
-def shared(session: Session, race_id: int) -> dict[int, list[Person]]:
+def shared(session: Session, race_id: int) -> dict[int, list[Peer]]:
     """Return person id -> the race's other people who joined from the same device, for those who have any."""
-    by_device: dict[str, list[Person]] = {}
-    for person in session.exec(_SHARED, params={"race": race_id}):  # type: ignore[call-overload]
-        by_device.setdefault(person.device, []).append(person)
-    found: dict[int, list[Person]] = {}
+    by_device: dict[str, list[tuple[int, Peer]]] = {}
+    for person_id, device, name, role in session.execute(_SHARED, {"race": race_id}):
+        by_device.setdefault(device, []).append((person_id, Peer(name, role)))
+    found: dict[int, list[Peer]] = {}
     for group in by_device.values():
         if len(group) > 1:
-            for person in group:
-                found[person.id or 0] = [other for other in group if other.id != person.id]
+            for person_id, _peer in group:
+                found[person_id] = [peer for other, peer in group if other != person_id]
     return found

@@ -76,6 +76,9 @@ def join(
         name = clean_text(name, NAME_MAX, field="name")
         assert race.id is not None
         known = devices.digest(device) if device else None
+        if known:
+            # Two joins at once from one browser (a double submit) find or make one person, not two.
+            events.lock_race(session, race.id)
         person = _returning(session, race.id, role, known) if known else None
         if person is not None:
             return _rejoin(session, person, name), race.slug
@@ -99,8 +102,7 @@ def join(
 
 
 def _returning(session: Session, race_id: int, role: str, device: str) -> Person | None:
-    """Return the person this device already is in the race in this role, if any (locked: two joins at once
-    from one browser find the same person)."""
+    """Return the person this device already is in the race in this role, if any."""
     query = (
         select(Person)
         .where(
@@ -110,7 +112,6 @@ def _returning(session: Session, race_id: int, role: str, device: str) -> Person
             col(Person.erased_ms).is_(None),
         )
         .order_by(col(Person.id))
-        .with_for_update()
     )
     return session.exec(query).first()
 
