@@ -17,7 +17,6 @@ SESSION_KEY = "sid"
 # The browser's own identity: kept across sign-out, so that joining again gives the same person back.
 DEVICE_COOKIE = "kraftsamla_device"
 DEVICE_MAX_AGE = 400 * 24 * 3600  # the longest a browser keeps a cookie (Chrome caps there)
-_device_signer = Signer(settings.SECRET_KEY, salt="kraftsamla.device")
 
 
 class NotSignedIn(ServiceError):
@@ -48,22 +47,32 @@ async def require_viewer(conn: HTTPConnection, slug: str) -> Viewer:
     return viewer
 
 
+def device_signer(secret: str) -> Signer:
+    """Return the signer of device cookies (the app keeps one, made with the site's secret)."""
+    return Signer(secret, salt="kraftsamla.device")
+
+
+def _signer(conn: HTTPConnection) -> Signer:
+    signer: Signer = conn.app.state.device_signer
+    return signer
+
+
 def device_token(conn: HTTPConnection) -> str | None:
     """Return the device token this browser's cookie carries, if its signature holds."""
     value = conn.cookies.get(DEVICE_COOKIE)
     if not value:
         return None
     try:
-        return _device_signer.unsign(value).decode()
+        return _signer(conn).unsign(value).decode()
     except (BadSignature, UnicodeDecodeError):
         return None
 
 
-def remember_device(response: Response, token: str) -> None:
+def remember_device(conn: HTTPConnection, response: Response, token: str) -> None:
     """Keep (or renew) the browser's device cookie: signed, HttpOnly, SameSite=Lax, Secure when configured."""
     response.set_cookie(
         DEVICE_COOKIE,
-        _device_signer.sign(token).decode(),
+        _signer(conn).sign(token).decode(),
         max_age=DEVICE_MAX_AGE,
         httponly=True,
         samesite="lax",

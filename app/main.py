@@ -15,7 +15,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import ClientDisconnect
 from starlette.routing import Mount
 
-from app import backup, memory, presence, settings, templating
+from app import auth, backup, memory, presence, settings, templating
 from app.assets import HashedStaticFiles
 from app.db import Database
 from app.errors import ServiceError
@@ -159,12 +159,13 @@ def create_app(database_url: str | None = None) -> Starlette:
         *jury.ROUTES,
         Mount("/static", HashedStaticFiles(directory=settings.STATIC_DIR), name="static"),
     ]
+    secret = settings.secret_key()
     middleware = [
         Middleware(RequestIdMiddleware),
         Middleware(PostTimer, metrics=metrics),
         Middleware(
             SessionMiddleware,
-            secret_key=settings.secret_key(),
+            secret_key=secret,
             session_cookie="kraftsamla",
             same_site="lax",
             https_only=settings.COOKIE_SECURE,
@@ -191,6 +192,7 @@ def create_app(database_url: str | None = None) -> Starlette:
     )
     templating.bind(app.router)
     app.state.db = db
+    app.state.device_signer = auth.device_signer(secret)
     app.state.hub = hub
     app.state.metrics = metrics
     return app

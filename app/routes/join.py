@@ -68,7 +68,7 @@ async def join(request: Request) -> Response:
     request.session.clear()
     request.session[SESSION_KEY] = token
     response = RedirectResponse(request.url_for("race", slug=slug), status_code=303)
-    remember_device(response, device)
+    remember_device(request, response, device)
     return response
 
 
