@@ -15,7 +15,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import ClientDisconnect
 from starlette.routing import Mount
 
-from app import backup, memory, presence, settings, templating
+from app import auth, backup, memory, presence, settings, templating
 from app.assets import HashedStaticFiles
 from app.db import Database
 from app.errors import ServiceError
@@ -61,10 +61,11 @@ def create_app(database_url: str | None = None) -> Starlette:
 
     async def render(race_id: int, after_seq: int, audiences: frozenset[str]) -> tuple[int, dict[str, str]]:
         started = time.perf_counter()
-        seq, frames, ended = await run_in_threadpool(render_changes, db, race_id, after_seq, audiences)
+        seq, frames, closing = await run_in_threadpool(render_changes, db, race_id, after_seq, audiences)
         metrics.renders.observe(time.perf_counter() - started)
-        # Signed out or erased, on this process or another: their open screens close here too.
-        for person_id in ended:
+        # Signed out, erased or moved to another team, on this process or another: their open screens close
+        # here too, before these frames are queued (a moved person's screen loads its new team).
+        for person_id in closing:
             hub.cut_owner(race_id, live.owner_of(person_id), live.CLOSE_POLICY)
         return seq, frames
 
@@ -165,12 +166,13 @@ def create_app(database_url: str | None = None) -> Starlette:
         *jury.ROUTES,
         Mount("/static", HashedStaticFiles(directory=settings.STATIC_DIR), name="static"),
     ]
+    secret = settings.secret_key()
     middleware = [
         Middleware(RequestIdMiddleware),
         Middleware(PostTimer, metrics=metrics),
         Middleware(
             SessionMiddleware,
-            secret_key=settings.secret_key(),
+            secret_key=secret,
             session_cookie="kraftsamla",
             same_site="lax",
             https_only=settings.COOKIE_SECURE,
@@ -197,6 +199,7 @@ def create_app(database_url: str | None = None) -> Starlette:
     )
     templating.bind(app.router)
     app.state.db = db
+    app.state.device_signer = auth.device_signer(secret)
     app.state.hub = hub
     app.state.scheduler = scheduler
     app.state.metrics = metrics

@@ -91,7 +91,8 @@ class Connection:
         self._ready.set()
 
     def _append(self, seq: int, text: str, *, refresh: bool = False) -> bool:
-        if self.closed or self.overflowed:
+        if self.closed or self.overflowed or self.close_code is not None:
+            # Cut: nothing offered after the cut may reach the screen (a moved person's old team).
             return False
         backlog = len(self._queue) - self._primed
         too_big = self._bytes + len(text) > self.max_bytes and not self.catching_up
@@ -142,7 +143,7 @@ class Connection:
                     return CLOSE_TRY_AGAIN
                 if self.close_code is not None:
                     return self.close_code
-                while self._queue:
+                while self._queue and self.close_code is None:
                     _, text, _ = self._queue.popleft()
                     if self._primed:
                         self._primed -= 1

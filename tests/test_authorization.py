@@ -265,6 +265,13 @@ def jury_rows() -> list[Row]:
             prepare=_jury_ids,
         ),
         Row("POST", "/r/{slug}/jury/conflicts/{conflict_id}/remove", facilitator, prepare=_jury_ids),
+        Row(
+            "POST",
+            "/r/{slug}/jury/jurors/{juror_id}/company",
+            facilitator,
+            lambda _ids: {"company": "Nytt AB"},
+            prepare=_jury_ids,
+        ),
         Row("POST", "/r/{slug}/jury/reveal", facilitator, lambda _ids: {"reveal": "1"}),
     ]
 
@@ -334,6 +341,7 @@ MATRIX: list[Row] = [
     Row("POST", "/r/{slug}/teams", frozenset({"facilitator"}), lambda _ids: TEAM),
     Row("POST", "/r/{slug}/teams/{team_a}", frozenset({"facilitator"}), lambda _ids: TEAM),
     Row("POST", "/r/{slug}/teams/{team_a}/lock", frozenset({"facilitator"}), lambda _ids: {"locked": "1"}),
+    Row("POST", "/r/{slug}/team-choice", frozenset({"facilitator"}), lambda _ids: {"open": "0"}),
     Row("POST", "/r/{slug}/people/{person_id}/team", frozenset({"facilitator"}), lambda _ids: {"team": ""}),
     Row(
         "POST",
@@ -410,6 +418,7 @@ PARAMS = {
     "{need_id:int}": "{need_id}",
     "{criterion_id:int}": "{criterion_id}",
     "{conflict_id:int}": "{conflict_id}",
+    "{juror_id:int}": "{juror_id}",
 }
 
 

@@ -170,10 +170,11 @@ def test_status_says_ended_after_the_end(
     slug = race["slug"]
     facilitator = start(join, race, IDEATION)
     add_card(join("participant", "Alva", team=0), slug)
+    bo = join("participant", "Bo", team=1)
     facilitator.post(f"/r/{slug}/end")
     capsys.readouterr()
     assert kraftsamla("status", slug, "--json") == 0
     found = json.loads(capsys.readouterr().out)
     assert found["ended"] is True
     assert found["phase"] == {"id": race["phases"][IDEATION]["id"], "name": "Ideation", "state": "finished"}
-    assert add_card(join("participant", "Bo", team=1), slug, "Sent").status_code == 409
+    assert add_card(bo, slug, "Sent").status_code == 409

@@ -20,6 +20,7 @@ from app.screens.frames import (
     render_changes,
     render_presence,
     snapshot,
+    watches,
 )
 from app.screens.regions import (
     COLUMN_REGIONS,
@@ -54,4 +55,5 @@ __all__ = [
     "screen_context",
     "screen_regions",
     "snapshot",
+    "watches",
 ]

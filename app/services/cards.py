@@ -15,7 +15,7 @@ from app.kinds import Kind
 from app.models import Card, CardColumn, CardRevision, Person, Phase, PhaseState, Race, Role, Team
 from app.services import events
 from app.services.ending import ENDED
-from app.services.people import Viewer, clean_text
+from app.services.people import Viewer, clean_text, require_team
 from app.services.phases import locked_at_timeup
 
 TITLE_MAX = 200
@@ -80,6 +80,7 @@ def add(db: Database, viewer: Viewer, *, title: str, body: str, column: str, key
             card = session.get(Card, earlier.data["card"])
             assert card is not None
             return card
+        require_team(session, viewer)
         refuse_closed_board(session, viewer.team_id)
         now = now_ms()
         values = {

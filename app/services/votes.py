@@ -11,10 +11,10 @@ from sqlmodel import Session, col, func, select
 from app.db import Database, now_ms
 from app.errors import Conflict
 from app.kinds import Kind
-from app.models import Card, Person, Phase, Race, Team, Vote
+from app.models import Card, Phase, Race, Team, Vote
 from app.services import ending, events, phases
 from app.services.cards import BOARD_TIME_UP
-from app.services.people import Viewer
+from app.services.people import Viewer, require_team
 from app.services.revisions import own_card, require_member
 
 
@@ -58,8 +58,6 @@ def _voting_phase(session: Session, viewer: Viewer, card: Card) -> Phase:
         raise Conflict("Voting is not open right now.")
     if phases.locked_at_timeup(phase.state, phase.lock_at_end, phase.timeup_ms, phase.deadline_ms):
         raise Conflict(BOARD_TIME_UP, phase=phase.name)
-    # Lock the voter's row so two votes at once cannot both pass the budget (PostgreSQL; SQLite is serial).
-    session.exec(select(Person).where(Person.id == viewer.person_id).with_for_update()).one()
     return phase
 
 
@@ -78,6 +76,8 @@ def _change(
         earlier = events.replayed(session, key, viewer.person_id)
         if earlier is not None:
             return own_card(session, viewer, earlier.data["card"], removed=True)
+        # Also locks the voter's row, so two votes at once cannot both pass the budget.
+        require_team(session, viewer)
         card = own_card(session, viewer, card_id)
         phase = _voting_phase(session, viewer, card)
         vote = change(session, card, phase)
