@@ -211,6 +211,13 @@ def test_a_refused_clock_action_shows_why_by_the_controls_and_the_clock_as_it_is
     assert page.select_one("#agenda[hx-swap-oob] #clock-msg[role=alert]").get_text().strip()
     assert page.select_one("#agenda-from")["value"] == str(race["phases"][1]["id"])
     assert "Team formation" in page.select_one("#clock[hx-swap-oob] .clock-next").get_text()
+    # Without htmx: a page with the same message, the clock as it is now and the way back to the controls.
+    plain = facilitator.post(f"/r/{race['slug']}/phases/next", {"from": race["phases"][0]["id"]})
+    assert plain.status_code == 409
+    page = soup(plain.text)
+    assert page.select_one("main [role=alert]").get_text().strip()
+    assert page.select_one("#clock")["data-phase"] == str(race["phases"][1]["id"])
+    assert page.select_one(f"main a[href='/r/{race['slug']}']") is not None
 
 
 def _advance_at_once(db: Database, race: dict[str, Any], viewers: list[Any], shown: int | None) -> list[str]:

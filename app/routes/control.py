@@ -47,13 +47,13 @@ async def _clock_act(
     try:
         await run_in_threadpool(act, viewer, form)
     except ServiceError as error:
-        if error.status != 409 or not is_htmx(request):
+        if error.status != 409:
             raise
         context = await run_in_threadpool(regions_context, database(request), viewer, ("clock", "agenda"))
-        context.update(clock_msg=error.translated(), oob=True)
-        return templates.TemplateResponse(
-            request, "facilitator/_clock_refused.html", context, status_code=409
-        )
+        context.update(clock_msg=error.translated(), oob=is_htmx(request), slug=slug)
+        # A plain form post (no script) gets a page with the same message, the clock and the way back.
+        template = "facilitator/_clock_refused.html" if is_htmx(request) else "facilitator/clock_refused.html"
+        return templates.TemplateResponse(request, template, context, status_code=409)
     # htmx buttons swap nothing: the new clock and agenda arrive over the socket like everyone's.
     if is_htmx(request):
         return Response(status_code=204)
