@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from app import i18n
 from app.auth import database, require_viewer
 from app.errors import Invalid
-from app.i18n import N_
+from app.i18n import N_, Label
 from app.presence import registry
 from app.routes import action
 from app.routes.forms import is_htmx, read_form, text
@@ -28,7 +28,7 @@ def _number(form: FormData, name: str, label: str) -> int:
     try:
         return int(text(form, name).strip())
     except ValueError:
-        raise Invalid("Enter a whole number for %(field)s.", field=label) from None
+        raise Invalid("Enter a whole number for %(field)s.", field=Label(label)) from None
 
 
 def _optional_id(form: FormData, name: str) -> int | None:

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from app.db import Database, now_ms
 from app.errors import Invalid, NotFound
-from app.i18n import translate
+from app.i18n import N_, Label, translate
 from app.models import Person, PersonSession, Race, Role
 from app.services import events, races
 
@@ -41,9 +41,9 @@ def clean_text(value: str, limit: int, *, field: str, required: bool = True) -> 
         text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
     text = text.strip()
     if required and not text:
-        raise Invalid("Please fill in %(field)s.", field=field)
+        raise Invalid("Please fill in %(field)s.", field=Label(field))
     if len(text) > limit:
-        raise Invalid("%(field)s can be at most %(limit)s characters.", field=field, limit=limit)
+        raise Invalid("%(field)s can be at most %(limit)s characters.", field=Label(field), limit=limit)
     return text
 
 
@@ -62,7 +62,7 @@ def join(db: Database, code: str, name: str, earlier: str | None = None) -> tupl
         race, role = found
         if role == Role.WALL and not (name or "").strip():
             name = translate(race.lang, "Wall")
-        name = clean_text(name, NAME_MAX, field="name")
+        name = clean_text(name, NAME_MAX, field=N_("the name"))
         assert race.id is not None
         person = Person(race_id=race.id, name=name, role=role, created_ms=now_ms())
         session.add(person)
