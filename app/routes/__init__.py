@@ -8,7 +8,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.routing import Route, WebSocketRoute
+
+from app.routes.forms import number
+
+
+class IdConvertor(Convertor[int]):
+    """An id in a path: ASCII digits within 64 bits; a longer number is refused with 400."""
+
+    regex = "[0-9]+"
+
+    def convert(self, value: str) -> int:
+        return number(value)
+
+    def to_string(self, value: int) -> str:
+        return str(value)
+
+
+# Every `{name:int}` of the app is an id; Starlette's own convertor takes a number of any length. Registered
+# before any route is made: a route compiles its path with the convertors known then.
+register_url_convertor("int", IdConvertor())
 
 
 def page(path: str, endpoint: Callable[..., Any], name: str) -> Route:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from starlette.datastructures import FormData
 from starlette.requests import Request
 
-from app.errors import Invalid
+from app.errors import Invalid, ServiceError
+from app.numbers import whole
 
 FIELD_MAX = 64 * 1024
 
@@ -24,14 +25,21 @@ def text(form: FormData, name: str) -> str:
 
 
 def integer(form: FormData, name: str) -> int:
-    """Return an integer field or refuse the form."""
+    """Return a whole-number field (an id, a count) or refuse the form with 400."""
+    return number(text(form, name))
+
+
+def number(value: str) -> int:
+    """Return a whole number sent as text (a field, a field's name, a query) or refuse it with 400."""
     try:
-        value = int(text(form, name))
+        return whole(value)
     except ValueError:
-        raise Invalid("The form is malformed.") from None
-    if not -(2**31) <= value < 2**31:  # ids are 32-bit integers on PostgreSQL
-        raise Invalid("The form is malformed.")
-    return value
+        raise ServiceError("The form is malformed.") from None
+
+
+def numbers(form: FormData, name: str) -> list[int]:
+    """Return every value of a repeated whole-number field (ticked ids) or refuse the form with 400."""
+    return [number(value) for value in form.getlist(name) if isinstance(value, str)]
 
 
 def is_htmx(request: Request) -> bool:

@@ -11,6 +11,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from app import presence, settings
 from app.auth import SESSION_KEY, current_viewer, database
 from app.db import now_ms
+from app.numbers import whole
 from app.routes import socket
 from app.screens import audience, catch_up, catch_up_to, first_look, known_catch_up
 from app.security import origin_allowed
@@ -185,7 +186,7 @@ def owner_of(person_id: int) -> str:
 
 def _since(value: str | None) -> int | None:
     try:
-        return int(value) if value is not None else None
+        return whole(value) if value is not None else None
     except ValueError:
         return None
 

@@ -14,9 +14,10 @@ from app import i18n
 from app.auth import database, require_viewer
 from app.errors import Invalid
 from app.i18n import N_, Label
+from app.numbers import whole
 from app.presence import registry
 from app.routes import action
-from app.routes.forms import is_htmx, read_form, text
+from app.routes.forms import is_htmx, number, read_form, text
 from app.services import agenda, profiles, roster
 from app.services.people import Viewer
 from app.templating import templates
@@ -26,19 +27,14 @@ SAVED = N_("Saved.")
 
 def _number(form: FormData, name: str, label: str) -> int:
     try:
-        return int(text(form, name).strip())
+        return whole(text(form, name))
     except ValueError:
         raise Invalid("Enter a whole number for %(field)s.", field=Label(label)) from None
 
 
 def _optional_id(form: FormData, name: str) -> int | None:
     value = text(form, name).strip()
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise Invalid("The form is malformed.") from None
+    return number(value) if value else None
 
 
 def _phase_form(form: FormData) -> agenda.PhaseForm:

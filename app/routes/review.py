@@ -14,7 +14,7 @@ from app import i18n
 from app.auth import database, require_viewer
 from app.errors import Invalid, ServiceError
 from app.routes import action, page
-from app.routes.forms import integer, text
+from app.routes.forms import integer, numbers, text
 from app.routes.live import CLOSE_POLICY, owner_of
 from app.services import outcomes, privacy, reports, review
 from app.services.people import Viewer
@@ -114,7 +114,7 @@ async def add_outcome(request: Request) -> Response:
     form = await request.form(max_files=0, max_fields=1000, max_part_size=64 * 1024)
     fields = {name: text(form, name) for name in ("team", "kind", "date", "note", "key")}
     try:
-        card_ids = [int(value) for value in form.getlist("cards") if isinstance(value, str)]
+        card_ids = numbers(form, "cards")
         await run_in_threadpool(
             outcomes.record,
             database(request),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -22,6 +23,7 @@ from app.services.matching import BACKGROUNDS
 from app.services.roster import BACKGROUND_LABELS
 from app.templating import templates
 
+PERSON_FIELD = re.compile(r"p[0-9]{1,18}")  # a participant's select: p and their id
 # One select per participant, plus the bounds, the team keys and the buttons.
 MAX_FIELDS = 2000
 
@@ -29,7 +31,7 @@ MAX_FIELDS = 2000
 def _chosen(form: FormData) -> dict[int, str]:
     chosen = {}
     for name, value in form.multi_items():
-        if name.startswith("p") and name[1:].isdigit() and isinstance(value, str):
+        if PERSON_FIELD.fullmatch(name) and isinstance(value, str):
             chosen[int(name[1:])] = value
     return chosen
 

@@ -11,6 +11,7 @@ from app.db import Database, now_ms
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.i18n import N_
 from app.models import ExpertRequest, Person, Race, RequestStatus, Role
+from app.numbers import whole
 from app.services import events, phases
 from app.services.people import Viewer, clean_text
 
@@ -55,7 +56,7 @@ def ask(db: Database, viewer: Viewer, *, question: str, tags: list[str], key: st
 def parse_rating(value: str) -> int:
     """Return a rating 1-5 or refuse it."""
     try:
-        rating = int(value)
+        rating = whole(value)
     except ValueError:
         rating = 0
     if not 1 <= rating <= 5:
