@@ -18,7 +18,7 @@ from app import backup, memory, settings, templating
 from app.db import Database
 from app.errors import ServiceError
 from app.language import LanguageMiddleware
-from app.limits import BodyLimitMiddleware, RateLimitMiddleware
+from app.limits import BodyLimitMiddleware, Limits, RateLimitMiddleware
 from app.pages import database_error, malformed, service_error
 from app.routes import (
     board,
@@ -155,4 +155,5 @@ def create_app(database_url: str | None = None) -> Starlette:
     templating.bind(app.router)
     app.state.db = db
     app.state.hub = hub
+    app.state.limits = Limits()
     return app

@@ -42,6 +42,19 @@ MAX_BODY_BYTES: int = config("KRAFTSAMLA_MAX_BODY_BYTES", cast=int, default=64 *
 # Posts per second per person (session, else address), with bursts; 0 turns the limit off.
 RATE_LIMIT_PER_SECOND: float = config("KRAFTSAMLA_RATE_LIMIT_PER_SECOND", cast=float, default=5.0)
 RATE_LIMIT_BURST: float = config("KRAFTSAMLA_RATE_LIMIT_BURST", cast=float, default=20.0)
+# Wrong join codes per client address, per minute with bursts: a room's typos fit, guessing does not. 0: off.
+JOIN_FAILURES_PER_MINUTE: float = config("KRAFTSAMLA_JOIN_FAILURES_PER_MINUTE", cast=float, default=60.0)
+JOIN_FAILURES_BURST: float = config("KRAFTSAMLA_JOIN_FAILURES_BURST", cast=float, default=60.0)
+# Wrong join codes from every address together (each is a guess at every race); past it, an address that
+# guesses wrong is held back for a whole refill of its own budget. 0: off.
+JOIN_GUESSES_PER_MINUTE: float = config("KRAFTSAMLA_JOIN_GUESSES_PER_MINUTE", cast=float, default=300.0)
+JOIN_GUESSES_BURST: float = config("KRAFTSAMLA_JOIN_GUESSES_BURST", cast=float, default=600.0)
+# Valid joins per client address: a ceiling far above any room (a room shares one address). 0: off.
+JOIN_CEILING_PER_MINUTE: float = config("KRAFTSAMLA_JOIN_CEILING_PER_MINUTE", cast=float, default=600.0)
+JOIN_CEILING_BURST: float = config("KRAFTSAMLA_JOIN_CEILING_BURST", cast=float, default=1000.0)
+# Needs sent through a race's public intake, per client address. 0: off.
+INTAKE_PER_HOUR: float = config("KRAFTSAMLA_INTAKE_PER_HOUR", cast=float, default=30.0)
+INTAKE_BURST: float = config("KRAFTSAMLA_INTAKE_BURST", cast=float, default=10.0)
 
 TEMPLATES_DIR = ROOT / "templates"
 STATIC_DIR = ROOT / "static"

@@ -154,3 +154,9 @@ def test_switching_language_returns_to_the_page_it_was_made_on(
     answer = fia.post(f"/r/{slug}/lang", form)
     assert answer.status_code == 303
     assert answer.headers["location"] == lands.format(slug=slug)
+
+
+def test_the_codes_that_steer_or_judge_a_race_are_too_long_to_guess(race: dict[str, Any]) -> None:
+    codes = race["codes"]
+    assert len(codes["facilitator"]) >= 10 and len(codes["jury"]) >= 10
+    assert all(len(codes[role]) == 6 for role in ("participant", "expert", "wall"))  # typed by everyone

@@ -11,6 +11,7 @@ from app import i18n, settings
 from app.auth import SESSION_KEY, current_viewer, database
 from app.errors import ServiceError
 from app.language import LANG_COOKIE
+from app.limits import TOO_MANY_JOINS, Throttled, client_address
 from app.routes import action, page
 from app.routes.forms import read_form, text
 from app.routes.live import CLOSE_POLICY, owner_of
@@ -50,11 +51,20 @@ async def join(request: Request) -> Response:
     """Join the race the code opens, or show the form again with what went wrong."""
     form = await read_form(request)
     code, name = text(form, "code"), text(form, "name")
+    earlier = request.session.get(SESSION_KEY)
+    db, limits = database(request), request.app.state.limits.joins
+
+    def attempt() -> tuple[str, str]:
+        return people.join(db, code, name, earlier if isinstance(earlier, str) else None)
+
+    address = client_address(request.scope)
     try:
-        earlier = request.session.get(SESSION_KEY)
-        token, slug = await run_in_threadpool(
-            people.join, database(request), code, name, earlier if isinstance(earlier, str) else None
-        )
+        token, slug = await run_in_threadpool(limits.attempt, address, attempt, people.UnknownCode)
+    except Throttled as held:
+        message = i18n.gettext(TOO_MANY_JOINS, seconds=held.seconds)
+        response = _join_page(request, error=message, code=code[:32], name=name[:80], status=429)
+        response.headers["retry-after"] = str(held.seconds)
+        return response
     except ServiceError as error:
         message = error.translated()
         return _join_page(request, error=message, code=code[:32], name=name[:80], status=error.status)

@@ -47,6 +47,13 @@ def clean_text(value: str, limit: int, *, field: str, required: bool = True) -> 
     return text
 
 
+UNKNOWN_CODE = N_("That code does not open any race. Check it and try again.")
+
+
+class UnknownCode(Invalid):
+    """A code that opens no race: a wrong guess, limited per address (app/limits.py)."""
+
+
 def join(db: Database, code: str, name: str, earlier: str | None = None) -> tuple[str, str]:
     """Join the race a code opens; return (session token, slug).
 
@@ -58,7 +65,7 @@ def join(db: Database, code: str, name: str, earlier: str | None = None) -> tupl
     with db.write() as session:
         found = races.find_code(session, code)
         if found is None:
-            raise Invalid("That code does not open any race. Check it and try again.")
+            raise UnknownCode(UNKNOWN_CODE)
         race, role = found
         if role == Role.WALL and not (name or "").strip():
             name = translate(race.lang, "Wall")
