@@ -20,6 +20,10 @@ DEFAULT_LANG: str = config("KRAFTSAMLA_LANG", default="sv")
 ALLOWED_ORIGINS: CommaSeparatedStrings = config(
     "KRAFTSAMLA_ALLOWED_ORIGINS", cast=CommaSeparatedStrings, default=""
 )
+# The site's public origin (scheme and host, e.g. https://race.example.se): links read away from the site (QR
+# codes, the join sheet, the intake link) use it, and posts naming it are its own. Empty: the origin each
+# request came to. Redirects never need it: they are paths.
+PUBLIC_ORIGIN: str = config("KRAFTSAMLA_PUBLIC_ORIGIN", default="").rstrip("/")
 COOKIE_SECURE: bool = config("KRAFTSAMLA_COOKIE_SECURE", cast=bool, default=False)
 SQLITE_BUSY_TIMEOUT_MS: int = config("KRAFTSAMLA_SQLITE_BUSY_TIMEOUT_MS", cast=int, default=5000)
 LIVE_QUEUE_MESSAGES: int = config("KRAFTSAMLA_LIVE_QUEUE_MESSAGES", cast=int, default=256)

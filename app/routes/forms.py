@@ -25,21 +25,29 @@ def text(form: FormData, name: str) -> str:
 
 
 def integer(form: FormData, name: str) -> int:
-    """Return a whole-number field (an id, a count) or refuse the form with 400."""
+    """Return a whole-number field (an id, a count) or refuse the form."""
     return number(text(form, name))
 
 
 def number(value: str) -> int:
-    """Return a whole number sent as text (a field, a field's name, a query) or refuse it with 400."""
+    """Return a whole number sent as text (a field's value or part of its name) or refuse the form."""
     try:
         return whole(value)
     except ValueError:
-        raise ServiceError("The form is malformed.") from None
+        raise Invalid("The form is malformed.") from None
 
 
 def numbers(form: FormData, name: str) -> list[int]:
-    """Return every value of a repeated whole-number field (ticked ids) or refuse the form with 400."""
+    """Return every value of a repeated whole-number field (ticked ids) or refuse the form."""
     return [number(value) for value in form.getlist(name) if isinstance(value, str)]
+
+
+def path_id(value: str) -> int:
+    """Return an id from a path, or refuse the request with 400."""
+    try:
+        return whole(value)
+    except ValueError:
+        raise ServiceError("The address is malformed.") from None
 
 
 def is_htmx(request: Request) -> bool:

@@ -8,13 +8,13 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from app import i18n
 from app.auth import database, require_viewer
 from app.errors import ServiceError
 from app.models import Role
-from app.routes import action, page
+from app.routes import action, page, redirect
 from app.routes.forms import integer, is_htmx, numbers, read_form, text
 from app.services import criteria, jury, scoreboard
 from app.services.people import Viewer
@@ -36,7 +36,7 @@ async def identity(request: Request) -> Response:
         reason=text(form, "reason"),
         skip=text(form, "action") == "skip",
     )
-    return RedirectResponse(request.url_for("race", slug=viewer.slug), status_code=303)
+    return redirect(request, "race", slug=viewer.slug)
 
 
 async def save_scores(request: Request) -> Response:
@@ -64,8 +64,7 @@ async def save_scores(request: Request) -> Response:
             raise
         status, message, error = refused.status, "", refused.translated()
     if not is_htmx(request):
-        url = str(request.url_for("race", slug=viewer.slug))
-        return RedirectResponse(f"{url}#jt-{team_id}", status_code=303)
+        return redirect(request, "race", f"#jt-{team_id}", slug=viewer.slug)
     context = await run_in_threadpool(scoreboard.one_team, db, viewer, team_id)
     if error:
         context["posted"] = {**fields, "comment": text(form, "comment")}
@@ -100,9 +99,8 @@ async def _setup_act(request: Request, action: Callable[[Viewer, FormData], Any]
             raise
         return await setup(request, refused.translated(), refused.status)
     if text(form, "back") == "control":
-        return RedirectResponse(request.url_for("race", slug=viewer.slug), status_code=303)
-    url = str(request.url_for("jury_setup", slug=viewer.slug))
-    return RedirectResponse(f"{url}#{anchor}", status_code=303)
+        return redirect(request, "race", slug=viewer.slug)
+    return redirect(request, "jury_setup", f"#{anchor}", slug=viewer.slug)
 
 
 async def add_criterion(request: Request) -> Response:

@@ -8,7 +8,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from app import i18n
 from app.auth import database, require_viewer
@@ -16,7 +16,7 @@ from app.errors import Invalid
 from app.i18n import N_, Label
 from app.numbers import whole
 from app.presence import registry
-from app.routes import action
+from app.routes import action, redirect
 from app.routes.forms import is_htmx, number, read_form, text
 from app.services import agenda, profiles, roster
 from app.services.people import Viewer
@@ -56,7 +56,7 @@ async def _act(request: Request, action: Callable[[Viewer, FormData], Any], mess
     form = await read_form(request)
     await run_in_threadpool(action, viewer, form)
     if not is_htmx(request):
-        return RedirectResponse(request.url_for("race", slug=slug), status_code=303)
+        return redirect(request, "race", slug=slug)
     # The new state itself arrives over the socket, like everyone else's.
     return templates.TemplateResponse(request, "facilitator/_notice.html", {"message": i18n.gettext(message)})
 

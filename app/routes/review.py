@@ -8,12 +8,12 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from app import i18n
 from app.auth import database, require_viewer
 from app.errors import Invalid, ServiceError
-from app.routes import action, page
+from app.routes import action, page, redirect
 from app.routes.forms import integer, numbers, text
 from app.routes.live import CLOSE_POLICY, owner_of
 from app.services import outcomes, privacy, reports, review
@@ -38,8 +38,7 @@ def _filters(request: Request) -> review.Filters:
 
 
 def _back(request: Request, anchor: str = "") -> Response:
-    url = str(request.url_for("review", slug=request.path_params["slug"]))
-    return RedirectResponse(url + anchor, status_code=303)
+    return redirect(request, "review", anchor, slug=request.path_params["slug"])
 
 
 def _download(body: str, media_type: str, filename: str) -> Response:

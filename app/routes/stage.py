@@ -6,12 +6,12 @@ import uuid
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from app import i18n
 from app.auth import database, require_viewer
 from app.errors import ServiceError
-from app.routes import action
+from app.routes import action, redirect
 from app.routes.experts import done
 from app.routes.forms import integer, is_htmx, read_form, text
 from app.services import announcements, spotlight
@@ -38,7 +38,7 @@ async def announce(request: Request) -> Response:
         }
         status = error.status
     if not is_htmx(request):
-        return RedirectResponse(request.url_for("race", slug=viewer.slug), status_code=303)
+        return redirect(request, "race", slug=viewer.slug)
     race = {"slug": viewer.slug}
     return templates.TemplateResponse(
         request, "facilitator/_announce_form.html", {**context, "race": race}, status_code=status

@@ -9,13 +9,13 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from app import i18n
 from app.auth import database, require_viewer
 from app.errors import Invalid, ServiceError
 from app.presence import registry
-from app.routes import form
+from app.routes import form, redirect
 from app.routes.forms import FIELD_MAX, text
 from app.services import suggestions
 from app.services.agenda import require_facilitator
@@ -81,7 +81,7 @@ async def suggest_teams(request: Request) -> Response:
             )
             for person_id in moved:
                 registry.reload(viewer.race_id, person_id)
-            return RedirectResponse(f"{request.url_for('race', slug=slug)}#roster", status_code=303)
+            return redirect(request, "race", "#roster", slug=slug)
         if action == "recompute":
             view = await run_in_threadpool(suggestions.reexplain, db, viewer, bounds, keys, chosen)
         elif action in ("suggest", ""):
