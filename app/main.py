@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import ClientDisconnect
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
@@ -19,7 +20,7 @@ from app.db import Database
 from app.errors import ServiceError
 from app.language import LanguageMiddleware
 from app.limits import BodyLimitMiddleware, Limits, RateLimitMiddleware
-from app.pages import database_error, malformed, service_error
+from app.pages import client_gone, database_error, malformed, service_error
 from app.routes import (
     board,
     control,
@@ -147,6 +148,7 @@ def create_app(database_url: str | None = None) -> Starlette:
             ServiceError: service_error,
             OperationalError: database_error,
             OverflowError: malformed,
+            ClientDisconnect: client_gone,
             DataError: malformed,
             404: service_error,
             405: service_error,
