@@ -193,3 +193,8 @@ def test_the_public_origin_is_the_sites_own_for_posts(
     browser.portal = server.portal
     data = {"code": race["codes"]["participant"], "name": "Eva"}
     assert browser.post("/join", data=data, follow_redirects=False).status_code == 303
+
+
+def test_a_name_of_invisible_characters_is_no_name(server: TestClient, race: dict[str, Any]) -> None:
+    answer = server.post("/join", data={"code": race["codes"]["participant"], "name": "\u200b \u200d\u2060"})
+    assert answer.status_code == 422
