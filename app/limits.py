@@ -22,8 +22,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Joins have limits of their own (JoinLimits): a room shares one address, and a join has no session yet.
 OWN_LIMITS = frozenset({"/join"})
 TOO_LARGE = i18n.N_("What you sent is too large.")
-TOO_MANY = i18n.N_("Too many requests: wait %(seconds)s seconds and try again.")
-TOO_MANY_JOINS = i18n.N_("Too many join attempts from your network: wait %(seconds)s seconds and try again.")
+TOO_MANY = i18n.N_("Too many requests. Try again in %(seconds)s s.")
+TOO_MANY_JOINS = i18n.N_("Too many join attempts from your network. Try again in %(seconds)s s.")
 T = TypeVar("T")
 
 
