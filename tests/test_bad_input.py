@@ -257,6 +257,17 @@ def test_an_id_past_64_bits_in_a_path_is_refused_with_400(people: dict[str, Pers
 def test_an_id_within_64_bits_that_names_nothing_is_not_found(people: dict[str, Person]) -> None:
     person = people["participant_a"]
     assert person.client.get(f"/r/{person.slug}/cards/{2**62}", follow_redirects=False).status_code == 404
+    assert person.post(f"/r/{person.slug}/team", {"team": str(2**62)}).status_code == 404
+
+
+@pytest.mark.parametrize("value", [str(2**64), "²", "١", "1_0", "x", ""])
+def test_an_id_in_a_form_that_is_no_64_bit_number_is_refused_with_400(
+    people: dict[str, Person], value: str
+) -> None:
+    person = people["participant_a"]
+    assert person.post(f"/r/{person.slug}/team", {"team": value}).status_code == 400
+    facilitator = people["facilitator"]
+    assert facilitator.post(f"/r/{person.slug}/spotlight", {"card": value}).status_code == 400
 
 
 @pytest.mark.parametrize(

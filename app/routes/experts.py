@@ -13,7 +13,7 @@ from app import i18n
 from app.auth import database, require_viewer
 from app.errors import NotFound, ServiceError
 from app.routes import action, redirect
-from app.routes.forms import integer, is_htmx, read_form, text
+from app.routes.forms import ident, is_htmx, read_form, text
 from app.services import profiles, requests
 from app.templating import templates
 
@@ -75,7 +75,7 @@ async def request_action(request: Request) -> Response:
     if action == "claim":
         await run_in_threadpool(requests.claim, db, viewer, request_id)
     elif action == "assign":
-        await run_in_threadpool(requests.assign, db, viewer, request_id, integer(form, "expert"))
+        await run_in_threadpool(requests.assign, db, viewer, request_id, ident(form, "expert"))
     elif action == "note":
         await run_in_threadpool(requests.add_note, db, viewer, request_id, text(form, "note"))
     elif action == "resolve":

@@ -25,29 +25,39 @@ def text(form: FormData, name: str) -> str:
 
 
 def integer(form: FormData, name: str) -> int:
-    """Return a whole-number field (an id, a count) or refuse the form."""
-    return number(text(form, name))
-
-
-def number(value: str) -> int:
-    """Return a whole number sent as text (a field's value or part of its name) or refuse the form."""
+    """Return a number a person types (minutes, days) or refuse the form (422)."""
     try:
-        return whole(value)
+        return whole(text(form, name))
     except ValueError:
         raise Invalid("The form is malformed.") from None
 
 
-def numbers(form: FormData, name: str) -> list[int]:
-    """Return every value of a repeated whole-number field (ticked ids) or refuse the form."""
-    return [number(value) for value in form.getlist(name) if isinstance(value, str)]
+def ident(form: FormData, name: str) -> int:
+    """Return an id a form sends (a team, a card, a person) within 64 bits, or refuse the request (400)."""
+    return _id(text(form, name), "The form is malformed.")
+
+
+def optional_ident(form: FormData, name: str) -> int | None:
+    """Return an id a form may leave empty (no team, say), or None."""
+    value = text(form, name).strip()
+    return _id(value, "The form is malformed.") if value else None
+
+
+def idents(form: FormData, name: str) -> list[int]:
+    """Return every id of a repeated field (ticked teams or cards)."""
+    return [_id(value, "The form is malformed.") for value in form.getlist(name) if isinstance(value, str)]
 
 
 def path_id(value: str) -> int:
-    """Return an id from a path, or refuse the request with 400."""
+    """Return an id from a path, or refuse the request (400)."""
+    return _id(value, "The address is malformed.")
+
+
+def _id(value: str, message: str) -> int:
     try:
         return whole(value)
     except ValueError:
-        raise ServiceError("The address is malformed.") from None
+        raise ServiceError(message) from None
 
 
 def is_htmx(request: Request) -> bool:

@@ -15,7 +15,7 @@ from app.auth import database, require_viewer
 from app.errors import ServiceError
 from app.models import Role
 from app.routes import action, page, redirect
-from app.routes.forms import integer, is_htmx, numbers, read_form, text
+from app.routes.forms import ident, idents, is_htmx, read_form, text
 from app.services import criteria, jury, scoreboard
 from app.services.people import Viewer
 from app.templating import templates
@@ -26,7 +26,7 @@ async def identity(request: Request) -> Response:
     viewer = await require_viewer(request, request.path_params["slug"])
     i18n.set_language(viewer.lang)
     form = await read_form(request)
-    stakes = numbers(form, "stake")
+    stakes = idents(form, "stake")
     await run_in_threadpool(
         jury.set_identity,
         database(request),
@@ -151,8 +151,8 @@ async def add_conflict(request: Request) -> Response:
         lambda viewer, form: jury.add_conflict(
             db,
             viewer,
-            juror_id=integer(form, "juror"),
-            team_id=integer(form, "team"),
+            juror_id=ident(form, "juror"),
+            team_id=ident(form, "team"),
             reason=text(form, "reason"),
         ),
         "conflicts",

@@ -17,7 +17,7 @@ from app.i18n import N_, Label
 from app.numbers import whole
 from app.presence import registry
 from app.routes import action, redirect
-from app.routes.forms import is_htmx, number, read_form, text
+from app.routes.forms import is_htmx, optional_ident, read_form, text
 from app.services import agenda, profiles, roster
 from app.services.people import Viewer
 from app.templating import templates
@@ -30,11 +30,6 @@ def _number(form: FormData, name: str, label: str) -> int:
         return whole(text(form, name))
     except ValueError:
         raise Invalid("Enter a whole number for %(field)s.", field=Label(label)) from None
-
-
-def _optional_id(form: FormData, name: str) -> int | None:
-    value = text(form, name).strip()
-    return number(value) if value else None
 
 
 def _phase_form(form: FormData) -> agenda.PhaseForm:
@@ -116,7 +111,7 @@ def _team_fields(form: FormData) -> dict[str, Any]:
     return {
         "name": text(form, "name"),
         "colour": text(form, "colour"),
-        "challenge_id": _optional_id(form, "challenge"),
+        "challenge_id": optional_ident(form, "challenge"),
     }
 
 
@@ -153,7 +148,7 @@ async def move_chosen_person(request: Request) -> Response:
     """Put the person chosen in the form in another team (the roster's one move form in a big race)."""
 
     def chosen(form: FormData) -> int:
-        person_id = _optional_id(form, "person")
+        person_id = optional_ident(form, "person")
         if person_id is None:
             raise Invalid("Choose a person to move.")
         return person_id
@@ -168,7 +163,7 @@ async def _move(request: Request, person_of: Callable[[FormData], int]) -> Respo
     def action(viewer: Viewer, form: FormData) -> int:
         roster.require_facilitator(viewer)
         person_id = person_of(form)
-        seq = roster.move_person(db, viewer, person_id, _optional_id(form, "team"))
+        seq = roster.move_person(db, viewer, person_id, optional_ident(form, "team"))
         moved.append((viewer.race_id, person_id))
         return seq
 

@@ -16,7 +16,7 @@ from app.auth import database, require_viewer
 from app.errors import Forbidden, ServiceError
 from app.models import Role
 from app.routes import absolute, action, page, redirect
-from app.routes.forms import integer, is_htmx, read_form, text
+from app.routes.forms import ident, is_htmx, read_form, text
 from app.routes.profile import profile_prompt
 from app.screens import board_context, cards_context, screen_context
 from app.services import cards, races, scoreboard, teams
@@ -63,7 +63,7 @@ async def choose_team(request: Request) -> Response:
     """Put the participant in the team they chose."""
     viewer = await require_viewer(request, request.path_params["slug"])
     form = await read_form(request)
-    await run_in_threadpool(teams.choose, database(request), viewer, integer(form, "team"))
+    await run_in_threadpool(teams.choose, database(request), viewer, ident(form, "team"))
     return redirect(request, "race", slug=viewer.slug)
 
 

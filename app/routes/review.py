@@ -14,7 +14,7 @@ from app import i18n
 from app.auth import database, require_viewer
 from app.errors import Invalid, ServiceError
 from app.routes import action, page, redirect
-from app.routes.forms import integer, numbers, text
+from app.routes.forms import ident, idents, integer, text
 from app.routes.live import CLOSE_POLICY, owner_of
 from app.services import outcomes, privacy, reports, review
 from app.services.people import Viewer
@@ -113,12 +113,12 @@ async def add_outcome(request: Request) -> Response:
     form = await request.form(max_files=0, max_fields=1000, max_part_size=64 * 1024)
     fields = {name: text(form, name) for name in ("team", "kind", "date", "note", "key")}
     try:
-        card_ids = numbers(form, "cards")
+        card_ids = idents(form, "cards")
         await run_in_threadpool(
             outcomes.record,
             database(request),
             viewer,
-            team_id=integer(form, "team"),
+            team_id=ident(form, "team"),
             kind=fields["kind"],
             date=fields["date"],
             note=fields["note"],
