@@ -6,9 +6,12 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 
 from app.errors import Invalid, ServiceError
+from app.i18n import N_
 from app.numbers import whole
 
 FIELD_MAX = 64 * 1024
+MALFORMED_FORM = N_("The form is malformed.")
+MALFORMED_ADDRESS = N_("The address is malformed.")
 
 
 async def read_form(request: Request) -> FormData:
@@ -34,23 +37,23 @@ def integer(form: FormData, name: str) -> int:
 
 def ident(form: FormData, name: str) -> int:
     """Return an id a form sends (a team, a card, a person) within 64 bits, or refuse the request (400)."""
-    return _id(text(form, name), "The form is malformed.")
+    return _id(text(form, name), MALFORMED_FORM)
 
 
 def optional_ident(form: FormData, name: str) -> int | None:
     """Return an id a form may leave empty (no team, say), or None."""
     value = text(form, name).strip()
-    return _id(value, "The form is malformed.") if value else None
+    return _id(value, MALFORMED_FORM) if value else None
 
 
 def idents(form: FormData, name: str) -> list[int]:
     """Return every id of a repeated field (ticked teams or cards)."""
-    return [_id(value, "The form is malformed.") for value in form.getlist(name) if isinstance(value, str)]
+    return [_id(value, MALFORMED_FORM) for value in form.getlist(name) if isinstance(value, str)]
 
 
 def path_id(value: str) -> int:
     """Return an id from a path, or refuse the request (400)."""
-    return _id(value, "The address is malformed.")
+    return _id(value, MALFORMED_ADDRESS)
 
 
 def _id(value: str, message: str) -> int:
