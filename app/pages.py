@@ -41,9 +41,9 @@ async def database_error(request: Request, exc: Exception) -> Response:
 
 
 async def client_gone(request: Request, exc: Exception) -> Response:
-    """Note a client that went away before its request was read (an abandoned upload): one line, no trace."""
-    log.warning("the client went away before its request was read: %s %s", request.method, request.url.path)
-    return Response(status_code=400)  # nobody reads it
+    """Note at debug level that the client went away before its request was read; nobody gets the answer."""
+    log.debug("client went away during %s %s", request.method, request.url.path)
+    return Response(status_code=400)
 
 
 async def malformed(request: Request, exc: Exception) -> Response:

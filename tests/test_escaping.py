@@ -348,6 +348,13 @@ def _jury_judges(room: Room, slug: str, teams: Any, phases: Any, db: Database) -
             "reason": room.value("J4", "conflict reason"),
         },
     )
+    room.get("facilitator", f"/r/{slug}/jury/setup")  # the juror's own company, before the facilitator's
+    # The facilitator may set a juror's company (fixed for the juror once they have scored).
+    room.post(
+        "facilitator",
+        f"jury/jurors/{juror}/company",
+        {"company": room.value("J10", "juror's company set by the facilitator")},
+    )
     with db.read() as session:
         race_id = session.exec(select(Race.id).where(Race.slug == slug)).one()
         criteria = session.exec(select(Criterion.id).where(Criterion.race_id == race_id)).all()

@@ -1,21 +1,21 @@
-"""The way in: the join form, joining with a code, language choice, health."""
+"""The way in: the join form, joining with a code, language choice."""
 
 from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Match
 
 from app import i18n, settings
-from app.auth import SESSION_KEY, current_viewer, database
+from app.auth import SESSION_KEY, current_viewer, database, device_token, remember_device
 from app.errors import ServiceError
 from app.language import LANG_COOKIE
 from app.limits import TOO_MANY_JOINS, Throttled, client_address
 from app.routes import action, page, redirect
 from app.routes.forms import read_form, text
 from app.routes.live import CLOSE_POLICY, owner_of
-from app.services import people
+from app.services import devices, people
 from app.templating import templates
 
 
@@ -53,9 +53,11 @@ async def join(request: Request) -> Response:
     code, name = text(form, "code"), text(form, "name")
     earlier = request.session.get(SESSION_KEY)
     db, limits = database(request), request.app.state.limits.joins
+    # The browser's device: made on its first join, kept across sign-out.
+    device = device_token(request) or devices.new_token()
 
     def attempt() -> tuple[str, str]:
-        return people.join(db, code, name, earlier if isinstance(earlier, str) else None)
+        return people.join(db, code, name, earlier if isinstance(earlier, str) else None, device)
 
     address = client_address(request.scope)
     try:
@@ -70,7 +72,9 @@ async def join(request: Request) -> Response:
         return _join_page(request, error=message, code=code[:32], name=name[:80], status=error.status)
     request.session.clear()
     request.session[SESSION_KEY] = token
-    return redirect(request, "race", slug=slug)
+    response = redirect(request, "race", slug=slug)
+    remember_device(request, response, device)
+    return response
 
 
 def _a_page(request: Request, path: str) -> bool:
@@ -109,19 +113,9 @@ async def leave(request: Request) -> Response:
     return redirect(request, "join_form")
 
 
-async def healthz(request: Request) -> Response:
-    """Answer 200 when the database answers."""
-    try:
-        alive = await run_in_threadpool(database(request).ping)
-    except Exception:
-        alive = False
-    return JSONResponse({"ok": alive}, status_code=200 if alive else 503)
-
-
 ROUTES = [
     page("/", join_form, "join_form"),
     action("/join", join, "join"),
-    page("/healthz", healthz, "healthz"),
     action("/leave", leave, "leave"),
     action("/r/{slug}/lang", language, "language"),
 ]

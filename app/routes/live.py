@@ -13,7 +13,7 @@ from app.auth import SESSION_KEY, current_viewer, database
 from app.db import now_ms
 from app.numbers import whole
 from app.routes import socket
-from app.screens import audience, catch_up, catch_up_to, first_look, known_catch_up
+from app.screens import audience, catch_up, catch_up_to, first_look, known_catch_up, watches
 from app.security import origin_allowed
 from app.wsproto import send_now_of
 from live import Connection, Hub
@@ -141,13 +141,13 @@ async def _look_again(
 ) -> tuple[int, list[tuple[int, str]] | None] | None:
     """Check the sign-in again now that the socket is attached, and find what brings it up to date.
 
-    A sign-out committed between the first look and the attach may have been rendered before this socket
-    was there to be closed by it; every later one closes it. The check shares the catch-up's read when there
-    is one. Return None when the session has ended, or (seq, frames), where frames is None when the hub's
-    memory already primed the socket.
+    A sign-out or a move to another team committed between the first look and the attach may have been
+    rendered before this socket was there to be closed by it; every later one closes it. The check shares
+    the catch-up's read when there is one. Return None when the session has ended or no longer watches this
+    audience, or (seq, frames), where frames is None when the hub's memory already primed the socket.
     """
     if since is not None and hub.resume(race_id, aud, conn, since):
-        return None if await current_viewer(websocket) is None else (conn.last_seq, None)
+        return (conn.last_seq, None) if watches(await current_viewer(websocket), aud) else None
     token = websocket.session.get(SESSION_KEY)
     if not isinstance(token, str):
         return None

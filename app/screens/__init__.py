@@ -20,6 +20,7 @@ from app.screens.frames import (
     render_changes,
     render_presence,
     snapshot,
+    watches,
 )
 from app.screens.regions import COLUMN_REGIONS, REGIONS, region_context, screen_context, screen_regions
 from app.screens.rules import Changes, changes
@@ -46,4 +47,5 @@ __all__ = [
     "screen_context",
     "screen_regions",
     "snapshot",
+    "watches",
 ]

@@ -10,8 +10,8 @@ from sqlmodel import Session, select
 from app.db import Database, once_per_render
 from app.models import CardColumn, Phase, Race, Team
 from app.presence import registry as presence
-from app.services import board, cards, experts, phases, races, roster, teams
-from app.services.people import Viewer
+from app.services import board, cards, devices, experts, phases, races, roster, teams
+from app.services.people import ROLE_LABELS, Viewer
 
 Builder = Callable[[Session, Race, int], dict[str, Any]]
 
@@ -132,6 +132,17 @@ def roster_context(session: Session, race: Race) -> dict[str, Any]:
         "challenge_list": roster.challenges(session, race_id),
         "background_labels": list(roster.BACKGROUND_LABELS.items()),
         "next_colour": races.TEAM_COLOURS[len(views) % len(races.TEAM_COLOURS)],
+        "same_device": devices.shared(session, race_id),
+        "role_labels": ROLE_LABELS,
+    }
+
+
+def team_choice_context(session: Session, race: Race) -> dict[str, Any]:
+    """Return whether team choice is open, and whether it closes by itself at the first phase's start."""
+    automatic = race.team_choice_open is None
+    return {
+        "team_choice_open": teams.choice_open(session, race),
+        "team_choice_closes_at_start": automatic and not teams.started(session, race.id or 0),
     }
 
 

@@ -10,7 +10,7 @@ from sqlmodel import Session, col
 from app import i18n, settings
 from app.db import Database, rendering
 from app.models import Race, Role
-from app.screens.audiences import Audience
+from app.screens.audiences import Audience, audience
 from app.screens.caches import GapChanges, RaceRegions, Recent
 from app.screens.contexts import prepare
 from app.screens.regions import (
@@ -156,12 +156,13 @@ def catch_up(
 ) -> tuple[int, list[tuple[int, str]]] | None:
     """Return what brings a screen from `since` to now: the touched regions, or a snapshot for a big gap.
 
-    With a session `token`, first check that it is still signed in, and return None when it is not: a socket
-    attached before this read is cut by every later sign-out, so this check closes the gap before it.
+    With a session `token`, first check that it is still signed in and still watches this audience (a move to
+    another team changes it), and return None when not: a socket attached before this read is cut by every
+    later sign-out and move, so this check closes the gap before it.
     """
     if since is not None or token is not None:
         with db.read() as session:
-            if token is not None and people.viewer_in(session, token) is None:
+            if token is not None and not watches(people.viewer_in(session, token), audience_key):
                 return None
             if since is not None:
                 # Most screens of a storm missed nothing: their answer needs the seq alone, not the race.
@@ -173,6 +174,13 @@ def catch_up(
                     return seq, [(seq, frame(seq, body))] if body else []
     seq, text = snapshot(db, race_id, audience_key)
     return seq, [(seq, text)]
+
+
+def watches(viewer: people.Viewer | None, audience_key: str) -> bool:
+    """Return whether a signed-in person (None: signed out) is one of an audience."""
+    if viewer is None:
+        return False
+    return audience(viewer.role, viewer.team_id, viewer.lang, viewer.person_id).key == audience_key
 
 
 def known_catch_up(
@@ -264,7 +272,8 @@ _catch_ups = CatchUps()
 def render_changes(
     db: Database, race_id: int, after_seq: int, audience_keys: frozenset[str]
 ) -> tuple[int, dict[str, str], set[int]]:
-    """Render, once per audience, the regions touched by the events after a seq; say whose sessions ended."""
+    """Render, once per audience, the regions touched by the events after a seq; say whose screens must close
+    (sessions ended, or moved to another team)."""
     with db.read() as session:
         rendering(session)
         race = session.get(Race, race_id)
@@ -285,7 +294,7 @@ def render_changes(
         for aud, regions in wanted.items():
             if regions:
                 frames[aud.key] = frame(race.seq, _render_regions(session, race, aud, regions, cache))
-        return race.seq, frames, touched.ended
+        return race.seq, frames, touched.ended | touched.moved
 
 
 @lru_cache(maxsize=4096)

@@ -101,7 +101,10 @@ _DECLARED = (
     Region(
         "team",
         "participant/_team.html",
-        lambda s, race, team_id: {"team_view": teams.get_team(s, race.id or 0, team_id)},
+        lambda s, race, team_id: {
+            "team_view": teams.get_team(s, race.id or 0, team_id),
+            "team_choice": teams.choice(s, race, team_id),
+        },
         Scope.TEAM,
     ),
     Region(
@@ -159,6 +162,11 @@ _DECLARED = (
         ),
     ),
     Region("roster", "facilitator/_roster.html", lambda s, race, _: contexts.roster_context(s, race)),
+    Region(
+        "team-choice",
+        "facilitator/_team_choice.html",
+        lambda s, race, _: contexts.team_choice_context(s, race),
+    ),
     Region(
         "feed",
         "facilitator/_feed.html",
@@ -220,7 +228,8 @@ SCREENS: dict[str, tuple[str, ...]] = {
     Role.PARTICIPANT: (*_EVERY_SCREEN, "team", "board-state", "team-requests", *COLUMN_REGIONS),
     Role.FACILITATOR: (
         *_EVERY_SCREEN,
-        *("agenda", "challenges", "fac-queue", "spotlight", "prep", "teams", "roster", "feed", "jury"),
+        *("agenda", "challenges", "fac-queue", "spotlight", "prep", "teams", "team-choice", "roster"),
+        *("feed", "jury"),
     ),
     Role.WALL: (
         *_EVERY_SCREEN,

@@ -20,7 +20,7 @@ from app.i18n import N_
 from app.kinds import Kind
 from app.models import Challenge, Person, Race, Role, Team
 from app.numbers import whole
-from app.services import events, matching
+from app.services import events, matching, teams
 from app.services.agenda import require_facilitator
 from app.services.people import Viewer
 from app.services.races import TEAM_COLOURS
@@ -219,6 +219,9 @@ def apply(
         if replayed is not None:
             return replayed.seq, []
         events.lock_race(session, viewer.race_id)
+        race = session.get(Race, viewer.race_id)
+        assert race is not None
+        teams.refuse_after_end(race)
         crowd = _crowd(session, viewer.race_id)
         _check(crowd)
         places = _places(crowd, keys)
