@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 INT64 = 2**63
+# The largest id a row can have: id columns are INTEGER, 32 bits on PostgreSQL (SQLite's hold 64).
+ID_MAX = 2**31 - 1
 # Python's int() and float() also take Unicode digits, underscores and thousands of digits: none is a number
 # a form of ours sends.
 _WHOLE = re.compile(r"[+-]?[0-9]{1,19}")
