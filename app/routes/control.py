@@ -8,12 +8,12 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from app import i18n
 from app.auth import database, require_viewer
 from app.errors import Invalid, NotFound, ServiceError
-from app.routes import action
+from app.routes import action, redirect
 from app.routes.forms import integer, is_htmx, read_form, text
 from app.screens import regions_context
 from app.services import ending, phases
@@ -57,7 +57,7 @@ async def _clock_act(
     # htmx buttons swap nothing: the new clock and agenda arrive over the socket like everyone's.
     if is_htmx(request):
         return Response(status_code=204)
-    return RedirectResponse(request.url_for(back, slug=slug), status_code=303)
+    return redirect(request, back, slug=slug)
 
 
 async def phase_action(request: Request) -> Response:
