@@ -37,7 +37,7 @@ from app.routes import (
     stage,
     suggest,
 )
-from app.screens import prepare_first_look, render_changes, render_presence
+from app.screens import prepare_viewer_and_seq, render_changes, render_presence
 from app.security import SecurityMiddleware
 from app.services import races
 from live import Hub
@@ -82,7 +82,7 @@ def create_app(database_url: str | None = None) -> Starlette:
         # Before the first request: after a restart every screen reconnects at once. A database that does
         # not answer yet is no reason not to start (the first socket compiles them then).
         with suppress(OperationalError):
-            await run_in_threadpool(prepare_first_look, db)
+            await run_in_threadpool(prepare_viewer_and_seq, db)
         listening = None
         if not db.is_sqlite:
 

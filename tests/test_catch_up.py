@@ -12,7 +12,7 @@ from starlette.websockets import WebSocketDisconnect
 from app import presence
 from app.db import Database
 from app.routes import live as live_route
-from app.screens import Audience, audience, catch_up, frames
+from app.screens import Audience, audience, frames, gap_or_snapshot
 from app.services import cards, people, phases, races, requests, teams
 from app.services.people import Viewer
 from tests.conftest import Join, oob_ids
@@ -58,7 +58,7 @@ def test_screens_of_one_team_catching_up_from_one_seq_share_one_render(
     for number in range(3):
         cards.add(db, members[0][0], title=f"Card {number}", body="", column="idea", key=None)
     key = Audience("participant", team_id, "en").key
-    got = [catch_up(db, other.race_id, key, since, token) for _, token in members]
+    got = [gap_or_snapshot(db, other.race_id, key, since, token) for _, token in members]
     assert renders == [key]
     assert all(answer == got[0] for answer in got)
     assert got[0] is not None
@@ -67,12 +67,12 @@ def test_screens_of_one_team_catching_up_from_one_seq_share_one_render(
     assert all(f"Card {number}" in sent[0][1] for number in range(3))
     # Another team's screens missed nothing of theirs: nothing to render or send, and nothing shared.
     other_key = Audience("participant", race["teams"][1]["id"], "en").key
-    assert catch_up(db, other.race_id, other_key, since, other_token) == (seq, [])
+    assert gap_or_snapshot(db, other.race_id, other_key, since, other_token) == (seq, [])
     # A later gap, or one from another seq, is its own render.
     cards.add(db, members[0][0], title="Card 3", body="", column="idea", key=None)
-    later = catch_up(db, other.race_id, key, since, members[1][1])
+    later = gap_or_snapshot(db, other.race_id, key, since, members[1][1])
     assert later is not None and "Card 3" in later[1][0][1]
-    newer = catch_up(db, other.race_id, key, seq, members[2][1])
+    newer = gap_or_snapshot(db, other.race_id, key, seq, members[2][1])
     assert newer is not None and newer[0] == later[0] == seq + 1
     assert "Card 3" in newer[1][0][1] and "Card 0" not in newer[1][0][1]
     assert renders == [key, key, key]
@@ -91,7 +91,7 @@ def test_screens_arriving_together_wait_for_the_first_render(db: Database, rende
 
     def reconnect(token: str) -> None:
         barrier.wait()
-        got.append(catch_up(db, race_id, key, since, token))
+        got.append(gap_or_snapshot(db, race_id, key, since, token))
 
     threads = [threading.Thread(target=reconnect, args=(token,)) for _, token in members]
     for thread in threads:
@@ -116,7 +116,7 @@ def test_an_experts_own_requests_are_not_shared_with_another_expert(db: Database
 
     def body(viewer: Viewer, token: str) -> str:
         key = audience(viewer.role, viewer.team_id, viewer.lang, viewer.person_id).key
-        got = catch_up(db, member.race_id, key, since, token)
+        got = gap_or_snapshot(db, member.race_id, key, since, token)
         assert got is not None and len(got[1]) == 1
         return got[1][0][1]
 
@@ -137,13 +137,13 @@ def test_a_facilitators_catch_up_shows_who_is_online_now(db: Database) -> None:
     since = races.current_seqs(db, [member.race_id])[member.race_id]
     cards.add(db, member, title="Card", body="", column="idea", key=None)  # the team's row changes
     key = Audience("facilitator", 0, "en").key
-    first = catch_up(db, member.race_id, key, since, token)
+    first = gap_or_snapshot(db, member.race_id, key, since, token)
     assert first is not None and 'class="person offline"' in first[1][0][1]
     socket = object()
     presence.registry.arrive(member.race_id, member.person_id, socket)
     try:
         # Nothing was written: the same seq, and a facilitator's screen arriving now sees her online.
-        again = catch_up(db, member.race_id, key, since, token)
+        again = gap_or_snapshot(db, member.race_id, key, since, token)
     finally:
         presence.registry.leave(member.race_id, member.person_id, socket)
     assert again is not None and again[0] == first[0]
@@ -160,9 +160,9 @@ def test_a_signed_out_screen_gets_nothing_even_when_its_audience_has_the_gap_ren
     key = Audience("participant", team_id, "en").key
     assert people.leave(db, leaving_token) is not None
     # Her team-mate's screen renders the gap for the audience first; hers is still refused.
-    rendered = catch_up(db, staying.race_id, key, since, staying_token)
+    rendered = gap_or_snapshot(db, staying.race_id, key, since, staying_token)
     assert rendered is not None and "Card" in rendered[1][0][1]
-    assert catch_up(db, staying.race_id, key, since, leaving_token) is None
+    assert gap_or_snapshot(db, staying.race_id, key, since, leaving_token) is None
 
 
 def test_screens_of_a_team_reconnecting_with_one_seq_get_the_same_frame(
@@ -201,19 +201,19 @@ def test_a_screen_whose_audience_has_the_gap_rendered_is_caught_up_by_its_first_
         assert seq_of(socket.receive_text()) == since
     post_cards(author, race, 2)
     reads: list[str] = []
-    for name in ("first_look", "catch_up", "catch_up_to"):
+    for name in ("viewer_and_seq", "gap_or_snapshot", "render_gap"):
         monkeypatch.setattr(live_route, name, _noting(reads, name, getattr(live_route, name)))
     got = []
     for member in (author, mate):
         with member.live(since=since) as socket:
             got.append(socket.receive_text())
             socket.wait_synced()
-    assert reads == ["first_look", "catch_up_to", "first_look"]
+    assert reads == ["viewer_and_seq", "render_gap", "viewer_and_seq"]
     assert got[0] == got[1]
     assert "Kort 0" in got[0] and "Kort 1" in got[0]
     with elsewhere.live(since=since) as socket:
         assert socket.wait_synced() == seq_of(got[0])
-    assert reads == ["first_look", "catch_up_to", "first_look", "first_look"]
+    assert reads == ["viewer_and_seq", "render_gap", "viewer_and_seq", "viewer_and_seq"]
 
 
 def _noting(reads: list[str], name: str, func: Any) -> Any:
@@ -261,12 +261,12 @@ def test_a_catch_up_without_a_second_look_brings_a_screen_to_its_first_looks_seq
     cards.add(db, member, title="Card", body="", column="idea", key=None)
     seq = since + 1
     key = Audience("participant", race["teams"][0]["id"], "en").key
-    assert frames.known_catch_up(db, member.race_id, key, since, seq) is None
-    got = frames.catch_up_to(db, member.race_id, key, since, seq)
+    assert frames.rendered_gap(db, member.race_id, key, since, seq) is None
+    got = frames.render_gap(db, member.race_id, key, since, seq)
     assert got is not None and [frame_seq for frame_seq, _ in got] == [seq] and "Card" in got[0][1]
-    assert frames.known_catch_up(db, member.race_id, key, since, seq) == got
+    assert frames.rendered_gap(db, member.race_id, key, since, seq) == got
     cards.add(db, member, title="Later", body="", column="idea", key=None)
-    assert frames.catch_up_to(db, member.race_id, key, since + 1, seq + 1) is not None
-    assert frames.catch_up_to(db, member.race_id, key, since, seq) == got  # rendered: no read needed
-    assert frames.catch_up_to(db, member.race_id, key, 0, seq) is None  # the race is past seq now
+    assert frames.render_gap(db, member.race_id, key, since + 1, seq + 1) is not None
+    assert frames.render_gap(db, member.race_id, key, since, seq) == got  # rendered: no read needed
+    assert frames.render_gap(db, member.race_id, key, 0, seq) is None  # the race is past seq now
     assert len(renders) == 2

@@ -73,7 +73,7 @@ async def test_one_render_per_audience_and_the_same_text_to_each_socket() -> Non
     hub.attach(1, "team:1", conns[0])
     hub.attach(1, "team:1", conns[1])
     hub.attach(1, "wall", conns[2])
-    hub.synced(1, 0)
+    hub.caught_up(1, 0)
     writers = [await start(conn) for conn in conns]
     renderer.seq = 1
     hub.publish(1, 1)
@@ -91,7 +91,7 @@ async def test_publishes_during_a_render_are_folded_into_one_more() -> None:
     box = Outbox()
     conn = Connection(box.send)
     hub.attach(1, "wall", conn)
-    hub.synced(1, 0)
+    hub.caught_up(1, 0)
     writer = await start(conn)
     renderer.seq = 1
     hub.publish(1, 1)
@@ -121,7 +121,7 @@ async def test_a_snapshot_goes_first_and_drops_frames_it_contains() -> None:
     conn = Connection(box.send)
     conn.offer(4, "frame 4")
     conn.offer(7, "frame 7")
-    conn.prime(5, [(5, "snapshot 5")])
+    conn.catch_up(5, [(5, "snapshot 5")])
     writer = await start(conn)
     assert [await box.next(), await box.next()] == ["snapshot 5", "frame 7"]
     conn.close()
@@ -141,7 +141,7 @@ async def test_an_idle_socket_does_not_keep_the_last_frame_it_sent() -> None:
     conn = Connection(send)
     snapshot = Frame("<!--seq 5-->" + "roster " * 1000)
     freed = weakref.ref(snapshot)
-    conn.prime(5, [(5, snapshot)])
+    conn.catch_up(5, [(5, snapshot)])
     del snapshot
     writer = await start(conn)
     await sent.wait()  # the send did not suspend: the writer ran on to its next wait before this resumed
@@ -179,7 +179,7 @@ async def test_a_snapshot_bigger_than_the_byte_bound_still_reaches_the_screen_an
     # refused its snapshot can never catch up; the bound is for what piles up behind it.
     box = Outbox()
     conn = Connection(box.send, max_messages=4, max_bytes=100)
-    conn.prime(5, [(5, "snapshot " + "x" * 500)])
+    conn.catch_up(5, [(5, "snapshot " + "x" * 500)])
     assert conn.offer_control('{"type": "synced", "seq": 5}')
     assert conn.offer(6, "y" * 60)
     writer = await start(conn)
@@ -195,7 +195,7 @@ async def test_a_snapshot_bigger_than_the_byte_bound_still_reaches_the_screen_an
 
 async def test_the_byte_bound_still_holds_behind_a_big_snapshot() -> None:
     conn = Connection(Outbox().send, max_messages=100, max_bytes=100)
-    conn.prime(5, [(5, "x" * 500)])
+    conn.catch_up(5, [(5, "x" * 500)])
     assert conn.offer(6, "y" * 60)
     assert not conn.offer(7, "y" * 60)
     assert conn.overflowed and conn.pending == 0
@@ -221,7 +221,7 @@ async def test_frames_offered_while_its_snapshot_is_read_do_not_cut_a_screen_off
     conn = Connection(box.send, max_messages=10, max_bytes=100, catching_up=True)
     assert all(conn.offer(seq, f"frame {seq} " + "x" * 80) for seq in (1, 2, 3))
     assert not conn.overflowed
-    conn.prime(2, [(2, "snapshot 2")])
+    conn.catch_up(2, [(2, "snapshot 2")])
     assert conn.offer_control("synced")
     writer = await start(conn)
     assert [await box.next() for _ in range(3)] == ["snapshot 2", "frame 3 " + "x" * 80, "synced"]
@@ -229,9 +229,9 @@ async def test_frames_offered_while_its_snapshot_is_read_do_not_cut_a_screen_off
     assert await writer is None
 
 
-async def test_once_primed_a_screen_is_held_to_the_bounds_again() -> None:
+async def test_once_caught_up_a_screen_is_held_to_the_bounds_again() -> None:
     conn = Connection(Outbox().send, max_messages=10, max_bytes=100, catching_up=True)
-    conn.prime(2, [(2, "snapshot 2")])
+    conn.catch_up(2, [(2, "snapshot 2")])
     assert conn.offer(3, "x" * 80)
     assert not conn.offer(4, "x" * 80)
     assert conn.overflowed
@@ -322,7 +322,7 @@ async def test_a_race_nobody_watches_is_forgotten() -> None:
     hub = Hub(renderer)
     conn = Connection(Outbox().send)
     hub.attach(1, "wall", conn)
-    hub.synced(1, 0)
+    hub.caught_up(1, 0)
     hub.detach(1, "wall", conn)
     hub.publish(1, 1)
     assert hub.connections(1) == 0
@@ -338,7 +338,7 @@ async def test_nothing_renders_before_the_first_snapshot_says_where_the_race_is(
     hub.publish(1, 9)
     assert renderer.calls == []
     renderer.seq = 10
-    hub.synced(1, 8)
+    hub.caught_up(1, 8)
     writer = await start(conn)
     assert await box.next() == "wall@10"
     assert renderer.calls[0][0] == 8
@@ -378,30 +378,32 @@ async def test_a_socket_that_read_before_it_attached_learns_whether_a_frame_went
     box = Outbox()
     watching = Connection(box.send)
     hub.attach(1, "wall", watching)
-    hub.synced(1, 0)
+    hub.caught_up(1, 0)
     writer = await start(watching)
-    stamp = hub.stamp()
+    before = hub.render_count()
     arriving = Connection(Outbox().send)
     hub.attach(1, "wall", arriving)
-    assert hub.quiet_since(1, stamp)
+    assert hub.quiet_since(1, before)
     renderer.seq = 1
     hub.publish(1, 1)
     await renderer.started.wait()
-    assert not hub.quiet_since(1, stamp)
-    assert not hub.quiet_since(1, hub.stamp())  # a render under way may have left out who attached since
+    assert not hub.quiet_since(1, before)
+    assert not hub.quiet_since(
+        1, hub.render_count()
+    )  # a render under way may have left out who attached since
     renderer.release.set()
     assert await box.next() == "wall@1"
-    assert not hub.quiet_since(1, stamp)  # rendered (and sent) after the stamp
-    assert hub.quiet_since(1, hub.stamp())
+    assert not hub.quiet_since(1, before)  # rendered (and sent) after the count
+    assert hub.quiet_since(1, hub.render_count())
     # A race nobody watches is forgotten; watched again, its renders before that still count.
-    later = hub.stamp()
+    later = hub.render_count()
     hub.detach(1, "wall", watching)
     hub.detach(1, "wall", arriving)
     again = Connection(Outbox().send)
     hub.attach(1, "wall", again)
-    assert not hub.quiet_since(1, stamp)
+    assert not hub.quiet_since(1, before)
     assert hub.quiet_since(1, later)
-    assert not hub.quiet_since(2, hub.stamp())  # nobody watches race 2
+    assert not hub.quiet_since(2, hub.render_count())  # nobody watches race 2
     await writer
 
 
@@ -414,11 +416,11 @@ async def test_a_socket_that_read_before_the_first_synced_one_still_gets_what_ca
     front, back = Connection(front_box.send), Connection(back_box.send)
     hub.attach(1, "team:1", front)
     hub.attach(1, "team:1", back)
-    back.prime(1, [])
-    hub.synced(1, 1, "team:1")
-    front.prime(0, [])
+    back.catch_up(1, [])
+    hub.caught_up(1, 1, "team:1")
+    front.catch_up(0, [])
     renderer.seq = 1
-    hub.synced(1, 0, "team:1")
+    hub.caught_up(1, 0, "team:1")
     writers = [await start(front), await start(back)]
     assert await front_box.next() == "team:1@1"
     assert renderer.calls == [(0, frozenset({"team:1"}))]
@@ -435,16 +437,16 @@ async def test_a_socket_whose_audience_a_render_under_way_leaves_out_gets_that_r
     wall_box, team_box = Outbox(), Outbox()
     wall, team = Connection(wall_box.send), Connection(team_box.send)
     hub.attach(1, "wall", wall)
-    wall.prime(0, [])
-    hub.synced(1, 0, "wall")
+    wall.catch_up(0, [])
+    hub.caught_up(1, 0, "wall")
     writers = [await start(wall)]
     renderer.seq = 1
     hub.publish(1, 1)
     await renderer.started.wait()  # rendering for the wall alone, held on `release`
     # The team's first screen attaches and reads seq 0; the render under way then reads seq 1.
     hub.attach(1, "team:1", team)
-    team.prime(0, [])
-    hub.synced(1, 0, "team:1")
+    team.catch_up(0, [])
+    hub.caught_up(1, 0, "team:1")
     writers.append(await start(team))
     renderer.release.set()
     assert await wall_box.next() == "wall@1"
@@ -461,12 +463,12 @@ async def test_a_socket_brought_to_the_seq_the_hub_renders_from_costs_no_extra_r
     box = Outbox()
     conn = Connection(box.send)
     hub.attach(1, "wall", conn)
-    conn.prime(3, [])
-    hub.synced(1, 3, "wall")
+    conn.catch_up(3, [])
+    hub.caught_up(1, 3, "wall")
     other = Connection(Outbox().send)
     hub.attach(1, "wall", other)
-    other.prime(3, [])
-    hub.synced(1, 3, "wall")
+    other.catch_up(3, [])
+    hub.caught_up(1, 3, "wall")
     writer = await start(conn)
     # The next change is the first render, and it starts where both sockets are.
     renderer.seq = 4
@@ -523,12 +525,12 @@ async def test_a_socket_that_cannot_take_a_frame_at_once_gets_it_in_order_from_i
     await writer
 
 
-async def test_a_socket_is_written_at_once_only_once_primed_and_not_once_cut() -> None:
+async def test_a_socket_is_written_at_once_only_once_caught_up_and_not_once_cut() -> None:
     box, wire = Outbox(), Wire()
     conn = Connection(box.send, send_now=wire, catching_up=True)
     assert conn.offer(6, "frame 6")  # its snapshot is being read
     assert wire.written == []
-    conn.prime(5, [(5, "snapshot 5")])
+    conn.catch_up(5, [(5, "snapshot 5")])
     writer = await start(conn)
     assert [await box.next(), await box.next()] == ["snapshot 5", "frame 6"]
     assert conn.offer(7, "frame 7")

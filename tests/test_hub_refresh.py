@@ -41,7 +41,7 @@ async def test_a_refresh_reaches_the_facilitators_only() -> None:
     fac, wall = Connection(fac_box.send), Connection(wall_box.send)
     hub.attach(1, "facilitator:0:sv", fac)
     hub.attach(1, "wall:0:sv", wall)
-    hub.synced(1, 0)
+    hub.caught_up(1, 0)
     writers = [await start(fac), await start(wall)]
     hub.refresh(1)
     assert await fac_box.next() == "online 1"
@@ -62,7 +62,7 @@ async def test_a_refresh_waits_for_a_render_under_way_and_does_not_overtake_it()
     box = Outbox()
     conn = Connection(box.send)
     hub.attach(1, "facilitator:0:sv", conn)
-    hub.synced(1, 0)
+    hub.caught_up(1, 0)
     writer = await start(conn)
     renderer.seq = 1
     hub.publish(1, 1)
@@ -82,7 +82,7 @@ async def test_a_refresh_without_a_refresher_or_an_audience_does_nothing() -> No
     hub.refresh(1)  # nobody watches race 1
     conn = Connection(Outbox().send)
     hub.attach(1, "facilitator:0:sv", conn)
-    hub.synced(1, 0)
+    hub.caught_up(1, 0)
     hub.refresh(1)
     assert conn.pending == 0
 
@@ -94,7 +94,7 @@ async def test_refreshes_within_the_window_render_once() -> None:
     box = Outbox()
     conn = Connection(box.send)
     hub.attach(1, "facilitator:0:sv", conn)
-    hub.synced(1, 0)
+    hub.caught_up(1, 0)
     writer = await start(conn)
     for _ in range(10):  # a storm of arrivals
         hub.refresh(1)
@@ -131,7 +131,7 @@ async def test_refreshes_a_screen_has_not_read_yet_do_not_pile_up() -> None:
     hub = Hub(renderer, refresher)
     conn = Connection(Outbox().send, max_messages=4)  # its writer is not started: nothing is read
     hub.attach(1, "facilitator:0:sv", conn)
-    hub.synced(1, 0)
+    hub.caught_up(1, 0)
     for _ in range(10):
         refresher.called.clear()
         hub.refresh(1)

@@ -42,7 +42,7 @@ class BetweenLookAndAttach:
         hub = app.state.hub
         rendered: list[int] = []
         done = threading.Condition()
-        render, look = hub._render, live_route.first_look
+        render, look = hub._render, live_route.viewer_and_seq
 
         async def noting(*args: Any) -> Any:
             result = await render(*args)
@@ -61,7 +61,7 @@ class BetweenLookAndAttach:
             return looked
 
         monkeypatch.setattr(hub, "_render", noting)
-        monkeypatch.setattr(live_route, "first_look", look_then_change)
+        monkeypatch.setattr(live_route, "viewer_and_seq", look_then_change)
 
 
 def race_seq(db: Database, token: str) -> int:
@@ -224,24 +224,24 @@ def test_a_screen_that_missed_nothing_is_caught_up_by_one_read(
     with member.live() as socket:
         seq = socket.wait_synced()
     reads: list[str] = []
-    look, catch_up = live_route.first_look, live_route.catch_up
+    look, catch_up = live_route.viewer_and_seq, live_route.gap_or_snapshot
 
     def looking(*args: Any) -> Any:
-        reads.append("first_look")
+        reads.append("viewer_and_seq")
         return look(*args)
 
     def catching_up(*args: Any) -> Any:
-        reads.append("catch_up")
+        reads.append("gap_or_snapshot")
         return catch_up(*args)
 
-    monkeypatch.setattr(live_route, "first_look", looking)
-    monkeypatch.setattr(live_route, "catch_up", catching_up)
+    monkeypatch.setattr(live_route, "viewer_and_seq", looking)
+    monkeypatch.setattr(live_route, "gap_or_snapshot", catching_up)
     with member.live(since=seq) as again:
         assert again.wait_synced() == seq
-    assert reads == ["first_look"]
+    assert reads == ["viewer_and_seq"]
     with member.live() as fresh:  # a new screen reads its snapshot after the attach
         assert fresh.wait_synced() == seq
-    assert reads == ["first_look", "first_look", "catch_up"]
+    assert reads == ["viewer_and_seq", "viewer_and_seq", "gap_or_snapshot"]
 
 
 def test_the_first_looks_statements_are_compiled_when_the_server_starts(join: Join, db: Database) -> None:

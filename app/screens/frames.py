@@ -32,6 +32,7 @@ from app.services import (
     people,
 )
 from app.templating import render
+from live.planner import replayable
 
 
 def _render_regions(
@@ -127,11 +128,11 @@ def snapshot(db: Database, race_id: int, audience_key: str) -> tuple[int, str]:
 _RACE_SEQ = select(col(Race.seq)).where(col(Race.id) == bindparam("race"))
 
 
-def first_look(db: Database, token: str, since: int | None) -> tuple[people.Viewer, int | None] | None:
+def viewer_and_seq(db: Database, token: str, since: int | None) -> tuple[people.Viewer, int | None] | None:
     """Return who holds a session token and, for a screen that says what it saw last, the race's seq.
 
-    One read, one statement, no ORM session: a reconnecting screen that missed nothing needs no other (see
-    app/routes/live.py). None when the session is unknown or ended.
+    One read, one statement, no ORM session: it is a reconnecting socket's look before it attaches, and one
+    that missed nothing needs no other. None when the session is unknown or ended.
     """
     with db.read_rows() as conn:
         row = conn.execute(people.VIEWER_AND_SEQ, {"token": token}).first()
@@ -140,21 +141,21 @@ def first_look(db: Database, token: str, since: int | None) -> tuple[people.View
     return people.viewer_from(row), (None if since is None else row.seq)
 
 
-def prepare_first_look(db: Database) -> None:
-    """Compile the first look's statement (and configure the mappers) before the first socket comes.
+def prepare_viewer_and_seq(db: Database) -> None:
+    """Compile the look's statement before the first socket comes (and configure the mappers).
 
     After a restart every screen reconnects at once: each worker thread would compile it again, as they
     all miss SQLAlchemy's statement cache together.
     """
-    first_look(db, "", 0)
+    viewer_and_seq(db, "", 0)
     with db.read() as session:
         session.execute(_RACE_SEQ, {"race": 0}).first()
 
 
-def catch_up(
+def gap_or_snapshot(
     db: Database, race_id: int, audience_key: str, since: int | None, token: str | None = None
 ) -> tuple[int, list[tuple[int, str]]] | None:
-    """Return what brings a screen from `since` to now: the touched regions, or a snapshot for a big gap.
+    """Return what brings a screen from `since` to now: the regions the gap touched, or a snapshot.
 
     With a session `token`, first check that it is still signed in, and return None when it is not: a socket
     attached before this read is cut by every later sign-out, so this check closes the gap before it.
@@ -168,14 +169,14 @@ def catch_up(
                 seq = session.execute(_RACE_SEQ, {"race": race_id}).scalar_one()
                 if since == seq:
                     return seq, []
-                if 0 <= seq - since <= settings.LIVE_REPLAY_MAX_EVENTS:
+                if replayable(since, seq, settings.LIVE_REPLAY_MAX_EVENTS):
                     body = _catch_ups.body(session, db, race_id, audience_key, since, seq)
                     return seq, [(seq, frame(seq, body))] if body else []
     seq, text = snapshot(db, race_id, audience_key)
     return seq, [(seq, text)]
 
 
-def known_catch_up(
+def rendered_gap(
     db: Database, race_id: int, audience_key: str, since: int, seq: int
 ) -> list[tuple[int, str]] | None:
     """Return the frames from `since` to `seq` for an audience when known without reading or rendering
@@ -186,16 +187,12 @@ def known_catch_up(
     return [(seq, frame(seq, body))] if body else []
 
 
-def catch_up_to(
+def render_gap(
     db: Database, race_id: int, audience_key: str, since: int, seq: int
 ) -> list[tuple[int, str]] | None:
     """Return the frames from `since` to `seq` for an audience, rendered once for all its screens; None when
-    the race has moved past `seq` (the caller then reads where it stands, and checks the session again).
-
-    For a socket that attached with nothing rendered since its first look read `seq` and the session: every
-    later change and sign-out reaches it, so it needs no other check, provided it is brought to `seq`.
-    """
-    found = known_catch_up(db, race_id, audience_key, since, seq)
+    the race has moved past `seq` (see live/planner.py: the gap up to `seq` and no further)."""
+    found = rendered_gap(db, race_id, audience_key, since, seq)
     if found is not None:
         return found
     with db.read() as session:

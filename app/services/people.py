@@ -101,7 +101,7 @@ def viewer(db: Database, token: str | None) -> Viewer | None:
         return viewer_in(session, token)
 
 
-# A live socket's first look: who, and the race's seq, in one statement (see app/screens/frames.first_look).
+# A live socket's look before it attaches: who, and the race's seq, in one statement.
 VIEWER_AND_SEQ = _VIEWER.add_columns(Race.seq)
 
 
