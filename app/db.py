@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
@@ -17,28 +17,11 @@ from sqlmodel import Session, create_engine
 from app import settings
 
 Publisher = Callable[[int, int], None]
-T = TypeVar("T")
 
 
 def now_ms() -> int:
     """Return the server's wall clock in epoch milliseconds."""
     return time.time_ns() // 1_000_000
-
-
-def once_per_render(session: Session, key: tuple[object, ...], load: Callable[[], T]) -> T:
-    """Load a value once per render: a render's read session (marked by `rendering`) sees one snapshot."""
-    memo: dict[tuple[object, ...], Any] | None = session.info.get("render_memo")
-    if memo is None:
-        return load()
-    if key not in memo:
-        memo[key] = load()
-    return memo[key]  # type: ignore[no-any-return]
-
-
-def rendering(session: Session) -> Session:
-    """Mark a read session as a render's: what several regions read is loaded once (see once_per_render)."""
-    session.info.setdefault("render_memo", {})
-    return session
 
 
 def normalise_url(url: str) -> str:

@@ -37,7 +37,7 @@ from app.routes import (
     stage,
     suggest,
 )
-from app.screens import prepare_viewer_and_seq, render_changes, render_presence
+from app.screens import Renderer
 from app.security import SecurityMiddleware
 from app.services import races
 from live import Hub
@@ -47,16 +47,17 @@ from live.backplane import PostgresListener
 def create_app(database_url: str | None = None) -> Starlette:
     """Build the Kraftsamla application on a database."""
     db = Database(database_url or settings.DATABASE_URL)
+    renderer = Renderer(db)
 
     async def render(race_id: int, after_seq: int, audiences: frozenset[str]) -> tuple[int, dict[str, str]]:
-        seq, frames, ended = await run_in_threadpool(render_changes, db, race_id, after_seq, audiences)
+        seq, frames, ended = await run_in_threadpool(renderer.changes, race_id, after_seq, audiences)
         # Signed out or erased, on this process or another: their open screens close here too.
         for person_id in ended:
             hub.cut_owner(race_id, live.owner_of(person_id), live.CLOSE_POLICY)
         return seq, frames
 
     async def refresh(race_id: int, audiences: frozenset[str]) -> dict[str, str]:
-        return await run_in_threadpool(render_presence, db, race_id, audiences)
+        return await run_in_threadpool(renderer.presence, race_id, audiences)
 
     hub = Hub(render, refresh, refresh_window=settings.LIVE_PRESENCE_WINDOW_S)
 
@@ -82,7 +83,7 @@ def create_app(database_url: str | None = None) -> Starlette:
         # Before the first request: after a restart every screen reconnects at once. A database that does
         # not answer yet is no reason not to start (the first socket compiles them then).
         with suppress(OperationalError):
-            await run_in_threadpool(prepare_viewer_and_seq, db)
+            await run_in_threadpool(renderer.prepare)
         listening = None
         if not db.is_sqlite:
 
@@ -152,7 +153,14 @@ def create_app(database_url: str | None = None) -> Starlette:
             405: service_error,
         },
     )
-    templating.bind(app.router)
+    fragments = renderer.fragments
+    templating.install(
+        url_for=templating.Paths(app.router).url_for,
+        phase_item=fragments.phase_item,
+        feed_item=fragments.feed_item,
+        card_form=fragments.card_form,
+    )
     app.state.db = db
+    app.state.renderer = renderer
     app.state.hub = hub
     return app

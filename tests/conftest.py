@@ -25,6 +25,7 @@ from app import cli, settings
 from app.db import Database
 from app.main import create_app
 from app.migrate import upgrade
+from app.screens import Renderer
 from app.services import races
 from bench.server import LocalServer
 
@@ -112,6 +113,13 @@ def app(db_url: str) -> Iterator[Starlette]:
     application = create_app(db_url)
     yield application
     application.state.db.dispose()
+
+
+@pytest.fixture
+def renderer(app: Starlette) -> Renderer:
+    """Return the app's renderer of live screens."""
+    made: Renderer = app.state.renderer
+    return made
 
 
 @pytest.fixture

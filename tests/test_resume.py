@@ -15,8 +15,7 @@ from starlette.applications import Starlette
 from app import settings
 from app.db import Database
 from app.models import Card
-from app.routes import live as live_route
-from app.screens import frames
+from app.screens import Renderer, frames
 from app.services import cards, people, races
 from tests.conftest import Join, Person, apply_frame, oob_ids
 from tests.test_live import seq_of, soup
@@ -42,7 +41,8 @@ class BetweenLookAndAttach:
         hub = app.state.hub
         rendered: list[int] = []
         done = threading.Condition()
-        render, look = hub._render, live_route.viewer_and_seq
+        renderer = app.state.renderer
+        render, look = hub._render, renderer.viewer_and_seq
 
         async def noting(*args: Any) -> Any:
             result = await render(*args)
@@ -51,17 +51,17 @@ class BetweenLookAndAttach:
                 done.notify_all()
             return result
 
-        def look_then_change(db: Database, token: str, since: int | None) -> Any:
-            looked = look(db, token, since)
+        def look_then_change(token: str, since: int | None) -> Any:
+            looked = look(token, since)
             change, self.change = self.change, None
             if change is not None:
-                seq = change(db, token)
+                seq = change(renderer.db, token)
                 with done:
                     assert done.wait_for(lambda: bool(rendered) and rendered[-1] >= seq, timeout=30)
             return looked
 
         monkeypatch.setattr(hub, "_render", noting)
-        monkeypatch.setattr(live_route, "viewer_and_seq", look_then_change)
+        monkeypatch.setattr(renderer, "viewer_and_seq", look_then_change)
 
 
 def race_seq(db: Database, token: str) -> int:
@@ -217,14 +217,14 @@ def test_facilitators_resuming_at_the_same_seq_share_one_render_of_the_roster(
 
 
 def test_a_screen_that_missed_nothing_is_caught_up_by_one_read(
-    join: Join, monkeypatch: pytest.MonkeyPatch
+    renderer: Renderer, join: Join, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A reconnect storm is mostly these: the session and the race's seq in one read, in one hop to a thread.
     member = join("participant", team=0)
     with member.live() as socket:
         seq = socket.wait_synced()
     reads: list[str] = []
-    look, catch_up = live_route.viewer_and_seq, live_route.gap_or_snapshot
+    look, catch_up = renderer.viewer_and_seq, renderer.gap_or_snapshot
 
     def looking(*args: Any) -> Any:
         reads.append("viewer_and_seq")
@@ -234,8 +234,8 @@ def test_a_screen_that_missed_nothing_is_caught_up_by_one_read(
         reads.append("gap_or_snapshot")
         return catch_up(*args)
 
-    monkeypatch.setattr(live_route, "viewer_and_seq", looking)
-    monkeypatch.setattr(live_route, "gap_or_snapshot", catching_up)
+    monkeypatch.setattr(renderer, "viewer_and_seq", looking)
+    monkeypatch.setattr(renderer, "gap_or_snapshot", catching_up)
     with member.live(since=seq) as again:
         assert again.wait_synced() == seq
     assert reads == ["viewer_and_seq"]

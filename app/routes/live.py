@@ -9,10 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from app import presence, settings
-from app.auth import SESSION_KEY, current_viewer, database
+from app.auth import SESSION_KEY, current_viewer
 from app.db import now_ms
 from app.routes import socket
-from app.screens import audience, gap_or_snapshot, render_gap, rendered_gap, viewer_and_seq
+from app.screens import Renderer, audience
 from app.security import origin_allowed
 from app.wsproto import send_now_of
 from live import Connection, Hub, planner
@@ -37,6 +37,7 @@ async def live(websocket: WebSocket) -> None:
         await websocket.close(CLOSE_POLICY)
         return
     hub: Hub = websocket.app.state.hub
+    renderer: Renderer = websocket.app.state.renderer
     token = websocket.session.get(SESSION_KEY)
     since = _since(websocket.query_params.get("since"))
     # Counted before the look, so that the attach can tell whether a frame went out in between.
@@ -44,7 +45,7 @@ async def live(websocket: WebSocket) -> None:
     looked = None
     if isinstance(token, str):
         loop = asyncio.get_running_loop()
-        looked = await loop.run_in_executor(_LOOKS, viewer_and_seq, database(websocket), token, since)
+        looked = await loop.run_in_executor(_LOOKS, renderer.viewer_and_seq, token, since)
     if looked is None or looked[0].slug != websocket.path_params["slug"]:
         await websocket.close(CLOSE_POLICY)
         return
@@ -63,7 +64,7 @@ async def live(websocket: WebSocket) -> None:
         return
     try:
         quiet = hub.quiet_since(viewer.race_id, renders)
-        caught = await _bring_up_to_date(websocket, hub, aud, conn, viewer.race_id, since, seq, quiet)
+        caught = await _bring_up_to_date(websocket, renderer, aud, conn, viewer.race_id, since, seq, quiet)
         if caught is None:
             await websocket.close(CLOSE_POLICY)
             return
@@ -85,7 +86,7 @@ Caught = tuple[int, list[tuple[int, str]] | None]
 
 async def _bring_up_to_date(
     websocket: WebSocket,
-    hub: Hub,
+    renderer: Renderer,
     aud: str,
     conn: Connection,
     race_id: int,
@@ -95,7 +96,7 @@ async def _bring_up_to_date(
 ) -> Caught | None:
     """Carry out the plan (live/planner.py) that brings an attached socket up to date; None: signed out."""
     loop = asyncio.get_running_loop()
-    db = database(websocket)
+    hub: Hub = websocket.app.state.hub
     while True:
         in_memory = since is not None and hub.holds(race_id, aud, since)
         plan = planner.plan(planner.Arrival(since, seq, quiet, in_memory), settings.LIVE_REPLAY_MAX_EVENTS)
@@ -111,9 +112,9 @@ async def _bring_up_to_date(
         if plan.step is Step.RENDER_GAP:
             assert since is not None and seq is not None
             # Screens of an audience come back together after a restart: the first renders, the rest find it.
-            gap = rendered_gap(db, race_id, aud, since, seq)
+            gap = renderer.rendered_gap(race_id, aud, since, seq)
             if gap is None:
-                gap = await loop.run_in_executor(_LOOKS, render_gap, db, race_id, aud, since, seq)
+                gap = await loop.run_in_executor(_LOOKS, renderer.render_gap, race_id, aud, since, seq)
             if gap is not None:
                 return seq, gap
             quiet = (
@@ -123,7 +124,7 @@ async def _bring_up_to_date(
         token = websocket.session.get(SESSION_KEY)
         if not isinstance(token, str):
             return None
-        return await loop.run_in_executor(_LOOKS, gap_or_snapshot, db, race_id, aud, since, token)
+        return await loop.run_in_executor(_LOOKS, renderer.gap_or_snapshot, race_id, aud, since, token)
 
 
 def _start(hub: Hub, aud: str, conn: Connection, race_id: int, caught: Caught) -> None:

@@ -8,7 +8,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import Select, bindparam, insert
 from sqlmodel import Session, col, func, select
 
-from app.db import Database, now_ms, once_per_render
+from app import memo
+from app.db import Database, now_ms
 from app.errors import Conflict, Forbidden, Invalid
 from app.i18n import N_
 from app.kinds import Kind
@@ -239,8 +240,7 @@ def counts(session: Session, race_id: int, team_ids: list[int] | None = None) ->
         if team_ids is None
         else (_COUNTS_SOME, {"race": race_id, "teams": team_ids})
     )
-    return once_per_render(
-        session,
+    return memo.once(
         ("cards.counts", race_id, None if team_ids is None else tuple(team_ids)),
         lambda: dict(_rows(session, query, **params)),
     )

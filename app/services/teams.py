@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
-from app.db import Database, once_per_render
+from app import memo
+from app.db import Database
 from app.errors import Forbidden, NotFound
 from app.kinds import Kind
 from app.models import Challenge, Person, Role, Team
@@ -27,7 +28,7 @@ class TeamView:
 def listing(session: Session, race_id: int, team_ids: list[int] | None = None) -> list[TeamView]:
     """Return every team of a race (or these teams) with its challenge and members."""
     key = ("teams.listing", race_id, None if team_ids is None else tuple(team_ids))
-    return once_per_render(session, key, lambda: _listing(session, race_id, team_ids))
+    return memo.once(key, lambda: _listing(session, race_id, team_ids))
 
 
 # Built once, with parameters (see cards.py): every team, or some.
