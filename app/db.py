@@ -15,6 +15,7 @@ from sqlalchemy.engine.url import make_url
 from sqlmodel import Session, create_engine
 
 from app import settings
+from live import backplane
 
 Publisher = Callable[[int, int], None]
 
@@ -86,6 +87,8 @@ class Database:
             else self.engine.execution_options(isolation_level="REPEATABLE READ")
         )
         self.publishers: list[Publisher] = []
+        # Other processes learn of each commit from the backplane's NOTIFY, sent inside the transaction.
+        self._notify = None if self.is_sqlite else backplane.notify
         self._write_lock: AbstractContextManager[object] = (
             threading.Lock() if self.is_sqlite else nullcontext()
         )
@@ -114,6 +117,8 @@ class Database:
             try:
                 with session.begin():
                     yield session
+                    if published and self._notify is not None:
+                        self._notify(session.connection().connection.dbapi_connection, published)
             finally:
                 session.close()
         for race_id, seq in published.items():

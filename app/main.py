@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
-from contextlib import ExitStack, asynccontextmanager, suppress
+from contextlib import ExitStack, asynccontextmanager
 
 from sqlalchemy.exc import DataError, OperationalError
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
@@ -39,31 +37,18 @@ from app.routes import (
 )
 from app.screens import Renderer
 from app.security import SecurityMiddleware
-from app.services import races
-from live import Hub
-from live.backplane import PostgresListener
+from app.services import cards, profiles, reports
+from app.wiring import LiveWiring
 
 
 def create_app(database_url: str | None = None) -> Starlette:
     """Build the Kraftsamla application on a database."""
     db = Database(database_url or settings.DATABASE_URL)
     renderer = Renderer(db)
-
-    async def render(race_id: int, after_seq: int, audiences: frozenset[str]) -> tuple[int, dict[str, str]]:
-        seq, frames, ended = await run_in_threadpool(renderer.changes, race_id, after_seq, audiences)
-        # Signed out or erased, on this process or another: their open screens close here too.
-        for person_id in ended:
-            hub.cut_owner(race_id, live.owner_of(person_id), live.CLOSE_POLICY)
-        return seq, frames
-
-    async def refresh(race_id: int, audiences: frozenset[str]) -> dict[str, str]:
-        return await run_in_threadpool(renderer.presence, race_id, audiences)
-
-    hub = Hub(render, refresh, refresh_window=settings.LIVE_PRESENCE_WINDOW_S)
+    wiring = LiveWiring(db, renderer)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        loop = asyncio.get_running_loop()
         # Before the worker threads start, so that they share the few arenas.
         memory.limit_arenas(settings.MALLOC_ARENAS)
         memory.limit_threads(settings.WORKER_THREADS)
@@ -74,35 +59,10 @@ def create_app(database_url: str | None = None) -> Starlette:
         except backup.InUse:
             message = f"a restore is running on {db.url}; start the server when it is done"
             raise RuntimeError(message) from None
-
-        def publish(race_id: int, seq: int) -> None:
-            # Services commit in worker threads; the hub lives on the event loop.
-            loop.call_soon_threadsafe(hub.publish, race_id, seq)
-
-        db.publishers.append(publish)
-        # Before the first request: after a restart every screen reconnects at once. A database that does
-        # not answer yet is no reason not to start (the first socket compiles them then).
-        with suppress(OperationalError):
-            await run_in_threadpool(renderer.prepare)
-        listening = None
-        if not db.is_sqlite:
-
-            async def catch_up() -> None:
-                seqs = await run_in_threadpool(races.current_seqs, db, hub.races())
-                for race_id, seq in seqs.items():
-                    hub.publish(race_id, seq)
-
-            listener = PostgresListener(db.dsn, hub.publish, catch_up)
-            listening = loop.create_task(listener.run())
-            app.state.listener = listener
         try:
-            yield
+            async with wiring.running():
+                yield
         finally:
-            if listening is not None:
-                listening.cancel()
-                with suppress(asyncio.CancelledError):
-                    await listening
-            db.publishers.remove(publish)
             db.dispose()
             marked.close()
 
@@ -155,12 +115,17 @@ def create_app(database_url: str | None = None) -> Starlette:
     )
     fragments = renderer.fragments
     templating.install(
-        url_for=templating.Paths(app.router).url_for,
-        phase_item=fragments.phase_item,
-        feed_item=fragments.feed_item,
-        card_form=fragments.card_form,
+        globals={
+            "url_for": templating.Paths(app.router).url_for,
+            "phase_item": fragments.phase_item,
+            "feed_item": fragments.feed_item,
+            "card_form": fragments.card_form,
+            "columns": list(cards.COLUMN_LABELS.items()),
+            "kind_label": reports.kind_label,
+        },
+        filters={"competence": profiles.competence_label, "when": reports.when},
     )
     app.state.db = db
     app.state.renderer = renderer
-    app.state.hub = hub
+    app.state.hub = wiring.hub
     return app

@@ -1,4 +1,4 @@
-"""The Jinja environment: autoescaping, translations and helpers shared by pages and live fragments."""
+"""The Jinja environment: autoescaping, translations, formatting, and the fragments kept between renders."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import functools
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable, Mapping
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
@@ -24,8 +24,6 @@ from starlette.templating import Jinja2Templates
 from app import i18n, settings
 from app.db import now_ms
 from app.models import Phase, Race
-from app.services.cards import COLUMN_LABELS
-from app.services.profiles import COMMON_COMPETENCES
 
 
 def clock_time(epoch_ms: int, tz: str = "Europe/Stockholm") -> str:
@@ -55,9 +53,10 @@ env = jinja2.Environment(
 templates = Jinja2Templates(env=env)
 
 
-def install(**helpers: Any) -> None:
-    """Give templates an app's helpers (its paths, its kept fragments), made by the assembly."""
-    env.globals.update(helpers)
+def install(globals: Mapping[str, Any], filters: Mapping[str, Callable[..., Any]]) -> None:
+    """Give templates an app's helpers (its paths, its kept fragments, the services' labels)."""
+    env.globals.update(globals)
+    env.filters.update(filters)
 
 
 def _translated(autoescape: bool, message: str, params: dict[str, Any]) -> str:
@@ -86,15 +85,12 @@ def _ngettext(eval_ctx: EvalContext, singular: str, plural: str, num: int, /, **
 env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
 env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext)
 env.globals.update(
-    columns=list(COLUMN_LABELS.items()),
     languages=settings.LANGUAGES,
     current_lang=i18n.current,
     clock_time=clock_time,
     server_now=now_ms,
 )
 env.filters["duration"] = minutes
-# Suggested competences are stored in English and shown translated; a person's own words are shown as typed.
-env.filters["competence"] = lambda tag: i18n.gettext(tag) if tag in COMMON_COMPETENCES else tag
 env.filters["tojson_attr"] = lambda value: json.dumps(value, ensure_ascii=False)
 
 

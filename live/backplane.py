@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import psycopg
 
@@ -28,6 +29,15 @@ def parse(text: str) -> tuple[int, int] | None:
         return int(race), int(seq)
     except ValueError:
         return None
+
+
+def notify(conn: psycopg.Connection[Any], seqs: dict[int, int]) -> None:
+    """Tell every process, in the transaction that reached them, which races reached which seqs.
+
+    PostgreSQL delivers a NOTIFY when (and only if) its transaction commits, so it is sent from inside it.
+    """
+    for race_id, seq in seqs.items():
+        conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload(race_id, seq)))
 
 
 def listener_name(pid: int | None = None) -> str:

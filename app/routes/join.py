@@ -13,9 +13,9 @@ from app.errors import ServiceError
 from app.language import LANG_COOKIE
 from app.routes import action, page
 from app.routes.forms import read_form, text
-from app.routes.live import CLOSE_POLICY, owner_of
 from app.services import people
 from app.templating import templates
+from app.wiring import close_screens
 
 
 def remember_language(response: Response, lang: str) -> None:
@@ -94,7 +94,7 @@ async def leave(request: Request) -> Response:
     if isinstance(token, str):
         who = await run_in_threadpool(people.leave, database(request), token)
         if who is not None:
-            request.app.state.hub.cut_owner(who.race_id, owner_of(who.person_id), CLOSE_POLICY)
+            close_screens(request.app.state.hub, who.race_id, who.person_id)
     request.session.clear()
     return RedirectResponse(request.url_for("join_form"), status_code=303)
 

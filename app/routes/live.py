@@ -14,6 +14,7 @@ from app.db import now_ms
 from app.routes import socket
 from app.screens import Renderer, audience
 from app.security import origin_allowed
+from app.wiring import CLOSE_POLICY, owner_of
 from app.wsproto import send_now_of
 from live import Connection, Hub, planner
 from live.planner import Step
@@ -24,7 +25,6 @@ from live.planner import Step
 # against 35-45 us of CPU here. Neither needs a context variable (a render sets its language itself).
 _LOOKS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="kraftsamla-look")
 
-CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
 CLOSE_UNSUPPORTED = 1003
 MESSAGE_MAX = 64 * 1024
@@ -157,11 +157,6 @@ async def _stream(websocket: WebSocket, conn: Connection) -> None:
             await asyncio.wait({reader})
     if not reader.cancelled():
         reader.result()  # what the reader raised is raised here, as it was when it ran in this task
-
-
-def owner_of(person_id: int) -> str:
-    """Return the hub's owner tag for a person's sockets."""
-    return f"person:{person_id}"
 
 
 def _since(value: str | None) -> int | None:

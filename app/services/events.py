@@ -11,7 +11,6 @@ from app.db import now_ms
 from app.errors import Conflict, Invalid
 from app.kinds import Kind
 from app.models import Event, Race
-from live.backplane import CHANNEL, payload
 
 KEY_MAX = 64
 
@@ -74,10 +73,8 @@ def record(
     }
     # A plain insert: the log is read back by queries, never through this session's identity map.
     event = Event(id=session.connection().execute(_INSERT_EVENT, values).scalar_one(), **values)
+    # Published after commit (Database.write), to this process's hub and, through the backplane, the others.
     session.info.setdefault("published", {})[race_id] = seq
-    if session.get_bind().dialect.name == "postgresql":
-        # Delivered to every process's listener when (and only if) this transaction commits.
-        session.exec(select(func.pg_notify(CHANNEL, payload(race_id, seq))))  # type: ignore[call-overload]
     return event
 
 
