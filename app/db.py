@@ -41,8 +41,8 @@ def make_engine(url: str) -> Engine:
         return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    # One connection kept per worker thread, so a reconnect storm's reads never wait for one nor reopen one
-    # (with SQLAlchemy's 5 kept they did); as many again, opened only when needed, for work outside them.
+    # One connection kept per worker thread, so a reconnect storm's reads never wait for one nor reopen one;
+    # as many again, opened only when needed, for work outside them.
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": 30},
@@ -101,8 +101,8 @@ class Database:
 
     @contextmanager
     def read_rows(self) -> Iterator[Connection]:
-        """Yield a plain connection in one read transaction, like `read` without an ORM session: for the
-        hottest reads of a few columns (a live socket's first look), at under half the cost."""
+        """Yield a plain connection in one read transaction, like `read` without an ORM session, for the
+        hottest reads of a few columns (a live socket's look), which it makes cheaper."""
         with self._read_engine.connect() as conn, conn.begin():
             yield conn
 

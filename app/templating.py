@@ -46,8 +46,8 @@ env = jinja2.Environment(
     extensions=["jinja2.ext.i18n"],
     trim_blocks=True,
     lstrip_blocks=True,
-    # Templates are read once per process: a render would otherwise stat the file of every template it
-    # includes or imports (about a sixth of the facilitators' agenda render). Restart to see an edit.
+    # Templates are read once per process, as a render would otherwise stat every template it includes or
+    # imports. Restart to see an edit.
     auto_reload=False,
 )
 templates = Jinja2Templates(env=env)
@@ -101,7 +101,7 @@ def selecting(options: str, value: object) -> markupsafe.Markup:
     return markupsafe.Markup(str(options).replace(option, f'<option value="{wanted}" selected>', 1))
 
 
-# A roster of 1,000 people in 100 teams has 100,000 options: rendered one by one they cost a second.
+# A big roster's move selects list every team for every person: rendered once, then marked per person.
 env.filters["selecting"] = selecting
 
 

@@ -2,7 +2,7 @@
 
 uvicorn keeps the parsed upgrade request and the 101 response for the socket's whole life, though it reads
 them only until the socket is accepted, and websockets' parser keeps the request too (a local of its parsing
-generator): about 5 KB per screen with the bench's few headers, more with a browser's. The ASGI scope keeps
+generator), kilobytes per screen (docs/performance.md). The ASGI scope keeps
 its own copy of the headers, which is what Starlette reads.
 
 It also leaves out, before they are made, the log lines that every socket writes (see app/logs.py).
@@ -82,7 +82,7 @@ class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
     async def send(self, message: Any) -> None:
         await super().send(message)
         if self.handshake_complete and getattr(self, "request", None) is not None:
-            # Only the handshake reads them (uvicorn 0.54: handle_connect, then the accept in send). The
+            # Only the handshake reads them (uvicorn's handle_connect, then the accept in send). The
             # parser holds the same request until the socket ends: empty its headers, it no longer reads them.
             self.request.headers.clear()
             self.request = None  # type: ignore[assignment]

@@ -174,11 +174,10 @@ class Connection:
 class _Watchdog:
     """Cuts off the sends that take too long, for every writer on one event loop.
 
-    A send scarcely ever waits (only when the screen's socket buffer is full), yet a timeout scope around each
-    one armed and cancelled a timer per socket and frame: a fifth of the server's CPU in a fan-out to 1,000
-    screens (py-spy). Instead each writer notes when its send started, and one task looks at the writers a few
-    times per timeout and cancels a send that has run for longer. The loop runs one thing at a time, so a send
-    seen unfinished is still the await the cancellation lands in.
+    A send scarcely ever waits (only when the screen's socket buffer is full), and a timer per socket and
+    frame would cost a fan-out dearly: each writer notes when its send started, and one task looks at the
+    writers a few times per timeout and cancels a send that has run for longer. The loop runs one thing at a
+    time, so a send seen unfinished is still the await the cancellation lands in.
     """
 
     _loops: dict[int, _Watchdog] = {}

@@ -19,10 +19,9 @@ from app.wsproto import send_now_of
 from live import Connection, Hub, planner
 from live.planner import Step
 
-# The first look's and the catch-up's own threads. A reconnect storm makes 1,000 looks at once, and (after
-# posting, when most screens are behind) as many catch-ups; a hop through anyio's worker threads
-# (run_in_threadpool: its limiter, cancel scope and queue) costs about twice a plain executor's: 90-140
-# against 35-45 us of CPU here. Neither needs a context variable (a render sets its language itself).
+# The look's and the catch-up's own threads, as a hop through anyio's (its limiter, cancel scope and queue)
+# costs twice a plain executor's and a reconnect storm makes one per screen. Neither needs a context
+# variable (a render sets its language itself).
 _LOOKS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="kraftsamla-look")
 
 CLOSE_TOO_BIG = 1009
@@ -139,7 +138,7 @@ def _start(hub: Hub, aud: str, conn: Connection, race_id: int, caught: Caught) -
 
 async def _stream(websocket: WebSocket, conn: Connection) -> None:
     """Write the socket's queue and read its probes until either side ends."""
-    # One task more per socket, not a task group (its scopes, handle and event cost 2-3 KB a socket).
+    # One task more per socket, not a task group, whose scopes, handle and event cost memory per socket.
     reader = asyncio.get_running_loop().create_task(_read(websocket, conn))
     # The screen went away (or sent what no screen of ours sends): the writer stops. A send under way
     # fails at once, as the socket is gone, or within the send timeout.

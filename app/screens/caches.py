@@ -83,7 +83,7 @@ class RaceRegions:
 
 class GapChanges:
     """What the events in a gap (since, seq] touched, for a few recent gaps: in a reconnect storm most screens
-    last saw the same frame, and each would otherwise load and map the same events (10 ms for 250 of them)."""
+    last saw the same frame, and each would otherwise load and map the same events."""
 
     def __init__(self, size: int = 64) -> None:
         self._items: Recent[tuple[int, int, int], Changes] = Recent(size)

@@ -137,8 +137,8 @@ def overview_context(
     }
 
 
-# Past this many options in all (people x teams), the roster has one move form instead of one per person:
-# 1,000 people in 100 teams made every facilitator frame with the roster 4.6 MB.
+# Past this many options in all (people x teams), the roster has one move form instead of one per person, as
+# the options would make every facilitator frame with the roster megabytes long.
 MOVE_SELECT_OPTIONS = 3000
 
 

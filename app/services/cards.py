@@ -32,8 +32,7 @@ COLUMN_LABELS = {
 
 
 class CardRow(NamedTuple):
-    """A card's columns as a plain row: the screens read cards this way (loading entities cost three times as
-    much CPU as the query, see _views). Same attributes as a Card."""
+    """A card's columns as a plain row, as the screens read cards (entities cost more): a Card's fields."""
 
     id: int
     race_id: int
@@ -93,7 +92,7 @@ def add(db: Database, viewer: Viewer, *, title: str, body: str, column: str, key
             "updated_ms": now,
             "deleted_ms": None,
         }
-        # Plain inserts, not ORM entities: a post's write costs a third as much CPU (see docs/performance.md).
+        # Plain inserts, not ORM entities: the cheapest way to write a post (docs/performance.md).
         connection = session.connection()
         card_id = connection.execute(_INSERT_CARD, values).scalar_one()
         revision = {"card_id": card_id, "rev": 1, "author_id": viewer.person_id, "column": column}
@@ -152,8 +151,7 @@ def refuse_closed_board(session: Session, team_id: int) -> None:
 
 
 def _views(session: Session, query: Select[Any], **params: object) -> list[CardView]:
-    # Plain rows on the session's connection, not Card, Person and Team entities through the ORM: a card by id
-    # cost 170 us of CPU that way, 40 us this way; the newest twelve 520 us.
+    # Plain rows on the session's connection, not Card, Person and Team entities: loading them costs more.
     rows = session.connection().execute(query, params).all()
     width = len(CardRow._fields)
     return [CardView(CardRow._make(row[:width]), *row[width:]) for row in rows]
@@ -164,8 +162,7 @@ def _rows(session: Session, query: Select[Any], **params: object) -> list[Any]:
     return list(session.connection().execute(query, params).all())
 
 
-# The statements are built once, with parameters: building one costs more than running it on SQLite
-# (about 1.5 ms against 0.5 ms for a card and its author and team), and a post runs a dozen.
+# Built once, with parameters: building a statement costs more than running it, and a post runs a dozen.
 _PERSON = Person.__table__  # type: ignore[attr-defined]
 _TEAM_TABLE = Team.__table__  # type: ignore[attr-defined]
 _LIVE = (
@@ -181,7 +178,7 @@ _COLUMN = _LIVE.where(_TEAM, Card.column == bindparam("column")).order_by(col(Ca
 _BOARD = _LIVE.where(_TEAM).order_by(col(Card.id))
 _NEWEST = _LIVE.where(_RACE).order_by(col(Card.id).desc()).limit(bindparam("limit"))
 _BY_IDS = _LIVE.where(_TEAM, col(Card.id).in_(bindparam("cards", expanding=True))).order_by(col(Card.id))
-# Most answers and renders ask for one card: an expanding IN costs 50 us of CPU more per query.
+# Most answers and renders ask for one card, which an equality finds cheaper than an expanding IN.
 _BY_ID = _LIVE.where(_TEAM, Card.id == bindparam("card"))
 _NEWEST_IDS = select(func.max(Card.id)).where(_RACE, col(Card.deleted_ms).is_(None))
 _NEWEST_BY_TEAM = _LIVE.where(col(Card.id).in_(_NEWEST_IDS.group_by(col(Card.team_id))))

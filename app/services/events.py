@@ -15,10 +15,9 @@ from app.models import Event, Race
 KEY_MAX = 64
 
 
-# Built once, with parameters: building a statement costs more than running it (see cards.py).
-# The new seq is taken from RETURNING; a Race this session holds is not brought up to it in memory (the ORM's
-# evaluation of the WHERE against the session's objects was a third of a card post's event), and no write
-# reads race.seq after recording.
+# Built once, with parameters (see cards.py). The new seq is taken from RETURNING, and a Race the session
+# holds is not brought up to it, as the ORM's matching of the session's objects is dear and no write reads
+# race.seq after recording.
 _NEXT_SEQ = (
     update(Race)
     .where(col(Race.id) == bindparam("race_key"))
