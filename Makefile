@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install test lint format messages bench check clean
+.PHONY: run install test test-fast lint typecheck format messages bench check clean
 
 $(BIN)/kraftsamla: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,13 +29,21 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Types of app/, live/ and bench/ (strict on live/ and app/screens/; see [tool.mypy] in pyproject.toml).
+typecheck: install
+	$(BIN)/mypy
+
 # The whole suite on SQLite (browser tests included), then again on PostgreSQL when
 # KRAFTSAMLA_TEST_POSTGRES_URL names a server (.ci/run sets it up).
-test: lint
+test: lint typecheck
 	env -u KRAFTSAMLA_TEST_POSTGRES_URL $(BIN)/pytest
 	@if [ -n "$$KRAFTSAMLA_TEST_POSTGRES_URL" ]; then \
 		echo "--- again on PostgreSQL"; \
 		$(BIN)/pytest -m "not browser"; fi
+
+# The suite without the tests that start processes or a browser, on SQLite: a few minutes.
+test-fast: install
+	env -u KRAFTSAMLA_TEST_POSTGRES_URL $(BIN)/pytest -m "not slow and not browser"
 
 format: install
 	$(BIN)/ruff format .
@@ -62,4 +70,4 @@ check: install
 	$(BIN)/python -m bench.interface
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .ruff_cache
+	rm -rf $(VENV) data .pytest_cache .ruff_cache .mypy_cache

@@ -6,14 +6,18 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app import settings
+
+if TYPE_CHECKING:
+    from app.db import Database  # imported by the commands that open it, to keep the others quick
+    from app.progress import Progress
 
 _opened: list[Any] = []
 
 
-def _database():  # type: ignore[no-untyped-def]
+def _database() -> Database:
     """Return the database, migrated to the newest schema first (cheap when it already is)."""
     from app.db import Database
     from app.migrate import upgrade
@@ -122,7 +126,7 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _progress(label: str, args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _progress(label: str, args: argparse.Namespace) -> Progress:
     from app.progress import Progress
 
     return Progress(label, enabled=True if args.progress else None)

@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.url import make_url
-from sqlmodel import Session, create_engine
+from sqlalchemy.sql.schema import Table
+from sqlmodel import Session, SQLModel, create_engine
 
 from app import settings
 from live import backplane
@@ -23,6 +24,12 @@ Publisher = Callable[[int, int], None]
 def now_ms() -> int:
     """Return the server's wall clock in epoch milliseconds."""
     return time.time_ns() // 1_000_000
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """Return a table model's Table, for statements of plain columns (SQLModel's types omit `__table__`)."""
+    found: Table = model.__table__  # type: ignore[attr-defined]  # set by SQLAlchemy's declarative base
+    return found
 
 
 def normalise_url(url: str) -> str:
@@ -118,7 +125,9 @@ class Database:
                 with session.begin():
                     yield session
                     if published and self._notify is not None:
-                        self._notify(session.connection().connection.dbapi_connection, published)
+                        dbapi = session.connection().connection.dbapi_connection
+                        assert dbapi is not None
+                        self._notify(dbapi, published)
             finally:
                 session.close()
         for race_id, seq in published.items():

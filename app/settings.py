@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from pathlib import Path
 
 from starlette.config import Config
@@ -17,9 +18,7 @@ HOST: str = config("KRAFTSAMLA_HOST", default="127.0.0.1")
 PORT: int = config("KRAFTSAMLA_PORT", cast=int, default=8000)
 DEFAULT_LANG: str = config("KRAFTSAMLA_LANG", default="sv")
 # Extra origins allowed to post and open sockets, e.g. the public https origin behind a proxy.
-ALLOWED_ORIGINS: CommaSeparatedStrings = config(
-    "KRAFTSAMLA_ALLOWED_ORIGINS", cast=CommaSeparatedStrings, default=""
-)
+ALLOWED_ORIGINS: Sequence[str] = config("KRAFTSAMLA_ALLOWED_ORIGINS", cast=CommaSeparatedStrings, default="")
 COOKIE_SECURE: bool = config("KRAFTSAMLA_COOKIE_SECURE", cast=bool, default=False)
 SQLITE_BUSY_TIMEOUT_MS: int = config("KRAFTSAMLA_SQLITE_BUSY_TIMEOUT_MS", cast=int, default=5000)
 LIVE_QUEUE_MESSAGES: int = config("KRAFTSAMLA_LIVE_QUEUE_MESSAGES", cast=int, default=256)

@@ -82,6 +82,7 @@ def _ngettext(eval_ctx: EvalContext, singular: str, plural: str, num: int, /, **
 
 # Jinja's newstyle callables do the same through three calls each (the `_` alias resolves `gettext` from the
 # context, which wraps ours); a card renders some twenty strings, and each post renders several cards.
+# The i18n extension adds this method to the environment, which Environment's type does not know.
 env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
 env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext)
 env.globals.update(

@@ -34,7 +34,8 @@ SendNow = Callable[[str], bool]
 
 def send_now_of(scope: Scope) -> SendNow | None:
     """Return the socket's immediate text send, when its server offers one."""
-    return scope.get("extensions", {}).get(SEND_NOW)  # type: ignore[no-any-return]
+    found: SendNow | None = scope.get("extensions", {}).get(SEND_NOW)
+    return found
 
 
 class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
@@ -43,12 +44,14 @@ class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # uvicorn's "accepted" line and websockets' "connection open" and "connection closed".
+        # Stand-ins with the methods uvicorn and websockets call, not Loggers; both are Loggers to begin with.
         self.logger = quiet_sockets(self.logger)  # type: ignore[assignment]
-        self.conn.logger = quiet_sockets(self.conn.logger)
+        self.conn.logger = quiet_sockets(self.conn.logger)  # type: ignore[assignment, arg-type]
 
     def handle_connect(self, event: Request) -> None:
         super().handle_connect(event)
-        self.scope["extensions"][SEND_NOW] = self.send_text_now
+        # ASGI types every extension as a dict; this one is a function, as send_now_of reads it.
+        self.scope["extensions"][SEND_NOW] = self.send_text_now  # type: ignore[assignment]
 
     def connection_lost(self, exc: Exception | None) -> None:
         super().connection_lost(exc)
@@ -85,5 +88,6 @@ class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
             # Only the handshake reads them (uvicorn's handle_connect, then the accept in send). The
             # parser holds the same request until the socket ends: empty its headers, it no longer reads them.
             self.request.headers.clear()
+            # Dropped for the socket's life, which the types do not foresee.
             self.request = None  # type: ignore[assignment]
             self.response = None  # type: ignore[assignment]

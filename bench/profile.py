@@ -42,7 +42,7 @@ from app import presence, settings
 from app.db import Database
 from app.main import create_app
 from app.migrate import upgrade
-from app.models import Race
+from app.models import Card, Race
 from app.routes.race import card_form_context
 from app.screens import Audience, Renderer, cards_context
 from app.services import cards, people, phases, races, teams
@@ -98,7 +98,7 @@ class Race_:
             assert race is not None
             return race.seq
 
-    def post(self, viewer: Viewer, column: str = "idea") -> cards.Card:
+    def post(self, viewer: Viewer, column: str = "idea") -> Card:
         return cards.add(
             self.db,
             viewer,

@@ -170,7 +170,7 @@ async def _move(request: Request, person_of: Callable[[FormData], int]) -> Respo
     moved: list[tuple[int, int]] = []
 
     def action(viewer: Viewer, form: FormData) -> int:
-        roster.require_facilitator(viewer)
+        agenda.require_facilitator(viewer)
         person_id = person_of(form)
         seq = roster.move_person(db, viewer, person_id, _optional_id(form, "team"))
         moved.append((viewer.race_id, person_id))

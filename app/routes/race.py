@@ -96,7 +96,7 @@ async def add_card(request: Request) -> Response:
         return RedirectResponse(request.url_for("race", slug=viewer.slug), status_code=303)
     # The answer is the form, emptied, and the new card, which joins its column (or replaces itself there).
     context = card_form_context()
-    context.update(await run_in_threadpool(cards_context, database(request), viewer, [card.id]))
+    context.update(await run_in_threadpool(cards_context, database(request), viewer, [card.id or 0]))
     return templates.TemplateResponse(request, "participant/_card_posted.html", context, status_code=201)
 
 

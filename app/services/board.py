@@ -75,8 +75,8 @@ def _state(session: Session, race: Race, team_id: int, held: Held | None = None)
             row = (held_lock, phase.state, phase.name, phase.board_open, phase.voting_open, phase.vote_budget)
     else:
         # One row, not a Team and a Phase loaded as entities: a post's answer and its render each ask once.
-        params = {"team": team_id, "phase": race.current_phase_id or 0}
-        row = tuple(session.connection().execute(_TEAM_AND_PHASE, params).one())
+        ids = {"team": team_id, "phase": race.current_phase_id or 0}
+        row = tuple(session.connection().execute(_TEAM_AND_PHASE, ids).one())
     held_lock, state, name, board_open, voting_open, vote_budget = row
     locked = bool(held_lock)
     # Only a running or paused phase decides the board; none or a finished one leaves it open, without votes.

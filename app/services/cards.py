@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, bindparam, insert
+from sqlalchemy import Executable, Select, bindparam, insert
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, func, select
 
 from app import memo
-from app.db import Database, now_ms
+from app.db import Database, now_ms, table_of
 from app.errors import Conflict, Forbidden, Invalid
 from app.i18n import N_
 from app.kinds import Kind
@@ -47,7 +48,7 @@ class CardRow(NamedTuple):
     deleted_ms: int | None
 
 
-_CARD = Card.__table__  # type: ignore[attr-defined]
+_CARD = table_of(Card)
 assert CardRow._fields == tuple(_CARD.c.keys()), "CardRow must list Card's columns in order"
 
 
@@ -80,7 +81,7 @@ def add(db: Database, viewer: Viewer, *, title: str, body: str, column: str, key
             return card
         refuse_closed_board(session, viewer.team_id)
         now = now_ms()
-        values = {
+        values: dict[str, Any] = {
             "race_id": viewer.race_id,
             "team_id": viewer.team_id,
             "author_id": viewer.person_id,
@@ -111,8 +112,8 @@ def add(db: Database, viewer: Viewer, *, title: str, body: str, column: str, key
         return Card(id=card_id, **values)
 
 
-_INSERT_CARD = insert(Card.__table__).returning(Card.__table__.c.id)  # type: ignore[attr-defined]
-_INSERT_REVISION = insert(CardRevision.__table__)  # type: ignore[attr-defined]
+_INSERT_CARD = insert(table_of(Card)).returning(table_of(Card).c.id)
+_INSERT_REVISION = insert(table_of(CardRevision))
 # Whether a team's board takes changes: the facilitator's lock, and the open phase's setting.
 _BOARD_OPEN = (
     select(Team.board_locked, Phase.state, Phase.board_open, Phase.name)
@@ -147,7 +148,7 @@ def refuse_closed_board(session: Session, team_id: int) -> None:
     reason = closed_reason(locked, open_phase, board_open)
     if reason is not None:
         message, params = reason
-        raise Conflict(message, **params)
+        raise Conflict(message, None, **params)
 
 
 def _views(session: Session, query: Select[Any], **params: object) -> list[CardView]:
@@ -157,29 +158,29 @@ def _views(session: Session, query: Select[Any], **params: object) -> list[CardV
     return [CardView(CardRow._make(row[:width]), *row[width:]) for row in rows]
 
 
-def _rows(session: Session, query: Select[Any], **params: object) -> list[Any]:
+def _rows(session: Session, query: Executable, **params: object) -> list[Any]:
     """Run a statement of plain columns on the session's connection (no ORM loading)."""
     return list(session.connection().execute(query, params).all())
 
 
 # Built once, with parameters: building a statement costs more than running it, and a post runs a dozen.
-_PERSON = Person.__table__  # type: ignore[attr-defined]
-_TEAM_TABLE = Team.__table__  # type: ignore[attr-defined]
+_PERSON = table_of(Person)
+_TEAM_TABLE = table_of(Team)
 _LIVE = (
-    select(*_CARD.c, _PERSON.c.name, _TEAM_TABLE.c.name, _TEAM_TABLE.c.colour)
+    select_columns(*_CARD.c, _PERSON.c.name, _TEAM_TABLE.c.name, _TEAM_TABLE.c.colour)
     .join_from(_CARD, _PERSON, _PERSON.c.id == _CARD.c.author_id)
     .join(_TEAM_TABLE, _TEAM_TABLE.c.id == _CARD.c.team_id)
     .where(col(Card.deleted_ms).is_(None))
 )
-_TEAM = Card.team_id == bindparam("team")
-_RACE = Card.race_id == bindparam("race")
+_TEAM = col(Card.team_id) == bindparam("team")
+_RACE = col(Card.race_id) == bindparam("race")
 _SOME_TEAMS = col(Card.team_id).in_(bindparam("teams", expanding=True))
-_COLUMN = _LIVE.where(_TEAM, Card.column == bindparam("column")).order_by(col(Card.id))
+_COLUMN = _LIVE.where(_TEAM, col(Card.column) == bindparam("column")).order_by(col(Card.id))
 _BOARD = _LIVE.where(_TEAM).order_by(col(Card.id))
 _NEWEST = _LIVE.where(_RACE).order_by(col(Card.id).desc()).limit(bindparam("limit"))
 _BY_IDS = _LIVE.where(_TEAM, col(Card.id).in_(bindparam("cards", expanding=True))).order_by(col(Card.id))
 # Most answers and renders ask for one card, which an equality finds cheaper than an expanding IN.
-_BY_ID = _LIVE.where(_TEAM, Card.id == bindparam("card"))
+_BY_ID = _LIVE.where(_TEAM, col(Card.id) == bindparam("card"))
 _NEWEST_IDS = select(func.max(Card.id)).where(_RACE, col(Card.deleted_ms).is_(None))
 _NEWEST_BY_TEAM = _LIVE.where(col(Card.id).in_(_NEWEST_IDS.group_by(col(Card.team_id))))
 _NEWEST_OF_TEAMS = _LIVE.where(col(Card.id).in_(_NEWEST_IDS.where(_SOME_TEAMS).group_by(col(Card.team_id))))

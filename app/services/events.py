@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, func, select
 
-from app.db import now_ms
+from app.db import now_ms, table_of
 from app.errors import Conflict, Invalid
 from app.kinds import Kind
 from app.models import Event, Race
@@ -25,7 +25,7 @@ _NEXT_SEQ = (
     .returning(col(Race.seq))
     .execution_options(synchronize_session=False)
 )
-_INSERT_EVENT = insert(Event.__table__).returning(Event.__table__.c.id)  # type: ignore[attr-defined]
+_INSERT_EVENT = insert(table_of(Event)).returning(table_of(Event).c.id)
 _BY_KEY = select(Event).where(Event.key == bindparam("key"))
 _SINCE = (
     select(Event)
@@ -83,14 +83,14 @@ def lock_race(session: Session, race_id: int) -> None:
         session.exec(select(Race.id).where(Race.id == race_id).with_for_update())
 
 
-def replayed(session: Session, key: str | None, person_id: int) -> Event | None:
+def replayed(session: Session, key: str | None, person_id: int | None) -> Event | None:
     """Return the event an earlier post with this key made, if any; one key is checked at a time."""
     if key is None:
         return None
     if session.get_bind().dialect.name == "postgresql":
         # Concurrent posts of one key wait here for each other, so the check and the insert are atomic.
-        session.exec(select(func.pg_advisory_xact_lock(func.hashtext(key))))  # type: ignore[call-overload]
-    event = session.exec(_BY_KEY, params={"key": key}).first()  # type: ignore[call-overload]
+        session.exec(select(func.pg_advisory_xact_lock(func.hashtext(key))))
+    event = session.exec(_BY_KEY, params={"key": key}).first()
     if event is not None and event.person_id != person_id:
         raise Conflict("This request key was already used.")
     return event
@@ -98,4 +98,4 @@ def replayed(session: Session, key: str | None, person_id: int) -> Event | None:
 
 def since(session: Session, race_id: int, after_seq: int, limit: int = 10_000) -> list[Event]:
     """Return the race's events after a seq, oldest first."""
-    return list(session.exec(_SINCE, params={"race": race_id, "after": after_seq, "limit": limit}).all())  # type: ignore[call-overload]
+    return list(session.exec(_SINCE, params={"race": race_id, "after": after_seq, "limit": limit}).all())

@@ -85,7 +85,7 @@ def _same_people(session: Session, person: Person) -> set[int]:
 def _member_of(session: Session, juror: Person) -> set[int]:
     """Return every team the person was ever a member of, as this person or as who this browser was before."""
     people = _same_people(session, juror)
-    found = {juror.team_id} if juror.team_id else set()
+    found: set[object] = {juror.team_id} if juror.team_id else set()
     for person_id in people - {juror.id}:
         earlier = session.get(Person, person_id)
         if earlier is not None and earlier.team_id:
