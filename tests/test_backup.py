@@ -16,7 +16,7 @@ from app.main import create_app
 from app.migrate import upgrade
 from app.services import exports
 from tests.conftest import POSTGRES_URL, Join, Kraftsamla
-from tests.test_review import play
+from tests.helpers import play
 
 
 @pytest.mark.skipif(bool(POSTGRES_URL), reason="SQLite's online backup")

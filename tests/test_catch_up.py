@@ -12,24 +12,10 @@ from starlette.websockets import WebSocketDisconnect
 from app import presence
 from app.db import Database
 from app.screens import Audience, Renderer, audience
-from app.services import cards, people, phases, races, requests, teams
+from app.services import cards, people, phases, races, requests
 from app.services.people import Viewer
 from tests.conftest import Join, oob_ids
-from tests.test_live import seq_of
-from tests.test_resume import BetweenLookAndAttach, post_cards, race_seq
-
-REQUESTS_PHASE = 3  # "Need framing" takes expert requests in the default agenda
-
-
-def viewer_and_token(db: Database, code: str, name: str, team_id: int | None = None) -> tuple[Viewer, str]:
-    token, _ = people.join(db, code, name)
-    viewer = people.viewer(db, token)
-    assert viewer is not None
-    if team_id is not None:
-        teams.choose(db, viewer, team_id)
-        viewer = people.viewer(db, token)
-        assert viewer is not None
-    return viewer, token
+from tests.helpers import REQUESTS_PHASE, BetweenLookAndAttach, post_cards, race_seq, seq_of, viewer_and_token
 
 
 @pytest.fixture

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+import pytest
+
 from app.logs import log_config, quiet_sockets
 from bench.interface import join
 from bench.server import LocalServer
@@ -59,6 +61,7 @@ def test_a_sockets_logger_makes_no_record_of_its_per_socket_lines_unless_debuggi
         logger.removeHandler(kept)
 
 
+@pytest.mark.slow
 def test_a_served_socket_leaves_no_line_and_the_rest_is_logged() -> None:
     with LocalServer() as server:
         race = server.create_race(name="Loggen")

@@ -22,10 +22,7 @@ from app.services import (
     votes,
 )
 from app.services.people import Viewer
-from tests.test_catch_up import viewer_and_token
-
-REQUESTS_PHASE = 3  # "Need framing" takes expert requests in the default agenda
-VOTING_PHASE = 4  # "Ideation" opens the voting
+from tests.helpers import REQUESTS_PHASE, VOTING_PHASE, viewer_and_token
 
 
 def _viewer(db: Database, code: str, name: str, team_id: int | None = None) -> Viewer:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -16,58 +14,11 @@ from app import settings
 from app.db import Database
 from app.models import Card
 from app.screens import Renderer, frames
-from app.services import cards, people, races
-from tests.conftest import Join, Person, apply_frame, oob_ids
-from tests.test_live import seq_of, soup
+from app.services import cards, people
+from tests.conftest import Join, apply_frame, oob_ids, soup
+from tests.helpers import BetweenLookAndAttach, post_cards, race_seq, seq_of
 
 ALL_PARTICIPANT_REGIONS = {"clock", "team", *(f"col-{c}" for c in ("need", "idea", "market"))}
-
-
-def post_cards(person: Person, race: dict[str, Any], count: int, prefix: str = "Kort") -> None:
-    for number in range(count):
-        form = {"title": f"{prefix} {number}", "column": "idea", "key": f"{prefix}-{number}"}
-        assert person.htmx(f"/r/{race['slug']}/cards", form).status_code == 201
-
-
-class BetweenLookAndAttach:
-    """Makes a change after a socket's first look and before its attach, and waits until the hub rendered it.
-
-    Set `change` (it gets the database and the socket's session token, and returns the race's seq after it);
-    the next socket to look runs it once, in the thread that read the look.
-    """
-
-    def __init__(self, app: Starlette, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.change: Callable[[Database, str], int] | None = None
-        hub = app.state.hub
-        rendered: list[int] = []
-        done = threading.Condition()
-        renderer = app.state.renderer
-        render, look = hub._render, renderer.viewer_and_seq
-
-        async def noting(*args: Any) -> Any:
-            result = await render(*args)
-            with done:
-                rendered.append(result[0])
-                done.notify_all()
-            return result
-
-        def look_then_change(token: str, since: int | None) -> Any:
-            looked = look(token, since)
-            change, self.change = self.change, None
-            if change is not None:
-                seq = change(renderer.db, token)
-                with done:
-                    assert done.wait_for(lambda: bool(rendered) and rendered[-1] >= seq, timeout=30)
-            return looked
-
-        monkeypatch.setattr(hub, "_render", noting)
-        monkeypatch.setattr(renderer, "viewer_and_seq", look_then_change)
-
-
-def race_seq(db: Database, token: str) -> int:
-    viewer = people.viewer(db, token)
-    assert viewer is not None
-    return races.current_seqs(db, [viewer.race_id])[viewer.race_id]
 
 
 def idea_titles(frames: list[str]) -> list[str]:
