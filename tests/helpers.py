@@ -1,8 +1,9 @@
-"""What the tests share: the default agenda's phases, joining and posting, frames, and changes made between
-a socket's look and its attach. Test modules import from here and from conftest, never from each other."""
+"""What the tests share: the default agenda's phases, joining and posting, frames, a fake socket, and
+changes made between a socket's look and its attach. Test modules import from here and from conftest only."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import threading
@@ -17,6 +18,7 @@ from app.db import Database
 from app.models import Event, ExpertRequest, Phase, Team
 from app.services import people, races, teams
 from app.services.people import Viewer
+from live import Connection
 from tests.conftest import Join, LiveSession, Person, soup
 
 # The default agenda's phases (app/services/races.py, DEFAULT_AGENDA), by what they open.
@@ -176,3 +178,31 @@ class BetweenLookAndAttach:
 
         monkeypatch.setattr(hub, "_render", noting)
         monkeypatch.setattr(renderer, "viewer_and_seq", look_then_change)
+
+
+class Outbox:
+    """A fake socket: records what the writer sends and wakes waiters."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+        self.arrived = asyncio.Event()
+        self.gate: asyncio.Event | None = None
+        self.entered = asyncio.Event()
+
+    async def send(self, text: str) -> None:
+        self.entered.set()
+        if self.gate is not None:
+            await self.gate.wait()
+        self.sent.append(text)
+        self.arrived.set()
+
+    async def next(self) -> str:
+        while not self.sent:
+            self.arrived.clear()
+            await self.arrived.wait()
+        return self.sent.pop(0)
+
+
+async def start_writer(conn: Connection) -> asyncio.Task[int | None]:
+    """Start a connection's writer, as the live route does."""
+    return asyncio.get_running_loop().create_task(conn.run_writer(send_timeout=5))
