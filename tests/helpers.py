@@ -67,7 +67,7 @@ def add_card(person: Person, slug: str, title: str = "Skruv", column: str = "ide
     response = person.htmx(f"/r/{slug}/cards", {"title": title, "body": "", "column": column, "key": ""})
     assert response.status_code == 201, response.text
     # The answer upserts the new card into its column.
-    (card,) = soup(response.text).select(f'[hx-swap-oob="upsert:#col-{column}-cards"] > li.card')
+    (card,) = soup(response.text).select(f'hx-partial[hx-target="#col-{column}-cards"] > li.card')
     return int(card["id"].removeprefix("card-"))
 
 

@@ -302,10 +302,3 @@ def test_a_card_opens_for_its_team_and_the_facilitators_only(join: Join, race: d
     assert facilitator.select_one("form") is None
     other = join("participant", "Cia", team=1).client.get(f"/r/{race['slug']}/cards/{card_id}")
     assert other.status_code == 404 and "Skruv" not in other.text
-
-
-def test_the_opened_card_closes(join: Join, race: dict[str, Any]) -> None:
-    alva = join("participant", team=0)
-    response = alva.client.get(f"/r/{race['slug']}/card-closed", headers={"hx-request": "true"})
-    panel = soup(response.text).select_one("#card-panel")
-    assert panel.has_attr("hidden") and panel.get_text().strip() == ""
