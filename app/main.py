@@ -9,19 +9,23 @@ from sqlalchemy.exc import DataError, OperationalError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import ClientDisconnect
 from starlette.routing import Mount
-from starlette.staticfiles import StaticFiles
 
-from app import backup, memory, settings, templating
+from app import auth, backup, memory, presence, settings, templating
+from app.assets import HashedStaticFiles
 from app.db import Database
 from app.errors import ServiceError
 from app.language import LanguageMiddleware
 from app.limits import BodyLimitMiddleware, RateLimitMiddleware
-from app.pages import database_error, malformed, service_error
+from app.logs import RequestIdMiddleware
+from app.metrics import Metrics, PostTimer
+from app.pages import client_gone, database_error, malformed, service_error
 from app.routes import (
     board,
     control,
     experts,
+    health,
     intake,
     join,
     jury,
@@ -43,9 +47,14 @@ from app.wiring import LiveWiring
 
 def create_app(database_url: str | None = None) -> Starlette:
     """Build the Kraftsamla application on a database."""
+    if settings.PROBLEMS:
+        raise RuntimeError("fix these settings first: " + "; ".join(settings.PROBLEMS))
     db = Database(database_url or settings.DATABASE_URL)
     renderer = Renderer(db)
     wiring = LiveWiring(db, renderer)
+    metrics = Metrics(wiring.hub, lambda: sum(presence.registry.counts().values()), settings.METRICS_ALLOW)
+    wiring.on_render = metrics.renders.observe
+    db.on_commit = metrics.writes.observe
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -61,6 +70,8 @@ def create_app(database_url: str | None = None) -> Starlette:
             raise RuntimeError(message) from None
         try:
             async with wiring.running():
+                # /healthz reports whether this process hears the others' changes (PostgreSQL only).
+                app.state.listener = wiring.listener
                 yield
         finally:
             db.dispose()
@@ -71,6 +82,7 @@ def create_app(database_url: str | None = None) -> Starlette:
         # (a request passes it at the cost of one call; no HTTP route matches a socket, nor the reverse).
         *live.ROUTES,
         *join.ROUTES,
+        *health.ROUTES,
         *race.ROUTES,
         *board.ROUTES,
         *control.ROUTES,
@@ -84,12 +96,15 @@ def create_app(database_url: str | None = None) -> Starlette:
         *intake.ROUTES,
         *needs.ROUTES,
         *jury.ROUTES,
-        Mount("/static", StaticFiles(directory=settings.STATIC_DIR), name="static"),
+        Mount("/static", HashedStaticFiles(directory=settings.STATIC_DIR), name="static"),
     ]
+    secret = settings.secret_key()
     middleware = [
+        Middleware(RequestIdMiddleware),
+        Middleware(PostTimer, metrics=metrics),
         Middleware(
             SessionMiddleware,
-            secret_key=settings.SECRET_KEY,
+            secret_key=secret,
             session_cookie="kraftsamla",
             same_site="lax",
             https_only=settings.COOKIE_SECURE,
@@ -106,6 +121,7 @@ def create_app(database_url: str | None = None) -> Starlette:
         lifespan=lifespan,
         exception_handlers={
             ServiceError: service_error,
+            ClientDisconnect: client_gone,
             OperationalError: database_error,
             OverflowError: malformed,
             DataError: malformed,
@@ -127,5 +143,7 @@ def create_app(database_url: str | None = None) -> Starlette:
     )
     app.state.db = db
     app.state.renderer = renderer
+    app.state.device_signer = auth.device_signer(secret)
     app.state.hub = wiring.hub
+    app.state.metrics = metrics
     return app

@@ -18,10 +18,11 @@ import markupsafe
 from babel.dates import format_time
 from jinja2.nodes import EvalContext
 from sqlmodel import SQLModel
-from starlette.routing import Router
+from starlette.routing import Mount, Router
 from starlette.templating import Jinja2Templates
 
 from app import i18n, settings
+from app.assets import HashedStaticFiles
 from app.db import now_ms
 from app.models import Phase, Race
 
@@ -111,6 +112,9 @@ class Paths:
 
     def __init__(self, router: Router) -> None:
         self._router = router
+        # The app's static files, which name each file by its content.
+        mounts = [route.app for route in router.routes if isinstance(route, Mount) and route.name == "static"]
+        self._static = next((app for app in mounts if isinstance(app, HashedStaticFiles)), None)
         # Starlette tries every route in turn; a fragment with many cards asks for the same few paths again.
         self._cached = functools.lru_cache(maxsize=8192)(self._path)
 
@@ -119,7 +123,10 @@ class Paths:
         return self._cached(name, tuple(params.items()))
 
     def _path(self, name: str, params: tuple[tuple[str, Any], ...]) -> str:
-        return str(self._router.url_path_for(name, **dict(params)))
+        found = dict(params)
+        if name == "static" and self._static is not None:
+            found["path"] = self._static.url_path(found["path"])
+        return str(self._router.url_path_for(name, **found))
 
 
 # What a kept fragment may show of its race: every column but the seq, which changes with every event.

@@ -8,8 +8,6 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-import psycopg
-
 log = logging.getLogger("kraftsamla.live")
 
 CHANNEL = "kraftsamla"
@@ -73,6 +71,8 @@ class PostgresListener:
 
     async def run(self) -> None:
         """Listen until cancelled, reconnecting with backoff."""
+        import psycopg  # the `postgres` extra: a server on SQLite runs without it
+
         backoff = 0.1
         while True:
             try:

@@ -58,6 +58,8 @@ class Connection:
         # The loop time a send started, while it runs; whether the watchdog cut it off.
         self.sending_since: float | None = None
         self.send_expired = False
+        # Told once when the queue overflows (the hub counts cut-offs for the metrics).
+        self.on_cut_off: Callable[[], None] | None = None
 
     def offer(self, seq: int, text: str) -> bool:
         """Queue a frame unless this socket already has that state; False means it was cut off."""
@@ -89,7 +91,8 @@ class Connection:
         self._ready.set()
 
     def _append(self, seq: int, text: str, *, refresh: bool = False) -> bool:
-        if self.closed or self.overflowed:
+        if self.closed or self.overflowed or self.close_code is not None:
+            # Cut: nothing offered after the cut may reach the screen (a moved person's old team).
             return False
         backlog = len(self._queue) - self._leading
         too_big = self._bytes + len(text) > self.max_bytes and not self.catching_up
@@ -100,6 +103,8 @@ class Connection:
             self._leading = 0
             self._bytes = 0
             self._ready.set()
+            if self.on_cut_off is not None:
+                self.on_cut_off()
             return False
         if (
             self._send_now is not None
@@ -138,7 +143,7 @@ class Connection:
                     return CLOSE_TRY_AGAIN
                 if self.close_code is not None:
                     return self.close_code
-                while self._queue:
+                while self._queue and self.close_code is None:
                     _, text, _ = self._queue.popleft()
                     if self._leading:
                         self._leading -= 1

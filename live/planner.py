@@ -26,8 +26,8 @@ class Arrival:
     since: int | None
     # The race's seq its first look read with its session, before the attach; None when `since` is None.
     seq: int | None
-    # No render of the race started or ran from before the first look until the attach: every later change
-    # and sign-out reaches the socket.
+    # No render of the race started or ran from before the first look until the attach: every later change,
+    # sign-out and move reaches the socket.
     quiet: bool
     # The hub's memory holds every frame the socket's audience missed after `since`.
     in_memory: bool
@@ -35,7 +35,7 @@ class Arrival:
 
 @dataclass(frozen=True)
 class Plan:
-    """A step, and whether the socket's session must be read again first (a sign-out may have slipped by)."""
+    """A step, and whether to read the session again first (a sign-out or move may have slipped by)."""
 
     step: Step
     check_session: bool = False

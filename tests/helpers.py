@@ -4,7 +4,6 @@ changes made between a socket's look and its attach. Test modules import from he
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import threading
 from collections.abc import Callable
@@ -13,11 +12,13 @@ from typing import Any
 import pytest
 from sqlmodel import select
 from starlette.applications import Starlette
+from starlette.websockets import WebSocketDisconnect
 
 from app.db import Database
 from app.models import Event, ExpertRequest, Phase, Team
 from app.services import people, races, teams
 from app.services.people import Viewer
+from app.wiring import CLOSE_POLICY
 from live import Connection
 from tests.conftest import Join, LiveSession, Person, soup
 
@@ -138,11 +139,12 @@ def play(join: Join, race: dict[str, Any]) -> dict[str, Any]:
 
 
 def reload_arrives(socket: LiveSession) -> bool:
-    """Read the socket until the server asks the screen to load itself again."""
-    while True:
-        text = socket.receive_raw()
-        if text.startswith("{") and json.loads(text).get("type") == "reload":
-            return True
+    """Read the socket until the server closes it so that the screen loads itself again (close 1008)."""
+    try:
+        while True:
+            socket.receive_raw()
+    except WebSocketDisconnect as closed:
+        return closed.code == CLOSE_POLICY
 
 
 class BetweenLookAndAttach:

@@ -238,6 +238,13 @@ def jury_rows() -> list[Row]:
             prepare=_jury_ids,
         ),
         Row("POST", "/r/{slug}/jury/conflicts/{conflict_id}/remove", facilitator, prepare=_jury_ids),
+        Row(
+            "POST",
+            "/r/{slug}/jury/jurors/{juror_id}/company",
+            facilitator,
+            lambda _ids: {"company": "Nytt AB"},
+            prepare=_jury_ids,
+        ),
         Row("POST", "/r/{slug}/jury/reveal", facilitator, lambda _ids: {"reveal": "1"}),
     ]
 
@@ -249,6 +256,8 @@ TEAM = {"name": "Nytt lag", "colour": "#123456"}
 MATRIX: list[Row] = [
     Row("GET", "/", EVERYONE, writes=False),
     Row("GET", "/healthz", EVERYONE, writes=False),
+    # Loopback and KRAFTSAMLA_METRICS_ALLOW only, whoever signed in (tests/test_metrics.py has those).
+    Row("GET", "/metrics", frozenset(), writes=False),
     Row("POST", "/join", EVERYONE, lambda ids: {"code": ids["code"], "name": "Ny"}),
     Row("POST", "/leave", EVERYONE),
     Row("GET", "/r/{slug}", MEMBERS, writes=False),
@@ -287,6 +296,7 @@ MATRIX: list[Row] = [
     Row("POST", "/r/{slug}/teams", frozenset({"facilitator"}), lambda _ids: TEAM),
     Row("POST", "/r/{slug}/teams/{team_a}", frozenset({"facilitator"}), lambda _ids: TEAM),
     Row("POST", "/r/{slug}/teams/{team_a}/lock", frozenset({"facilitator"}), lambda _ids: {"locked": "1"}),
+    Row("POST", "/r/{slug}/team-choice", frozenset({"facilitator"}), lambda _ids: {"open": "0"}),
     Row("POST", "/r/{slug}/people/{person_id}/team", frozenset({"facilitator"}), lambda _ids: {"team": ""}),
     Row(
         "POST",
@@ -357,6 +367,7 @@ PARAMS = {
     "{need_id:int}": "{need_id}",
     "{criterion_id:int}": "{criterion_id}",
     "{conflict_id:int}": "{conflict_id}",
+    "{juror_id:int}": "{juror_id}",
 }
 
 

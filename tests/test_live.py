@@ -41,6 +41,7 @@ def test_connect_sends_a_snapshot_of_every_region(join: Join) -> None:
                 "spotlight",
                 "prep",
                 "teams",
+                "team-choice",
                 "roster",
                 "feed",
                 "jury",
@@ -104,7 +105,7 @@ def test_a_card_reaches_its_team_the_facilitator_and_the_wall_only(join: Join, r
         start = facilitator.post(f"/r/{race['slug']}/phases/{race['phases'][0]['id']}/start")
         assert start.status_code == 303
         frame = s_other.receive_text()
-        assert oob_ids(frame) == {"clock", "board-state", "team-requests"}
+        assert oob_ids(frame) == {"clock", "board-state", "team-requests", "team"}
         assert title not in frame
 
 
@@ -134,7 +135,7 @@ def test_reconnecting_at_the_current_seq_sends_nothing_until_a_change(
     with member.live(since=seq) as socket:
         facilitator.post(f"/r/{race['slug']}/phases/{race['phases'][0]['id']}/start")
         frame = socket.receive_text()
-        assert oob_ids(frame) == {"clock", "board-state", "team-requests"}
+        assert oob_ids(frame) == {"clock", "board-state", "team-requests", "team"}
         assert seq_of(frame) > seq
 
 

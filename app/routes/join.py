@@ -1,19 +1,19 @@
-"""The way in: the join form, joining with a code, language choice, health."""
+"""The way in: the join form, joining with a code, language choice."""
 
 from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Match
 
 from app import i18n, settings
-from app.auth import SESSION_KEY, current_viewer, database
+from app.auth import SESSION_KEY, current_viewer, database, device_token, remember_device
 from app.errors import ServiceError
 from app.language import LANG_COOKIE
 from app.routes import action, page
 from app.routes.forms import read_form, text
-from app.services import people
+from app.services import devices, people
 from app.templating import templates
 from app.wiring import close_screens
 
@@ -50,17 +50,26 @@ async def join(request: Request) -> Response:
     """Join the race the code opens, or show the form again with what went wrong."""
     form = await read_form(request)
     code, name = text(form, "code"), text(form, "name")
+    # The browser's device: made on its first join, kept across sign-out.
+    device = device_token(request) or devices.new_token()
     try:
         earlier = request.session.get(SESSION_KEY)
         token, slug = await run_in_threadpool(
-            people.join, database(request), code, name, earlier if isinstance(earlier, str) else None
+            people.join,
+            database(request),
+            code,
+            name,
+            earlier if isinstance(earlier, str) else None,
+            device,
         )
     except ServiceError as error:
         message = error.translated()
         return _join_page(request, error=message, code=code[:32], name=name[:80], status=error.status)
     request.session.clear()
     request.session[SESSION_KEY] = token
-    return RedirectResponse(request.url_for("race", slug=slug), status_code=303)
+    response = RedirectResponse(request.url_for("race", slug=slug), status_code=303)
+    remember_device(request, response, device)
+    return response
 
 
 def _a_page(request: Request, path: str) -> bool:
@@ -99,19 +108,9 @@ async def leave(request: Request) -> Response:
     return RedirectResponse(request.url_for("join_form"), status_code=303)
 
 
-async def healthz(request: Request) -> Response:
-    """Answer 200 when the database answers."""
-    try:
-        alive = await run_in_threadpool(database(request).ping)
-    except Exception:
-        alive = False
-    return JSONResponse({"ok": alive}, status_code=200 if alive else 503)
-
-
 ROUTES = [
     page("/", join_form, "join_form"),
     action("/join", join, "join"),
-    page("/healthz", healthz, "healthz"),
     action("/leave", leave, "leave"),
     action("/r/{slug}/lang", language, "language"),
 ]

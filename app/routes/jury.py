@@ -16,7 +16,7 @@ from app.errors import ServiceError
 from app.models import Role
 from app.routes import action, page
 from app.routes.forms import integer, is_htmx, read_form, text
-from app.services import criteria, jury, scoreboard
+from app.services import conflicts, criteria, jury, scoreboard
 from app.services.people import Viewer
 from app.templating import templates
 
@@ -150,7 +150,7 @@ async def add_conflict(request: Request) -> Response:
     db = database(request)
     return await _setup_act(
         request,
-        lambda viewer, form: jury.add_conflict(
+        lambda viewer, form: conflicts.add(
             db,
             viewer,
             juror_id=integer(form, "juror"),
@@ -165,7 +165,17 @@ async def remove_conflict(request: Request) -> Response:
     """Take back a declared conflict."""
     db, conflict_id = database(request), request.path_params["conflict_id"]
     return await _setup_act(
-        request, lambda viewer, _form: jury.remove_conflict(db, viewer, conflict_id), "conflicts"
+        request, lambda viewer, _form: conflicts.remove(db, viewer, conflict_id), "conflicts"
+    )
+
+
+async def juror_company(request: Request) -> Response:
+    """Set a juror's company (theirs is fixed once they have scored)."""
+    db, juror_id = database(request), request.path_params["juror_id"]
+    return await _setup_act(
+        request,
+        lambda viewer, form: jury.set_company(db, viewer, juror_id, text(form, "company")),
+        "conflicts",
     )
 
 
@@ -187,5 +197,6 @@ ROUTES = [
     action("/r/{slug}/jury/criteria/{criterion_id:int}/remove", remove_criterion, "remove_criterion"),
     action("/r/{slug}/jury/conflicts", add_conflict, "add_conflict"),
     action("/r/{slug}/jury/conflicts/{conflict_id:int}/remove", remove_conflict, "remove_conflict"),
+    action("/r/{slug}/jury/jurors/{juror_id:int}/company", juror_company, "juror_company"),
     action("/r/{slug}/jury/reveal", reveal, "jury_reveal"),
 ]

@@ -12,7 +12,7 @@ from app import presence, settings
 from app.auth import SESSION_KEY, current_viewer
 from app.db import now_ms
 from app.routes import socket
-from app.screens import Renderer, audience
+from app.screens import Renderer, audience, watches
 from app.security import origin_allowed
 from app.wiring import CLOSE_POLICY, owner_of
 from app.wsproto import send_now_of
@@ -93,7 +93,8 @@ async def _bring_up_to_date(
     seq: int | None,
     quiet: bool,
 ) -> Caught | None:
-    """Carry out the plan (live/planner.py) that brings an attached socket up to date; None: signed out."""
+    """Carry out the plan (live/planner.py) that brings an attached socket up to date; None: signed out, or
+    no longer of this audience (moved to another team)."""
     loop = asyncio.get_running_loop()
     hub: Hub = websocket.app.state.hub
     while True:
@@ -105,7 +106,7 @@ async def _bring_up_to_date(
         if plan.step is Step.REPLAY_FROM_MEMORY:
             assert since is not None
             hub.replay(race_id, aud, conn, since)
-            if plan.check_session and await current_viewer(websocket) is None:
+            if plan.check_session and not watches(await current_viewer(websocket), aud):
                 return None
             return conn.last_seq, None
         if plan.step is Step.RENDER_GAP:

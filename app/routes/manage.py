@@ -14,10 +14,9 @@ from app import i18n
 from app.auth import database, require_viewer
 from app.errors import Invalid
 from app.i18n import N_
-from app.presence import registry
 from app.routes import action
 from app.routes.forms import is_htmx, read_form, text
-from app.services import agenda, profiles, roster
+from app.services import agenda, profiles, roster, teams
 from app.services.people import Viewer
 from app.templating import templates
 
@@ -148,8 +147,14 @@ async def lock_board(request: Request) -> Response:
     return await _act(request, action)
 
 
+async def team_choice(request: Request) -> Response:
+    """Open or close team choice for participants who already have a team."""
+    db = database(request)
+    return await _act(request, lambda viewer, form: teams.set_choice(db, viewer, text(form, "open") == "1"))
+
+
 async def move_person(request: Request) -> Response:
-    """Put a participant in another team; their screens load the new team at once."""
+    """Put a participant in another team; their screens load the new team."""
     return await _move(request, lambda _form: request.path_params["person_id"])
 
 
@@ -167,19 +172,13 @@ async def move_chosen_person(request: Request) -> Response:
 
 async def _move(request: Request, person_of: Callable[[FormData], int]) -> Response:
     db = database(request)
-    moved: list[tuple[int, int]] = []
 
     def action(viewer: Viewer, form: FormData) -> int:
         agenda.require_facilitator(viewer)
-        person_id = person_of(form)
-        seq = roster.move_person(db, viewer, person_id, _optional_id(form, "team"))
-        moved.append((viewer.race_id, person_id))
-        return seq
+        return roster.move_person(db, viewer, person_of(form), _optional_id(form, "team"))
 
-    response = await _act(request, action, N_("Moved."))
-    for race_id, person_id in moved:
-        registry.reload(race_id, person_id)
-    return response
+    # The person's screens close and load their new team as the hub renders the move (see Changes.moved).
+    return await _act(request, action, N_("Moved."))
 
 
 ROUTES = [
@@ -192,6 +191,7 @@ ROUTES = [
     action("/r/{slug}/teams", add_team, "add_team"),
     action("/r/{slug}/teams/{team_id:int}", update_team, "update_team"),
     action("/r/{slug}/teams/{team_id:int}/lock", lock_board, "lock_board"),
+    action("/r/{slug}/team-choice", team_choice, "team_choice"),
     action("/r/{slug}/people/{person_id:int}/team", move_person, "move_person"),
     action("/r/{slug}/people/team", move_chosen_person, "move_chosen_person"),
 ]

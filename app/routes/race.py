@@ -19,16 +19,10 @@ from app.routes import action, page
 from app.routes.forms import integer, is_htmx, read_form, text
 from app.routes.profile import profile_prompt
 from app.screens import board_context, cards_context, screen_context
-from app.services import cards, races, scoreboard, teams
+from app.services import cards, people, races, scoreboard, teams
 from app.templating import templates
 
-ROLE_NAMES = {
-    Role.PARTICIPANT: i18n.N_("Participant"),
-    Role.EXPERT: i18n.N_("Expert"),
-    Role.FACILITATOR: i18n.N_("Facilitator"),
-    Role.WALL: i18n.N_("Wall"),
-    Role.JURY: i18n.N_("Jury"),
-}
+ROLE_NAMES = people.ROLE_LABELS
 
 
 def card_form_context(
@@ -60,8 +54,9 @@ async def race(request: Request) -> Response:
 
 
 async def choose_team(request: Request) -> Response:
-    """Put the participant in the team they chose."""
+    """Put the participant in the team they chose, when the rules let them."""
     viewer = await require_viewer(request, request.path_params["slug"])
+    i18n.set_language(viewer.lang)
     form = await read_form(request)
     await run_in_threadpool(teams.choose, database(request), viewer, integer(form, "team"))
     return RedirectResponse(request.url_for("race", slug=viewer.slug), status_code=303)

@@ -14,7 +14,6 @@ from app import i18n
 from app.auth import database, require_viewer
 from app.errors import Invalid, ServiceError
 from app.models import Background
-from app.presence import registry
 from app.routes import form
 from app.routes.forms import FIELD_MAX, text
 from app.services import suggestions
@@ -77,11 +76,8 @@ async def suggest_teams(request: Request) -> Response:
     try:
         bounds = suggestions.bounds_from(values["min"], values["max"], values["per"])
         if action == "apply":
-            _seq, moved = await run_in_threadpool(
-                suggestions.apply, db, viewer, keys, chosen, text(form, "key")
-            )
-            for person_id in moved:
-                registry.reload(viewer.race_id, person_id)
+            # The moved people's screens close and load their new team as the hub renders the moves.
+            await run_in_threadpool(suggestions.apply, db, viewer, keys, chosen, text(form, "key"))
             return RedirectResponse(f"{request.url_for('race', slug=slug)}#roster", status_code=303)
         if action == "recompute":
             view = await run_in_threadpool(suggestions.reexplain, db, viewer, bounds, keys, chosen)

@@ -8,7 +8,7 @@
 - `renderer`: the `Renderer` made in `create_app`: frames of changes, snapshots, gaps, and their caches.
 """
 
-from app.screens.audiences import Audience, audience
+from app.screens.audiences import Audience, audience, watches
 from app.screens.contexts import board_context, cards_context
 from app.screens.regions import COLUMN_REGIONS, REGIONS, region_context, screen_context, screen_regions
 from app.screens.renderer import Renderer
@@ -27,4 +27,5 @@ __all__ = [
     "region_context",
     "screen_context",
     "screen_regions",
+    "watches",
 ]

@@ -12,8 +12,8 @@ from app import memo
 from app.db import Database
 from app.models import CardColumn, Race
 from app.presence import registry as presence
-from app.services import board, cards, experts, phases, races, roster, spotlight, teams
-from app.services.people import Viewer
+from app.services import board, cards, devices, experts, phases, races, roster, spotlight, teams
+from app.services.people import ROLE_LABELS, Viewer
 
 
 @dataclass
@@ -157,6 +157,17 @@ def roster_context(read: Read, race: Race, _scope: int) -> dict[str, Any]:
         "challenge_list": roster.challenges(session, race_id),
         "background_labels": list(roster.BACKGROUND_LABELS.items()),
         "next_colour": races.TEAM_COLOURS[len(views) % len(races.TEAM_COLOURS)],
+        "same_device": devices.shared(session, race_id),
+        "role_labels": ROLE_LABELS,
+    }
+
+
+def team_choice_context(read: Read, race: Race, _scope: int) -> dict[str, Any]:
+    """Return whether team choice is open, and whether it closes by itself at the first phase's start."""
+    automatic = race.team_choice_open is None
+    return {
+        "team_choice_open": teams.choice_open(read.session, race),
+        "team_choice_closes_at_start": automatic and not teams.started(read.session, race.id or 0),
     }
 
 

@@ -99,7 +99,10 @@ _DECLARED = (
     Region(
         "team",
         "participant/_team.html",
-        lambda r, race, team_id: {"team_view": teams.get_team(r.session, race.id or 0, team_id)},
+        lambda r, race, team_id: {
+            "team_view": teams.get_team(r.session, race.id or 0, team_id),
+            "team_choice": teams.choice(r.session, race, team_id),
+        },
         Scope.TEAM,
     ),
     Region(
@@ -161,6 +164,7 @@ _DECLARED = (
         ),
     ),
     Region("roster", "facilitator/_roster.html", contexts.roster_context),
+    Region("team-choice", "facilitator/_team_choice.html", contexts.team_choice_context),
     Region(
         "feed",
         "facilitator/_feed.html",
@@ -224,7 +228,8 @@ SCREENS: dict[str, tuple[str, ...]] = {
     Role.PARTICIPANT: (*_EVERY_SCREEN, "team", "board-state", "team-requests", *COLUMN_REGIONS),
     Role.FACILITATOR: (
         *_EVERY_SCREEN,
-        *("agenda", "challenges", "fac-queue", "spotlight", "prep", "teams", "roster", "feed", "jury"),
+        *("agenda", "challenges", "fac-queue", "spotlight", "prep", "teams", "team-choice", "roster"),
+        *("feed", "jury"),
     ),
     Role.WALL: (
         *_EVERY_SCREEN,

@@ -10,7 +10,7 @@ from sqlmodel import col
 from app import memo, settings
 from app.db import Database
 from app.models import Race, Role
-from app.screens.audiences import Audience
+from app.screens.audiences import Audience, watches
 from app.screens.caches import GapChanges, RaceRegions, Recent
 from app.screens.contexts import Read, load_board, prepare
 from app.screens.frames import PRESENCE_MARK, RenderCache, frame, render_regions
@@ -53,7 +53,8 @@ class Renderer:
     def changes(
         self, race_id: int, after_seq: int, audience_keys: frozenset[str]
     ) -> tuple[int, dict[str, str], set[int]]:
-        """Render, once per audience, the regions the events after a seq touched; say whose sessions ended."""
+        """Render, once per audience, the regions the events after a seq touched; say whose screens must close
+        (sessions ended, or moved to another team)."""
         with self.db.read() as session, memo.render_scope():
             read = Read(session)
             race = session.get(Race, race_id)
@@ -76,7 +77,7 @@ class Renderer:
             for aud, regions in wanted.items():
                 if regions:
                     frames[aud.key] = frame(race.seq, render_regions(read, race, aud, regions, cache))
-            return race.seq, frames, touched.ended
+            return race.seq, frames, touched.ended | touched.moved
 
     def presence(self, race_id: int, audience_keys: frozenset[str]) -> dict[str, str]:
         """Render what changes without a seq (who is online) for the audiences present that show it."""
@@ -160,12 +161,13 @@ class Renderer:
     ) -> tuple[int, Frames] | None:
         """Return what brings a screen from `since` to now: the regions the gap touched, or a snapshot.
 
-        With a session `token`, first check that it is still signed in, and return None when it is not: a
-        socket attached before this read is cut by every later sign-out, so this check closes the gap before.
+        With a session `token`, first check that it is still signed in and still watches this audience (a
+        move to another team changes it), and return None when not: a socket attached before this read is cut
+        by every later sign-out and move, so this check closes the gap before it.
         """
         if since is not None or token is not None:
             with self.db.read() as session:
-                if token is not None and people.viewer_in(session, token) is None:
+                if token is not None and not watches(people.viewer_in(session, token), audience_key):
                     return None
                 if since is not None:
                     # Most screens of a storm missed nothing: their answer needs the seq alone, not the race.

@@ -16,7 +16,7 @@ from app.i18n import N_
 from app.kinds import Kind
 from app.models import Card, CardColumn, CardRevision, Person, Phase, PhaseState, Race, Role, Team
 from app.services import events
-from app.services.people import Viewer, clean_text
+from app.services.people import Viewer, clean_text, require_team
 
 TITLE_MAX = 200
 BODY_MAX = 5000
@@ -79,6 +79,7 @@ def add(db: Database, viewer: Viewer, *, title: str, body: str, column: str, key
             card = session.get(Card, earlier.data["card"])
             assert card is not None
             return card
+        require_team(session, viewer)
         refuse_closed_board(session, viewer.team_id)
         now = now_ms()
         values: dict[str, Any] = {

@@ -14,7 +14,7 @@ from app.i18n import N_
 from app.kinds import Kind
 from app.models import Card, Comment, Person
 from app.services import cards, events
-from app.services.people import Viewer, clean_text
+from app.services.people import Viewer, clean_text, require_team
 from app.services.revisions import own_card, require_member
 
 COMMENT_MAX = 2000
@@ -51,6 +51,7 @@ def add(db: Database, viewer: Viewer, card_id: int, *, body: str, key: str | Non
         earlier = events.replayed(session, key, viewer.person_id)
         if earlier is not None:
             return own_card(session, viewer, earlier.data["card"], removed=True)
+        require_team(session, viewer)
         card = own_card(session, viewer, card_id)
         cards.refuse_closed_board(session, card.team_id)
         comment = Comment(card_id=card_id, author_id=viewer.person_id, body=body, created_ms=now_ms())

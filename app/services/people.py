@@ -8,18 +8,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, update
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from app.db import Database, now_ms
-from app.errors import Invalid, NotFound
-from app.i18n import translate
+from app.errors import Conflict, Invalid, NotFound
+from app.i18n import N_, translate
 from app.kinds import Kind
 from app.models import Person, PersonSession, Race, Role
-from app.services import events, races
+from app.services import devices, events, races
 
 NAME_MAX = 80
+ROLE_LABELS = {
+    Role.PARTICIPANT: N_("Participant"),
+    Role.EXPERT: N_("Expert"),
+    Role.FACILITATOR: N_("Facilitator"),
+    Role.WALL: N_("Wall"),
+    Role.JURY: N_("Jury"),
+}
 
 
 @dataclass(frozen=True)
@@ -49,11 +56,14 @@ def clean_text(value: str, limit: int, *, field: str, required: bool = True) -> 
     return text
 
 
-def join(db: Database, code: str, name: str, earlier: str | None = None) -> tuple[str, str]:
+def join(
+    db: Database, code: str, name: str, earlier: str | None = None, device: str | None = None
+) -> tuple[str, str]:
     """Join the race a code opens; return (session token, slug).
 
-    `earlier` is the session this browser held before: when it was in the same race, the event notes who the
-    person was, so a juror who took part earlier on a team is kept from judging it.
+    `device` is the browser's device token: joining again with the same role from the same browser gives the
+    same person back (their team and votes), with a new session that ends their earlier ones. `earlier` is
+    the session this browser held before: when it was in the same race, the event notes who the person was.
     """
     if not (code or "").strip():
         raise Invalid("Enter the code you were given.")
@@ -66,7 +76,14 @@ def join(db: Database, code: str, name: str, earlier: str | None = None) -> tupl
             name = translate(race.lang, "Wall")
         name = clean_text(name, NAME_MAX, field="name")
         assert race.id is not None
-        person = Person(race_id=race.id, name=name, role=role, created_ms=now_ms())
+        known = devices.digest(device) if device else None
+        if known:
+            # Two joins at once from one browser (a double submit) find or make one person, not two.
+            events.lock_race(session, race.id)
+        person = _returning(session, race.id, role, known) if known else None
+        if person is not None:
+            return _rejoin(session, person, name), race.slug
+        person = Person(race_id=race.id, name=name, role=role, created_ms=now_ms(), device=known)
         session.add(person)
         session.flush()
         assert person.id is not None
@@ -83,6 +100,43 @@ def join(db: Database, code: str, name: str, earlier: str | None = None) -> tupl
                 data["was"] = was
         events.record(session, race.id, Kind.PERSON_JOINED, data=data, person_id=person.id)
         return token, race.slug
+
+
+def _returning(session: Session, race_id: int, role: str, device: str) -> Person | None:
+    """Return the person this device already is in the race in this role, if any."""
+    query = (
+        select(Person)
+        .where(
+            Person.race_id == race_id,
+            Person.role == role,
+            Person.device == device,
+            col(Person.erased_ms).is_(None),
+        )
+        .order_by(col(Person.id))
+    )
+    return session.exec(query).first()
+
+
+def _rejoin(session: Session, person: Person, name: str) -> str:
+    """Give a returning person a new session, ending their earlier ones; return its token."""
+    now = now_ms()
+    assert person.id is not None
+    session.execute(
+        update(PersonSession)
+        .where(col(PersonSession.person_id) == person.id, col(PersonSession.ended_ms).is_(None))
+        .values(ended_ms=now)
+    )
+    token = secrets.token_urlsafe(32)
+    session.add(PersonSession(token=token, person_id=person.id, created_ms=now))
+    data: dict[str, object] = {"name": name, "role": person.role}
+    if name != person.name:
+        data["was_named"] = person.name
+        person.name = name
+        session.add(person)
+    events.record(
+        session, person.race_id, Kind.PERSON_REJOINED, data=data, person_id=person.id, team_id=person.team_id
+    )
+    return token
 
 
 # Every request asks this: built once, and reading columns, not entities.
@@ -127,6 +181,16 @@ def viewer_from(row: Sequence[Any]) -> Viewer:
         team_id=team_id,
         lang=lang or race_lang,
     )
+
+
+# Locked (PostgreSQL; SQLite is serial): a move of the person waits for the write that checked their team.
+_TEAM_NOW = select(Person.team_id).where(Person.id == bindparam("person")).with_for_update()
+
+
+def require_team(session: Session, viewer: Viewer) -> None:
+    """Refuse a team member's write when a move committed after the request read who they are."""
+    if session.execute(_TEAM_NOW, {"person": viewer.person_id}).scalar_one_or_none() != viewer.team_id:
+        raise Conflict("You have been moved to another team: load the page again to see it.")
 
 
 def leave(db: Database, token: str) -> Viewer | None:

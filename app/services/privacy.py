@@ -171,6 +171,8 @@ def _erase(session: Session, race: Race, person: Person, mode: str, *, actor: in
             event.data = {key: _scrubbed(key, value, name, removing) for key, value in event.data.items()}
             session.add(event)
     person.name, person.company, person.competences, person.lang = "", "", [], None
+    # The browser they joined from is personal data too; joining again from it makes someone new.
+    person.device = None
     person.erased_ms = now_ms()
     session.add(person)
     session.execute(delete(PersonSession).where(col(PersonSession.person_id) == person_id))

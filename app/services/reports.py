@@ -50,6 +50,7 @@ KIND_LABELS = {
     "race.ended": N_("Race ended"),
     "race.privacy": N_("Privacy settings changed"),
     "person.joined": N_("Joined"),
+    "person.rejoined": N_("Joined again from the same browser"),
     "person.exported": N_("Personal data exported"),
     "person.erased": N_("Person erased"),
     "team.joined": N_("Joined a team"),
@@ -61,6 +62,8 @@ KIND_LABELS = {
     "outcome.recorded": N_("Outcome recorded"),
     "person.left": N_("Signed out"),
     "person.moved": N_("Moved to another team"),
+    "team_choice.opened": N_("Team choice opened"),
+    "team_choice.closed": N_("Team choice closed"),
     "profile.updated": N_("Profile updated"),
     "card.edited": N_("Card edited"),
     "card.moved": N_("Card moved"),
@@ -265,7 +268,7 @@ def csv_table(db: Database, viewer: Viewer, name: str) -> str:
             race = session.get(Race, viewer.race_id)
             assert race is not None
             rows = scoreboard.score_rows(session, race)
-        return _csv(["team", "juror", "criterion", "weight", "value", "comment"], rows)
+        return _csv(["team", "juror", "criterion", "weight", "value", "comment", "counted"], rows)
     with db.engine.connect() as conn, conn.begin():
         for table, rows in exports.race_rows(conn, viewer.race_id):
             if table.name == name:

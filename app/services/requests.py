@@ -13,7 +13,7 @@ from app.i18n import N_
 from app.kinds import Kind
 from app.models import ExpertRequest, Person, Race, RequestStatus, Role
 from app.services import events, phases
-from app.services.people import Viewer, clean_text
+from app.services.people import Viewer, clean_text, require_team
 
 QUESTION_MAX = 2000
 NOTE_MAX = 2000
@@ -34,6 +34,7 @@ def ask(db: Database, viewer: Viewer, *, question: str, tags: list[str], key: st
             found = session.get(ExpertRequest, earlier.data["request"])
             assert found is not None
             return found
+        require_team(session, viewer)
         race = session.get(Race, viewer.race_id)
         assert race is not None
         phase = phases.open_phase(session, race)
@@ -181,6 +182,8 @@ def _mine(session: Session, viewer: Viewer, request_id: int, *statuses: str) -> 
 
 def _team_request(session: Session, viewer: Viewer, request_id: int) -> ExpertRequest:
     request = _load(session, viewer, request_id)
+    if viewer.role == Role.PARTICIPANT:
+        require_team(session, viewer)
     if viewer.role != Role.PARTICIPANT or request.team_id != viewer.team_id:
         raise Forbidden("Only the team that asked can do this.")
     return request

@@ -14,8 +14,19 @@ from app.db import Database
 from app.errors import Conflict, Invalid, NotFound
 from app.i18n import N_
 from app.kinds import Kind
-from app.models import Background, Card, Challenge, ExpertRequest, Person, RequestStatus, Role, Team, Vote
-from app.services import events
+from app.models import (
+    Background,
+    Card,
+    Challenge,
+    ExpertRequest,
+    Person,
+    Race,
+    RequestStatus,
+    Role,
+    Team,
+    Vote,
+)
+from app.services import events, teams
 from app.services.agenda import require_facilitator
 from app.services.people import Viewer, clean_text
 from app.services.races import TEAM_COLOURS
@@ -190,7 +201,11 @@ def move_person(db: Database, viewer: Viewer, person_id: int, team_id: int | Non
     """Put a participant in another team, or in none."""
     require_facilitator(viewer)
     with db.write() as session:
-        person = session.get(Person, person_id)
+        race = session.get(Race, viewer.race_id)
+        assert race is not None
+        teams.refuse_after_end(race)
+        # Locked, so that the person's own choice and this move are decided one after the other.
+        person = session.exec(select(Person).where(Person.id == person_id).with_for_update()).first()
         if person is None or person.race_id != viewer.race_id:
             raise NotFound("There is no such person in this race.")
         if person.role != Role.PARTICIPANT:

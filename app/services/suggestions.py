@@ -19,7 +19,7 @@ from app.errors import Conflict, Invalid
 from app.i18n import N_
 from app.kinds import Kind
 from app.models import Challenge, Person, Race, Role, Team
-from app.services import events, matching
+from app.services import events, matching, teams
 from app.services.agenda import require_facilitator
 from app.services.people import Viewer
 from app.services.races import TEAM_COLOURS
@@ -218,6 +218,9 @@ def apply(
         if replayed is not None:
             return replayed.seq, []
         events.lock_race(session, viewer.race_id)
+        race = session.get(Race, viewer.race_id)
+        assert race is not None
+        teams.refuse_after_end(race)
         crowd = _crowd(session, viewer.race_id)
         _check(crowd)
         places = _places(crowd, keys)

@@ -22,7 +22,12 @@ def test_the_served_app_freezes_its_imports_and_collects_young_objects_less_ofte
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'k.db'}"}
     env["KRAFTSAMLA_DATA_DIR"] = str(tmp_path)
     done = subprocess.run(
-        [sys.executable, "-c", script], cwd=settings.ROOT, env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", script],
+        cwd=settings.PACKAGE.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 0, done.stderr
     thresholds, frozen = json.loads(done.stdout.strip().splitlines()[-1])

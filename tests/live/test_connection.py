@@ -287,6 +287,21 @@ async def test_a_socket_is_written_at_once_only_once_caught_up_and_not_once_cut(
     assert conn.offer(7, "frame 7")
     assert wire.written == ["frame 7"]
     conn.cut(1008)
-    assert conn.offer(8, "frame 8")
-    assert wire.written == ["frame 7"]
+    assert not conn.offer(8, "frame 8")  # refused: nothing offered after the cut reaches the screen
+    assert wire.written == ["frame 7"] and conn.pending == 0
     assert await writer == 1008
+
+
+async def test_a_cut_stops_the_writer_before_the_frames_still_queued() -> None:
+    box = Outbox()
+    box.gate = asyncio.Event()  # the first send waits: what follows stays queued behind it
+    conn = Connection(box.send)
+    conn.catch_up(1, [(1, "snapshot 1")])
+    writer = await start_writer(conn)
+    await box.entered.wait()
+    assert conn.offer(2, "frame 2") and conn.offer(3, "frame 3")
+    conn.cut(1008)
+    assert not conn.offer(4, "frame 4")
+    box.gate.set()
+    assert await writer == 1008
+    assert box.sent == ["snapshot 1"]

@@ -15,7 +15,7 @@ from app.screens.regions import REGIONS, SCREENS, TEAMLESS_SCREEN, Scope, roles_
 from app.screens.rules import RULES, SILENT, Changes, changes
 from app.services import events, races
 
-APP = settings.ROOT / "app"
+APP = settings.PACKAGE
 
 
 def test_every_kind_is_mapped_to_regions_or_listed_as_silent() -> None:
