@@ -11,6 +11,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from app import presence, settings
 from app.auth import SESSION_KEY, current_viewer
 from app.db import now_ms
+from app.numbers import whole
 from app.routes import socket
 from app.screens import Renderer, audience, watches
 from app.security import origin_allowed
@@ -24,6 +25,7 @@ from live.planner import Step
 # variable (a render sets its language itself).
 _LOOKS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="kraftsamla-look")
 
+CLOSE_TRY_LATER = 1013
 CLOSE_TOO_BIG = 1009
 CLOSE_UNSUPPORTED = 1003
 MESSAGE_MAX = 64 * 1024
@@ -33,7 +35,7 @@ async def live(websocket: WebSocket) -> None:
     """Stream a screen's fragments; the screen may send clock probes."""
     headers = websocket.headers
     if "origin" in headers and not origin_allowed(websocket.scope):
-        await websocket.close(CLOSE_POLICY)
+        await refuse(websocket, CLOSE_POLICY)
         return
     hub: Hub = websocket.app.state.hub
     renderer: Renderer = websocket.app.state.renderer
@@ -46,7 +48,7 @@ async def live(websocket: WebSocket) -> None:
         loop = asyncio.get_running_loop()
         looked = await loop.run_in_executor(_LOOKS, renderer.viewer_and_seq, token, since)
     if looked is None or looked[0].slug != websocket.path_params["slug"]:
-        await websocket.close(CLOSE_POLICY)
+        await refuse(websocket, CLOSE_POLICY)
         return
     viewer, seq = looked
     aud = audience(viewer.role, viewer.team_id, viewer.lang, viewer.person_id).key
@@ -59,13 +61,13 @@ async def live(websocket: WebSocket) -> None:
         send_now=send_now_of(websocket.scope),
     )
     if not hub.attach(viewer.race_id, aud, conn, settings.LIVE_MAX_SOCKETS_PER_PERSON):
-        await websocket.close(CLOSE_POLICY)  # too many screens open for one person
+        await refuse(websocket, CLOSE_TRY_LATER)  # too many screens open for one person
         return
     try:
         quiet = hub.quiet_since(viewer.race_id, renders)
         caught = await _bring_up_to_date(websocket, renderer, aud, conn, viewer.race_id, since, seq, quiet)
         if caught is None:
-            await websocket.close(CLOSE_POLICY)
+            await refuse(websocket, CLOSE_POLICY)
             return
         presence.attach(hub, viewer.race_id, viewer.person_id, conn)
         try:
@@ -77,6 +79,16 @@ async def live(websocket: WebSocket) -> None:
             presence.detach(hub, viewer.race_id, viewer.person_id, conn)
     finally:
         hub.detach(viewer.race_id, aud, conn)
+
+
+async def refuse(websocket: WebSocket, code: int) -> None:
+    """Refuse a socket with a close code its page can act on (1008: sign in again; 1013: retry later).
+
+    Closed before its handshake, uvicorn answers HTTP 403 instead, which a browser reports as a plain
+    1006: the page would retry forever rather than go back to the join form.
+    """
+    await websocket.accept()
+    await websocket.close(code)
 
 
 # (seq, frames to queue first), or (seq, None) when the hub's memory already queued them.
@@ -161,7 +173,7 @@ async def _stream(websocket: WebSocket, conn: Connection) -> None:
 
 def _since(value: str | None) -> int | None:
     try:
-        return int(value) if value is not None else None
+        return whole(value) if value is not None else None
     except ValueError:
         return None
 
