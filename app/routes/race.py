@@ -91,7 +91,7 @@ async def add_card(request: Request) -> Response:
         return redirect(request, "race", slug=viewer.slug)
     # The answer is the form, emptied, and the new card, which joins its column (or replaces itself there).
     context = card_form_context()
-    context.update(await run_in_threadpool(cards_context, database(request), viewer, [card.id]))
+    context.update(await run_in_threadpool(cards_context, database(request), viewer, [card.id or 0]))
     return templates.TemplateResponse(request, "participant/_card_posted.html", context, status_code=201)
 
 
