@@ -239,12 +239,13 @@ class RateLimitMiddleware:
         return "a:" + client_address(scope)
 
 
-def back_from(path: str) -> str:
+def back_from(scope: Scope) -> str:
     """Return where a refused request's person goes back to: their race's screen, the intake, or the start."""
-    parts = path.split("/")
+    parts = scope.get("path", "/").split("/")
+    app = scope["app"]
     if len(parts) > 2 and parts[1] in ("r", "intake") and parts[2]:
-        return templating.path_for("race", slug=parts[2]) if parts[1] == "r" else "/".join(parts[:3])
-    return templating.path_for("join_form")
+        return str(app.url_path_for("race", slug=parts[2])) if parts[1] == "r" else "/".join(parts[:3])
+    return str(app.url_path_for("join_form"))
 
 
 def refusal(
@@ -259,7 +260,7 @@ def refusal(
             "status": status,
             "title": i18n.gettext(TITLES[status]),
             "message": i18n.gettext(message, seconds=seconds or 1, **params),
-            "back": back_from(scope.get("path", "/")),
+            "back": back_from(scope),
         }
         body = templating.render("_error.html" if htmx else "error.html", **context)
     return HTMLResponse(body, status_code=status, headers=headers)

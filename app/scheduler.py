@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
 
 from starlette.concurrency import run_in_threadpool
 
@@ -75,3 +76,14 @@ class Scheduler:
                 continue
             # Never past the deadline the database held.
             await asyncio.sleep(self.settle_s if timeout is None else min(self.settle_s, timeout))
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Run the scheduler while the app serves (what fell due while no server ran is done at once)."""
+        task = asyncio.get_running_loop().create_task(self.run())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task

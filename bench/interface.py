@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx2 as httpx
 from websockets.sync.client import ClientConnection, connect
+from websockets.typing import Origin
 
 from bench.server import LocalServer
 
@@ -59,7 +60,7 @@ class Screen:
             tls.check_hostname = False
             tls.verify_mode = ssl.CERT_NONE
         headers = {"cookie": cookie}
-        with connect(url, origin=self.origin, additional_headers=headers, ssl=tls) as socket:  # type: ignore[arg-type]
+        with connect(url, origin=Origin(self.origin), additional_headers=headers, ssl=tls) as socket:
             self.socket = socket
             self.frames.append(str(socket.recv(timeout=WAIT)))  # the snapshot
             yield self

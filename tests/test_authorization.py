@@ -30,6 +30,7 @@ from app.models import (
 from app.models import Person as PersonRow
 from app.services import needs, races
 from tests.conftest import ORIGIN, Join, Person
+from tests.helpers import REQUESTS_PHASE
 
 CALLERS = (
     "anonymous",
@@ -61,7 +62,6 @@ class Row:
 
 
 PROFILED = frozenset({"participant_a", "participant_b", "expert"})
-REQUESTS_PHASE = 3  # takes expert requests in the default agenda
 
 
 def _requests_phase(callers: dict[str, Person], ids: dict[str, Any], _db: Database) -> dict[str, Any]:
@@ -485,7 +485,7 @@ def control_ids(db: Database, race: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture
 def callers(
-    join: Join, app: Starlette, server: TestClient, db: Database, race: dict[str, Any]
+    join: Join, app: Starlette, app_client: TestClient, db: Database, race: dict[str, Any]
 ) -> dict[str, Person]:
     """Sign in one person of every kind (and a facilitator of another race)."""
     people = {
@@ -498,11 +498,11 @@ def callers(
     }
     other = races.create_race(db, "Ett annat race", teams=1)
     outsider = TestClient(app, headers={"origin": ORIGIN})
-    outsider.portal = server.portal
+    outsider.portal = app_client.portal
     outsider.post("/join", data={"code": other["codes"]["facilitator"], "name": "Olle"})
     people["other_facilitator"] = Person(outsider, other["slug"])
     anonymous = TestClient(app, headers={"origin": ORIGIN})
-    anonymous.portal = server.portal
+    anonymous.portal = app_client.portal
     people["anonymous"] = Person(anonymous, race["slug"])
     return people
 

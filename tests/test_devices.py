@@ -37,10 +37,10 @@ def device_cookie(response: Any) -> str:
 
 
 def test_the_first_join_makes_a_signed_long_lived_cookie_kept_across_sign_out(
-    app: Starlette, server: TestClient, race: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    app: Starlette, app_client: TestClient, race: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     browser = Browser(TestClient(app, headers={"origin": ORIGIN}), race["slug"])
-    browser.client.portal = server.portal
+    browser.client.portal = app_client.portal
     answer = browser.post("/join", {"code": race["codes"]["participant"], "name": "Alva"})
     cookie = device_cookie(answer).lower()
     assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
@@ -91,16 +91,16 @@ def test_joining_again_from_one_browser_gives_the_same_person_back(
 
 
 def test_a_cookie_that_was_not_signed_here_is_a_new_device(
-    app: Starlette, server: TestClient, db: Database, race: dict[str, Any]
+    app: Starlette, app_client: TestClient, db: Database, race: dict[str, Any]
 ) -> None:
     browser = Browser(TestClient(app, headers={"origin": ORIGIN}), race["slug"])
-    browser.client.portal = server.portal
+    browser.client.portal = app_client.portal
     rejoin(browser, race)
     (alva,) = people(db)
     token = browser.client.cookies[auth.DEVICE_COOKIE].rsplit(".", 1)[0]
     # The same token with a signature made up: not this browser's device.
     forged = TestClient(app, headers={"origin": ORIGIN}, cookies={auth.DEVICE_COOKIE: f"{token}.forged"})
-    forged.portal = server.portal
+    forged.portal = app_client.portal
     rejoin(Browser(forged, race["slug"]), race)
     assert len(people(db)) == 2 and people(db)[1].device != alva.device
 

@@ -27,7 +27,6 @@ from app import settings, templating
 from app.db import Database
 from app.models import Card, Challenge, Criterion, ExpertRequest, JuryConflict, Need, Phase, Race
 from app.models import Person as PersonRow
-from app.screens import render_changes
 from app.screens.audiences import audience
 from app.services import races
 from tests.conftest import ORIGIN, Person, soup
@@ -104,7 +103,7 @@ class Room:
         if seq == self.seq:
             return
         keys = frozenset(audience(person.role, person.team_id, "sv", person.id or 0).key for person in people)
-        _seq, frames, _ended = render_changes(self.db, race_id, self.seq, keys)
+        _seq, frames, _ended = self.app.state.renderer.changes(race_id, self.seq, keys)
         self.documents += [(f"frame for {key} after {after}", frame) for key, frame in frames.items()]
         self.seq = seq
 
@@ -483,7 +482,7 @@ def text_fields(page: BeautifulSoup) -> Iterator[tuple[str, str]]:
 
 
 @pytest.fixture
-def room(app: Starlette, server: TestClient, db: Database, monkeypatch: pytest.MonkeyPatch) -> Room:
+def room(app: Starlette, app_client: TestClient, db: Database, monkeypatch: pytest.MonkeyPatch) -> Room:
     monkeypatch.setattr(settings, "RATE_LIMIT_PER_SECOND", 0)
     summary = races.create_race(db, typed("R1"), lang="sv", teams=3)
     room = Room(app, db, summary)
@@ -491,7 +490,7 @@ def room(app: Starlette, server: TestClient, db: Database, monkeypatch: pytest.M
 
     def browser() -> TestClient:
         client = TestClient(app, headers={"origin": ORIGIN})
-        client.portal = server.portal
+        client.portal = app_client.portal
         return client
 
     names = {
@@ -570,7 +569,7 @@ def test_no_typed_value_becomes_markup_on_any_screen_or_fragment(
         for lang in ("sv", "en")
     )
     # The whole race at once, each region whole (each change's own frames were kept as it came).
-    _seq, frames, _ended = render_changes(db, race_id, 0, audiences)
+    _seq, frames, _ended = app.state.renderer.changes(race_id, 0, audiences)
     room.documents += [(f"frame for {key}", frame) for key, frame in frames.items()]
     for who in ("alice", "carl", "ebba", "wall", "jury", "facilitator"):
         with room.people[who].live() as socket:

@@ -94,47 +94,49 @@ def test_the_bucket_refills_with_time() -> None:
     assert bucket.take("b", now=0) == 0  # someone else is not held back
 
 
-def browser(app: Starlette, server: TestClient, address: str = "testclient", **headers: str) -> TestClient:
+def browser(
+    app: Starlette, app_client: TestClient, address: str = "testclient", **headers: str
+) -> TestClient:
     """Return a browser of its own at a client address, on the server's event loop."""
     client = TestClient(
         app, headers={"origin": ORIGIN, **headers}, client=(address, 50000), follow_redirects=False
     )
-    client.portal = server.portal
+    client.portal = app_client.portal
     return client
 
 
 def test_a_made_up_cookie_is_counted_as_its_address(
-    app: Starlette, server: TestClient, monkeypatch: pytest.MonkeyPatch
+    app: Starlette, app_client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     strict(monkeypatch)
     made_up = [
-        browser(app, server, cookie=f"kraftsamla={secrets.token_urlsafe(40)}").post("/leave").status_code
+        browser(app, app_client, cookie=f"kraftsamla={secrets.token_urlsafe(40)}").post("/leave").status_code
         for _ in range(10)
     ]
     assert made_up[:5] == [303] * 5 and set(made_up[5:]) == {429}
-    assert browser(app, server).post("/leave").status_code == 429  # the same address, no cookie at all
+    assert browser(app, app_client).post("/leave").status_code == 429  # the same address, no cookie at all
 
 
 def test_an_ended_session_is_counted_as_its_address(
-    join: Join, app: Starlette, server: TestClient, monkeypatch: pytest.MonkeyPatch
+    join: Join, app: Starlette, app_client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     person = join("participant", "Ella")
     kept = dict(person.client.cookies)
     person.post("/leave")
     strict(monkeypatch)
-    stale = browser(app, server)
+    stale = browser(app, app_client)
     stale.cookies.update(kept)
     statuses = [stale.post("/leave").status_code for _ in range(8)]
     assert 429 in statuses
-    assert browser(app, server).post("/leave").status_code == 429
-    assert browser(app, server, "10.0.0.9").post("/leave").status_code == 303
+    assert browser(app, app_client).post("/leave").status_code == 429
+    assert browser(app, app_client, "10.0.0.9").post("/leave").status_code == 303
 
 
 def test_valid_joins_from_one_address_are_never_held_back(
-    app: Starlette, server: TestClient, race: dict[str, Any], db: Database
+    app: Starlette, app_client: TestClient, race: dict[str, Any], db: Database
 ) -> None:
     # 150 browsers behind one address (each its own device, so each a new person).
-    room = [browser(app, server, "192.0.2.1") for _ in range(150)]
+    room = [browser(app, app_client, "192.0.2.1") for _ in range(150)]
     statuses = [
         person.post(
             "/join", data={"code": race["codes"]["participant"], "name": f"P{n}"}, follow_redirects=False
@@ -159,53 +161,54 @@ def wrong_codes(client: TestClient, count: int) -> list[int]:
 
 
 def test_wrong_codes_are_held_back_per_address_whatever_the_cookie(
-    app: Starlette, server: TestClient, race: dict[str, Any]
+    app: Starlette, app_client: TestClient, race: dict[str, Any]
 ) -> None:
-    guesser = browser(app, server, "198.51.100.7")
+    guesser = browser(app, app_client, "198.51.100.7")
     answers = wrong_codes(guesser, 300)
     assert answers.count(429) > 200 and set(answers) == {422, 429}
     # Held back, a right code gets the same answer as a wrong one: the refusal tells nothing.
     right = guesser.post("/join", data={"code": race["codes"]["participant"], "name": "Y"})
     assert right.status_code == 429
     assert int(right.headers["retry-after"]) >= 1
-    room = browser(app, server, "192.0.2.1")
+    room = browser(app, app_client, "192.0.2.1")
     assert room.post("/join", data={"code": race["codes"]["participant"], "name": "Z"}).status_code == 303
 
 
 def test_wrong_codes_from_every_address_share_one_budget(
-    app: Starlette, server: TestClient, race: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    app: Starlette, app_client: TestClient, race: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(settings, "JOIN_GUESSES_PER_MINUTE", 0.6)
     monkeypatch.setattr(settings, "JOIN_GUESSES_BURST", 20.0)
     app.state.limits = Limits()
-    answers = [wrong_codes(browser(app, server, f"203.0.113.{n}"), 1)[0] for n in range(30)]
+    answers = [wrong_codes(browser(app, app_client, f"203.0.113.{n}"), 1)[0] for n in range(30)]
     assert answers == [422] * 30  # each address's first wrong code is answered...
-    late = browser(app, server, "203.0.113.29")
+    late = browser(app, app_client, "203.0.113.29")
     assert late.post("/join", data={"code": race["codes"]["participant"], "name": "Y"}).status_code == 429
-    first = browser(app, server, "203.0.113.1")  # ...and one that guessed while the budget lasted is not held
+    # ...and one that guessed while the budget lasted is not held
+    first = browser(app, app_client, "203.0.113.1")
     assert first.post("/join", data={"code": race["codes"]["participant"], "name": "Y"}).status_code == 303
 
 
 def test_valid_joins_from_one_address_have_a_ceiling_far_above_a_room(
-    app: Starlette, server: TestClient, race: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    app: Starlette, app_client: TestClient, race: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(settings, "JOIN_CEILING_PER_MINUTE", 0.6)
     monkeypatch.setattr(settings, "JOIN_CEILING_BURST", 5.0)
     app.state.limits = Limits()
-    script = browser(app, server, "192.0.2.66")
+    script = browser(app, app_client, "192.0.2.66")
     data = {"code": race["codes"]["participant"], "name": "Bot"}
     statuses = [script.post("/join", data=data, follow_redirects=False).status_code for _ in range(8)]
     assert statuses == [303] * 5 + [429] * 3
-    assert browser(app, server).post("/join", data=data, follow_redirects=False).status_code == 303
+    assert browser(app, app_client).post("/join", data=data, follow_redirects=False).status_code == 303
 
 
 def test_the_intake_takes_a_few_needs_per_address(
-    join: Join, app: Starlette, server: TestClient, race: dict[str, Any], db: Database
+    join: Join, app: Starlette, app_client: TestClient, race: dict[str, Any], db: Database
 ) -> None:
     join("facilitator", "Fia").post(f"/r/{race['slug']}/needs/intake", {"open": "1"})
     with db.read() as session:
         token = session.exec(select(Race.intake_token)).one()
-    company = browser(app, server, "192.0.2.200")
+    company = browser(app, app_client, "192.0.2.200")
     need = {
         "company": "AB",
         "contact_name": "Sara",
@@ -219,7 +222,7 @@ def test_the_intake_takes_a_few_needs_per_address(
     refused = soup(answers[-1].text)
     assert refused.select_one("#intake-title-field")["value"] == "Behov"  # what was typed is kept
     assert int(answers[-1].headers["retry-after"]) > 60
-    assert browser(app, server, "192.0.2.201").post(f"/intake/{token}", data=need).status_code == 201
+    assert browser(app, app_client, "192.0.2.201").post(f"/intake/{token}", data=need).status_code == 201
 
 
 @pytest.mark.parametrize(("lang", "title"), [("sv", "För många förfrågningar"), ("en", "Too many requests")])
@@ -266,6 +269,7 @@ def test_an_odd_content_length_is_refused_not_a_server_error(
     assert answer.status_code == 413
 
 
+@pytest.mark.slow
 def test_through_a_real_server_a_room_joins_and_a_guesser_is_held_back() -> None:
     """On loopback (one address for all): 150 valid joins all get in, then 300 wrong codes with made-up
     cookies are mostly refused, and while held back a right code is refused too."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import Any
 
 import pytest
@@ -20,14 +19,7 @@ from app.routes.live import _stream
 from bench.server import LocalServer
 from live import Connection
 from tests.conftest import Join, apply_frame, oob_ids, soup
-
-SEQ = re.compile(r"^<!--seq (\d+)-->")
-
-
-def seq_of(frame: str) -> int:
-    match = SEQ.match(frame)
-    assert match, frame[:80]
-    return int(match.group(1))
+from tests.helpers import seq_of
 
 
 def test_connect_sends_a_snapshot_of_every_region(join: Join) -> None:
@@ -165,10 +157,10 @@ def test_reconnecting_behind_gets_what_it_missed(join: Join, race: dict[str, Any
     assert [card.get_text() for card in cards] == ["Kort 0", "Kort 1", "Kort 2"]
 
 
-def test_a_socket_without_a_session_is_closed(server: TestClient, race: dict[str, Any]) -> None:
+def test_a_socket_without_a_session_is_closed(app_client: TestClient, race: dict[str, Any]) -> None:
     with (
         pytest.raises(WebSocketDisconnect) as closed,
-        server.websocket_connect(f"/r/{race['slug']}/live") as socket,
+        app_client.websocket_connect(f"/r/{race['slug']}/live") as socket,
     ):
         socket.receive_text()
     assert closed.value.code == 1008
@@ -282,6 +274,7 @@ async def test_a_socket_cut_off_by_the_server_ends_its_reader_before_its_handler
     assert socket.closed_with == 1008
 
 
+@pytest.mark.slow
 def test_a_real_server_refuses_a_socket_with_close_1008_not_an_http_error() -> None:
     """Refused before the handshake, uvicorn would answer 403 and the page would only see 1006."""
     with LocalServer() as server:

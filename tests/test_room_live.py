@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from app.models import Race
 from tests.conftest import Join, oob_ids, soup
-from tests.test_requests import REQUESTS_PHASE, act, ask, only_request, start_phase
+from tests.helpers import REQUESTS_PHASE, act, ask, only_request, start_phase
 
 MARKUP = 'Batteri <b>nu</b> <img src=x onerror="alert(1)">'
 

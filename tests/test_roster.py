@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 from sqlmodel import col, select
-from starlette.websockets import WebSocketDisconnect
 
 from app.db import Database
 from app.models import Challenge, Person, Race, Team
 from app.screens import contexts
 from app.services import races
 from tests.conftest import Join, LiveSession, oob_ids, soup
+from tests.helpers import reload_arrives
 
 CHALLENGE = {
     "company": "Sågverket AB",
@@ -173,7 +173,7 @@ def test_moving_a_person_changes_their_team_screen_live(
         )
         assert response.status_code == 200
         # The moved person's screen is told to load itself again, with the new team.
-        assert _reload_arrives(s_moved)
+        assert reload_arrives(s_moved)
         assert "Alva" not in soup(s_stay.receive_text()).select_one("#team").get_text()
         new_frame = soup(s_new.receive_text())
         assert "Alva" in new_frame.select_one("#team").get_text()
@@ -357,15 +357,6 @@ def _next_with(socket: LiveSession, region: str) -> str:
         frame = socket.receive_text()
         if region in oob_ids(frame):
             return frame
-
-
-def _reload_arrives(socket: LiveSession) -> bool:
-    """Read the socket until the server closes it so that the screen loads itself again (close 1008)."""
-    try:
-        while True:
-            socket.receive_raw()
-    except WebSocketDisconnect as closed:
-        return closed.code == 1008
 
 
 def test_a_big_roster_has_one_move_form_instead_of_one_per_person(

@@ -16,9 +16,10 @@ from bench.server import LocalServer
 from live.backplane import listener_name
 from tests.conftest import POSTGRES_URL, _postgres_admin, apply_frame, soup
 
-pytestmark = pytest.mark.skipif(
-    not POSTGRES_URL, reason="set KRAFTSAMLA_TEST_POSTGRES_URL to run on PostgreSQL"
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not POSTGRES_URL, reason="set KRAFTSAMLA_TEST_POSTGRES_URL to run on PostgreSQL"),
+]
 
 
 def titles_in_order(screen: Screen, prefix: str, count: int) -> list[str]:

@@ -221,7 +221,7 @@ def test_after_a_restart_what_fell_due_meanwhile_is_done(
 
 
 def test_the_running_scheduler_acts_when_a_change_makes_an_action_due(
-    join: Join, race: dict[str, Any], db: Database, server: TestClient
+    join: Join, race: dict[str, Any], db: Database, app_client: TestClient
 ) -> None:
     facilitator = join("facilitator", "Fia")
     start(facilitator, race, 0)

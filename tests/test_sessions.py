@@ -11,7 +11,7 @@ from starlette.websockets import WebSocketDisconnect
 from app import settings
 from app.services import people
 from tests.conftest import Join
-from tests.test_resume import BetweenLookAndAttach, post_cards, race_seq
+from tests.helpers import BetweenLookAndAttach, post_cards, race_seq
 
 
 def test_signing_out_closes_the_persons_sockets_and_ends_the_session(

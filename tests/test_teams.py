@@ -11,7 +11,7 @@ from starlette.websockets import WebSocketDisconnect
 from app.db import Database
 from app.errors import Conflict
 from app.models import Event, Person, PersonSession
-from app.screens import audience, catch_up
+from app.screens import Renderer, audience
 from app.services import cards, people
 from tests.conftest import Join, LiveSession, soup
 
@@ -190,7 +190,7 @@ def test_a_moved_persons_socket_gets_nothing_of_the_old_team_after_the_move(
 
 
 def test_a_screen_that_looked_before_a_move_is_not_caught_up_on_the_old_team(
-    join: Join, db: Database, race: dict[str, Any]
+    join: Join, db: Database, renderer: Renderer, race: dict[str, Any]
 ) -> None:
     """The check a socket makes after it attached: its session must still watch the audience it looked at."""
     alva = join("participant", "Alva", team=0)
@@ -198,11 +198,11 @@ def test_a_screen_that_looked_before_a_move_is_not_caught_up_on_the_old_team(
         person = session.exec(select(Person).where(Person.name == "Alva")).one()
         token = session.exec(select(PersonSession.token).where(PersonSession.person_id == person.id)).one()
     old = audience("participant", race["teams"][0]["id"], "en").key
-    assert catch_up(db, person.race_id, old, None, token) is not None
+    assert renderer.gap_or_snapshot(person.race_id, old, None, token) is not None
     assert choose(alva, race, 1).status_code == 303
-    assert catch_up(db, person.race_id, old, None, token) is None
+    assert renderer.gap_or_snapshot(person.race_id, old, None, token) is None
     new = audience("participant", race["teams"][1]["id"], "en").key
-    assert catch_up(db, person.race_id, new, None, token) is not None
+    assert renderer.gap_or_snapshot(person.race_id, new, None, token) is not None
 
 
 def test_a_write_that_read_its_team_before_a_move_is_refused(

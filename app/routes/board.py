@@ -15,20 +15,12 @@ from app.auth import database, require_viewer
 from app.db import Database
 from app.errors import Invalid
 from app.i18n import N_
-from app.models import Race
 from app.routes import action, page, redirect
 from app.routes.forms import integer, is_htmx, read_form, text
 from app.screens import board_context, cards_context
 from app.services import comments, revisions, votes
 from app.services.people import Viewer
 from app.templating import templates
-
-
-def _budget(db: Database, viewer: Viewer) -> votes.Budget:
-    with db.read() as session:
-        race = session.get(Race, viewer.race_id)
-        assert race is not None
-        return votes.budget(session, race, viewer.person_id)
 
 
 def _back_to_board(request: Request, viewer: Viewer) -> Response:
@@ -72,7 +64,7 @@ async def _answer_with_card(request: Request, viewer: Viewer, card_id: int) -> R
         return _back_to_board(request, viewer)
     db = database(request)
     context = await run_in_threadpool(cards_context, db, viewer, [card_id])
-    context.update(touched=(), my_budget=await run_in_threadpool(_budget, db, viewer))
+    context.update(touched=(), my_budget=await run_in_threadpool(votes.viewers_budget, db, viewer))
     return templates.TemplateResponse(request, "participant/_board_answer.html", context)
 
 
@@ -156,7 +148,7 @@ async def my_votes(request: Request) -> Response:
     """Return the viewer's votes left in the open phase, as a fragment that replaces the count."""
     viewer = await require_viewer(request, request.path_params["slug"])
     i18n.set_language(viewer.lang)
-    budget = await run_in_threadpool(_budget, database(request), viewer)
+    budget = await run_in_threadpool(votes.viewers_budget, database(request), viewer)
     return templates.TemplateResponse(
         request, "participant/_my_votes.html", {"my_budget": budget, "oob": True}
     )

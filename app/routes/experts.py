@@ -40,7 +40,11 @@ async def ask_expert(request: Request) -> Response:
     i18n.set_language(viewer.lang)
     form = await read_form(request)
     chosen = [value for value in form.getlist("tag") if isinstance(value, str)]
-    fields = {"question": text(form, "question"), "tag_more": text(form, "tag_more"), "tags": chosen}
+    fields: dict[str, Any] = {
+        "question": text(form, "question"),
+        "tag_more": text(form, "tag_more"),
+        "tags": chosen,
+    }
     key = text(form, "key")
     db = database(request)
     context: dict[str, Any] = {"request_form": {}, "request_key": uuid.uuid4().hex, "request_sent": True}

@@ -14,9 +14,9 @@ from app.language import LANG_COOKIE
 from app.limits import TOO_MANY_JOINS, Throttled, client_address
 from app.routes import action, page, redirect
 from app.routes.forms import read_form, text
-from app.routes.live import CLOSE_POLICY, owner_of
 from app.services import devices, people
 from app.templating import templates
+from app.wiring import close_screens
 
 
 def remember_language(response: Response, lang: str) -> None:
@@ -108,7 +108,7 @@ async def leave(request: Request) -> Response:
     if isinstance(token, str):
         who = await run_in_threadpool(people.leave, database(request), token)
         if who is not None:
-            request.app.state.hub.cut_owner(who.race_id, owner_of(who.person_id), CLOSE_POLICY)
+            close_screens(request.app.state.hub, who.race_id, who.person_id)
     request.session.clear()
     return redirect(request, "join_form")
 

@@ -167,7 +167,7 @@ async def _move(request: Request, person_of: Callable[[FormData], int]) -> Respo
     db = database(request)
 
     def action(viewer: Viewer, form: FormData) -> int:
-        roster.require_facilitator(viewer)
+        agenda.require_facilitator(viewer)
         return roster.move_person(db, viewer, person_of(form), optional_ident(form, "team"))
 
     # The person's screens close and load their new team as the hub renders the move (see Changes.moved).

@@ -49,7 +49,7 @@ async def profile(request: Request) -> Response:
     race_context = {"race": race, "person": person}
     if request.method == "GET":
         chosen = person.competences
-        form = {
+        form: dict[str, Any] = {
             "background": person.background if person.profile_ms else "",
             "company": person.company,
             "competences": chosen,

@@ -91,9 +91,9 @@ async def add_card(request: Request) -> Response:
         return redirect(request, "race", slug=viewer.slug)
     # The answer is the form, emptied, and the new card, which joins its column (or replaces itself there).
     context = card_form_context()
-    context.update(await run_in_threadpool(cards_context, database(request), viewer, [card.id]))
+    context.update(await run_in_threadpool(cards_context, database(request), viewer, [card.id or 0]))
     answer = templates.TemplateResponse(request, "participant/_card_posted.html", context, status_code=201)
-    answer.headers["location"] = str(request.url_for("card", slug=viewer.slug, card_id=card.id).path)
+    answer.headers["location"] = request.app.url_path_for("card", slug=viewer.slug, card_id=card.id or 0)
     return answer
 
 

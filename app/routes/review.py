@@ -15,10 +15,10 @@ from app.auth import database, require_viewer
 from app.errors import Invalid, ServiceError
 from app.routes import action, page, redirect
 from app.routes.forms import ident, idents, integer, text
-from app.routes.live import CLOSE_POLICY, owner_of
 from app.services import outcomes, privacy, reports, review
 from app.services.people import Viewer
 from app.templating import templates
+from app.wiring import close_screens
 
 
 async def _viewer(request: Request) -> Viewer:
@@ -161,7 +161,7 @@ async def erase_person(request: Request) -> Response:
     person_id = request.path_params["person_id"]
     await run_in_threadpool(privacy.erase, database(request), viewer, person_id)
     # Their sessions are gone from the database; their open screens go too.
-    request.app.state.hub.cut_owner(viewer.race_id, owner_of(person_id), CLOSE_POLICY)
+    close_screens(request.app.state.hub, viewer.race_id, person_id)
     return _back(request, "#data")
 
 

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from app import i18n
 from app.auth import database, require_viewer
 from app.errors import Invalid, ServiceError
+from app.models import Background
 from app.routes import form, redirect
 from app.routes.forms import FIELD_MAX, text
 from app.services import suggestions
@@ -51,7 +52,9 @@ def _page(request: Request, context: dict[str, Any], status: int = 200) -> Respo
             [suggestions.note_text(note, view.crowd, view.edited) for note in plan.explanation.notes]
             for plan in view.explained.teams
         ]
-    context["background_labels"] = {key: i18n.gettext(BACKGROUND_LABELS[key]) for key in BACKGROUNDS}
+    context["background_labels"] = {
+        key: i18n.gettext(BACKGROUND_LABELS[Background(key)]) for key in BACKGROUNDS
+    }
     context["request_key"] = uuid.uuid4().hex
     return templates.TemplateResponse(request, "facilitator/suggest.html", context, status_code=status)
 

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from sqlalchemy import bindparam
-from sqlmodel import Session, col, select
+from sqlalchemy import select as select_columns
+from sqlmodel import Session, col
 
-from app.db import Database, now_ms
+from app.db import Database, now_ms, table_of
 from app.i18n import N_
 from app.kinds import Kind
 from app.models import Card, Comment, Person
@@ -29,7 +30,7 @@ class CommentRow(NamedTuple):
     created_ms: int
 
 
-_COMMENT = Comment.__table__  # type: ignore[attr-defined]
+_COMMENT = table_of(Comment)
 assert CommentRow._fields == tuple(_COMMENT.c.keys()), "CommentRow must list Comment's columns in order"
 
 
@@ -71,8 +72,8 @@ def add(db: Database, viewer: Viewer, card_id: int, *, body: str, key: str | Non
 # Built once: building a statement costs more than running it (see docs/performance.md).
 # Plain rows on the session's connection: every card in a post's answer and render asks, most have none.
 _UNDER = (
-    select(*_COMMENT.c, col(Person.name))
-    .join_from(_COMMENT, Person.__table__, col(Person.id) == _COMMENT.c.author_id)  # type: ignore[attr-defined]
+    select_columns(*_COMMENT.c, col(Person.name))
+    .join_from(_COMMENT, table_of(Person), col(Person.id) == _COMMENT.c.author_id)
     .where(_COMMENT.c.card_id.in_(bindparam("cards", expanding=True)))
     .order_by(_COMMENT.c.id)
 )

@@ -100,7 +100,7 @@ def _memberships(session: Session, race_id: int, people: list[Person]) -> dict[i
     query = select(Event.kind, Event.person_id, Event.data).where(
         Event.race_id == race_id, col(Event.kind).in_(MEMBERSHIP_KINDS)
     )
-    for kind, person_id, data in session.exec(query):  # type: ignore[call-overload]
+    for kind, person_id, data in session.exec(query):
         who = person_id if kind == Kind.TEAM_JOINED else data.get("person")
         team = data.get("team")
         if isinstance(who, int) and isinstance(team, int):
@@ -115,7 +115,7 @@ def _aliases(session: Session, race_id: int, people: list[Person]) -> dict[int, 
     query = select(Event.person_id, Event.data).where(
         Event.race_id == race_id, Event.kind == Kind.PERSON_JOINED
     )
-    for person_id, data in session.exec(query):  # type: ignore[call-overload]
+    for person_id, data in session.exec(query):
         if isinstance(person_id, int) and isinstance(earlier := data.get("was"), int):
             was[person_id] = earlier
     by_device: dict[str, set[int]] = {}

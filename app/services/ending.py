@@ -54,13 +54,14 @@ def end(db: Database, viewer: Viewer) -> int:
             raise Conflict("The race has already ended.")
         now = now_ms()
         phase = phases.open_phase(session, race)
-        stopped = None
+        stopped: dict[str, str | int] | None = None
         if phase is not None:
             left = phase.remaining_ms if phase.deadline_ms is None else phase.deadline_ms - now
-            stopped = {"state": str(phase.state), "remaining_ms": max(0, left or 0)}
+            remaining = max(0, left or 0)
+            stopped = {"state": str(phase.state), "remaining_ms": remaining}
             phase.state = PhaseState.DONE
             phase.deadline_ms = None
-            phase.remaining_ms = stopped["remaining_ms"]
+            phase.remaining_ms = remaining
             session.add(phase)
         race.ended_ms = now
         race.undo_seq = race.undo_until_ms = None

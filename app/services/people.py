@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, update
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from app.db import Database, now_ms
@@ -160,10 +161,13 @@ def _rejoin(session: Session, person: Person, name: str) -> str:
 
 # Every request asks this: built once, and reading columns, not entities.
 _VIEWER = (
-    select(Person.id, Person.name, Person.role, Person.team_id, Person.lang, Race.id, Race.slug, Race.lang)
+    select_columns(
+        *(col(column) for column in (Person.id, Person.name, Person.role, Person.team_id, Person.lang)),
+        *(col(column) for column in (Race.id, Race.slug, Race.lang)),
+    )
     .join(PersonSession, col(PersonSession.person_id) == Person.id)
     .join(Race, col(Race.id) == Person.race_id)
-    .where(PersonSession.token == bindparam("token"), col(PersonSession.ended_ms).is_(None))
+    .where(col(PersonSession.token) == bindparam("token"), col(PersonSession.ended_ms).is_(None))
 )
 
 
@@ -175,8 +179,8 @@ def viewer(db: Database, token: str | None) -> Viewer | None:
         return viewer_in(session, token)
 
 
-# A live socket's first look: who, and the race's seq, in one statement (see app/screens/frames.first_look).
-VIEWER_AND_SEQ = _VIEWER.add_columns(Race.seq)
+# A live socket's look before it attaches: who, and the race's seq, in one statement.
+VIEWER_AND_SEQ = _VIEWER.add_columns(col(Race.seq))
 
 
 def viewer_in(session: Session, token: str) -> Viewer | None:

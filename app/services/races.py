@@ -192,6 +192,13 @@ def codes(session: Session, race_id: int) -> dict[str, str]:
     return {row.role: row.code for row in rows}
 
 
+def with_codes(db: Database, slug: str) -> tuple[Race, dict[str, str]]:
+    """Return a race and its codes by role, in one read."""
+    with db.read() as session:
+        race = get_race(session, slug)
+        return race, codes(session, race.id or 0)
+
+
 def summary(db: Database, slug: str) -> dict[str, Any]:
     """Return the stable JSON summary of an existing race."""
     with db.read() as session:

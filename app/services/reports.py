@@ -20,8 +20,10 @@ from app.services import charts, exports, outcomes, replay, review, scoreboard
 from app.services.people import Viewer
 from app.templating import env
 
-# Markdown is written without HTML escaping; user text is escaped for Markdown instead (see md_escape).
+# Markdown is written without HTML escaping; user text is escaped for Markdown instead (see md_escape). Its
+# filters are its own; its globals are the pages' (the app installs them).
 markdown_env = env.overlay(autoescape=False)
+markdown_env.filters = dict(env.filters)
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
 
 
@@ -41,8 +43,6 @@ def when(epoch_ms: int | None, tz: str = "Europe/Stockholm") -> str:
     moment = dt.datetime.fromtimestamp(epoch_ms / 1000, dt.UTC).astimezone(ZoneInfo(tz))
     return moment.strftime("%Y-%m-%d %H:%M:%S")
 
-
-env.filters["when"] = when
 
 # Every event kind in words; a kind added later shows as its code until it is named here.
 KIND_LABELS = {
@@ -123,7 +123,6 @@ def kind_label(kind: str) -> str:
     return gettext(label) if label else kind
 
 
-env.globals["kind_label"] = kind_label
 markdown_env.filters["when"] = when
 
 

@@ -76,7 +76,7 @@ def claim(db: Database, viewer: Viewer, request_id: int) -> ExpertRequest:
         _refuse_ended(session, viewer)
         now = now_ms()
         # The status test inside the UPDATE is what decides a race between two experts.
-        won = session.exec(  # type: ignore[call-overload]
+        won = session.exec(
             update(ExpertRequest)
             .where(col(ExpertRequest.id) == request_id, col(ExpertRequest.status) == RequestStatus.OPEN)
             .values(status=RequestStatus.CLAIMED, claimed_by=viewer.person_id, claimed_ms=now)
@@ -100,7 +100,7 @@ def assign(db: Database, viewer: Viewer, request_id: int, expert_id: int) -> Exp
             raise NotFound("There is no such expert in this race.")
         previous = request.claimed_by
         now = now_ms()
-        won = session.exec(  # type: ignore[call-overload]
+        won = session.exec(
             update(ExpertRequest)
             .where(
                 col(ExpertRequest.id) == request_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, func, select
@@ -89,7 +90,9 @@ def _challenge_fields(company: str, title: str, description: str) -> tuple[str, 
 
 def _teams_of(session: Session, challenge_id: int) -> list[int]:
     return [
-        team_id for team_id in session.exec(select(Team.id).where(Team.challenge_id == challenge_id)).all()
+        team_id
+        for team_id in session.exec(select(Team.id).where(Team.challenge_id == challenge_id)).all()
+        if team_id is not None
     ]
 
 
@@ -111,7 +114,7 @@ def add_challenge(
         )
         session.add(challenge)
         session.flush()
-        data = {"challenge": challenge.id, "title": title, "teams": []}
+        data: dict[str, Any] = {"challenge": challenge.id, "title": title, "teams": []}
         return events.record(
             session, viewer.race_id, Kind.CHALLENGE_ADDED, data=data, person_id=viewer.person_id
         ).seq

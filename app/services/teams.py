@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam, case
 from sqlmodel import Session, col, func, select
 
-from app.db import Database, once_per_render
+from app import memo
+from app.db import Database
 from app.errors import Conflict, Forbidden, NotFound
 from app.kinds import Kind
 from app.models import Challenge, Event, Person, Race, Role, Team
@@ -28,7 +29,7 @@ class TeamView:
 def listing(session: Session, race_id: int, team_ids: list[int] | None = None) -> list[TeamView]:
     """Return every team of a race (or these teams) with its challenge and members."""
     key = ("teams.listing", race_id, None if team_ids is None else tuple(team_ids))
-    return once_per_render(session, key, lambda: _listing(session, race_id, team_ids))
+    return memo.once(key, lambda: _listing(session, race_id, team_ids))
 
 
 # Built once, with parameters (see cards.py): every team, or some.
@@ -65,10 +66,8 @@ def get_team(session: Session, race_id: int, team_id: int) -> TeamView:
 
 def started(session: Session, race_id: int) -> bool:
     """Return whether a phase of the race has ever started (the log keeps it, whatever the agenda is now)."""
-    return once_per_render(
-        session,
-        ("teams.started", race_id),
-        lambda: (session.execute(_STARTED, {"race": race_id}).scalar() or 0) > 0,
+    return memo.once(
+        ("teams.started", race_id), lambda: (session.execute(_STARTED, {"race": race_id}).scalar() or 0) > 0
     )
 
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import Select, or_
-from sqlmodel import Session, col, select
+from sqlalchemy import Executable, or_, select
+from sqlmodel import Session, col
 
 from app.db import Database
 from app.kinds import Kind
@@ -36,16 +35,16 @@ class Due:
 class TimedAction:
     """A kind of timed action: what is pending (race, target, at, stamp rows) and how to act on one."""
 
-    pending: Select[Any]
+    pending: Executable
     act: Callable[[Session, Race, Due, int], bool]
 
 
 # Time-up of the current phase, when it asks to lock the boards or start the next phase then.
 _TIMEUP = (
-    select(Phase.race_id, Phase.id, Phase.deadline_ms, Phase.deadline_ms)
+    select(col(Phase.race_id), col(Phase.id), col(Phase.deadline_ms), col(Phase.deadline_ms))
     .join(Race, col(Race.current_phase_id) == Phase.id)
     .where(
-        Phase.state == PhaseState.RUNNING,
+        col(Phase.state) == PhaseState.RUNNING,
         col(Phase.deadline_ms).is_not(None),
         or_(col(Phase.lock_at_end), col(Phase.next_at_end)),
         or_(col(Phase.timeup_ms).is_(None), col(Phase.timeup_ms) != Phase.deadline_ms),
@@ -83,7 +82,7 @@ def _timeup(session: Session, race: Race, due: Due, now: int) -> bool:
 
 
 # The two minutes in which the last start can be undone.
-_UNDO = select(Race.id, Race.id, Race.undo_until_ms, Race.undo_seq).where(
+_UNDO = select(col(Race.id), col(Race.id), col(Race.undo_until_ms), col(Race.undo_seq)).where(
     col(Race.undo_until_ms).is_not(None)
 )
 
@@ -110,7 +109,7 @@ def pending(db: Database, kinds: dict[str, TimedAction] = KINDS) -> list[Due]:
         found = [
             Due(name, race_id, target, at_ms, stamp)
             for name, kind in kinds.items()
-            for race_id, target, at_ms, stamp in session.exec(kind.pending).all()  # type: ignore[call-overload]
+            for race_id, target, at_ms, stamp in session.execute(kind.pending).all()
         ]
     return sorted(found, key=lambda due: due.at_ms)
 

@@ -46,6 +46,14 @@ def budget(session: Session, race: Race, person_id: int) -> Budget:
     return Budget(True, phase.vote_budget, _used(session, person_id, phase.id or 0))
 
 
+def viewers_budget(db: Database, viewer: Viewer) -> Budget:
+    """Return the viewer's votes in the open phase, in a read of its own."""
+    with db.read() as session:
+        race = session.get(Race, viewer.race_id)
+        assert race is not None
+        return budget(session, race, viewer.person_id)
+
+
 def _voting_phase(session: Session, viewer: Viewer, card: Card) -> Phase:
     race = session.get(Race, viewer.race_id)
     team = session.get(Team, card.team_id)

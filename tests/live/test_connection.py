@@ -1,4 +1,4 @@
-"""The hub without sockets: render once per audience, bounded queues, snapshots first."""
+"""One socket's side of the hub: a bounded queue, its catch-up first, idle writes at once, hung sends cut."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import weakref
 
 import pytest
 
-from live import Connection, Hub
+from live import Connection
 from live.connection import CLOSE_TRY_AGAIN
+from tests.helpers import Outbox, start_writer
 
 pytestmark = pytest.mark.anyio
 
@@ -17,94 +18,6 @@ pytestmark = pytest.mark.anyio
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-class Outbox:
-    """A fake socket: records what the writer sends and wakes waiters."""
-
-    def __init__(self) -> None:
-        self.sent: list[str] = []
-        self.arrived = asyncio.Event()
-        self.gate: asyncio.Event | None = None
-        self.entered = asyncio.Event()
-
-    async def send(self, text: str) -> None:
-        self.entered.set()
-        if self.gate is not None:
-            await self.gate.wait()
-        self.sent.append(text)
-        self.arrived.set()
-
-    async def next(self) -> str:
-        while not self.sent:
-            self.arrived.clear()
-            await self.arrived.wait()
-        return self.sent.pop(0)
-
-
-class Renderer:
-    """Renders a frame per audience and counts how often it was asked."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[int, frozenset[str]]] = []
-        self.seq = 0
-        self.release: asyncio.Event | None = None
-        self.started = asyncio.Event()
-
-    async def __call__(
-        self, race_id: int, after: int, audiences: frozenset[str]
-    ) -> tuple[int, dict[str, str]]:
-        self.calls.append((after, audiences))
-        self.started.set()
-        if self.release is not None:
-            await self.release.wait()
-        return self.seq, {audience: f"{audience}@{self.seq}" for audience in audiences if audience != "quiet"}
-
-
-async def start(conn: Connection) -> asyncio.Task[int | None]:
-    return asyncio.get_running_loop().create_task(conn.run_writer(send_timeout=5))
-
-
-async def test_one_render_per_audience_and_the_same_text_to_each_socket() -> None:
-    renderer = Renderer()
-    hub = Hub(renderer)
-    boxes = [Outbox() for _ in range(3)]
-    conns = [Connection(box.send) for box in boxes]
-    hub.attach(1, "team:1", conns[0])
-    hub.attach(1, "team:1", conns[1])
-    hub.attach(1, "wall", conns[2])
-    hub.synced(1, 0)
-    writers = [await start(conn) for conn in conns]
-    renderer.seq = 1
-    hub.publish(1, 1)
-    assert [await box.next() for box in boxes] == ["team:1@1", "team:1@1", "wall@1"]
-    assert renderer.calls == [(0, frozenset({"team:1", "wall"}))]
-    for conn in conns:
-        conn.close()
-    await asyncio.gather(*writers)
-
-
-async def test_publishes_during_a_render_are_folded_into_one_more() -> None:
-    renderer = Renderer()
-    renderer.release = asyncio.Event()
-    hub = Hub(renderer)
-    box = Outbox()
-    conn = Connection(box.send)
-    hub.attach(1, "wall", conn)
-    hub.synced(1, 0)
-    writer = await start(conn)
-    renderer.seq = 1
-    hub.publish(1, 1)
-    await renderer.started.wait()  # the render is under way, held on `release`
-    for seq in range(2, 6):
-        renderer.seq = seq
-        hub.publish(1, seq)
-    renderer.release.set()
-    assert await box.next() == "wall@5"
-    # The first render already saw seq 5, so nothing more was needed.
-    assert len(renderer.calls) == 1
-    conn.close()
-    await writer
 
 
 async def test_frames_a_socket_already_has_are_not_sent_again() -> None:
@@ -121,8 +34,8 @@ async def test_a_snapshot_goes_first_and_drops_frames_it_contains() -> None:
     conn = Connection(box.send)
     conn.offer(4, "frame 4")
     conn.offer(7, "frame 7")
-    conn.prime(5, [(5, "snapshot 5")])
-    writer = await start(conn)
+    conn.catch_up(5, [(5, "snapshot 5")])
+    writer = await start_writer(conn)
     assert [await box.next(), await box.next()] == ["snapshot 5", "frame 7"]
     conn.close()
     await writer
@@ -141,9 +54,9 @@ async def test_an_idle_socket_does_not_keep_the_last_frame_it_sent() -> None:
     conn = Connection(send)
     snapshot = Frame("<!--seq 5-->" + "roster " * 1000)
     freed = weakref.ref(snapshot)
-    conn.prime(5, [(5, snapshot)])
+    conn.catch_up(5, [(5, snapshot)])
     del snapshot
-    writer = await start(conn)
+    writer = await start_writer(conn)
     await sent.wait()  # the send did not suspend: the writer ran on to its next wait before this resumed
     gc.collect()
     assert freed() is None, "the writer holds the snapshot it sent while the socket is idle"
@@ -156,7 +69,7 @@ async def test_a_socket_that_falls_behind_is_cut_off_and_frees_its_queue() -> No
     box = Outbox()
     box.gate = asyncio.Event()  # the screen stopped reading
     conn = Connection(box.send, max_messages=3, max_bytes=1000)
-    writer = await start(conn)
+    writer = await start_writer(conn)
     assert conn.offer(1, "x" * 10)
     await box.entered.wait()  # frame 1 is in flight, stuck
     results = [conn.offer(seq, "x" * 10) for seq in range(2, 10)]
@@ -179,10 +92,10 @@ async def test_a_snapshot_bigger_than_the_byte_bound_still_reaches_the_screen_an
     # refused its snapshot can never catch up; the bound is for what piles up behind it.
     box = Outbox()
     conn = Connection(box.send, max_messages=4, max_bytes=100)
-    conn.prime(5, [(5, "snapshot " + "x" * 500)])
+    conn.catch_up(5, [(5, "snapshot " + "x" * 500)])
     assert conn.offer_control('{"type": "synced", "seq": 5}')
     assert conn.offer(6, "y" * 60)
-    writer = await start(conn)
+    writer = await start_writer(conn)
     assert [await box.next(), await box.next(), await box.next()] == [
         "snapshot " + "x" * 500,
         '{"type": "synced", "seq": 5}',
@@ -195,7 +108,7 @@ async def test_a_snapshot_bigger_than_the_byte_bound_still_reaches_the_screen_an
 
 async def test_the_byte_bound_still_holds_behind_a_big_snapshot() -> None:
     conn = Connection(Outbox().send, max_messages=100, max_bytes=100)
-    conn.prime(5, [(5, "x" * 500)])
+    conn.catch_up(5, [(5, "x" * 500)])
     assert conn.offer(6, "y" * 60)
     assert not conn.offer(7, "y" * 60)
     assert conn.overflowed and conn.pending == 0
@@ -204,7 +117,7 @@ async def test_the_byte_bound_still_holds_behind_a_big_snapshot() -> None:
 async def test_a_frame_bigger_than_the_byte_bound_reaches_a_screen_that_keeps_up() -> None:
     box = Outbox()
     conn = Connection(box.send, max_messages=4, max_bytes=100)
-    writer = await start(conn)
+    writer = await start_writer(conn)
     assert conn.offer(1, "x" * 500)
     assert await box.next() == "x" * 500
     assert conn.offer(2, "y" * 500)
@@ -221,17 +134,17 @@ async def test_frames_offered_while_its_snapshot_is_read_do_not_cut_a_screen_off
     conn = Connection(box.send, max_messages=10, max_bytes=100, catching_up=True)
     assert all(conn.offer(seq, f"frame {seq} " + "x" * 80) for seq in (1, 2, 3))
     assert not conn.overflowed
-    conn.prime(2, [(2, "snapshot 2")])
+    conn.catch_up(2, [(2, "snapshot 2")])
     assert conn.offer_control("synced")
-    writer = await start(conn)
+    writer = await start_writer(conn)
     assert [await box.next() for _ in range(3)] == ["snapshot 2", "frame 3 " + "x" * 80, "synced"]
     conn.close()
     assert await writer is None
 
 
-async def test_once_primed_a_screen_is_held_to_the_bounds_again() -> None:
+async def test_once_caught_up_a_screen_is_held_to_the_bounds_again() -> None:
     conn = Connection(Outbox().send, max_messages=10, max_bytes=100, catching_up=True)
-    conn.prime(2, [(2, "snapshot 2")])
+    conn.catch_up(2, [(2, "snapshot 2")])
     assert conn.offer(3, "x" * 80)
     assert not conn.offer(4, "x" * 80)
     assert conn.overflowed
@@ -252,7 +165,7 @@ async def test_a_newer_refresh_replaces_the_one_still_waiting() -> None:
     assert conn.offer_control("time")
     assert conn.offer_refresh("online 3")
     assert conn.pending == 3
-    writer = await start(conn)
+    writer = await start_writer(conn)
     assert [await box.next() for _ in range(3)] == ["frame 1", "time", "online 3"]
     conn.close()
     assert await writer is None
@@ -317,166 +230,6 @@ async def test_cancelling_a_writer_mid_send_cancels_it_and_is_not_taken_for_a_ti
     assert writer.cancelled()
 
 
-async def test_a_race_nobody_watches_is_forgotten() -> None:
-    renderer = Renderer()
-    hub = Hub(renderer)
-    conn = Connection(Outbox().send)
-    hub.attach(1, "wall", conn)
-    hub.synced(1, 0)
-    hub.detach(1, "wall", conn)
-    hub.publish(1, 1)
-    assert hub.connections(1) == 0
-    assert renderer.calls == []
-
-
-async def test_nothing_renders_before_the_first_snapshot_says_where_the_race_is() -> None:
-    renderer = Renderer()
-    hub = Hub(renderer)
-    box = Outbox()
-    conn = Connection(box.send)
-    hub.attach(1, "wall", conn)
-    hub.publish(1, 9)
-    assert renderer.calls == []
-    renderer.seq = 10
-    hub.synced(1, 8)
-    writer = await start(conn)
-    assert await box.next() == "wall@10"
-    assert renderer.calls[0][0] == 8
-    conn.close()
-    await writer
-
-
-async def test_sockets_per_owner_are_counted_across_audiences_and_freed_when_they_go() -> None:
-    hub = Hub(Renderer())
-    first = Connection(Outbox().send, owner="person:1")
-    second = Connection(Outbox().send, owner="person:1")
-    third = Connection(Outbox().send, owner="person:1")
-    other = Connection(Outbox().send, owner="person:2")
-    assert hub.attach(1, "wall", first, max_per_owner=2)
-    assert hub.attach(1, "team:1", second, max_per_owner=2)
-    assert not hub.attach(1, "wall", third, max_per_owner=2)
-    assert hub.attach(1, "wall", other, max_per_owner=2)
-    elsewhere = Connection(Outbox().send, owner="person:1")
-    assert hub.attach(2, "wall", elsewhere, max_per_owner=2)  # another race counts its own
-    assert set(hub.owned(1, "person:1")) == {first, second}
-    hub.detach(1, "wall", first)
-    assert hub.owned(1, "person:1") == [second]
-    assert hub.attach(1, "wall", third, max_per_owner=2)
-    assert hub.cut_owner(1, "person:1", 1008) == 2
-    assert second.close_code == third.close_code == 1008
-    assert other.close_code is None
-    for audience, conn in (("team:1", second), ("wall", third), ("wall", other)):
-        hub.detach(1, audience, conn)
-    assert hub.owned(1, "person:1") == []
-    assert 1 not in hub.races()
-
-
-async def test_a_socket_that_read_before_it_attached_learns_whether_a_frame_went_out_meanwhile() -> None:
-    renderer = Renderer()
-    renderer.release = asyncio.Event()
-    hub = Hub(renderer)
-    box = Outbox()
-    watching = Connection(box.send)
-    hub.attach(1, "wall", watching)
-    hub.synced(1, 0)
-    writer = await start(watching)
-    stamp = hub.stamp()
-    arriving = Connection(Outbox().send)
-    hub.attach(1, "wall", arriving)
-    assert hub.quiet_since(1, stamp)
-    renderer.seq = 1
-    hub.publish(1, 1)
-    await renderer.started.wait()
-    assert not hub.quiet_since(1, stamp)
-    assert not hub.quiet_since(1, hub.stamp())  # a render under way may have left out who attached since
-    renderer.release.set()
-    assert await box.next() == "wall@1"
-    assert not hub.quiet_since(1, stamp)  # rendered (and sent) after the stamp
-    assert hub.quiet_since(1, hub.stamp())
-    # A race nobody watches is forgotten; watched again, its renders before that still count.
-    later = hub.stamp()
-    hub.detach(1, "wall", watching)
-    hub.detach(1, "wall", arriving)
-    again = Connection(Outbox().send)
-    hub.attach(1, "wall", again)
-    assert not hub.quiet_since(1, stamp)
-    assert hub.quiet_since(1, later)
-    assert not hub.quiet_since(2, hub.stamp())  # nobody watches race 2
-    await writer
-
-
-async def test_a_socket_that_read_before_the_first_synced_one_still_gets_what_came_between() -> None:
-    # Right after a restart: the front screen read seq 0, a post landed, the back screen read seq 1 and
-    # said so first. Rendering must start from 0, or the front screen never sees the post.
-    renderer = Renderer()
-    hub = Hub(renderer)
-    front_box, back_box = Outbox(), Outbox()
-    front, back = Connection(front_box.send), Connection(back_box.send)
-    hub.attach(1, "team:1", front)
-    hub.attach(1, "team:1", back)
-    back.prime(1, [])
-    hub.synced(1, 1, "team:1")
-    front.prime(0, [])
-    renderer.seq = 1
-    hub.synced(1, 0, "team:1")
-    writers = [await start(front), await start(back)]
-    assert await front_box.next() == "team:1@1"
-    assert renderer.calls == [(0, frozenset({"team:1"}))]
-    assert back.pending == 0 and back_box.sent == []  # it had seq 1 already
-    for conn in (front, back):
-        conn.close()
-    await asyncio.gather(*writers)
-
-
-async def test_a_socket_whose_audience_a_render_under_way_leaves_out_gets_that_range_next() -> None:
-    renderer = Renderer()
-    renderer.release = asyncio.Event()
-    hub = Hub(renderer)
-    wall_box, team_box = Outbox(), Outbox()
-    wall, team = Connection(wall_box.send), Connection(team_box.send)
-    hub.attach(1, "wall", wall)
-    wall.prime(0, [])
-    hub.synced(1, 0, "wall")
-    writers = [await start(wall)]
-    renderer.seq = 1
-    hub.publish(1, 1)
-    await renderer.started.wait()  # rendering for the wall alone, held on `release`
-    # The team's first screen attaches and reads seq 0; the render under way then reads seq 1.
-    hub.attach(1, "team:1", team)
-    team.prime(0, [])
-    hub.synced(1, 0, "team:1")
-    writers.append(await start(team))
-    renderer.release.set()
-    assert await wall_box.next() == "wall@1"
-    assert await team_box.next() == "team:1@1"
-    assert renderer.calls == [(0, frozenset({"wall"})), (0, frozenset({"wall", "team:1"}))]
-    for conn in (wall, team):
-        conn.close()
-    await asyncio.gather(*writers)
-
-
-async def test_a_socket_brought_to_the_seq_the_hub_renders_from_costs_no_extra_render() -> None:
-    renderer = Renderer()
-    hub = Hub(renderer)
-    box = Outbox()
-    conn = Connection(box.send)
-    hub.attach(1, "wall", conn)
-    conn.prime(3, [])
-    hub.synced(1, 3, "wall")
-    other = Connection(Outbox().send)
-    hub.attach(1, "wall", other)
-    other.prime(3, [])
-    hub.synced(1, 3, "wall")
-    writer = await start(conn)
-    # The next change is the first render, and it starts where both sockets are.
-    renderer.seq = 4
-    hub.publish(1, 4)
-    assert await box.next() == "wall@4"
-    assert renderer.calls == [(3, frozenset({"wall"}))]
-    conn.close()
-    await writer
-
-
 class Wire:
     """A socket's immediate send: takes frames while open and not full, like app/wsproto.py's."""
 
@@ -494,7 +247,7 @@ class Wire:
 async def test_a_frame_for_an_idle_socket_is_written_at_once_without_waking_its_writer() -> None:
     box, wire = Outbox(), Wire()
     conn = Connection(box.send, send_now=wire)
-    writer = await start(conn)
+    writer = await start_writer(conn)
     assert conn.offer(1, "one") and conn.offer_control("probe") and conn.offer(2, "two")
     assert wire.written == ["one", "probe", "two"]
     assert conn.pending == 0 and box.sent == []
@@ -507,7 +260,7 @@ async def test_a_socket_that_cannot_take_a_frame_at_once_gets_it_in_order_from_i
     box, wire = Outbox(), Wire()
     box.gate = asyncio.Event()
     conn = Connection(box.send, send_now=wire)
-    writer = await start(conn)
+    writer = await start_writer(conn)
     wire.full = True  # its buffer is full: the writer sends, and waits for the screen
     assert conn.offer(1, "one")
     await box.entered.wait()
@@ -523,13 +276,13 @@ async def test_a_socket_that_cannot_take_a_frame_at_once_gets_it_in_order_from_i
     await writer
 
 
-async def test_a_socket_is_written_at_once_only_once_primed_and_not_once_cut() -> None:
+async def test_a_socket_is_written_at_once_only_once_caught_up_and_not_once_cut() -> None:
     box, wire = Outbox(), Wire()
     conn = Connection(box.send, send_now=wire, catching_up=True)
     assert conn.offer(6, "frame 6")  # its snapshot is being read
     assert wire.written == []
-    conn.prime(5, [(5, "snapshot 5")])
-    writer = await start(conn)
+    conn.catch_up(5, [(5, "snapshot 5")])
+    writer = await start_writer(conn)
     assert [await box.next(), await box.next()] == ["snapshot 5", "frame 6"]
     assert conn.offer(7, "frame 7")
     assert wire.written == ["frame 7"]
@@ -543,8 +296,8 @@ async def test_a_cut_stops_the_writer_before_the_frames_still_queued() -> None:
     box = Outbox()
     box.gate = asyncio.Event()  # the first send waits: what follows stays queued behind it
     conn = Connection(box.send)
-    conn.prime(1, [(1, "snapshot 1")])
-    writer = await start(conn)
+    conn.catch_up(1, [(1, "snapshot 1")])
+    writer = await start_writer(conn)
     await box.entered.wait()
     assert conn.offer(2, "frame 2") and conn.offer(3, "frame 3")
     conn.cut(1008)
