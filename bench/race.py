@@ -28,6 +28,7 @@ import argparse
 import asyncio
 import json
 import random
+import signal
 import sys
 import time
 import uuid
@@ -73,6 +74,7 @@ ACK_GOAL_MS = 100.0
 # How long, after a segment's last answer, its frames may take to reach every screen.
 SETTLE_S = 15.0
 OPEN_S = 120.0
+OPEN_TRIES = 5
 
 
 class Race:
@@ -94,6 +96,9 @@ class Race:
         self.segments: dict[str, dict[str, float]] = {}
         self.failures: list[str] = []
         self.news = asyncio.Event()
+        # Times a screen was opened again because it was closed or told to load again.
+        self.reopened = 0
+        self.watchers: list[asyncio.Future[None]] = []
 
     def token(self) -> str:
         self.tokens += 1
@@ -158,10 +163,47 @@ class Race:
         await self.open_screen(person)
 
     async def open_screen(self, person: Person) -> None:
+        """Open the person's screen and keep it open: a screen closed or told to load again opens again."""
         url = self.base.replace("http", "ws", 1) + f"/r/{self.slug}/live"
-        person.screen = RaceScreen(url, person.cookie, self.base, person.role, person.team, self.news)
-        await person.screen.open()
-        await asyncio.wait_for(person.screen.synced.wait(), OPEN_S)
+        screen = RaceScreen(url, person.cookie, self.base, person.role, person.team, self.news)
+        person.screen = screen
+        await self.keep_open(screen, first=True)
+        self.watchers.append(asyncio.ensure_future(self.watch(screen)))
+
+    async def keep_open(self, screen: RaceScreen, first: bool = False) -> None:
+        """Open a screen (again, from its last seq, as live.js does) until it syncs and stays open."""
+        for _ in range(OPEN_TRIES):
+            if not first:
+                self.reopened += 1
+                await screen.close()
+            first = False
+            screen.reloaded.clear()
+            await screen.open(since=screen.seq if screen.seq >= 0 else None)
+            events = (screen.synced, screen.ended, screen.reloaded)
+            waits = [asyncio.ensure_future(event.wait()) for event in events]
+            await asyncio.wait(waits, timeout=OPEN_S, return_when=asyncio.FIRST_COMPLETED)
+            for wait in waits:
+                wait.cancel()
+            if screen.synced.is_set() and not (screen.ended.is_set() or screen.reloaded.is_set()):
+                return
+        raise RuntimeError(f"a {screen.role}'s screen did not stay open in {OPEN_TRIES} tries")
+
+    async def watch(self, screen: RaceScreen) -> None:
+        """Open a screen again whenever it is closed or told to load again, until the race is over."""
+        while True:
+            events = (screen.ended, screen.reloaded)
+            waits = [asyncio.ensure_future(event.wait()) for event in events]
+            try:
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for wait in waits:
+                    wait.cancel()
+            # A team choice's frame rendered after the socket opened closes the chooser's screens too.
+            try:
+                await self.keep_open(screen)
+            except (RuntimeError, OSError) as error:
+                self.failures.append(f"screen: {error}")
+                return
 
     async def segment(self, name: str, plays: list[Any]) -> None:
         """Play a segment's coroutines, let its frames settle, and note its time and the server's CPU."""
@@ -308,6 +350,8 @@ class Race:
             must_show(action, self.screens("participant", person.team))
 
     async def close(self) -> None:
+        for watcher in self.watchers:
+            watcher.cancel()
         for person in self.people:
             if person.poster is not None:
                 person.poster.close()
@@ -385,6 +429,7 @@ def figures(race: Race, client_cpu_s: float, seconds: float) -> dict[str, Any]:
         "failure_count": len(race.failures),
         "kinds": kinds,
         "segments": segments,
+        "screens_reopened": race.reopened,
         "client_cpu_s": round(client_cpu_s, 2),
         "server_pid": race.server.pid,
     }
@@ -425,6 +470,8 @@ async def search(args: argparse.Namespace) -> dict[str, Any]:
         result = await one_race(args, speed)
         steps.append(result)
         print(table([result]), flush=True)
+        if args.json:  # after each step, so an interrupted search keeps what it measured
+            args.json.write_text(json.dumps({"steps": steps}, indent=2))
         return bool(result["holds"])
 
     if args.speeds:
@@ -478,7 +525,10 @@ def table(steps: list[dict[str, Any]]) -> str:
                 f"  segment {name:13} {seg['actions']:5d} actions in {seg['seconds']:6.1f} s, server "
                 f"{seg['server_cores']:.2f} cores, {seg['server_cpu_ms_per_action']:.2f} ms CPU per action"
             )
-        lines.append(f"  client CPU {result['client_cpu_s']} s; failures {result['failure_count']}")
+        lines.append(
+            f"  client CPU {result['client_cpu_s']} s; screens opened again "
+            f"{result['screens_reopened']}; failures {result['failure_count']}"
+        )
         lines.extend(f"    {failure}" for failure in result["failures"][:5])
     return "\n".join(lines)
 
@@ -506,6 +556,10 @@ def main() -> int:
     args = parser.parse_args()
 
     async def bounded() -> dict[str, Any]:
+        # SIGTERM (a `timeout` command, a CI runner) cancels the run as Ctrl-C does: the server is stopped.
+        main_task = asyncio.current_task()
+        assert main_task is not None
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
         async with asyncio.timeout(args.timeout):
             return await search(args)
 

@@ -46,15 +46,18 @@ class RaceScreen(Screen):
         self.cards: set[int] = set()
         self.queued: dict[bytes, int] = {}
         self.reloads = 0
+        self.reloaded = asyncio.Event()
 
     def received(self, message: bytes, now: float) -> None:
         if message.startswith(b"{"):
             said = json.loads(message)
-            if said.get("type") == "synced" and self.synced_at is None:
-                self.synced_at = now
+            if said.get("type") == "synced":
+                # When it first showed the race: what it must show is what was sent after that.
+                self.synced_at = self.synced_at or now
                 self.synced.set()
             elif said.get("type") == "reload":
                 self.reloads += 1
+                self.reloaded.set()
             return
         self.frames += 1
         self.news.set()
