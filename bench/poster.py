@@ -30,7 +30,7 @@ class Answer:
 
     status: int
     body: bytes
-    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    headers: list[tuple[bytes, bytes]] = field(default_factory=list, compare=False)
 
 
 class Poster(asyncio.Protocol):
