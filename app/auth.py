@@ -14,6 +14,7 @@ from app.services import people
 from app.services.people import Viewer
 
 SESSION_KEY = "sid"
+VIEWER_KEY = "kraftsamla.viewer"  # in the request's state: (token, the person it names or None)
 # The browser's own identity: kept across sign-out, so that joining again gives the same person back.
 DEVICE_COOKIE = "kraftsamla_device"
 DEVICE_MAX_AGE = 400 * 24 * 3600  # the longest a browser keeps a cookie (Chrome caps there)
@@ -30,11 +31,18 @@ def database(conn: HTTPConnection) -> Database:
 
 
 async def current_viewer(conn: HTTPConnection) -> Viewer | None:
-    """Return the signed-in person, or None."""
+    """Return the signed-in person, or None; looked up once per request (the rate limit asks first)."""
     token = conn.session.get(SESSION_KEY)
     if not isinstance(token, str):
         return None
-    return await run_in_threadpool(people.viewer, database(conn), token)
+    state = conn.scope.setdefault("state", {})
+    known = state.get(VIEWER_KEY)
+    if known is not None and known[0] == token:
+        viewer: Viewer | None = known[1]
+        return viewer
+    viewer = await run_in_threadpool(people.viewer, database(conn), token)
+    state[VIEWER_KEY] = (token, viewer)
+    return viewer
 
 
 async def require_viewer(conn: HTTPConnection, slug: str) -> Viewer:

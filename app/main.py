@@ -20,7 +20,7 @@ from app.assets import HashedStaticFiles
 from app.db import Database
 from app.errors import ServiceError
 from app.language import LanguageMiddleware
-from app.limits import BodyLimitMiddleware, RateLimitMiddleware
+from app.limits import BodyLimitMiddleware, Limits, RateLimitMiddleware
 from app.logs import RequestIdMiddleware
 from app.metrics import Metrics, PostTimer
 from app.pages import client_gone, database_error, malformed, service_error
@@ -194,5 +194,6 @@ def create_app(database_url: str | None = None) -> Starlette:
     app.state.db = db
     app.state.device_signer = auth.device_signer(secret)
     app.state.hub = hub
+    app.state.limits = Limits()
     app.state.metrics = metrics
     return app

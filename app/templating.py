@@ -81,9 +81,12 @@ templates = Jinja2Templates(env=env)
 
 
 def _translated(autoescape: bool, message: str, params: dict[str, Any]) -> str:
+    if not i18n.is_message(message):
+        # Not a message of the catalogue (text someone typed): plain text, escaped, never a format.
+        return markupsafe.escape(message) if autoescape else message
     text = i18n.catalog(i18n.current()).get(message, message)
     if autoescape:
-        text = markupsafe.Markup(text)  # our translation is markup; what fills its %(name)s is escaped
+        text = markupsafe.Markup(text)  # catalogue text is ours; what fills its %(name)s is escaped
     # Formatting also turns the %% of a message with no parameters into %, as Jinja's own callable does.
     return text % params if params or "%" in text else text
 

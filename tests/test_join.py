@@ -7,8 +7,10 @@ import json
 from typing import Any
 
 import pytest
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from app import settings
 from tests.conftest import ORIGIN, Join, soup
 
 SCREENS = {
@@ -154,3 +156,45 @@ def test_switching_language_returns_to_the_page_it_was_made_on(
     answer = fia.post(f"/r/{slug}/lang", form)
     assert answer.status_code == 303
     assert answer.headers["location"] == lands.format(slug=slug)
+
+
+def test_the_codes_that_steer_or_judge_a_race_are_too_long_to_guess(race: dict[str, Any]) -> None:
+    codes = race["codes"]
+    assert len(codes["facilitator"]) >= 10 and len(codes["jury"]) >= 10
+    assert all(len(codes[role]) == 6 for role in ("participant", "expert", "wall"))  # typed by everyone
+
+
+def test_redirects_are_paths_and_never_send_the_host_header_back(
+    app: Starlette, server: TestClient, race: dict[str, Any]
+) -> None:
+    browser = TestClient(app, headers={"origin": "http://evil.example", "host": "evil.example"})
+    browser.portal = server.portal
+    joined = browser.post(
+        "/join", data={"code": race["codes"]["participant"], "name": "Eve"}, follow_redirects=False
+    )
+    assert joined.status_code == 303 and joined.headers["location"] == f"/r/{race['slug']}"
+    again = browser.get("/", follow_redirects=False)
+    assert again.headers["location"] == f"/r/{race['slug']}"
+    chosen = browser.post(
+        f"/r/{race['slug']}/team", data={"team": race["teams"][0]["id"]}, follow_redirects=False
+    )
+    assert chosen.headers["location"] == f"/r/{race['slug']}"
+    left = browser.post("/leave", follow_redirects=False)
+    assert left.headers["location"] == "/"
+    away = browser.get(f"/r/{race['slug']}", follow_redirects=False)
+    assert away.headers["location"] == "/"
+
+
+def test_the_public_origin_is_the_sites_own_for_posts(
+    app: Starlette, server: TestClient, race: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settings, "PUBLIC_ORIGIN", "https://race.example.se")
+    browser = TestClient(app, headers={"origin": "https://race.example.se"})
+    browser.portal = server.portal
+    data = {"code": race["codes"]["participant"], "name": "Eva"}
+    assert browser.post("/join", data=data, follow_redirects=False).status_code == 303
+
+
+def test_a_name_of_invisible_characters_is_no_name(server: TestClient, race: dict[str, Any]) -> None:
+    answer = server.post("/join", data={"code": race["codes"]["participant"], "name": "\u200b \u200d\u2060"})
+    assert answer.status_code == 422

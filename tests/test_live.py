@@ -10,11 +10,14 @@ import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
 
 from app import settings
 from app.db import Database
 from app.models import Card
 from app.routes.live import _stream
+from bench.server import LocalServer
 from live import Connection
 from tests.conftest import Join, apply_frame, oob_ids, soup
 
@@ -276,3 +279,19 @@ async def test_a_socket_cut_off_by_the_server_ends_its_reader_before_its_handler
     conn.cut(1008)
     assert await streaming
     assert socket.closed_with == 1008
+
+
+def test_a_real_server_refuses_a_socket_with_close_1008_not_an_http_error() -> None:
+    """Refused before the handshake, uvicorn would answer 403 and the page would only see 1006."""
+    with LocalServer() as server:
+        race = server.create_race("Uttag", teams=1)
+        server.start()
+        url = server.base_url.replace("http", "ws", 1) + f"/r/{race['slug']}/live"
+        for origin in (server.base_url, "https://evil.example"):
+            with (
+                connect(url, origin=origin) as socket,  # type: ignore[arg-type]
+                pytest.raises(ConnectionClosed) as closed,
+            ):
+                socket.recv(timeout=10)
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+        assert server.errors() == []

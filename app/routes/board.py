@@ -7,14 +7,14 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from app import i18n
 from app.auth import database, require_viewer
 from app.db import Database
 from app.i18n import N_
 from app.models import Race
-from app.routes import action, page
+from app.routes import action, page, redirect
 from app.routes.forms import is_htmx, read_form, text
 from app.screens import board_context, cards_context
 from app.services import comments, revisions, votes
@@ -31,7 +31,7 @@ def _budget(db: Database, viewer: Viewer) -> votes.Budget:
 
 def _back_to_board(request: Request, viewer: Viewer) -> Response:
     """Send a plain (not htmx) post back to the board."""
-    return RedirectResponse(request.url_for("race", slug=viewer.slug), status_code=303)
+    return redirect(request, "race", slug=viewer.slug)
 
 
 async def _open_panel(context: dict[str, Any], db: Database, viewer: Viewer, card_id: int, note: str) -> None:

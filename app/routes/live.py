@@ -11,6 +11,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from app import presence, settings
 from app.auth import SESSION_KEY, current_viewer, database
 from app.db import now_ms
+from app.numbers import whole
 from app.routes import socket
 from app.screens import audience, catch_up, catch_up_to, first_look, known_catch_up, watches
 from app.security import origin_allowed
@@ -24,6 +25,7 @@ from live import Connection, Hub
 _LOOKS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="kraftsamla-look")
 
 CLOSE_POLICY = 1008
+CLOSE_TRY_LATER = 1013
 CLOSE_TOO_BIG = 1009
 CLOSE_UNSUPPORTED = 1003
 MESSAGE_MAX = 64 * 1024
@@ -33,7 +35,7 @@ async def live(websocket: WebSocket) -> None:
     """Stream a screen's fragments; the screen may send clock probes."""
     headers = websocket.headers
     if "origin" in headers and not origin_allowed(websocket.scope):
-        await websocket.close(CLOSE_POLICY)
+        await refuse(websocket, CLOSE_POLICY)
         return
     hub: Hub = websocket.app.state.hub
     token = websocket.session.get(SESSION_KEY)
@@ -45,7 +47,7 @@ async def live(websocket: WebSocket) -> None:
         loop = asyncio.get_running_loop()
         looked = await loop.run_in_executor(_LOOKS, first_look, database(websocket), token, since)
     if looked is None or looked[0].slug != websocket.path_params["slug"]:
-        await websocket.close(CLOSE_POLICY)
+        await refuse(websocket, CLOSE_POLICY)
         return
     viewer, seq = looked
     aud = audience(viewer.role, viewer.team_id, viewer.lang, viewer.person_id).key
@@ -58,7 +60,7 @@ async def live(websocket: WebSocket) -> None:
         send_now=send_now_of(websocket.scope),
     )
     if not hub.attach(viewer.race_id, aud, conn, settings.LIVE_MAX_SOCKETS_PER_PERSON):
-        await websocket.close(CLOSE_POLICY)  # too many screens open for one person
+        await refuse(websocket, CLOSE_TRY_LATER)  # too many screens open for one person
         return
     try:
         caught = None
@@ -73,7 +75,7 @@ async def live(websocket: WebSocket) -> None:
         if caught is None:
             caught = await _look_again(websocket, hub, aud, conn, viewer.race_id, since)
             if caught is None:
-                await websocket.close(CLOSE_POLICY)
+                await refuse(websocket, CLOSE_POLICY)
                 return
         presence.attach(hub, viewer.race_id, viewer.person_id, conn)
         try:
@@ -85,6 +87,16 @@ async def live(websocket: WebSocket) -> None:
             presence.detach(hub, viewer.race_id, viewer.person_id, conn)
     finally:
         hub.detach(viewer.race_id, aud, conn)
+
+
+async def refuse(websocket: WebSocket, code: int) -> None:
+    """Refuse a socket with a close code its page can act on (1008: sign in again; 1013: retry later).
+
+    Closed before its handshake, uvicorn answers HTTP 403 instead, which a browser reports as a plain
+    1006: the page would retry forever rather than go back to the join form.
+    """
+    await websocket.accept()
+    await websocket.close(code)
 
 
 def _without_reading(
@@ -185,7 +197,7 @@ def owner_of(person_id: int) -> str:
 
 def _since(value: str | None) -> int | None:
     try:
-        return int(value) if value is not None else None
+        return whole(value) if value is not None else None
     except ValueError:
         return None
 

@@ -8,13 +8,13 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from app import i18n
 from app.auth import database, require_viewer
 from app.errors import Invalid, ServiceError
-from app.routes import action, page
-from app.routes.forms import integer, text
+from app.routes import action, page, redirect
+from app.routes.forms import ident, idents, integer, text
 from app.routes.live import CLOSE_POLICY, owner_of
 from app.services import outcomes, privacy, reports, review
 from app.services.people import Viewer
@@ -38,8 +38,7 @@ def _filters(request: Request) -> review.Filters:
 
 
 def _back(request: Request, anchor: str = "") -> Response:
-    url = str(request.url_for("review", slug=request.path_params["slug"]))
-    return RedirectResponse(url + anchor, status_code=303)
+    return redirect(request, "review", anchor, slug=request.path_params["slug"])
 
 
 def _download(body: str, media_type: str, filename: str) -> Response:
@@ -114,12 +113,12 @@ async def add_outcome(request: Request) -> Response:
     form = await request.form(max_files=0, max_fields=1000, max_part_size=64 * 1024)
     fields = {name: text(form, name) for name in ("team", "kind", "date", "note", "key")}
     try:
-        card_ids = [int(value) for value in form.getlist("cards") if isinstance(value, str)]
+        card_ids = idents(form, "cards")
         await run_in_threadpool(
             outcomes.record,
             database(request),
             viewer,
-            team_id=integer(form, "team"),
+            team_id=ident(form, "team"),
             kind=fields["kind"],
             date=fields["date"],
             note=fields["note"],

@@ -14,7 +14,7 @@ from app import i18n
 from app.auth import database, require_viewer
 from app.db import Database
 from app.models import Role
-from app.routes import page
+from app.routes import absolute, page
 from app.routes.race import ROLE_NAMES
 from app.services import races
 from app.services.agenda import require_facilitator
@@ -43,14 +43,14 @@ async def join_sheet(request: Request) -> Response:
     race, codes = await run_in_threadpool(_race_and_codes, database(request), viewer.slug)
     # Printed for the whole room: the race's language, not the facilitator's.
     i18n.set_language(race.lang)
-    join_url = str(request.url_for("join_form"))
+    join_url = absolute(request, "join_form")
     pages = [
         {
             "role": role.value,
             "label": ROLE_NAMES[role],
             "code": codes[role],
-            "link": str(request.url_for("join_form").include_query_params(code=codes[role])),
-            "qr": qr_svg(str(request.url_for("join_form").include_query_params(code=codes[role]))),
+            "link": absolute(request, "join_form", {"code": codes[role]}),
+            "qr": qr_svg(absolute(request, "join_form", {"code": codes[role]})),
         }
         for role in ROLE_ORDER
         if role in codes

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from app import i18n
 from app.auth import database, require_viewer
 from app.errors import Invalid, ServiceError
-from app.routes import form
+from app.routes import form, redirect
 from app.routes.forms import FIELD_MAX, text
 from app.services import suggestions
 from app.services.agenda import require_facilitator
@@ -21,6 +22,7 @@ from app.services.matching import BACKGROUNDS
 from app.services.roster import BACKGROUND_LABELS
 from app.templating import templates
 
+PERSON_FIELD = re.compile(r"p[0-9]{1,18}")  # a participant's select: p and their id
 # One select per participant, plus the bounds, the team keys and the buttons.
 MAX_FIELDS = 2000
 
@@ -28,7 +30,7 @@ MAX_FIELDS = 2000
 def _chosen(form: FormData) -> dict[int, str]:
     chosen = {}
     for name, value in form.multi_items():
-        if name.startswith("p") and name[1:].isdigit() and isinstance(value, str):
+        if PERSON_FIELD.fullmatch(name) and isinstance(value, str):
             chosen[int(name[1:])] = value
     return chosen
 
@@ -75,7 +77,7 @@ async def suggest_teams(request: Request) -> Response:
         if action == "apply":
             # The moved people's screens close and load their new team as the hub renders the moves.
             await run_in_threadpool(suggestions.apply, db, viewer, keys, chosen, text(form, "key"))
-            return RedirectResponse(f"{request.url_for('race', slug=slug)}#roster", status_code=303)
+            return redirect(request, "race", "#roster", slug=slug)
         if action == "recompute":
             view = await run_in_threadpool(suggestions.reexplain, db, viewer, bounds, keys, chosen)
         elif action in ("suggest", ""):

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, func, select
 
 from app.db import Database, now_ms, once_per_render
 from app.errors import Conflict, Forbidden, Invalid
-from app.i18n import N_
+from app.i18n import N_, Label
 from app.kinds import Kind
 from app.models import Card, CardColumn, CardRevision, Person, Phase, PhaseState, Race, Role, Team
 from app.services import events
@@ -148,7 +148,7 @@ def refuse_closed_board(session: Session, team_id: int) -> None:
     reason = closed_reason(locked, open_phase, board_open)
     if reason is not None:
         message, params = reason
-        raise Conflict(message, **params)
+        raise Conflict(message, **{name: Label(value) for name, value in params.items()})
 
 
 def _views(session: Session, query: Select[Any], **params: object) -> list[CardView]:

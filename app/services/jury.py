@@ -12,6 +12,7 @@ from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.i18n import N_
 from app.kinds import Kind
 from app.models import Challenge, JuryConflict, Person, Race, Role, Score, Team
+from app.numbers import whole
 from app.services import conflicts, criteria, events
 from app.services.agenda import require_facilitator
 from app.services.people import Viewer, clean_text
@@ -139,7 +140,7 @@ def parse_values(fields: dict[str, str], criterion_ids: list[int]) -> dict[int, 
         if not raw:
             raise Invalid("Give every criterion a score from 1 to 5.")
         try:
-            value = int(raw)
+            value = whole(raw)
         except ValueError:
             raise Invalid("A score is a whole number from 1 to 5.") from None
         if value not in VALUES:

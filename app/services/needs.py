@@ -14,6 +14,7 @@ from app.errors import Conflict, Invalid, NotFound, ServiceError
 from app.i18n import N_
 from app.kinds import Kind
 from app.models import Challenge, Need, Race
+from app.numbers import whole
 from app.services import events
 from app.services.agenda import require_facilitator
 from app.services.people import Viewer, clean_text
@@ -67,7 +68,7 @@ def contact_of(name: str, means: str) -> str:
 
 def _checked(form: NeedForm) -> NeedForm:
     try:
-        urgency = int(form.urgency)
+        urgency = whole(str(form.urgency))
     except ValueError:
         urgency = 0
     if urgency not in URGENCY_LABELS:

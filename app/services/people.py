@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from app.db import Database, now_ms
 from app.errors import Conflict, Invalid, NotFound
-from app.i18n import N_, translate
+from app.i18n import N_, Label, translate
 from app.kinds import Kind
 from app.models import Person, PersonSession, Race, Role
 from app.services import devices, events, races
@@ -41,18 +41,38 @@ class Viewer:
     lang: str
 
 
+# Embeddings, overrides and isolates reorder what others read around the text; the marks (LRM, RLM) do not.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _dropped(ch: str) -> bool:
+    """Return whether a character goes: a control (not a line break or tab), a lone surrogate, a bidi one."""
+    kind = unicodedata.category(ch)
+    return (kind == "Cc" and ch not in "\n\t") or kind == "Cs" or ch in BIDI_CONTROLS
+
+
 def clean_text(value: str, limit: int, *, field: str, required: bool = True) -> str:
-    """Normalise user text (NFC, no control characters, trimmed) and enforce its length."""
+    """Normalise user text (NFC, no controls or bidi overrides, trimmed) and enforce its length.
+
+    Other format characters stay: a zero-width joiner holds an emoji family together, tags make a flag.
+    """
     text = unicodedata.normalize("NFC", value or "")
     if not text.isprintable():
         # Printable text has no character of category C ("Other"): only other text is looked at by character.
-        text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+        text = "".join(ch for ch in text if not _dropped(ch))
     text = text.strip()
-    if required and not text:
-        raise Invalid("Please fill in %(field)s.", field=field)
+    if required and not any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in text):
+        raise Invalid("Please fill in %(field)s.", field=Label(field))
     if len(text) > limit:
-        raise Invalid("%(field)s can be at most %(limit)s characters.", field=field, limit=limit)
+        raise Invalid("%(field)s can be at most %(limit)s characters.", field=Label(field), limit=limit)
     return text
+
+
+UNKNOWN_CODE = N_("That code does not open any race. Check it and try again.")
+
+
+class UnknownCode(Invalid):
+    """A code that opens no race: a wrong guess, limited per address (app/limits.py)."""
 
 
 def join(
@@ -69,11 +89,11 @@ def join(
     with db.write() as session:
         found = races.find_code(session, code)
         if found is None:
-            raise Invalid("That code does not open any race. Check it and try again.")
+            raise UnknownCode(UNKNOWN_CODE)
         race, role = found
         if role == Role.WALL and not (name or "").strip():
             name = translate(race.lang, "Wall")
-        name = clean_text(name, NAME_MAX, field="name")
+        name = clean_text(name, NAME_MAX, field=N_("the name"))
         assert race.id is not None
         known = devices.digest(device) if device else None
         if known:

@@ -12,6 +12,7 @@ from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.i18n import N_
 from app.kinds import Kind
 from app.models import ExpertRequest, Person, Race, RequestStatus, Role
+from app.numbers import whole
 from app.services import events, phases
 from app.services.people import Viewer, clean_text, require_team
 
@@ -57,7 +58,7 @@ def ask(db: Database, viewer: Viewer, *, question: str, tags: list[str], key: st
 def parse_rating(value: str) -> int:
     """Return a rating 1-5 or refuse it."""
     try:
-        rating = int(value)
+        rating = whole(value)
     except ValueError:
         rating = 0
     if not 1 <= rating <= 5:
