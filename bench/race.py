@@ -438,9 +438,7 @@ def figures(race: Race, client_cpu_s: float, seconds: float) -> dict[str, Any]:
 async def one_race(args: argparse.Namespace, speed: float) -> dict[str, Any]:
     """Play one race at `speed` on a fresh server; stop the server by its pid whatever happens."""
     env = {"SECRET_KEY": uuid.uuid4().hex * 2}
-    if not args.shipped_rate_limit:
-        # The per-person post limit keys a person without a session on their address, so it refuses a room's
-        # joins past its burst (docs/performance.md, "The race"); off, as in the fan-out benchmark.
+    if args.no_rate_limit:
         env["KRAFTSAMLA_RATE_LIMIT_PER_SECOND"] = "0"
     with LocalServer(env=env) as server:
         summary = server.create_race("Kapplöpning", teams=args.teams, lang="sv")
@@ -549,7 +547,7 @@ def main() -> int:
     parser.add_argument("--bisect", type=int, default=2, help="bisection steps after doubling")
     parser.add_argument("--seed", type=int, default=20)
     parser.add_argument(
-        "--shipped-rate-limit", action="store_true", help="keep the server's per-person post rate limit"
+        "--no-rate-limit", action="store_true", help="turn the server's per-person post rate limit off"
     )
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds for the whole run")
     parser.add_argument("--json", type=Path, help="also write the figures here")
