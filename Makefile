@@ -73,10 +73,12 @@ messages: install
 		--ignore-pot-creation-date -w 110
 	$(BIN)/pybabel compile -d app/locale -D messages 2>/dev/null
 
-# Fan-out, throughput, memory and reconnect figures on loopback (about two minutes; see docs/performance.md).
+# Fan-out, throughput, memory and reconnect figures on loopback (about two minutes; see docs/performance.md),
+# then the 300-person race and its headroom (about ten minutes; RACE_ARGS="--speeds 1" plays it once).
 # BENCH_ARGS="--postgres postgresql://... --processes 2" measures the scale-out set-up.
 bench: install
 	$(BIN)/python -m bench.fanout $(BENCH_ARGS)
+	$(BIN)/python -m bench.race $(RACE_ARGS)
 
 # The stable interface checked from outside against a fresh server.
 check: install

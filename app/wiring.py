@@ -29,9 +29,10 @@ def owner_of(person_id: int) -> str:
     return f"person:{person_id}"
 
 
-def close_screens(hub: Hub, race_id: int, person_id: int) -> int:
-    """Close every live screen of a person (signed out, erased, moved to another team); return how many."""
-    return hub.cut_owner(race_id, owner_of(person_id), CLOSE_POLICY)
+def close_screens(hub: Hub, race_id: int, person_id: int, keep: str | None = None) -> int:
+    """Close the live screens of a person (signed out, erased, moved to another team) but those of audience
+    `keep`; return how many."""
+    return hub.cut_owner(race_id, owner_of(person_id), CLOSE_POLICY, keep)
 
 
 class LiveWiring:
@@ -55,9 +56,10 @@ class LiveWiring:
         if self.on_render is not None:
             self.on_render(time.perf_counter() - started)
         # Signed out, erased or moved to another team, on this process or another: their open screens close
-        # here too, before these frames are queued (a moved person's screen loads its new team).
-        for person_id in closing:
-            close_screens(self.hub, race_id, person_id)
+        # here too, before these frames are queued (a moved person's screen loads its new team; one that
+        # already shows the new team stays).
+        for person_id, keep in closing.items():
+            close_screens(self.hub, race_id, person_id, keep)
         return seq, frames
 
     async def _refresh(self, race_id: int, audiences: frozenset[str]) -> dict[str, str]:

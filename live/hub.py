@@ -100,9 +100,11 @@ class Hub:
             return []
         return list(channel.owners.get(owner, ()))
 
-    def cut_owner(self, race_id: int, owner: str, code: int) -> int:
-        """Close every socket of one owner (signed out, removed); return how many."""
-        sockets = self.owned(race_id, owner)
+    def cut_owner(self, race_id: int, owner: str, code: int, keep: str | None = None) -> int:
+        """Close the sockets of an owner (signed out, moved) but those of audience `keep`; return how many."""
+        channel = self._channels.get(race_id)
+        kept = channel.audiences.get(keep, set()) if channel is not None and keep is not None else set()
+        sockets = [conn for conn in self.owned(race_id, owner) if conn not in kept]
         for conn in sockets:
             conn.cut(code)
         return len(sockets)

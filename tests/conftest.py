@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -49,8 +50,7 @@ def postgres_template() -> Iterator[str | None]:
         admin.execute(f'CREATE DATABASE "{name}"')
     upgrade(_postgres_url(name))
     yield name
-    with _postgres_admin() as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    drop_database(name)
 
 
 @pytest.fixture(scope="session")
@@ -76,8 +76,7 @@ def db_url(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     with _postgres_admin() as admin:
         admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
     yield _postgres_url(name)
-    with _postgres_admin() as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    drop_database(name)
 
 
 @pytest.fixture(scope="module")
@@ -103,8 +102,7 @@ def two_servers() -> Iterator[tuple[LocalServer, LocalServer, str]]:
             yield first, second, url
             assert first.errors() == [] and second.errors() == []
     finally:
-        with _postgres_admin() as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_database(name)
 
 
 def _postgres_url(database: str) -> str:
@@ -118,6 +116,22 @@ def _postgres_admin() -> Any:
     assert POSTGRES_URL is not None
     dsn = make_url(POSTGRES_URL).set(drivername="postgresql").render_as_string(hide_password=False)
     return psycopg.connect(dsn, autocommit=True)
+
+
+def drop_database(name: str) -> None:
+    """Drop a test database, its connections with it."""
+    import psycopg
+
+    with _postgres_admin() as admin:
+        for _ in range(100):
+            try:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                return
+            except (psycopg.errors.InsufficientPrivilege, psycopg.errors.ObjectInUse):
+                # An autovacuum worker (the server's own superuser) cannot be ended by the test role: it
+                # finishes by itself within moments; there is nothing to wait on but the server.
+                time.sleep(0.1)
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

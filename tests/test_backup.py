@@ -82,7 +82,7 @@ def test_postgresql_round_trip_with_pg_dump(
     assert kraftsamla("restore", str(dump), "--yes") == 2
     assert "a server is running" in capsys.readouterr().err
     target = f"{db_url}_restored"
-    from tests.conftest import _postgres_admin
+    from tests.conftest import _postgres_admin, drop_database
 
     name = target.rsplit("/", 1)[1]
     with _postgres_admin() as admin:
@@ -96,8 +96,7 @@ def test_postgresql_round_trip_with_pg_dump(
         finally:
             restored.dispose()
     finally:
-        with _postgres_admin() as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_database(name)
 
 
 @pytest.mark.slow

@@ -20,7 +20,7 @@ from sqlmodel import SQLModel
 import app.models  # noqa: F401
 from app.db import make_engine
 from app.migrate import WAITING, advisory_lock, alembic_config, sqlite_lock, upgrade
-from tests.conftest import POSTGRES_URL, _postgres_admin, _postgres_url
+from tests.conftest import POSTGRES_URL, _postgres_admin, _postgres_url, drop_database
 
 
 def test_an_empty_database_reaches_head_with_every_table(tmp_path: Path) -> None:
@@ -67,8 +67,7 @@ def empty_url(tmp_path: Path) -> Iterator[str]:
     with _postgres_admin() as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     yield _postgres_url(name)
-    with _postgres_admin() as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    drop_database(name)
 
 
 def migrate_process(url: str) -> subprocess.Popen[str]:

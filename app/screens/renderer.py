@@ -5,12 +5,12 @@ from __future__ import annotations
 from functools import lru_cache
 
 from sqlalchemy import bindparam, select
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from app import memo, settings
 from app.db import Database
-from app.models import Race, Role
-from app.screens.audiences import Audience, watches
+from app.models import Person, Race, Role
+from app.screens.audiences import Audience, audience, watches
 from app.screens.caches import GapChanges, RaceRegions, Recent
 from app.screens.contexts import Read, load_board, prepare
 from app.screens.frames import PRESENCE_MARK, RenderCache, frame, render_regions
@@ -21,6 +21,11 @@ from app.templating import Fragments
 from live.planner import replayable
 
 Frames = list[tuple[int, str]]
+_PERSON_NOW = (
+    select(col(Person.role), col(Person.team_id), col(Person.lang), col(Race.lang))
+    .join(Race, col(Race.id) == Person.race_id)
+    .where(col(Person.id) == bindparam("person"))
+)
 _RACE_SEQ = select(col(Race.seq)).where(col(Race.id) == bindparam("race"))
 
 
@@ -52,9 +57,12 @@ class Renderer:
 
     def changes(
         self, race_id: int, after_seq: int, audience_keys: frozenset[str]
-    ) -> tuple[int, dict[str, str], set[int]]:
-        """Render, once per audience, the regions the events after a seq touched; say whose screens must close
-        (sessions ended, or moved to another team)."""
+    ) -> tuple[int, dict[str, str], dict[int, str | None]]:
+        """Render, once per audience, the regions the events after a seq touched; say whose screens close.
+
+        Closing maps a person to the audience whose screens stay (moved: the new team's), or None for all
+        (the session ended).
+        """
         with self.db.read() as session, memo.render_scope():
             read = Read(session)
             race = session.get(Race, race_id)
@@ -77,7 +85,10 @@ class Renderer:
             for aud, regions in wanted.items():
                 if regions:
                     frames[aud.key] = frame(race.seq, render_regions(read, race, aud, regions, cache))
-            return race.seq, frames, touched.ended | touched.moved
+            closing: dict[int, str | None] = dict.fromkeys(touched.ended)
+            for person_id in touched.moved - touched.ended:
+                closing[person_id] = _watched(session, person_id)
+            return race.seq, frames, closing
 
     def presence(self, race_id: int, audience_keys: frozenset[str]) -> dict[str, str]:
         """Render what changes without a seq (who is online) for the audiences present that show it."""
@@ -238,3 +249,12 @@ class Renderer:
 @lru_cache(maxsize=4096)
 def _audience(key: str) -> Audience:
     return Audience.parse(key)
+
+
+def _watched(session: Session, person_id: int) -> str | None:
+    """Return the audience a person's screens show now, as of the render's snapshot (None: gone)."""
+    row = session.execute(_PERSON_NOW, {"person": person_id}).first()
+    if row is None:
+        return None
+    role, team_id, lang, race_lang = row
+    return audience(role, team_id, lang or race_lang, person_id).key

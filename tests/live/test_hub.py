@@ -362,3 +362,16 @@ async def test_refreshes_a_screen_has_not_read_yet_do_not_pile_up() -> None:
         await refresher.called.wait()
     assert refresher.calls == 10
     assert not conn.overflowed and conn.pending == 1
+
+
+async def test_cutting_an_owner_can_keep_the_sockets_of_one_audience() -> None:
+    hub = Hub(Renderer())
+    old = Connection(Outbox().send, owner="person:1")
+    new = Connection(Outbox().send, owner="person:1")
+    assert hub.attach(1, "team:1", old)
+    assert hub.attach(1, "team:2", new)
+    # Moved to team 2: a screen that already shows team 2 stays, the old team's closes.
+    assert hub.cut_owner(1, "person:1", 1008, keep="team:2") == 1
+    assert old.close_code == 1008 and new.close_code is None
+    for audience, conn in (("team:1", old), ("team:2", new)):
+        hub.detach(1, audience, conn)

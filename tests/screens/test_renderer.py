@@ -14,11 +14,13 @@ from app.services import (
     cards,
     comments,
     experts,
+    people,
     phases,
     races,
     requests,
     revisions,
     roster,
+    teams,
     votes,
 )
 from app.services.people import Viewer
@@ -174,3 +176,25 @@ def test_a_team_snapshot_shows_each_column_as_a_change_to_it_does(renderer: Rend
     for section in sections:
         assert section in whole
     assert "Bra idé" in whole and 'data-votes="1"' in whole and "Not ours" not in whole
+
+
+def test_whose_screens_close_names_the_audience_a_moved_person_watches_now(
+    renderer: Renderer, db: Database
+) -> None:
+    race = races.create_race(db, "Flytt", lang="sv", teams=2)
+    codes, team_ids = race["codes"], [team["id"] for team in race["teams"]]
+    facilitator = _viewer(db, codes["facilitator"], "Fia")
+    chooser = _viewer(db, codes["participant"], "Alva")
+    mover = _viewer(db, codes["participant"], "Bo", team_ids[0])
+    leaver, leaver_token = viewer_and_token(db, codes["participant"], "Cia", team_ids[0])
+    before = renderer.changes(chooser.race_id, 10**9, frozenset())[0]
+    teams.choose(db, chooser, team_ids[1])
+    roster.move_person(db, facilitator, mover.person_id, team_ids[1])
+    people.leave(db, leaver_token)
+    _, _, closing = renderer.changes(chooser.race_id, before, frozenset())
+    # A screen opened on the new team after the choice or the move stays; the old team's close.
+    assert closing == {
+        chooser.person_id: Audience("participant", team_ids[1], "sv").key,
+        mover.person_id: Audience("participant", team_ids[1], "sv").key,
+        leaver.person_id: None,
+    }
