@@ -10,6 +10,7 @@ class Kind(enum.StrEnum):
 
     RACE_CREATED = "race.created"
     RACE_ENDED = "race.ended"
+    RACE_REOPENED = "race.reopened"
     RACE_PRIVACY = "race.privacy"
 
     PERSON_JOINED = "person.joined"
@@ -28,6 +29,9 @@ class Kind(enum.StrEnum):
     PHASE_PAUSED = "phase.paused"
     PHASE_RESUMED = "phase.resumed"
     PHASE_EXTENDED = "phase.extended"
+    PHASE_UNDONE = "phase.undone"
+    PHASE_TIMEUP = "phase.timeup"
+    PHASE_UNDO_EXPIRED = "phase.undo_expired"
 
     CHALLENGE_ADDED = "challenge.added"
     CHALLENGE_UPDATED = "challenge.updated"
@@ -57,6 +61,7 @@ class Kind(enum.StrEnum):
     REQUEST_RATED = "request.rated"
 
     ANNOUNCEMENT_SENT = "announcement.sent"
+    ANNOUNCEMENT_CLEARED = "announcement.cleared"
     SPOTLIGHT_SET = "spotlight.set"
     SPOTLIGHT_CLEARED = "spotlight.cleared"
 

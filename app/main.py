@@ -39,9 +39,10 @@ from app.routes import (
     stage,
     suggest,
 )
+from app.scheduler import Scheduler
 from app.screens import Renderer
 from app.security import SecurityMiddleware
-from app.services import cards, profiles, reports
+from app.services import cards, phases, profiles, reports
 from app.wiring import LiveWiring
 
 
@@ -54,6 +55,9 @@ def create_app(database_url: str | None = None) -> Starlette:
     wiring = LiveWiring(db, renderer)
     metrics = Metrics(wiring.hub, lambda: sum(presence.registry.counts().values()), settings.METRICS_ALLOW)
     wiring.on_render = metrics.renders.observe
+    # Timed actions: a commit here or in another process may have moved the next deadline.
+    scheduler = Scheduler(db)
+    wiring.on_commit.append(lambda _race, _seq: scheduler.poke())
     db.on_commit = metrics.writes.observe
 
     @asynccontextmanager
@@ -69,7 +73,7 @@ def create_app(database_url: str | None = None) -> Starlette:
             message = f"a restore is running on {db.url}; start the server when it is done"
             raise RuntimeError(message) from None
         try:
-            async with wiring.running():
+            async with wiring.running(), scheduler.running():
                 # /healthz reports whether this process hears the others' changes (PostgreSQL only).
                 app.state.listener = wiring.listener
                 yield
@@ -138,6 +142,7 @@ def create_app(database_url: str | None = None) -> Starlette:
             "card_form": fragments.card_form,
             "columns": list(cards.COLUMN_LABELS.items()),
             "kind_label": reports.kind_label,
+            "stamp": phases.stamp,
         },
         filters={"competence": profiles.competence_label, "when": reports.when},
     )
@@ -145,6 +150,7 @@ def create_app(database_url: str | None = None) -> Starlette:
     app.state.renderer = renderer
     app.state.device_signer = auth.device_signer(secret)
     app.state.hub = wiring.hub
+    app.state.scheduler = scheduler
     app.state.limits = Limits()
     app.state.metrics = metrics
     return app

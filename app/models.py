@@ -76,6 +76,9 @@ class Race(SQLModel, table=True):
     # Whether participants who have a team may choose another: None until the facilitator says, which means
     # open until the first phase starts.
     team_choice_open: bool | None = None
+    # The last start that can still be undone: its event's seq (which keeps what it replaced), until when.
+    undo_seq: int | None = None
+    undo_until_ms: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class RaceCode(SQLModel, table=True):
@@ -120,6 +123,11 @@ class Phase(SQLModel, table=True):
     deadline_ms: int | None = Field(default=None, sa_type=BigInteger)
     remaining_ms: int | None = Field(default=None, sa_type=BigInteger)
     extended_ms: int = Field(default=0, sa_type=BigInteger)
+    # Timed actions at time-up, set on the agenda: lock the boards, start the next phase.
+    lock_at_end: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    next_at_end: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    # The deadline whose time-up actions have run: they run once per deadline (an extension makes a new one).
+    timeup_ms: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class Challenge(SQLModel, table=True):
@@ -240,6 +248,8 @@ class Announcement(SQLModel, table=True):
     author_id: int = Field(foreign_key="person.id")
     body: str = Field(max_length=2000)
     created_ms: int = Field(sa_type=BigInteger)
+    # Taken off every screen by a facilitator; it stays in the control screen's history.
+    cleared_ms: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class Criterion(SQLModel, table=True):

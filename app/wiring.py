@@ -45,6 +45,8 @@ class LiveWiring:
         self.listener: PostgresListener | None = None
         # Told each render's seconds, its wait for a worker thread included (the metrics).
         self.on_render: Callable[[float], None] | None = None
+        # Told every commit the hub hears, of this process or another, on the event loop (the scheduler).
+        self.on_commit: list[Callable[[int, int], None]] = []
 
     async def _render(
         self, race_id: int, after_seq: int, audiences: frozenset[str]
@@ -70,7 +72,7 @@ class LiveWiring:
 
         def publish(race_id: int, seq: int) -> None:
             # Services commit in worker threads; the hub lives on the event loop.
-            loop.call_soon_threadsafe(self.hub.publish, race_id, seq)
+            loop.call_soon_threadsafe(self._committed, race_id, seq)
 
         self.db.publishers.append(publish)
         # Before the first socket: after a restart every screen reconnects at once. A database that does
@@ -80,7 +82,7 @@ class LiveWiring:
         sharing: PresenceChannel | None = None
         tasks: list[asyncio.Task[None]] = []
         if not self.db.is_sqlite:
-            self.listener = PostgresListener(self.db.dsn, self.hub.publish, self._catch_up)
+            self.listener = PostgresListener(self.db.dsn, self._committed, self._catch_up)
             tasks.append(loop.create_task(self.listener.run()))
             # Who is online on the other processes, and they of ours (live/presence.py).
             sharing = PresenceChannel(self.db.dsn, presence.registry.local, self._refresh_races)
@@ -100,6 +102,11 @@ class LiveWiring:
                 with suppress(asyncio.CancelledError):
                     await task
             self.db.publishers.remove(publish)
+
+    def _committed(self, race_id: int, seq: int) -> None:
+        self.hub.publish(race_id, seq)
+        for told in self.on_commit:
+            told(race_id, seq)
 
     def _refresh_races(self, race_ids: Iterable[int]) -> None:
         """Render who is online again in races whose people came or went on another process."""

@@ -40,6 +40,7 @@ def test_connect_sends_a_snapshot_of_every_region(join: Join) -> None:
                 "announcement",
                 "agenda",
                 "challenges",
+                "announcements",
                 "fac-queue",
                 "spotlight",
                 "prep",

@@ -92,7 +92,9 @@ async def add_card(request: Request) -> Response:
     # The answer is the form, emptied, and the new card, which joins its column (or replaces itself there).
     context = card_form_context()
     context.update(await run_in_threadpool(cards_context, database(request), viewer, [card.id or 0]))
-    return templates.TemplateResponse(request, "participant/_card_posted.html", context, status_code=201)
+    answer = templates.TemplateResponse(request, "participant/_card_posted.html", context, status_code=201)
+    answer.headers["location"] = request.app.url_path_for("card", slug=viewer.slug, card_id=card.id or 0)
+    return answer
 
 
 async def join_qr(request: Request) -> Response:

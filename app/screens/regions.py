@@ -139,6 +139,11 @@ _DECLARED = (
         contexts.challenges_context,
     ),
     Region(
+        "announcements",
+        "facilitator/_announcements.html",
+        lambda r, race, _: {"announcements": announcements.history(r.session, race.id or 0)},
+    ),
+    Region(
         "fac-queue",
         "facilitator/_queue.html",
         lambda r, race, _: {
@@ -228,8 +233,8 @@ SCREENS: dict[str, tuple[str, ...]] = {
     Role.PARTICIPANT: (*_EVERY_SCREEN, "team", "board-state", "team-requests", *COLUMN_REGIONS),
     Role.FACILITATOR: (
         *_EVERY_SCREEN,
-        *("agenda", "challenges", "fac-queue", "spotlight", "prep", "teams", "team-choice", "roster"),
-        *("feed", "jury"),
+        *("agenda", "challenges", "announcements", "fac-queue", "spotlight", "prep", "teams", "team-choice"),
+        *("roster", "feed", "jury"),
     ),
     Role.WALL: (
         *_EVERY_SCREEN,
@@ -328,6 +333,14 @@ def region_context(read: Read, race: Race, aud: Audience, regions: Iterable[str]
             read.session, [v for views in context["board"].values() for v in views]
         )
     return context
+
+
+def regions_context(db: Database, viewer: Viewer, regions: Iterable[str]) -> dict[str, Any]:
+    """Return what some of the viewer's regions render from, for an answer that refreshes them."""
+    aud = audience(viewer.role, viewer.team_id, viewer.lang, viewer.person_id)
+    with db.read() as session, memo.render_scope():
+        race = races.get_race(session, viewer.slug)
+        return region_context(Read(session), race, aud, regions)
 
 
 def screen_context(db: Database, viewer: Viewer) -> dict[str, Any]:

@@ -157,6 +157,18 @@ def _experts_queue(result: Changes, event: Event) -> None:
     result.touch_person(event.person_id, "requests")
 
 
+def _spotlit(result: Changes, event: Event) -> None:
+    """The spotlight shows the card's text: it follows an edit or move, and a removal takes it off."""
+    if event.data.get("spotlit"):
+        result.touch("spotlight", "wall-spotlight")
+
+
+def _locked_at_timeup(result: Changes, event: Event) -> None:
+    """A phase that locks the boards at time-up closes every team's forms."""
+    if event.data.get("locked"):
+        result.touch("board-state")
+
+
 def _signed_out(result: Changes, event: Event) -> None:
     if event.person_id:
         result.ended.add(event.person_id)
@@ -183,8 +195,20 @@ RULES: dict[str, Rule] = {
         (Kind.PHASE_ADDED, Kind.PHASE_UPDATED, Kind.PHASE_MOVED, Kind.PHASE_REMOVED),
         Rule(("agenda",), more=(_open_phase_settings,)),
     ),
-    # Whether the team may call an expert now is shown with its requests; the first start closes team choice.
-    Kind.PHASE_STARTED: Rule((*_CLOCK, "team-requests", "board-state", *_TEAM_CHOICE)),
+    # Whether the team may call an expert now is shown with its requests; the first start closes team choice
+    # (and undoing it opens it again).
+    **_rules(
+        (Kind.PHASE_STARTED, Kind.PHASE_UNDONE),
+        Rule((*_CLOCK, "team-requests", "board-state", *_TEAM_CHOICE)),
+    ),
+    # Not the clock: each screen sees the time-up itself, and a new clock would reset its end signal.
+    Kind.PHASE_TIMEUP: Rule(("agenda",), more=(_locked_at_timeup,)),
+    Kind.PHASE_UNDO_EXPIRED: Rule(("agenda",)),
+    # The end stops the clock and closes the boards, the votes, the requests (the claims) and team choice.
+    **_rules(
+        (Kind.RACE_ENDED, Kind.RACE_REOPENED),
+        Rule((*_CLOCK, "team-requests", "board-state", "requests", *_TEAM_CHOICE)),
+    ),
     **_rules((Kind.PHASE_PAUSED, Kind.PHASE_RESUMED, Kind.PHASE_EXTENDED), Rule(_CLOCK)),
     Kind.CHALLENGE_ADDED: Rule(("roster", "teams", "challenges"), more=(_challenge_teams,)),
     Kind.CHALLENGE_UPDATED: Rule(("roster", "teams", "challenges", *_JURY), more=(_challenge_teams,)),
@@ -198,7 +222,6 @@ RULES: dict[str, Rule] = {
     Kind.TEAMS_APPLIED: Rule(("teams", "roster", "teampick", "wall-teams", "team")),
     Kind.PERSON_MOVED: Rule(("roster", "teams", "teampick", "wall-teams", *_JURY), more=(_moved,)),
     **_rules((Kind.TEAM_CHOICE_OPENED, Kind.TEAM_CHOICE_CLOSED), Rule(_TEAM_CHOICE)),
-    Kind.RACE_ENDED: Rule(_TEAM_CHOICE),
     # The team's forms close or open, live.
     **_rules(
         (Kind.BOARD_LOCKED, Kind.BOARD_UNLOCKED),
@@ -213,7 +236,7 @@ RULES: dict[str, Rule] = {
     Kind.CARD_ADDED: Rule(("feed", "wall-cards"), more=(_the_card, _the_tile, _the_row)),
     **_rules(
         (Kind.CARD_EDITED, Kind.CARD_MOVED, Kind.CARD_REMOVED),
-        Rule(("feed", "wall-cards"), more=(_its_columns, _the_tile, _the_row)),
+        Rule(("feed", "wall-cards"), more=(_its_columns, _the_tile, _the_row, _spotlit)),
     ),
     **_rules((Kind.VOTE_CAST, Kind.VOTE_WITHDRAWN), Rule(more=(_the_card, _the_row))),
     Kind.COMMENT_ADDED: Rule(more=(_the_card,)),
@@ -229,7 +252,7 @@ RULES: dict[str, Rule] = {
         (Kind.REQUEST_NOTED, Kind.REQUEST_RATED),
         Rule(("fac-queue",), ("team-requests",), (_request_experts, _the_row)),
     ),
-    Kind.ANNOUNCEMENT_SENT: Rule(("announcement",)),
+    **_rules((Kind.ANNOUNCEMENT_SENT, Kind.ANNOUNCEMENT_CLEARED), Rule(("announcement", "announcements"))),
     **_rules((Kind.SPOTLIGHT_SET, Kind.SPOTLIGHT_CLEARED), Rule(("spotlight", "wall-spotlight"))),
     **_rules(
         (Kind.INTAKE_OPENED, Kind.INTAKE_CLOSED, Kind.NEED_SUBMITTED, Kind.NEED_UPDATED),

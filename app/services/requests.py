@@ -13,7 +13,7 @@ from app.i18n import N_
 from app.kinds import Kind
 from app.models import ExpertRequest, Person, Race, RequestStatus, Role
 from app.numbers import whole
-from app.services import events, phases
+from app.services import ending, events, phases
 from app.services.people import Viewer, clean_text, require_team
 
 QUESTION_MAX = 2000
@@ -38,6 +38,7 @@ def ask(db: Database, viewer: Viewer, *, question: str, tags: list[str], key: st
         require_team(session, viewer)
         race = session.get(Race, viewer.race_id)
         assert race is not None
+        ending.refuse_ended(race)
         phase = phases.open_phase(session, race)
         if phase is None or not phase.requests_open:
             raise Conflict("Experts can only be called while the phase takes requests.")
@@ -72,6 +73,7 @@ def claim(db: Database, viewer: Viewer, request_id: int) -> ExpertRequest:
         raise Forbidden("Only experts claim requests.")
     with db.write() as session:
         request = _load(session, viewer, request_id)
+        _refuse_ended(session, viewer)
         now = now_ms()
         # The status test inside the UPDATE is what decides a race between two experts.
         won = session.exec(
@@ -92,6 +94,7 @@ def assign(db: Database, viewer: Viewer, request_id: int, expert_id: int) -> Exp
         raise Forbidden("Only a facilitator assigns experts.")
     with db.write() as session:
         request = _load(session, viewer, request_id)
+        _refuse_ended(session, viewer)
         expert = session.get(Person, expert_id)
         if expert is None or expert.race_id != viewer.race_id or expert.role != Role.EXPERT:
             raise NotFound("There is no such expert in this race.")
@@ -163,6 +166,12 @@ def rate(db: Database, viewer: Viewer, request_id: int, rating: int, word: str) 
         session.add(request)
         _record(session, request, Kind.REQUEST_RATED, viewer, extra={"rating": rating})
         return request
+
+
+def _refuse_ended(session: Session, viewer: Viewer) -> None:
+    race = session.get(Race, viewer.race_id)
+    assert race is not None
+    ending.refuse_ended(race)
 
 
 def _load(session: Session, viewer: Viewer, request_id: int) -> ExpertRequest:

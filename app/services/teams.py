@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam
-from sqlmodel import Session, col, select
+from sqlalchemy import bindparam, case
+from sqlmodel import Session, col, func, select
 
 from app import memo
 from app.db import Database
 from app.errors import Conflict, Forbidden, NotFound
 from app.kinds import Kind
 from app.models import Challenge, Event, Person, Race, Role, Team
-from app.services import events
+from app.services import ending, events
 from app.services.agenda import require_facilitator
 from app.services.people import Viewer
 
@@ -67,18 +67,19 @@ def get_team(session: Session, race_id: int, team_id: int) -> TeamView:
 def started(session: Session, race_id: int) -> bool:
     """Return whether a phase of the race has ever started (the log keeps it, whatever the agenda is now)."""
     return memo.once(
-        ("teams.started", race_id), lambda: session.execute(_STARTED, {"race": race_id}).first() is not None
+        ("teams.started", race_id), lambda: (session.execute(_STARTED, {"race": race_id}).scalar() or 0) > 0
     )
 
 
-_STARTED = (
-    select(Event.id).where(Event.race_id == bindparam("race"), Event.kind == Kind.PHASE_STARTED).limit(1)
+# Starts less undone starts (each undo takes back one start): an undone first start leaves none.
+_STARTED = select(func.sum(case((col(Event.kind) == Kind.PHASE_STARTED, 1), else_=-1))).where(
+    Event.race_id == bindparam("race"), col(Event.kind).in_((Kind.PHASE_STARTED, Kind.PHASE_UNDONE))
 )
 
 
 def choice_open(session: Session, race: Race) -> bool:
     """Return whether participants who have a team may choose another one now."""
-    if race.ended_ms is not None:
+    if ending.is_ended(race):
         return False
     if race.team_choice_open is not None:
         return race.team_choice_open
@@ -87,7 +88,7 @@ def choice_open(session: Session, race: Race) -> bool:
 
 def refuse_after_end(race: Race) -> None:
     """Refuse any change of team once the race has ended."""
-    if race.ended_ms is not None:
+    if ending.is_ended(race):
         raise Forbidden("The race has ended: nobody changes team any more.")
 
 
