@@ -19,8 +19,8 @@ from starlette.templating import Jinja2Templates
 from app import i18n, settings
 from app.db import now_ms
 from app.models import Phase
+from app.services import competences
 from app.services.cards import COLUMN_LABELS
-from app.services.profiles import COMMON_COMPETENCES
 
 
 def clock_time(epoch_ms: int, tz: str = "Europe/Stockholm") -> str:
@@ -107,8 +107,8 @@ env.globals.update(
     server_now=now_ms,
 )
 env.filters["duration"] = minutes
-# Suggested competences are stored in English and shown translated; a person's own words are shown as typed.
-env.filters["competence"] = lambda tag: i18n.gettext(tag) if tag in COMMON_COMPETENCES else tag
+# Competences are keys: a built-in one shows in the reader's language, the race's own as first typed.
+env.filters["competence"] = competences.label
 env.filters["tojson_attr"] = lambda value: json.dumps(value, ensure_ascii=False)
 
 

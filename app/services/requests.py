@@ -11,7 +11,7 @@ from app.db import Database, now_ms
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.i18n import N_
 from app.models import ExpertRequest, Person, Race, RequestStatus, Role
-from app.services import events, phases
+from app.services import competences, events, phases
 from app.services.people import Viewer, clean_text
 
 QUESTION_MAX = 2000
@@ -38,6 +38,7 @@ def ask(db: Database, viewer: Viewer, *, question: str, tags: list[str], key: st
         phase = phases.open_phase(session, race)
         if phase is None or not phase.requests_open:
             raise Conflict("Experts can only be called while the phase takes requests.")
+        tags = competences.resolve(session, viewer.race_id, tags)
         request = ExpertRequest(
             race_id=viewer.race_id,
             team_id=viewer.team_id,
