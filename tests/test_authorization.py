@@ -122,7 +122,11 @@ def room_rows() -> list[Row]:
             prepare=lambda callers, ids, db: _open_request(callers, ids, db, "claim"),
         ),
         Row(
-            "POST", request + "resolve", expert, prepare=lambda c, ids, db: _open_request(c, ids, db, "claim")
+            "POST",
+            request + "resolve",
+            expert,
+            lambda _ids: {"note": "Klart"},
+            prepare=lambda c, ids, db: _open_request(c, ids, db, "claim"),
         ),
         Row("POST", request + "cancel", team_a, prepare=_open_request),
         Row(
@@ -146,6 +150,13 @@ def room_rows() -> list[Row]:
             prepare=_card,
         ),
         Row("POST", "/r/{slug}/spotlight/clear", frozenset({"facilitator"})),
+        # Where a team sits: its own members or a facilitator.
+        Row(
+            "POST",
+            "/r/{slug}/teams/{team_a}/place",
+            team_a | {"facilitator"},
+            lambda _ids: {"place": "Bord 1", "was": ""},
+        ),
     ]
 
 

@@ -216,6 +216,11 @@ def changes(found: Iterable[Event]) -> Changes:
             result.add_team(event.team_id, card_item(event.data["column"], event.data["card"]))
         elif kind.startswith("request."):
             _request_changes(result, event)
+        elif kind == "team.placed":
+            # Where a team sits: its header, and where experts and facilitators look for it.
+            result.add_team(event.team_id, "team")
+            result.add_role(Role.FACILITATOR, "fac-queue", "roster")
+            result.add_role(Role.EXPERT, "requests", "my-requests")
         elif kind == "announcement.sent":
             result.everyone.add("announcement")
         elif kind.startswith("spotlight."):

@@ -86,6 +86,7 @@ KIND_LABELS = {
     "challenge.updated": N_("Challenge changed"),
     "team.added": N_("Team added"),
     "team.updated": N_("Team changed"),
+    "team.placed": N_("Team's place set"),
     "teams.applied": N_("Suggested teams applied"),
     "board.locked": N_("Board locked"),
     "board.unlocked": N_("Board unlocked"),

@@ -121,10 +121,15 @@ def add_note(db: Database, viewer: Viewer, request_id: int, note: str) -> Expert
         return request
 
 
-def resolve(db: Database, viewer: Viewer, request_id: int) -> ExpertRequest:
-    """Mark the viewer's claimed request as resolved."""
+def resolve(db: Database, viewer: Viewer, request_id: int, note: str | None = None) -> ExpertRequest:
+    """Mark the viewer's claimed request as resolved, keeping the note typed with it (if any)."""
+    note = clean_text(note or "", NOTE_MAX, field=N_("the note"), required=False)
     with db.write() as session:
         request = _mine(session, viewer, request_id, RequestStatus.CLAIMED)
+        if note and note != request.note:
+            # Typed and never saved on its own: it goes with the resolution, in the same transaction.
+            request.note = note
+            _record(session, request, "request.noted", viewer)
         request.status = RequestStatus.RESOLVED
         request.resolved_ms = now_ms()
         session.add(request)
