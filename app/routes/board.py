@@ -17,7 +17,7 @@ from app.models import Race
 from app.routes import action, page
 from app.routes.forms import is_htmx, read_form, text
 from app.screens import board_context, cards_context
-from app.services import comments, revisions, votes
+from app.services import board, comments, revisions, votes
 from app.services.people import Viewer
 from app.templating import templates
 
@@ -148,6 +148,16 @@ async def card(request: Request) -> Response:
     return templates.TemplateResponse(request, template, context)
 
 
+async def team_board(request: Request) -> Response:
+    """Show a team's board to read (jurors, experts, facilitators): cards, votes, comments, histories."""
+    viewer = await require_viewer(request, request.path_params["slug"])
+    i18n.set_language(viewer.lang)
+    context = await run_in_threadpool(
+        board.to_read, database(request), viewer, request.path_params["team_id"]
+    )
+    return templates.TemplateResponse(request, "board/page.html", context)
+
+
 async def card_panel_closed(request: Request) -> Response:
     """Close the opened card."""
     viewer = await require_viewer(request, request.path_params["slug"])
@@ -164,5 +174,6 @@ ROUTES = [
     action("/r/{slug}/cards/{card_id:int}/comments", add_comment, "add_comment"),
     page("/r/{slug}/cards/{card_id:int}", card, "card"),
     page("/r/{slug}/card-closed", card_panel_closed, "card_panel_closed"),
+    page("/r/{slug}/teams/{team_id:int}/board", team_board, "team_board"),
     page("/r/{slug}/votes/mine", my_votes, "my_votes"),
 ]

@@ -49,16 +49,20 @@ class Audience:
         return cls(role, int(team), lang)
 
 
+# Roles with regions of a person's own (an expert's queue, a juror's progress): each person is an audience.
+PERSONAL_ROLES = frozenset({Role.EXPERT, Role.JURY})
+
+
 def audience(role: str, team_id: int | None, lang: str, person_id: int = NO_TEAM) -> Audience:
-    """Return the audience of a person on their screen; an expert's queue is their own, so they are one."""
+    """Return the audience of a person on their screen; an expert or a juror is one of their own."""
     team = (team_id or NO_TEAM) if role == Role.PARTICIPANT else NO_TEAM
-    if role == Role.EXPERT:
+    if role in PERSONAL_ROLES:
         team = person_id
     return Audience(role, team, i18n.pick(lang))
 
 
 # Regions rendered per team (participants) or per person (experts), not once per role.
-SCOPED_REGIONS = frozenset({"team", "team-requests", "requests", "my-requests", *COLUMN_REGIONS})
+SCOPED_REGIONS = frozenset({"team", "team-requests", "requests", "my-requests", "jury-mine", *COLUMN_REGIONS})
 
 # Items: one part of a region, sent alone when only it changed ("card:idea:12" is card 12 in the idea column,
 # "row:3" team 3's row of the facilitators' overview, "tile:3" its tile on the wall). A post then costs one
@@ -115,6 +119,7 @@ def screen_regions(aud: Audience) -> tuple[str, ...]:
             "wall-spotlight",
         ),
         Role.EXPERT: ("clock", "announcement", "requests", "my-requests"),
+        Role.JURY: ("clock", "announcement", "jury-mine"),
     }.get(Role(aud.role), ("clock", "announcement"))
 
 
@@ -149,7 +154,7 @@ class Changes:
             return True
         if aud.role == Role.PARTICIPANT:
             return bool(self.by_team.get(aud.team_id))
-        if aud.role == Role.EXPERT:
+        if aud.role in PERSONAL_ROLES:
             return bool(self.by_person.get(aud.team_id))
         return False
 
@@ -158,7 +163,7 @@ class Changes:
         touched = self.everyone | self.by_role.get(aud.role, set())
         if aud.role == Role.PARTICIPANT:
             touched |= self.by_team.get(aud.team_id, set())
-        if aud.role == Role.EXPERT:
+        if aud.role in PERSONAL_ROLES:
             touched |= self.by_person.get(aud.team_id, set())
         shown = screen_regions(aud)
         whole = [region for region in shown if region in touched]
@@ -251,6 +256,8 @@ def changes(found: Iterable[Event]) -> Changes:
             # The jury's progress (never a value before the reveal) and, once revealed, the ranking.
             result.add_role(Role.FACILITATOR, "jury")
             result.add_role(Role.WALL, "wall-ranking")
+            # Each juror's own progress counts only the teams they may score, which these can change.
+            result.add_role(Role.JURY, "jury-mine")
         elif kind == "person.joined" and event.data.get("role") == Role.JURY:
             result.add_role(Role.FACILITATOR, "jury")
         if kind in ("board.locked", "board.unlocked"):

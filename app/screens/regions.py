@@ -163,6 +163,10 @@ REGIONS: dict[str, tuple[str, Callable[[Session, Race, int], dict[str, Any]]]] =
     ),
     "wall-teams": ("wall/_teams.html", _wall_teams),
     "jury": ("facilitator/_jury.html", lambda session, race, _team: scoreboard.jury_context(session, race)),
+    "jury-mine": (
+        "jury/_progress.html",
+        lambda session, race, juror_id: {"juror_teams": scoreboard.juror_teams(session, race, juror_id)},
+    ),
     "wall-ranking": (
         "wall/_ranking.html",
         lambda session, race, _team: {"jury_results": scoreboard.results(session, race)},

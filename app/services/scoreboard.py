@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.db import Database
-from app.models import Criterion, JuryConflict, Person, Race, Score, Team
+from app.models import Criterion, JuryConflict, Person, Race, Role, Score, Team
 from app.services import criteria, jury, ranking, teams
 from app.services.agenda import require_facilitator
 from app.services.people import Viewer
@@ -18,10 +18,13 @@ from app.services.people import Viewer
 
 @dataclass
 class Progress:
-    """Who has scored how much, without a single value: per team the jurors, per juror the teams."""
+    """Who has scored how much, without a single value: per team the jurors, per juror the teams.
+
+    A juror's line is (name, teams scored, teams they may score): only the teams they may score count.
+    """
 
     teams: list[tuple[Team, int]]
-    jurors: list[tuple[str, int]]
+    jurors: list[tuple[str, int, int]]
     team_count: int
 
 
@@ -50,19 +53,31 @@ def _teams(session: Session, race_id: int) -> list[Team]:
 
 
 def progress(session: Session, race: Race) -> Progress:
-    """Return how many jurors scored each team and how many teams each juror scored."""
+    """Return how many jurors scored each team and, per juror, the teams scored of those they may score."""
     pairs = set(
         session.exec(select(Score.juror_id, Score.team_id).where(Score.race_id == race.id).distinct()).all()
     )
     per_team = Counter(team for _juror, team in pairs)
-    per_juror = Counter(juror for juror, _team in pairs)
     teams = _teams(session, race.id or 0)
-    people = jury.jurors(session, race.id or 0)
-    return Progress(
-        [(team, per_team.get(team.id or 0, 0)) for team in teams],
-        [(person.name, per_juror.get(person.id or 0, 0)) for person in people],
-        len(teams),
-    )
+    lines = []
+    for person in jury.jurors(session, race.id or 0):
+        allowed = may_score(session, person, teams)
+        done = sum(1 for juror, team in pairs if juror == person.id and team in allowed)
+        lines.append((person.name, done, len(allowed)))
+    return Progress([(team, per_team.get(team.id or 0, 0)) for team in teams], lines, len(teams))
+
+
+def may_score(session: Session, juror: Person, teams: list[Team] | None = None) -> set[int]:
+    """Return the ids of the teams a juror may score: those jury.conflicts gives no reason against."""
+    reasons = jury.conflicts(session, juror)
+    found = teams if teams is not None else _teams(session, juror.race_id)
+    return {team.id or 0 for team in found if not reasons.get(team.id or 0)}
+
+
+def juror_teams(session: Session, race: Race, juror_id: int) -> list[jury.JurorTeam]:
+    """Return every team as one juror sees it (the juror's live progress region)."""
+    viewer = Viewer(juror_id, "", Role.JURY, race.id or 0, race.slug, None, race.lang)
+    return jury.juror_view(session, viewer)
 
 
 def results(session: Session, race: Race) -> Results | None:
