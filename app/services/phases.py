@@ -75,7 +75,13 @@ def _record(session: Session, race: Race, phase: Phase, kind: str) -> int:
         session,
         race.id or 0,
         kind,
-        data={"phase": phase.id, "state": phase.state, "deadline_ms": phase.deadline_ms},
+        # The time left too, so a replay shows a paused clock as it stood.
+        data={
+            "phase": phase.id,
+            "state": phase.state,
+            "deadline_ms": phase.deadline_ms,
+            "remaining_ms": phase.remaining_ms,
+        },
     ).seq
 
 
