@@ -166,3 +166,23 @@ def test_an_expert_who_typed_the_swedish_name_matches_a_ticked_competence(
     request = expert.page().select_one("#requests li")
     assert request.select_one(".match-badge") is not None
     assert [tag.get_text() for tag in request.select(".tag-match")] == ["Mjukvara"]
+
+
+def test_a_suggested_team_does_not_miss_what_a_member_typed_in_swedish(
+    join: Join, race: dict[str, Any], db: Database
+) -> None:
+    slug = race["slug"]
+    facilitator = join("facilitator", "Fia")
+    facilitator.post(f"/r/{slug}/lang", {"lang": "sv"})
+    for name, typed in (("Sara", "Mjukvara, AI"), ("Rolf", ""), ("Stina", "")):
+        profile(join("participant", name), "research", [], typed)
+    facilitator.post(f"/r/{slug}/challenges", {"company": "Trä AB", "title": "Sågen", "tags": "Software, ai"})
+    page = soup(
+        facilitator.post(
+            f"/r/{slug}/teams/suggest", {"min": "3", "max": "3", "per": "1", "action": "suggest"}
+        ).text
+    )
+    (team,) = page.select("article.suggest-team")
+    covered = [tag.get_text() for tag in team.select(".explain-covered .tag")]
+    assert covered == ["Mjukvara", "AI"] and "Sara" in team.select_one(".explain-covered").get_text()
+    assert team.select(".explain-missing") == []
