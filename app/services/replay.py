@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, col, or_, select
 
+from app.kinds import Kind
 from app.models import (
     Announcement,
     Card,
@@ -107,7 +108,9 @@ def board_at(session: Session, race_id: int, team_id: int, at_ms: int) -> dict[s
 def teams_at(session: Session, race_id: int, seq: int) -> list[TeamView]:
     """Return every team with the members it had just after an event (from the `team.joined` events)."""
     placed: dict[int, int] = {}
-    joined = select(Event).where(Event.race_id == race_id, Event.kind == "team.joined", col(Event.seq) <= seq)
+    joined = select(Event).where(
+        Event.race_id == race_id, Event.kind == Kind.TEAM_JOINED, col(Event.seq) <= seq
+    )
     for event in session.exec(joined.order_by(col(Event.seq))):
         if event.person_id is not None and event.team_id is not None:
             placed[event.person_id] = event.team_id
@@ -191,7 +194,7 @@ def clock_at(session: Session, race: Race, at: Moment) -> ClockThen:
 def announcement_at(session: Session, race_id: int, seq: int) -> AnnouncementView | None:
     """Return the announcement every screen showed at a moment (none after it was cleared)."""
     found = _upto(session, race_id, seq, "announcement.")
-    if not found or found[-1].kind != "announcement.sent":
+    if not found or found[-1].kind != Kind.ANNOUNCEMENT_SENT:
         return None
     row = session.exec(
         select(Announcement, Person)
@@ -204,7 +207,7 @@ def announcement_at(session: Session, race_id: int, seq: int) -> AnnouncementVie
 def spotlight_at(session: Session, race_id: int, seq: int, views: list[CardView]) -> CardView | None:
     """Return the spotlit card as it was at a moment, given the cards then (none once it was cleared)."""
     found = _upto(session, race_id, seq, "spotlight.")
-    if not found or found[-1].kind != "spotlight.set":
+    if not found or found[-1].kind != Kind.SPOTLIGHT_SET:
         return None
     return next((view for view in views if view.card.id == found[-1].data.get("card")), None)
 
@@ -250,11 +253,11 @@ def extras_at(session: Session, race_id: int, seq: int, views: list[CardView]) -
     standing: set[int] = set()
     said: set[int] = set()
     for event in _upto(session, race_id, seq, "vote.", "comment."):
-        if event.kind == "vote.cast":
+        if event.kind == Kind.VOTE_CAST:
             standing.add(event.data.get("vote"))
-        elif event.kind == "vote.withdrawn":
+        elif event.kind == Kind.VOTE_WITHDRAWN:
             standing.discard(event.data.get("vote"))
-        elif event.kind == "comment.added":
+        elif event.kind == Kind.COMMENT_ADDED:
             said.add(event.data.get("comment"))
     ids = [view.card.id or 0 for view in views]
     voters: dict[int, list[int]] = {}

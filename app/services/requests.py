@@ -10,6 +10,7 @@ from sqlmodel import Session, col
 from app.db import Database, now_ms
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.i18n import N_
+from app.kinds import Kind
 from app.models import ExpertRequest, Person, Race, RequestStatus, Role
 from app.services import competences, events, phases
 from app.services.people import Viewer, clean_text
@@ -49,7 +50,7 @@ def ask(db: Database, viewer: Viewer, *, question: str, tags: list[str], key: st
         )
         session.add(request)
         session.flush()
-        _record(session, request, "request.opened", viewer, key=key, extra={"tags": tags})
+        _record(session, request, Kind.REQUEST_OPENED, viewer, key=key, extra={"tags": tags})
         return request
 
 
@@ -80,7 +81,7 @@ def claim(db: Database, viewer: Viewer, request_id: int) -> ExpertRequest:
         if won != 1:
             raise Conflict("Another expert has already claimed this request.")
         session.refresh(request)
-        _record(session, request, "request.claimed", viewer)
+        _record(session, request, Kind.REQUEST_CLAIMED, viewer)
         return request
 
 
@@ -106,7 +107,7 @@ def assign(db: Database, viewer: Viewer, request_id: int, expert_id: int) -> Exp
         if won != 1:
             raise Conflict("This request is already closed.")
         session.refresh(request)
-        _record(session, request, "request.assigned", viewer, extra={"previous": previous})
+        _record(session, request, Kind.REQUEST_ASSIGNED, viewer, extra={"previous": previous})
         return request
 
 
@@ -117,7 +118,7 @@ def add_note(db: Database, viewer: Viewer, request_id: int, note: str) -> Expert
         request = _mine(session, viewer, request_id, RequestStatus.CLAIMED, RequestStatus.RESOLVED)
         request.note = note
         session.add(request)
-        _record(session, request, "request.noted", viewer)
+        _record(session, request, Kind.REQUEST_NOTED, viewer)
         return request
 
 
@@ -129,11 +130,11 @@ def resolve(db: Database, viewer: Viewer, request_id: int, note: str | None = No
         if note and note != request.note:
             # Typed and never saved on its own: it goes with the resolution, in the same transaction.
             request.note = note
-            _record(session, request, "request.noted", viewer)
+            _record(session, request, Kind.REQUEST_NOTED, viewer)
         request.status = RequestStatus.RESOLVED
         request.resolved_ms = now_ms()
         session.add(request)
-        _record(session, request, "request.resolved", viewer)
+        _record(session, request, Kind.REQUEST_RESOLVED, viewer)
         return request
 
 
@@ -146,7 +147,7 @@ def cancel(db: Database, viewer: Viewer, request_id: int) -> ExpertRequest:
         request.status = RequestStatus.CANCELLED
         request.cancelled_ms = now_ms()
         session.add(request)
-        _record(session, request, "request.cancelled", viewer)
+        _record(session, request, Kind.REQUEST_CANCELLED, viewer)
         return request
 
 
@@ -164,7 +165,7 @@ def rate(db: Database, viewer: Viewer, request_id: int, rating: int, word: str) 
         request.rating = rating
         request.rating_word = word
         session.add(request)
-        _record(session, request, "request.rated", viewer, extra={"rating": rating})
+        _record(session, request, Kind.REQUEST_RATED, viewer, extra={"rating": rating})
         return request
 
 
@@ -194,7 +195,7 @@ def _team_request(session: Session, viewer: Viewer, request_id: int) -> ExpertRe
 def _record(
     session: Session,
     request: ExpertRequest,
-    kind: str,
+    kind: Kind,
     viewer: Viewer,
     *,
     key: str | None = None,

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from app.db import Database, once_per_render
 from app.errors import Conflict, Forbidden, NotFound
 from app.i18n import N_
+from app.kinds import Kind
 from app.models import Challenge, Person, Role, Team
 from app.services import events
 from app.services.people import Viewer, clean_text
@@ -80,7 +81,7 @@ def choose(db: Database, viewer: Viewer, team_id: int) -> int:
         return events.record(
             session,
             viewer.race_id,
-            "team.joined",
+            Kind.TEAM_JOINED,
             data={"team": team_id, "previous": previous},
             person_id=viewer.person_id,
             team_id=team_id,
@@ -107,7 +108,7 @@ def set_place(db: Database, viewer: Viewer, team_id: int, place: str, was: str |
         events.record(
             session,
             viewer.race_id,
-            "team.placed",
+            Kind.TEAM_PLACED,
             data={"team": team_id, "place": place},
             person_id=viewer.person_id,
             team_id=team_id,
