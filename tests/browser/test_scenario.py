@@ -72,7 +72,7 @@ def test_a_race_across_five_screens(server: Server, new_page: Callable[..., Page
     join(bertil, server, slug, codes["participant"], "Bertil Berg")
     join(ebba, server, slug, codes["expert"], "Ebba Ek")
     answer_profile(alice, "research", ["energy"], "Värmelager")
-    answer_profile(bertil, "company", ["Software"], "")
+    answer_profile(bertil, "company", ["software"], "")
     answer_profile(ebba, "research", ["energy", "materials"], "termisk lagring")
     choose_team(alice, team_a)
     choose_team(bertil, team_b)
