@@ -348,7 +348,6 @@ MATRIX: list[Row] = [
     Row("POST", "/r/{slug}/cards/{card_id}/votes/withdraw", TEAM_A),
     Row("POST", "/r/{slug}/cards/{card_id}/remove", TEAM_A),
     Row("GET", "/r/{slug}/cards/{card_id}", TEAM_A | {"facilitator"}, writes=False),
-    Row("GET", "/r/{slug}/card-closed", MEMBERS, writes=False),
     # Any team's board, to read: the jury judges it, experts help it, facilitators run the race.
     Row("GET", "/r/{slug}/teams/{team_a}/board", frozenset({"jury", "expert", "facilitator"}), writes=False),
     Row("GET", "/r/{slug}/votes/mine", MEMBERS, writes=False),
