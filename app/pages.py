@@ -54,7 +54,7 @@ async def malformed(request: Request, exc: Exception) -> Response:
 async def service_error(request: Request, exc: Exception) -> Response:
     """Answer a refused action with its status and a message the person can act on."""
     if isinstance(exc, NotSignedIn) and request.method == "GET" and "hx-request" not in request.headers:
-        return RedirectResponse(request.url_for("join_form"), status_code=303)
+        return RedirectResponse(request.app.url_path_for("join_form"), status_code=303)
     if isinstance(exc, ServiceError):
         status, message = exc.status, exc.translated()
     elif isinstance(exc, HTTPException):

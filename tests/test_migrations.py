@@ -94,6 +94,7 @@ def version(url: str) -> str | None:
         engine.dispose()
 
 
+@pytest.mark.slow
 def test_two_processes_started_together_migrate_one_after_the_other(empty_url: str) -> None:
     processes = [migrate_process(empty_url) for _ in range(2)]
     results = [process.communicate(timeout=120) for process in processes]
@@ -118,6 +119,7 @@ def migration_under_way(url: str) -> Iterator[None]:
         engine.dispose()
 
 
+@pytest.mark.slow
 def test_a_migration_waits_for_the_one_under_way(empty_url: str) -> None:
     with migration_under_way(empty_url):
         process = migrate_process(empty_url)

@@ -6,7 +6,7 @@ from typing import Any
 
 from app.models import Team
 from tests.conftest import Join, oob_ids, soup
-from tests.test_requests import REQUESTS_PHASE, act, ask, only_request, start_phase
+from tests.helpers import REQUESTS_PHASE, act, ask, only_request, start_phase
 
 MARKUP = 'Batteri <b>nu</b> <img src=x onerror="alert(1)">'
 

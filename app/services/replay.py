@@ -253,15 +253,16 @@ def extras_at(session: Session, race_id: int, seq: int, views: list[CardView]) -
     standing: set[int] = set()
     said: set[int] = set()
     for event in _upto(session, race_id, seq, "vote.", "comment."):
-        if event.kind == Kind.VOTE_CAST:
-            standing.add(event.data.get("vote"))
-        elif event.kind == Kind.VOTE_WITHDRAWN:
-            standing.discard(event.data.get("vote"))
-        elif event.kind == Kind.COMMENT_ADDED:
-            said.add(event.data.get("comment"))
+        vote, comment = event.data.get("vote"), event.data.get("comment")
+        if event.kind == Kind.VOTE_CAST and isinstance(vote, int):
+            standing.add(vote)
+        elif event.kind == Kind.VOTE_WITHDRAWN and isinstance(vote, int):
+            standing.discard(vote)
+        elif event.kind == Kind.COMMENT_ADDED and isinstance(comment, int):
+            said.add(comment)
     ids = [view.card.id or 0 for view in views]
     voters: dict[int, list[int]] = {}
-    query = select(Vote).where(col(Vote.id).in_([vote for vote in standing if isinstance(vote, int)]))
+    query = select(Vote).where(col(Vote.id).in_(standing))
     for vote in session.exec(query.order_by(col(Vote.id))):
         voters.setdefault(vote.card_id, []).append(vote.person_id)
     comments_then = {

@@ -1,7 +1,7 @@
 """people and competences: canonical competence keys, the team's place
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-08 10:00:00.000000
 
 Every stored competence (profiles, needs, challenge tags, expert requests) becomes a key: a suggested one
@@ -20,7 +20,7 @@ from alembic import op
 
 
 revision: str = '0009'
-down_revision: str | None = '0006'
+down_revision: str | None = '0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
