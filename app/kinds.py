@@ -38,6 +38,7 @@ class Kind(enum.StrEnum):
     TEAM_ADDED = "team.added"
     TEAM_UPDATED = "team.updated"
     TEAM_JOINED = "team.joined"
+    TEAM_PLACED = "team.placed"
     TEAMS_APPLIED = "teams.applied"
     TEAM_CHOICE_OPENED = "team_choice.opened"
     TEAM_CHOICE_CLOSED = "team_choice.closed"

@@ -42,7 +42,7 @@ from app.routes import (
 from app.scheduler import Scheduler
 from app.screens import Renderer
 from app.security import SecurityMiddleware
-from app.services import cards, phases, profiles, reports
+from app.services import cards, competences, phases, reports
 from app.wiring import LiveWiring
 
 
@@ -144,7 +144,7 @@ def create_app(database_url: str | None = None) -> Starlette:
             "kind_label": reports.kind_label,
             "stamp": phases.stamp,
         },
-        filters={"competence": profiles.competence_label, "when": reports.when},
+        filters={"competence": competences.label, "when": reports.when},
     )
     app.state.db = db
     app.state.renderer = renderer

@@ -99,6 +99,7 @@ class Need(SQLModel, table=True):
     technology: str = Field(default="", max_length=2000)
     financing: str = Field(default="", max_length=2000)
     resources: str = Field(default="", max_length=2000)
+    # Competence keys (services/competences.py), as in every list of competences or tags below.
     tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     urgency: int = 2
     chosen: bool = False
@@ -148,6 +149,20 @@ class Team(SQLModel, table=True):
     colour: str = Field(default="#3b6ea5", max_length=16)
     challenge_id: int | None = Field(default=None, foreign_key="challenge.id")
     board_locked: bool = False
+    # Where the team sits (a table, a room), typed by the team or the facilitator: experts find it there.
+    place: str = Field(default="", max_length=80, sa_column_kwargs={"server_default": ""})
+
+
+class Competence(SQLModel, table=True):
+    """A competence first typed in this race: its key is that spelling (the suggested ones are built in)."""
+
+    __table_args__ = (UniqueConstraint("race_id", "match_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    race_id: int = Field(foreign_key="race.id", index=True)
+    key: str = Field(max_length=40)
+    # The key as typed text is compared: accents stripped, case folded, spaces collapsed.
+    match_key: str = Field(max_length=160)
+    created_ms: int = Field(sa_type=BigInteger)
 
 
 class Person(SQLModel, table=True):

@@ -142,7 +142,11 @@ def room_rows() -> list[Row]:
             prepare=lambda callers, ids, db: _open_request(callers, ids, db, "claim"),
         ),
         Row(
-            "POST", request + "resolve", expert, prepare=lambda c, ids, db: _open_request(c, ids, db, "claim")
+            "POST",
+            request + "resolve",
+            expert,
+            lambda _ids: {"note": "Klart"},
+            prepare=lambda c, ids, db: _open_request(c, ids, db, "claim"),
         ),
         Row("POST", request + "cancel", team_a, prepare=_open_request),
         Row(
@@ -172,6 +176,13 @@ def room_rows() -> list[Row]:
             frozenset({"facilitator"}),
             lambda ids: {"announcement": str(ids["announcement_id"])},
             prepare=_announcement,
+        ),
+        # Where a team sits: its own members or a facilitator.
+        Row(
+            "POST",
+            "/r/{slug}/teams/{team_a}/place",
+            team_a | {"facilitator"},
+            lambda _ids: {"place": "Bord 1", "was": ""},
         ),
     ]
 
@@ -398,6 +409,8 @@ MATRIX: list[Row] = [
     Row("POST", "/r/{slug}/cards/{card_id}/votes/withdraw", TEAM_A),
     Row("POST", "/r/{slug}/cards/{card_id}/remove", TEAM_A),
     Row("GET", "/r/{slug}/cards/{card_id}", TEAM_A | {"facilitator"}, writes=False),
+    # Any team's board, to read: the jury judges it, experts help it, facilitators run the race.
+    Row("GET", "/r/{slug}/teams/{team_a}/board", frozenset({"jury", "expert", "facilitator"}), writes=False),
     Row("GET", "/r/{slug}/votes/mine", MEMBERS, writes=False),
 ]
 # Routes whose path is a pattern in the app: the rows that cover each.

@@ -272,6 +272,9 @@ def _experts_help(room: Room, slug: str, teams: Any, phases: Any, db: Database) 
         },
     )
     request_id = _one(db, select(ExpertRequest.id))
+    # Where the team sits shows to the expert who claims its request and in the facilitators' queue.
+    place = room.value("L1", "team's place")
+    room.post("alice", f"teams/{teams[0]['id']}/place", {"place": place, "was": ""})
     room.post("ebba", f"requests/{request_id}/claim", {})
     room.post("ebba", f"requests/{request_id}/note", {"note": room.value("E1", "expert note")})
     room.post("ebba", f"requests/{request_id}/resolve", {})

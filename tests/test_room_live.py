@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from app.models import Race
+from app.models import Race, Team
 from tests.conftest import Join, oob_ids, soup
 from tests.helpers import REQUESTS_PHASE, act, ask, only_request, start_phase
 
@@ -261,3 +261,85 @@ def test_the_spotlight_follows_its_card_s_edits_and_removal(
         assert soup(s_fac.receive_text()).select_one("#spotlight .empty") is not None
     with db.read() as session:
         assert session.exec(select(Race.spotlight_card_id)).one() is None
+
+
+def test_resolving_keeps_the_typed_note_and_it_reaches_the_team_review_and_report(
+    join: Join, race: dict[str, Any], db: Any
+) -> None:
+    slug = race["slug"]
+    facilitator = start_phase(join, race, REQUESTS_PHASE)
+    member, ebba = join("participant", "Alva", team=0), join("expert", "Ebba")
+    ask(member, slug, "Vilken cellkemi?")
+    request_id = only_request(db).id
+    act(ebba, slug, request_id, "claim")
+    form = soup(ebba.client.get(f"/r/{slug}").text).select_one(f"#mine-{request_id} form.note-form")
+    # One form: the note's textarea and both buttons, "Resolved" posting the form with the note.
+    assert form.select_one("textarea[name=note]") is not None
+    assert form["action"] == f"/r/{slug}/requests/{request_id}/resolve"
+    assert [button.get("hx-post") for button in form.select("button")] == [
+        f"/r/{slug}/requests/{request_id}/note",
+        f"/r/{slug}/requests/{request_id}/resolve",
+    ]
+    with member.live() as s_member:
+        s_member.receive_text()
+        # Typed and "Resolved" pressed, never "Save note".
+        assert act(ebba, slug, request_id, "resolve", note=MARKUP).status_code == 200
+        team = soup(s_member.receive_text())
+    request = only_request(db)
+    assert (request.status, request.note) == ("resolved", MARKUP)
+    shown = team.select_one(f"#team-request-{request_id} .expert-note")
+    assert shown is not None and MARKUP in shown.get_text() and "Ebba" in shown.get_text()
+    assert team.find("b") is None and team.find("img") is None
+    assert MARKUP in member.page().select_one(f"#team-request-{request_id} .expert-note").get_text()
+    review = soup(facilitator.client.get(f"/r/{slug}/review").text)
+    assert review.select_one(f"#request-{request_id} .request-note").get_text() == MARKUP
+    report = facilitator.client.get(f"/r/{slug}/review/report?format=md").text
+    assert "Batteri \\<b\\>nu\\</b\\>" in report
+
+
+def test_a_team_says_where_it_sits_and_the_claiming_expert_and_facilitators_see_it(
+    join: Join, race: dict[str, Any], db: Any
+) -> None:
+    slug = race["slug"]
+    facilitator = start_phase(join, race, REQUESTS_PHASE)
+    team_a, team_b = (team["id"] for team in race["teams"])
+    member, other, ebba = (
+        join("participant", "Alva", team=0),
+        join("participant", "Bo", team=1),
+        join("expert"),
+    )
+    ask(member, slug, "Vilken cellkemi?")
+    request_id = only_request(db).id
+    act(ebba, slug, request_id, "claim")
+    place = "Bord 7 <b>vid</b> fönstret"
+    with member.live() as s_member, ebba.live() as s_ebba, facilitator.live() as s_fac:
+        for socket in (s_member, s_ebba, s_fac):
+            socket.receive_text()
+        answer = member.htmx(f"/r/{slug}/teams/{team_a}/place", {"place": place, "was": ""})
+        assert answer.status_code == 200
+        assert soup(answer.text).select_one("#place-input")["value"] == place
+        for socket, where in (
+            (s_member, "#team .team-place"),
+            (s_ebba, f"#mine-{request_id} .team-place"),
+            (s_fac, f"#fac-request-{request_id} .team-place"),
+        ):
+            frame = soup(socket.receive_text())
+            assert place in frame.select_one(where).get_text()
+            assert frame.find("b") is None
+    # A form that showed another place is refused and changes nothing; so are other teams and long text.
+    stale = member.htmx(f"/r/{slug}/teams/{team_a}/place", {"place": "Bord 9", "was": ""})
+    assert stale.status_code == 409
+    assert soup(stale.text).select_one("#place-error[role=alert]") is not None
+    assert other.htmx(f"/r/{slug}/teams/{team_a}/place", {"place": "Hos oss"}).status_code == 403
+    assert member.htmx(f"/r/{slug}/teams/{team_a}/place", {"place": "x" * 81}).status_code == 422
+    assert member.htmx(f"/r/{slug}/teams/{team_b}/place", {"place": "Hos dem"}).status_code == 403
+    with db.read() as session:
+        assert session.get(Team, team_a).place == place
+    # The facilitator sets it from the control screen's roster.
+    roster = facilitator.page().select_one(f"#team-{team_b}-details")
+    assert roster.select_one("input[name=place]") is not None
+    assert (
+        facilitator.htmx(f"/r/{slug}/teams/{team_b}/place", {"place": "Rum 2", "was": ""}).status_code == 200
+    )
+    with db.read() as session:
+        assert session.get(Team, team_b).place == "Rum 2"

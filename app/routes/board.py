@@ -18,7 +18,7 @@ from app.i18n import N_
 from app.routes import action, page, redirect
 from app.routes.forms import integer, is_htmx, read_form, text
 from app.screens import board_context, cards_context
-from app.services import comments, revisions, votes
+from app.services import board, comments, revisions, votes
 from app.services.people import Viewer
 from app.templating import templates
 
@@ -170,6 +170,16 @@ async def card(request: Request) -> Response:
     return templates.TemplateResponse(request, template, context)
 
 
+async def team_board(request: Request) -> Response:
+    """Show a team's board to read (jurors, experts, facilitators): cards, votes, comments, histories."""
+    viewer = await require_viewer(request, request.path_params["slug"])
+    i18n.set_language(viewer.lang)
+    context = await run_in_threadpool(
+        board.to_read, database(request), viewer, request.path_params["team_id"]
+    )
+    return templates.TemplateResponse(request, "board/page.html", context)
+
+
 ROUTES = [
     action("/r/{slug}/cards/{card_id:int}/edit", edit_card, "edit_card"),
     action("/r/{slug}/cards/{card_id:int}/move", move_card, "move_card"),
@@ -178,5 +188,6 @@ ROUTES = [
     action("/r/{slug}/cards/{card_id:int}/votes/withdraw", withdraw_vote, "withdraw_vote"),
     action("/r/{slug}/cards/{card_id:int}/comments", add_comment, "add_comment"),
     page("/r/{slug}/cards/{card_id:int}", card, "card"),
+    page("/r/{slug}/teams/{team_id:int}/board", team_board, "team_board"),
     page("/r/{slug}/votes/mine", my_votes, "my_votes"),
 ]

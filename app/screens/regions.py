@@ -39,7 +39,7 @@ class Scope(enum.Enum):
     RACE = "race"  # every screen of the race
     ROLE = "role"  # every screen of the one role that shows it
     TEAM = "team"  # the screens of one participant team
-    PERSON = "person"  # the screens of one person (an expert's queue is ordered by their competences)
+    PERSON = "person"  # one person's screens (an expert's queue by their competences, a juror's progress)
 
 
 ItemsBuilder = Callable[[Read, Race, int, list[str]], dict[str, Any]]
@@ -224,6 +224,12 @@ _DECLARED = (
         },
         Scope.PERSON,
     ),
+    Region(
+        "jury-mine",
+        "jury/_progress.html",
+        lambda r, race, juror_id: {"juror_teams": scoreboard.juror_teams(r.session, race, juror_id)},
+        Scope.PERSON,
+    ),
 )
 REGIONS = {region.name: region for region in _DECLARED}
 
@@ -241,7 +247,7 @@ SCREENS: dict[str, tuple[str, ...]] = {
         *("wall-ranking", "wall-teams", "wall-cards", "wall-queue", "wall-spotlight"),
     ),
     Role.EXPERT: (*_EVERY_SCREEN, "requests", "my-requests"),
-    Role.JURY: _EVERY_SCREEN,
+    Role.JURY: (*_EVERY_SCREEN, "jury-mine"),
 }
 TEAMLESS_SCREEN = (*_EVERY_SCREEN, "teampick")
 

@@ -182,9 +182,10 @@ def _rules(kinds: Iterable[Kind], rule: Rule) -> dict[str, Rule]:
     return dict.fromkeys(kinds, rule)
 
 
-# Jury progress (never a value before the reveal) and, once revealed, the ranking. A change of a team's
-# company or members may give a juror a stake in it, so which scores count changes too.
-_JURY = ("jury", "wall-ranking")
+# Jury progress (never a value before the reveal) and, once revealed, the ranking; each juror's own progress
+# counts only the teams they may score. A change of a team's company or members may give a juror a stake in
+# it, so which scores count changes too.
+_JURY = ("jury", "wall-ranking", "jury-mine")
 # Whether a team's members may change team: their team's head and the facilitators' switch.
 _TEAM_CHOICE = ("team", "team-choice")
 # The open phase stays open through a pause (a paused phase is open): boards and requests look the same.
@@ -218,6 +219,8 @@ RULES: dict[str, Rule] = {
     Kind.TEAM_JOINED: Rule(
         ("teampick", "teams", "wall-teams", "roster", *_JURY), ("team",), (_previous_team,)
     ),
+    # Where a team sits: its header, and where experts and facilitators look for it.
+    Kind.TEAM_PLACED: Rule(("fac-queue", "roster", "requests", "my-requests"), team=("team",)),
     # Each move and new team has its own event; the summary refreshes the lists once more.
     Kind.TEAMS_APPLIED: Rule(("teams", "roster", "teampick", "wall-teams", "team")),
     Kind.PERSON_MOVED: Rule(("roster", "teams", "teampick", "wall-teams", *_JURY), more=(_moved,)),

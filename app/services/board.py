@@ -9,10 +9,16 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from app import memo
-from app.models import Phase, PhaseState, Race, Team
-from app.services import comments, votes
+from app.db import Database
+from app.errors import Forbidden
+from app.models import Phase, PhaseState, Race, Role, Team
+from app.services import cards, comments, revisions, teams, votes
 from app.services.cards import CardView, closed_reason
+from app.services.people import Viewer
 from app.services.phases import locked_at_timeup
+
+# Who reads any team's board (to judge it, to help it, to run the race); a team's members work on their own.
+READERS = frozenset({Role.JURY, Role.EXPERT, Role.FACILITATOR})
 
 
 @dataclass(frozen=True)
@@ -113,3 +119,22 @@ def extras(session: Session, views: list[CardView]) -> dict[int, CardExtras]:
     tallies = votes.tallies(session, ids)
     said = comments.under(session, ids)
     return {card_id: CardExtras(tallies.get(card_id, []), said.get(card_id, [])) for card_id in ids}
+
+
+def to_read(db: Database, viewer: Viewer, team_id: int) -> dict[str, Any]:
+    """Return a team's board to read, not to change: its cards with votes, comments and every revision."""
+    if viewer.role not in READERS:
+        raise Forbidden("Only the jury, the experts and the facilitators read other teams' boards.")
+    with db.read() as session:
+        race = session.get(Race, viewer.race_id)
+        team_view = teams.get_team(session, viewer.race_id, team_id)
+        columns = cards.board(session, team_id)
+        views = [view for column in columns.values() for view in column]
+        return {
+            "race": race,
+            "viewer": viewer,
+            "team_view": team_view,
+            "board": columns,
+            "extras": extras(session, views),
+            "histories": revisions.revisions(session, [view.card.id or 0 for view in views]),
+        }

@@ -159,6 +159,8 @@ def _record(
         phase=phase.id if phase else None,
         state=phase.state if phase else None,
         deadline_ms=phase.deadline_ms if phase else None,
+        # The time left too, so a replay shows a paused clock as it stood.
+        remaining_ms=phase.remaining_ms if phase else None,
     )
     return events.record(session, race.id or 0, kind, data=data, person_id=person_id)
 

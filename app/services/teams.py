@@ -10,11 +10,14 @@ from sqlmodel import Session, col, func, select
 from app import memo
 from app.db import Database
 from app.errors import Conflict, Forbidden, NotFound
+from app.i18n import N_
 from app.kinds import Kind
 from app.models import Challenge, Event, Person, Race, Role, Team
 from app.services import ending, events
 from app.services.agenda import require_facilitator
-from app.services.people import Viewer
+from app.services.people import Viewer, clean_text
+
+PLACE_MAX = 80
 
 
 @dataclass
@@ -123,6 +126,43 @@ def choose(db: Database, viewer: Viewer, team_id: int) -> int | None:
             person_id=viewer.person_id,
             team_id=team_id,
         ).seq
+
+
+def set_place(db: Database, viewer: Viewer, team_id: int, place: str, was: str | None = None) -> Team:
+    """Say where a team sits (members or facilitators); `was`, the place the form showed, must be current."""
+    if not (
+        viewer.role == Role.FACILITATOR or (viewer.role == Role.PARTICIPANT and viewer.team_id == team_id)
+    ):
+        raise Forbidden("Only the team and the facilitators can say where the team sits.")
+    place = clean_text(place, PLACE_MAX, field=N_("the place"), required=False)
+    with db.write() as session:
+        team = session.get(Team, team_id)
+        if team is None or team.race_id != viewer.race_id:
+            raise NotFound("There is no such team in this race.")
+        if place == team.place:
+            return team  # already so (a retried post): nothing to change
+        if was is not None and was.strip() != team.place:
+            raise Conflict("Someone else changed the place meanwhile: check it and save again.")
+        team.place = place
+        session.add(team)
+        events.record(
+            session,
+            viewer.race_id,
+            Kind.TEAM_PLACED,
+            data={"team": team_id, "place": place},
+            person_id=viewer.person_id,
+            team_id=team_id,
+        )
+        return team
+
+
+def read_team(db: Database, viewer: Viewer, team_id: int) -> Team:
+    """Return a team of the viewer's race or raise NotFound."""
+    with db.read() as session:
+        team = session.get(Team, team_id)
+        if team is None or team.race_id != viewer.race_id:
+            raise NotFound("There is no such team in this race.")
+        return team
 
 
 def set_choice(db: Database, viewer: Viewer, open_: bool) -> int:
