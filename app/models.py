@@ -137,6 +137,8 @@ class Team(SQLModel, table=True):
     colour: str = Field(default="#3b6ea5", max_length=16)
     challenge_id: int | None = Field(default=None, foreign_key="challenge.id")
     board_locked: bool = False
+    # The team's mark beside its colour (1, 2, 3 ... in the order teams were made): told apart without colour.
+    number: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Person(SQLModel, table=True):

@@ -37,6 +37,24 @@ def minutes(ms: int | None) -> str:
     return f"{hours}:{mins:02d}:{secs:02d}" if hours else f"{mins}:{secs:02d}"
 
 
+def ink(colour: str) -> str:
+    """Return black or white, whichever reads better on a team's colour (#rrggbb)."""
+    try:
+        channels = [int(colour[index : index + 2], 16) / 255 for index in (1, 3, 5)]
+    except ValueError:
+        return "#ffffff"
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    # WCAG contrast against white is 1.05 / (L + 0.05), against black (L + 0.05) / 0.05.
+    return "#ffffff" if 1.05 / (luminance + 0.05) >= (luminance + 0.05) / 0.05 else "#0e1822"
+
+
+def fit(text: str, *limits: int) -> str:
+    """Return the size step a text's length falls in: "fit-0" up to the first limit, "fit-1" to the next."""
+    length = len(text or "")
+    return f"fit-{sum(1 for limit in limits if length > limit)}"
+
+
 env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(settings.TEMPLATES_DIR),
     autoescape=True,
@@ -107,6 +125,8 @@ env.globals.update(
     server_now=now_ms,
 )
 env.filters["duration"] = minutes
+env.filters["ink"] = ink
+env.filters["fit"] = fit
 # Suggested competences are stored in English and shown translated; a person's own words are shown as typed.
 env.filters["competence"] = lambda tag: i18n.gettext(tag) if tag in COMMON_COMPETENCES else tag
 env.filters["tojson_attr"] = lambda value: json.dumps(value, ensure_ascii=False)

@@ -395,3 +395,44 @@ def test_a_big_roster_has_one_move_form_instead_of_one_per_person(
     assert facilitator.htmx(path, {"person": "", "team": ""}).status_code == 422
     assert facilitator.htmx(path, {"person": "99999", "team": ""}).status_code == 404
     assert person_named(db, "Ada").team_id == race["teams"][1]["id"]
+
+
+@pytest.mark.parametrize("name", ["team 2", "  TEAM   2 ", "Team\t2"])
+def test_a_team_name_another_team_has_is_refused(
+    join: Join, db: Database, race: dict[str, Any], name: str
+) -> None:
+    facilitator = join("facilitator", "Fia")
+    before = seq(db, race)
+    first = race["teams"][0]["id"]
+    for path in (f"/r/{race['slug']}/teams", f"/r/{race['slug']}/teams/{first}"):
+        response = facilitator.htmx(path, {"name": name, "colour": "#123456"})
+        assert response.status_code == 409
+        assert "Team 2" in soup(response.text).select_one(".error").get_text()
+    assert seq(db, race) == before
+    assert team(db, first).name == "Team 1"
+    # A team keeps its own name when it is saved again, in another case.
+    assert (
+        facilitator.htmx(
+            f"/r/{race['slug']}/teams/{first}", {"name": "TEAM 1", "colour": "#123456"}
+        ).status_code
+        == 200
+    )
+
+
+def test_teams_are_numbered_in_the_order_they_are_made(
+    join: Join, db: Database, race: dict[str, Any]
+) -> None:
+    facilitator = join("facilitator", "Fia")
+    assert facilitator.htmx(f"/r/{race['slug']}/teams", {"name": "Lag Ek", "colour": ""}).status_code == 200
+    with db.read() as session:
+        found = select(Team).join(Race, col(Race.id) == Team.race_id).where(Race.slug == race["slug"])
+        rows = session.exec(found.order_by(col(Team.id))).all()
+    assert [row.number for row in rows] == [1, 2, 3]
+    assert rows[2].colour == races.team_colour(3)
+    # The wall marks each team's tile with its number.
+    tiles = soup(join("wall", "").client.get(f"/r/{race['slug']}").text).select(".team-tile h2")
+    assert [tile["data-mark"] for tile in tiles] == ["1", "2", "3"]
+
+
+def test_thirty_teams_get_thirty_colours() -> None:
+    assert len({races.team_colour(number) for number in range(1, 31)}) == 30

@@ -58,6 +58,7 @@ class CardView:
     author: str
     team: str
     colour: str
+    number: int = 0
 
 
 def add(db: Database, viewer: Viewer, *, title: str, body: str, column: str, key: str | None) -> Card:
@@ -167,7 +168,7 @@ def _rows(session: Session, query: Select[Any], **params: object) -> list[Any]:
 _PERSON = Person.__table__  # type: ignore[attr-defined]
 _TEAM_TABLE = Team.__table__  # type: ignore[attr-defined]
 _LIVE = (
-    select(*_CARD.c, _PERSON.c.name, _TEAM_TABLE.c.name, _TEAM_TABLE.c.colour)
+    select(*_CARD.c, _PERSON.c.name, _TEAM_TABLE.c.name, _TEAM_TABLE.c.colour, _TEAM_TABLE.c.number)
     .join_from(_CARD, _PERSON, _PERSON.c.id == _CARD.c.author_id)
     .join(_TEAM_TABLE, _TEAM_TABLE.c.id == _CARD.c.team_id)
     .where(col(Card.deleted_ms).is_(None))

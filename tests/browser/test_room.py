@@ -5,20 +5,18 @@ starts a phase that takes requests. Alice calls an expert with a question that i
 in her queue, marked as matching, and the wall's queue counts it. The facilitator announces something to every
 screen. Ebba claims, notes and resolves; Alice sees each step and rates the help; Ebba's history shows the
 rating. The facilitator spotlights Alice's card; the wall shows it large, at 1920x1080 and 3840x2160, with no
-scrolling.
+scrolling (tests/browser/test_wall.py looks at a full wall).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from bench.interface import join as script_join
 from bench.server import LocalServer as Server
 from tests.browser.test_spine import choose_team, expect_live, join
 
@@ -31,9 +29,6 @@ NO_SCROLL = """() => [
   document.documentElement.scrollHeight - innerHeight,
   document.documentElement.scrollWidth - innerWidth,
 ]"""
-
-TILES_BELOW = """() => [...document.querySelectorAll('.team-tile')]
-  .filter(tile => tile.getBoundingClientRect().bottom > innerHeight).length"""
 
 
 def answer_profile(page: Page, background: str, tick: list[str], more: str) -> None:
@@ -155,97 +150,3 @@ def test_request_claim_resolve_rate_across_screens(
 
     facilitator.locator("#spotlight button").click()
     expect(wall.locator("#wall-spotlight .spot-card")).to_have_count(0)
-
-
-def test_a_full_wall_fits_both_resolutions(
-    server: Server, new_page: Callable[..., Page], screenshot_dir: Path, request: pytest.FixtureRequest
-) -> None:
-    race: dict[str, Any] = server.create_race("Innovationsrace Norrbotten", lang="sv", teams=12)
-    server.start()
-    slug, codes = race["slug"], race["codes"]
-    # Plain form posts, as a script sends them: each answers 303 back to the screen after commit.
-    scripts = ExitStack()
-    request.addfinalizer(scripts.close)
-    facilitator = scripts.enter_context(script_join(server.base_url, slug, codes["facilitator"], "Fia"))
-    phase = race["phases"][3]
-    assert facilitator.post(f"/r/{slug}/phases/{phase['id']}/start", {}).status_code == 303
-    for index, team in enumerate(race["teams"][:9]):
-        name = f"Deltagare {index + 1}"
-        member = scripts.enter_context(
-            script_join(server.base_url, slug, codes["participant"], name, team["id"])
-        )
-        card = {"title": f"Idé {index + 1}: " + "lång rubrik " * 6, "body": "", "column": "idea", "key": ""}
-        assert member.post(f"/r/{slug}/cards", card).status_code == 303
-        question = {"question": "Hur gör vi?", "tag": ["Energy", "Design", "Market"], "key": ""}
-        assert member.post(f"/r/{slug}/requests", question).status_code == 303
-    long_text = "Middag serveras i matsalen klockan 18.00. " * 4
-    answer = facilitator.post(f"/r/{slug}/announcements", {"body": long_text.strip(), "key": ""})
-    assert answer.status_code == 303
-    assert facilitator.post(f"/r/{slug}/spotlight", {"card": "1"}).status_code == 303
-    for size, name in (((1920, 1080), "wall-full-1080p.png"), ((3840, 2160), "wall-full-4k.png")):
-        wall = new_page(size)
-        join(wall, server, slug, codes["wall"], "Väggen")
-        expect_live(wall)
-        expect(wall.locator("#wall-queue .queue-count")).to_have_text("9 lag väntar")
-        expect(wall.locator("#wall-spotlight .spot-title")).to_contain_text("Idé 1")
-        wall.screenshot(path=screenshot_dir / name)
-        assert wall.evaluate(NO_SCROLL) == [0, 0]
-        # Every team's tile is on the screen, whole.
-        outside = wall.evaluate(TILES_BELOW)
-        assert outside == 0, f"{outside} team tiles fall below the screen at {size}"
-    # Without the spotlight the teams take the whole width, with their newest idea.
-    assert facilitator.post(f"/r/{slug}/spotlight/clear", {}).status_code == 303
-    expect(wall.locator("#wall-spotlight .spot-card")).to_have_count(0)
-    expect(wall.locator(".tile-newest").first).to_be_visible()
-    wall.screenshot(path=screenshot_dir / "wall-full-4k-no-spotlight.png")
-    assert wall.evaluate(NO_SCROLL) == [0, 0]
-    assert wall.evaluate(TILES_BELOW) == 0
-
-
-def test_what_a_person_is_typing_survives_a_live_update_of_its_region(
-    server: Server, new_page: Callable[..., Page]
-) -> None:
-    """Alice is halfway through rating the help when Bo's new request re-renders their team's request list."""
-    race: dict[str, Any] = server.create_race("Halvskrivet", lang="en", teams=2)
-    server.start()
-    slug, codes = race["slug"], race["codes"]
-    team_name, phase = race["teams"][0]["name"], race["phases"][3]
-    facilitator, alice, bo, ebba = (new_page((1366, 900)) for _ in range(4))
-    join(facilitator, server, slug, codes["facilitator"], "Fia")
-    for page, code, name in (
-        (alice, "participant", "Alice"),
-        (bo, "participant", "Bo"),
-        (ebba, "expert", "Ebba"),
-    ):
-        join(page, server, slug, codes[code], name)
-        page.locator("#profile-prompt button[value=skip]").click()
-    choose_team(alice, team_name)
-    choose_team(bo, team_name)
-    for page in (facilitator, alice, bo, ebba):
-        expect_live(page)
-    facilitator.locator(f"#agenda form[action$='/phases/{phase['id']}/start'] button").click()
-    expect(alice.locator("#clock")).to_have_attribute("data-state", "running")
-
-    alice.locator("#request-question").fill("Which cell chemistry survives the cold?")
-    alice.locator("#request-form button[type=submit]").click()
-    ebba.locator("#requests li").get_by_role("button").click()
-    ebba.locator("#my-requests li form").nth(1).locator("button").click()
-    first = alice.locator("#team-requests li")
-    expect(first.locator(".rate-form")).to_be_visible()
-
-    first.locator(".rate-form input[name=rating][value='4']").check()
-    word = first.locator(".rate-form input[name=word]")
-    word.fill("Very hel")
-    seq = int(alice.locator("body").get_attribute("data-seq") or "0")
-    bo.locator("#request-question").fill("Who knows about cold-weather testing?")
-    bo.locator("#request-form button[type=submit]").click()
-
-    # The region was replaced (two requests now); the choice, the half-typed word and the focus are kept.
-    expect(alice.locator("#team-requests li")).to_have_count(2)
-    assert int(alice.locator("body").get_attribute("data-seq") or "0") > seq
-    expect(alice.locator(".rate-form input[name=rating][value='4']")).to_be_checked()
-    expect(alice.locator(".rate-form input[name=word]")).to_have_value("Very hel")
-    expect(alice.locator(".rate-form input[name=word]")).to_be_focused()
-    alice.keyboard.type("pful")
-    alice.locator(".rate-form button[type=submit]").click()
-    expect(alice.locator("#team-requests .rating")).to_have_text("Rated 4 of 5: “Very helpful”")
