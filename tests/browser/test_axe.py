@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 from bench.server import LocalServer as Server
 from tests.browser.test_board import open_card
 from tests.browser.test_intake import prepare as prepare_intake
-from tests.browser.test_room import answer_profile
+from tests.browser.test_room import answer_profile, open_request_form
 from tests.browser.test_spine import choose_team, expect_live, join
 
 pytestmark = pytest.mark.browser
@@ -78,6 +78,7 @@ def set_the_room(server: Server, new_page: Callable[..., Page], lang: str) -> di
     participant.locator("#card-body").fill("Natriumjon i stället för litium.")
     participant.locator("#card-form button[type=submit]").click()
     expect(participant.locator("#col-idea .card")).to_have_count(1)
+    open_request_form(participant)
     participant.locator("#request-question").fill("Vilken cellkemi klarar kyla?")
     participant.locator("#request-form input[name=tag][value=Energy]").check()
     participant.locator("#request-form button[type=submit]").click()

@@ -23,6 +23,7 @@ from playwright.sync_api import Page, expect
 
 from app.services.reports import md_escape
 from bench.server import LocalServer as Server
+from tests.browser.test_room import open_request_form
 from tests.browser.test_spine import choose_team, expect_live, join
 
 pytestmark = pytest.mark.browser
@@ -178,11 +179,13 @@ def fill_comment(race: Race, value: str) -> None:
 
 
 def fill_question(race: Race, value: str) -> None:
+    open_request_form(race.pages["alice"])
     race.pages["alice"].locator("#request-question").fill(value)
 
 
 def fill_request_tag(race: Race, value: str) -> None:
     page = race.pages["alice"]
+    open_request_form(page)
     page.locator("#tag-more").fill(value)
     page.locator("#request-form button[type=submit]").click()
     expect(page.locator("#request-form .done")).to_be_visible()

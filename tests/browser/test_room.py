@@ -31,6 +31,14 @@ NO_SCROLL = """() => [
 ]"""
 
 
+def open_request_form(page: Page) -> None:
+    """Unfold "Call an expert" below the board (folded until wanted)."""
+    details = page.locator("#request-details")
+    if details.get_attribute("open") is None:
+        details.locator("summary").click()
+    expect(page.locator("#request-question")).to_be_visible()
+
+
 def answer_profile(page: Page, background: str, tick: list[str], more: str) -> None:
     """Answer the profile questions shown after joining."""
     prompt = page.locator("#profile-prompt")
@@ -68,6 +76,7 @@ def test_request_claim_resolve_rate_across_screens(
     expect(alice.locator("#clock")).to_have_attribute("data-state", "running")
 
     # Alice calls an expert; Ebba sees it marked as matching; the wall's queue counts it.
+    open_request_form(alice)
     alice.locator("#request-question").fill(QUESTION)
     alice.locator("#request-form input[name=tag][value=Energy]").check()
     alice.locator("#tag-more").fill("Kyla")

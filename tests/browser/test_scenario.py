@@ -21,7 +21,7 @@ from playwright.sync_api import Page, expect
 
 from bench.server import LocalServer as Server
 from tests.browser.test_board import card_in, open_card
-from tests.browser.test_room import answer_profile
+from tests.browser.test_room import answer_profile, open_request_form
 from tests.browser.test_spine import choose_team, expect_live, join, switch_language
 
 pytestmark = pytest.mark.browser
@@ -122,6 +122,7 @@ def test_a_race_across_five_screens(server: Server, new_page: Callable[..., Page
     expect(bertil.locator("body")).not_to_contain_text(ALICE_EDITED)
 
     # Alice calls an expert; Ebba sees it marked as hers; the wall's queue counts it.
+    open_request_form(alice)
     alice.locator("#request-question").fill(QUESTION)
     alice.locator("#request-form input[name=tag][value=Energy]").check()
     alice.locator("#request-form button[type=submit]").click()
