@@ -241,58 +241,46 @@ def join(app: Starlette, server: TestClient, race: dict[str, Any]) -> Join:
 
 
 def soup(text: str) -> BeautifulSoup:
-    """Parse a page or fragment; what a <template> holds (a card to upsert) reads like the rest."""
-    parsed = BeautifulSoup(text, "html.parser")
-    for template in parsed.find_all("template"):
-        # Selectors skip a template's content and get_text() its text: parsed on its own, in a <div>, they
-        # are ordinary elements (the div keeps the template's attributes, hx-swap-oob among them).
-        inner = BeautifulSoup(template.decode_contents(), "html.parser")
-        template.clear()
-        template.extend(list(inner.contents))
-        template.name = "div"
-    return parsed
+    """Parse a page or a fragment (the cards an <hx-partial> upserts read like the rest)."""
+    return BeautifulSoup(text, "html.parser")
 
 
 def oob_ids(frame: str) -> set[str]:
     """Return the ids a frame replaces: regions and rows sent whole, and each card it upserts."""
-    ids = set()
-    for element in soup(frame).select("[hx-swap-oob]"):
-        if element["hx-swap-oob"].startswith("upsert:"):
-            ids.update(child["id"] for child in element.find_all(recursive=False))
-        else:
-            ids.add(element["id"])
+    parsed = soup(frame)
+    ids = {element["id"] for element in parsed.select("[hx-swap-oob]")}
+    for partial in parsed.find_all("hx-partial"):
+        ids.update(child["id"] for child in partial.find_all(recursive=False))
     return ids
 
 
 def apply_frame(page: BeautifulSoup, frame: str) -> None:
     """Apply a frame to a page as the browser does: replace each region by id; upsert cards in order.
 
-    The same rules as htmx's out-of-band swap and live.js's "upsert" swap, so that a test can check that a
-    screen which applied every frame shows what a fresh page shows.
+    The same rules as htmx's out-of-band swap (a morph ends as a replacement does) and its "upsert" swap
+    (static/hx-upsert-4.0.1.js), so that a test can check that a screen which applied every frame shows what a
+    fresh page shows.
     """
-    for element in soup(frame).select("[hx-swap-oob]"):
-        how = element["hx-swap-oob"]
+    parsed = soup(frame)
+    for element in parsed.select("[hx-swap-oob]"):
         del element["hx-swap-oob"]
-        if not how.startswith("upsert:"):
-            target = page.find(id=element["id"])
-            if target is not None:
-                target.replace_with(element)
-            continue
-        into = page.find(id=how.removeprefix("upsert:#"))
+        target = page.find(id=element["id"])
+        if target is not None:
+            target.replace_with(element)
+    for partial in parsed.find_all("hx-partial"):
+        style, *modifiers = partial["hx-swap"].split()
+        assert style == "upsert", partial["hx-swap"]
+        key = dict(modifier.split(":", 1) for modifier in modifiers).get("key", "id")
+        into = page.find(id=partial["hx-target"].removeprefix("#"))
         if into is None:
             continue
-        for child in element.find_all(recursive=False):
+        for child in partial.find_all(recursive=False):
             old = page.find(id=child["id"])
-            if old is not None and old.parent is into:
-                old.replace_with(child)
-                continue
             if old is not None:
-                old.decompose()
-            later = [
-                sibling
-                for sibling in into.find_all(recursive=False)
-                if int(sibling.get("data-order", 0)) > int(child["data-order"])
-            ]
+                old.replace_with(child)  # where it is, as the extension does
+                continue
+            siblings = into.find_all(recursive=False)
+            later = [sibling for sibling in siblings if int(sibling[key]) > int(child[key])]
             if later:
                 later[0].insert_before(child)
             else:

@@ -293,14 +293,14 @@ def test_the_agenda_items_follow_the_clock_and_the_order(join: Join, race: dict[
 
 
 def test_an_agenda_item_is_rendered_in_each_screens_language(db: Database, race: dict[str, Any]) -> None:
-    template, build = REGIONS["agenda"]
+    agenda = REGIONS["agenda"]
     html = {}
     with db.read() as session:
         found = session.exec(select(Race).where(Race.slug == race["slug"])).one()
-        context = build(session, found, 0)
+        context = agenda.build(session, found, 0)
         for lang in ("en", "sv"):
             with i18n.language(lang):
-                html[lang] = render(template, race=found, **context)
+                html[lang] = render(agenda.template, race=found, **context)
     start = f"#phase-{race['phases'][0]['id']}-start"
     assert soup(html["en"]).select_one(start).get_text() == "Start"
     assert soup(html["sv"]).select_one(start).get_text() == i18n.translate("sv", "Start") != "Start"

@@ -337,7 +337,6 @@ MATRIX: list[Row] = [
     Row("POST", "/r/{slug}/cards/{card_id}/votes/withdraw", TEAM_A),
     Row("POST", "/r/{slug}/cards/{card_id}/remove", TEAM_A),
     Row("GET", "/r/{slug}/cards/{card_id}", TEAM_A | {"facilitator"}, writes=False),
-    Row("GET", "/r/{slug}/card-closed", MEMBERS, writes=False),
     Row("GET", "/r/{slug}/votes/mine", MEMBERS, writes=False),
 ]
 # Routes whose path is a pattern in the app: the rows that cover each.

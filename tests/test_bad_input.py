@@ -153,13 +153,13 @@ def test_acknowledged_cards_are_stored_exactly_as_shown(
     note(response.status_code)
     assert response.status_code < 500
     if response.status_code == 201:
-        shown = soup(response.text).select('[hx-swap-oob="upsert:#col-idea-cards"] .card h3')[-1].get_text()
+        shown = soup(response.text).select('hx-partial[hx-target="#col-idea-cards"] .card h3')[-1].get_text()
         with db.read() as session:
             stored = session.exec(select(Card).order_by(Card.id.desc())).first()  # type: ignore[union-attr]
         if stored is None or stored.title != shown:
             COUNTS["lost"] += 1
         assert stored is not None and stored.title == shown
-        card = response.text.split('hx-swap-oob="upsert:#col-idea-cards">')[1].split("</template>")[0]
+        card = response.text.split('<hx-partial hx-target="#col-idea-cards"')[1].split("</hx-partial>")[0]
         assert "<script" not in card.lower()
 
 

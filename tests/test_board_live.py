@@ -47,7 +47,7 @@ def test_edit_move_vote_and_comment_reach_team_mates_and_not_other_teams(
         # A vote or a comment sends the card alone, into its column.
         alva.htmx(f"/r/{slug}/cards/{card_id}/votes", {})
         card = soup(next_with(s_bo, f"card-{card_id}")).select_one(
-            f'[hx-swap-oob="upsert:#col-need-cards"] #card-{card_id}'
+            f'hx-partial[hx-target="#col-need-cards"] #card-{card_id}'
         )
         assert card.select_one(".vote-count").get_text() == "1 vote"
 

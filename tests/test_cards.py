@@ -41,7 +41,7 @@ def test_the_answer_gives_a_fresh_form_and_the_card(join: Join, race: dict[str, 
     response = post_card(author, race["slug"], title="Skruv", key="a1")
     page = soup(response.text)
     assert page.select_one("#card-form input[name=key]")["value"] not in ("", "a1")
-    assert page.select_one('[hx-swap-oob="upsert:#col-idea-cards"] .card h3').get_text() == "Skruv"
+    assert page.select_one('hx-partial[hx-target="#col-idea-cards"] .card h3').get_text() == "Skruv"
     assert page.select_one("#col-idea-count").get_text() == "1"
 
 

@@ -11,8 +11,9 @@ from sqlmodel import select
 from app import i18n
 from app.db import Database, rendering
 from app.models import Card, Comment, Phase, Race, Team
-from app.screens import Audience, Changes, render_changes
-from app.screens.regions import FEED_CARDS, REGIONS, WALL_CARDS, _newest, _newest_by_team
+from app.screens import Audience, Changes, audience, render_changes
+from app.screens.contexts import FEED_CARDS, WALL_CARDS, newest, newest_by_team
+from app.screens.regions import REGIONS
 from app.services import board, cards, comments, people, phases, revisions, teams
 from app.services.people import Viewer
 from app.templating import card_form, render
@@ -53,7 +54,7 @@ def test_a_few_teams_newest_cards_from_the_race_newest_equal_the_query(db: Datab
         race_row = session.get(Race, first.race_id)
         assert race_row is not None
         every = [team["id"] for team in race["teams"]]
-        shortcut = _newest_by_team(session, race_row, every)
+        shortcut = newest_by_team(session, race_row, every)
         assert {team: view.card.id for team, view in shortcut.items()} == {
             team: view.card.id
             for team, view in cards.newest_by_team(session, race_row.id or 0, every).items()
@@ -62,11 +63,11 @@ def test_a_few_teams_newest_cards_from_the_race_newest_equal_the_query(db: Datab
         assert shortcut[second.team_id or 0].card.id == removed_from
         assert (fourth.team_id or 0) not in shortcut
         # The wall's newest ideas are the first of the feed's cards, in the same order.
-        feed = _newest(session, race_row, FEED_CARDS)
+        feed = newest(session, race_row, FEED_CARDS)
         assert [view.card.id for view in feed] == [
             view.card.id for view in cards.newest(session, race_row.id or 0, FEED_CARDS)
         ]
-        assert _newest(session, race_row, WALL_CARDS) == feed[:WALL_CARDS]
+        assert newest(session, race_row, WALL_CARDS) == feed[:WALL_CARDS]
 
 
 def test_cards_read_as_rows_have_every_column_of_the_card(db: Database, race: dict[str, Any]) -> None:
@@ -97,9 +98,9 @@ def test_the_feed_kept_per_card_follows_an_edit_in_both_languages(db: Database, 
         for lang in ("sv", "en"):
             with db.read() as session, i18n.language(lang):
                 race_row = session.get(Race, alva.race_id)
-                template, build = REGIONS["feed"]
-                context = build(session, race_row, 0)  # type: ignore[arg-type]
-                html = render(template, race=race_row, oob=True, **context)
+                feed = REGIONS["feed"]
+                context = feed.build(session, race_row, 0)  # type: ignore[arg-type]
+                html = render(feed.template, race=race_row, oob=True, **context)
                 # The item kept is the item rendered afresh.
                 (view,) = context["feed"]
                 fresh = render("facilitator/_feed_item.html", race=race_row, view=view)
@@ -115,19 +116,20 @@ def test_a_render_passes_over_only_audiences_without_touched_regions(
     (alva,) = _members(db, race, 1)
     team = alva.team_id or 0
     audiences = [
-        Audience(role, team_id, "sv")
+        audience(role, team_id, "sv", person_id)
         for role in ("participant", "facilitator", "wall", "expert", "jury")
-        for team_id in (0, team, team + 1, alva.person_id)
+        for team_id in (0, team, team + 1)
+        for person_id in (0, alva.person_id)
     ]
     examples = [Changes()]
     for region in ("clock", "feed", "card:idea:1", "team-requests", "requests", "tile:1"):
-        examples += [
-            Changes(everyone={region}),
-            Changes(by_role={"participant": {region}}),
-            Changes(by_role={"wall": {region}}),
-            Changes(by_team={team: {region}}),
-            Changes(by_person={alva.person_id: {region}}),
-        ]
+        for touch in (
+            lambda changes, region=region: changes.touch(region),
+            lambda changes, region=region: changes.touch_team(team, region),
+            lambda changes, region=region: changes.touch_person(alva.person_id, region),
+        ):
+            examples.append(Changes())
+            touch(examples[-1])
     for touched in examples:
         for aud in audiences:
             assert touched.touches(aud) or not touched.regions(aud), (touched, aud)
@@ -141,14 +143,14 @@ def test_a_post_frames_every_screen_it_touches_and_no_other(db: Database, race: 
     before = render_changes(db, alva.race_id, 10**9, frozenset())[0]
     _post(db, alva, "Ny idé")
     keys = frozenset(
-        Audience(role, team_id, lang).key
+        Audience(role, team_id, lang, person_id).key
         for lang in ("sv", "en")
-        for role, team_id in [
-            ("participant", alva.team_id or 0),
-            ("participant", bo.team_id or 0),
-            ("facilitator", 0),
-            ("wall", 0),
-            ("expert", facilitator.person_id),
+        for role, team_id, person_id in [
+            ("participant", alva.team_id or 0, 0),
+            ("participant", bo.team_id or 0, 0),
+            ("facilitator", 0, 0),
+            ("wall", 0, 0),
+            ("expert", 0, facilitator.person_id),
         ]
     )
     _, frames, _ = render_changes(db, alva.race_id, before, keys)

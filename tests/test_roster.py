@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
-from app import control
 from app.db import Database
 from app.models import Challenge, Person, Race, Team
+from app.screens import contexts
 from app.services import races
 from tests.conftest import Join, LiveSession, oob_ids, soup
 
@@ -371,7 +371,7 @@ def test_a_big_roster_has_one_move_form_instead_of_one_per_person(
     join: Join, race: dict[str, Any], db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A select per person lists every team: past a size (people x teams options) the roster has one form.
-    monkeypatch.setattr(control, "MOVE_SELECT_OPTIONS", 4)
+    monkeypatch.setattr(contexts, "MOVE_SELECT_OPTIONS", 4)
     join("participant", "Ada", team=0)
     join("participant", "Bea <b>", team=1)
     facilitator = join("facilitator", "Fia")

@@ -148,13 +148,6 @@ async def card(request: Request) -> Response:
     return templates.TemplateResponse(request, template, context)
 
 
-async def card_panel_closed(request: Request) -> Response:
-    """Close the opened card."""
-    viewer = await require_viewer(request, request.path_params["slug"])
-    context = {"race": {"slug": viewer.slug}, "panel": None, "oob": False}
-    return templates.TemplateResponse(request, "participant/_card_panel.html", context)
-
-
 ROUTES = [
     action("/r/{slug}/cards/{card_id:int}/edit", edit_card, "edit_card"),
     action("/r/{slug}/cards/{card_id:int}/move", move_card, "move_card"),
@@ -163,6 +156,5 @@ ROUTES = [
     action("/r/{slug}/cards/{card_id:int}/votes/withdraw", withdraw_vote, "withdraw_vote"),
     action("/r/{slug}/cards/{card_id:int}/comments", add_comment, "add_comment"),
     page("/r/{slug}/cards/{card_id:int}", card, "card"),
-    page("/r/{slug}/card-closed", card_panel_closed, "card_panel_closed"),
     page("/r/{slug}/votes/mine", my_votes, "my_votes"),
 ]

@@ -1,12 +1,14 @@
 """What each screen shows live: its regions, which events touch them, and their rendering.
 
-- `audiences`: who watches what (an audience is role, team and language), the regions of each screen, and
-  `changes()`, which says which regions an event touches.
-- `regions`: what each region is made of (the context its partial is rendered from).
+- `audiences`: who sees the same bytes (an audience is a role, a language, and a team or a person).
+- `regions`: every live region declared once (partial, context, scope, item) and the regions of each screen.
+- `contexts`: what each region is made of (the context its partial is rendered from).
+- `rules`: which regions each kind of event touches (`RULES`, `SILENT`) and `changes()` over a run of events.
 - `frames`: rendering once per audience and content, snapshots, catch-up after a gap, and who is online.
 """
 
-from app.screens.audiences import COLUMN_REGIONS, Audience, Changes, audience, changes, screen_regions
+from app.screens.audiences import Audience, audience
+from app.screens.contexts import board_context, cards_context
 from app.screens.frames import (
     _race_regions,
     _snapshots,
@@ -19,7 +21,8 @@ from app.screens.frames import (
     render_presence,
     snapshot,
 )
-from app.screens.regions import REGIONS, board_context, cards_context, region_context, screen_context
+from app.screens.regions import COLUMN_REGIONS, REGIONS, region_context, screen_context, screen_regions
+from app.screens.rules import Changes, changes
 
 __all__ = [
     "COLUMN_REGIONS",

@@ -10,7 +10,7 @@ from typing import Generic, TypeVar
 from sqlmodel import Session
 
 from app.db import Database
-from app.screens.audiences import Changes, changes
+from app.screens.rules import Changes, changes
 from app.services import events
 
 K = TypeVar("K", bound=Hashable)

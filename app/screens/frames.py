@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlmodel import Session, col
@@ -11,17 +10,21 @@ from sqlmodel import Session, col
 from app import i18n, settings
 from app.db import Database, rendering
 from app.models import Race, Role
-from app.screens.audiences import (
-    NO_TEAM,
-    TEAM_REGIONS,
-    Audience,
-    changes,
+from app.screens.audiences import Audience
+from app.screens.caches import GapChanges, RaceRegions, Recent
+from app.screens.contexts import prepare
+from app.screens.regions import (
+    ITEMS,
+    REGIONS,
+    cacheable,
+    changes_unseen,
+    is_own,
     is_scoped,
     item_region,
+    scope_id,
     screen_regions,
 )
-from app.screens.caches import GapChanges, RaceRegions, Recent
-from app.screens.regions import ITEMS, REGIONS, prepare
+from app.screens.rules import changes
 from app.services import (
     board,
     cards,
@@ -40,43 +43,34 @@ def _render_regions(
         if item_region(region) is not None:
             items.setdefault(region.partition(":")[0], []).append(region)
             continue
-        team_scope = aud.team_id if region in TEAM_REGIONS or is_scoped(region) else NO_TEAM
-        cache_key = (region, team_scope, aud.lang)
+        owner = scope_id(aud, region)
+        cache_key = (region, owner, aud.lang)
         if cache_key not in cache:
-            template, build = REGIONS[region]
-            context = build(session, race, aud.team_id)
+            declared = REGIONS[region]
+            context = declared.build(session, race, owner)
             # Teams whose region has the same content (the phase's, none of their own) share one render.
-            shared = _shared_content(region, context)
+            shared = declared.shared(context) if declared.shared is not None else None
             shared_key = (region, shared, aud.lang)
             if shared is not None and shared_key in cache:
                 cache[cache_key] = cache[shared_key]
             else:
                 with i18n.language(aud.lang):
-                    cache[cache_key] = render(template, race=race, oob=True, **context)
+                    cache[cache_key] = render(declared.template, race=race, oob=True, **context)
                 if shared is not None:
                     cache[shared_key] = cache[cache_key]
         parts.append(cache[cache_key])
     for kind, wanted in items.items():
         # The items of one kind in one render (a burst of posts to a team: one query, one template).
-        cache_key = (" ".join(wanted), aud.team_id if is_scoped(wanted[0]) else NO_TEAM, aud.lang)
+        owner = scope_id(aud, wanted[0])
+        cache_key = (" ".join(wanted), owner, aud.lang)
         if cache_key not in cache:
-            template, build_items = ITEMS[kind]
+            item = ITEMS[kind]
             with i18n.language(aud.lang):
                 cache[cache_key] = render(
-                    template, race=race, **build_items(session, race, aud.team_id, wanted)
+                    item.template, race=race, **item.build(session, race, owner, wanted)
                 )
         parts.append(cache[cache_key])
     return "".join(parts)
-
-
-def _shared_content(region: str, context: dict[str, Any]) -> tuple[object, ...] | None:
-    """Return what a team's region shows when that depends on nothing of the team's own; else None."""
-    if region == "board-state":
-        state: board.BoardState = context["board_state"]
-        return (state.open, state.voting, state.budget, state.reason, tuple(sorted(state.params.items())))
-    if region == "team-requests" and not context["team_requests"]:
-        return ("none", context["requests_open"])
-    return None
 
 
 def frame(seq: int, body: str) -> str:
@@ -97,35 +91,26 @@ def _render_shared(session: Session, db: Database, race: Race, aud: Audience, re
     # 1,000 people in 100 teams); a team's or a person's own regions and who is online are rendered each time.
     key = (db.url, race.id, race.seq)
     shared: dict[tuple[str, object, str], str] = _race_regions.at(key)
-    own = [region for region in regions if _own(region)]
+    own = [region for region in regions if is_own(region)]
     parts = [_render_regions(session, race, aud, own, {})] if own else []
     for region in regions:
-        if not _own(region):
+        if not is_own(region):
             with _race_regions.rendering(key, region, aud.lang):
                 parts.append(_render_regions(session, race, aud, [region], shared))
     return "".join(parts)
 
 
-def _team_scoped(region: str) -> bool:
-    return region in TEAM_REGIONS or is_scoped(region)
-
-
-def _own(region: str) -> bool:
-    """Return True for what is rendered for each screen: a team's or a person's, or who is online."""
-    return region in TEAM_REGIONS or is_scoped(region) or region == "teams" or region.startswith("row:")
-
-
 def snapshot(db: Database, race_id: int, audience_key: str) -> tuple[int, str]:
     """Render every live region of a screen as it stands."""
     aud = Audience.parse(audience_key)
-    # The facilitators' overview shows who is online, which changes without a seq: never cached.
-    cacheable = aud.role != Role.FACILITATOR
+    # The facilitators' overview shows who is online, which changes without a seq: never kept.
+    keep = cacheable(aud)
     with db.read() as session:
         rendering(session)
         race = session.get(Race, race_id)
         assert race is not None
         # Keyed by database too: race ids repeat across databases (each test has its own).
-        cached = _snapshots.get((db.url, race_id, audience_key, race.seq)) if cacheable else None
+        cached = _snapshots.get((db.url, race_id, audience_key, race.seq)) if keep else None
         if cached is not None:
             return race.seq, cached
         if aud.role == Role.PARTICIPANT and aud.team_id:
@@ -134,7 +119,7 @@ def snapshot(db: Database, race_id: int, audience_key: str) -> tuple[int, str]:
             every = [view for views in columns.values() for view in views]
             session.info["team_board"] = {aud.team_id: (columns, board.extras(session, every))}
         body = frame(race.seq, _render_shared(session, db, race, aud, list(screen_regions(aud))))
-    if cacheable:
+    if keep:
         _snapshots.put((db.url, race_id, audience_key, race.seq), body)
     return race.seq, body
 
@@ -248,7 +233,7 @@ class CatchUps:
             race = session.get(Race, race_id)
             assert race is not None and race.seq == seq
             body = _render_shared(session, db, race, Audience.parse(audience_key), regions)
-            if not any(_changes_unseen(region) for region in regions):
+            if not any(changes_unseen(region) for region in regions):
                 self._items.put(key, body)
             return body
 
@@ -276,11 +261,6 @@ class CatchUps:
 _catch_ups = CatchUps()
 
 
-def _changes_unseen(region: str) -> bool:
-    """Return True for what changes without a seq: who is online (the facilitators' overview and its rows)."""
-    return region == "teams" or region.startswith("row:")
-
-
 def render_changes(
     db: Database, race_id: int, after_seq: int, audience_keys: frozenset[str]
 ) -> tuple[int, dict[str, str], set[int]]:
@@ -299,7 +279,7 @@ def render_changes(
         teams = {
             aud.team_id: regions
             for aud, regions in wanted.items()
-            if aud.role == Role.PARTICIPANT and any(_team_scoped(region) for region in regions)
+            if aud.role == Role.PARTICIPANT and any(is_scoped(region) for region in regions)
         }
         prepare(session, race, teams)
         for aud, regions in wanted.items():
@@ -318,8 +298,12 @@ PRESENCE_MARK = "<!--presence-->\n"
 
 
 def render_presence(db: Database, race_id: int, audience_keys: frozenset[str]) -> dict[str, str]:
-    """Render the facilitators' overview (who is online) for the facilitator audiences present."""
-    wanted = [key for key in audience_keys if Audience.parse(key).role == Role.FACILITATOR]
+    """Render what changes without a seq (who is online) for the audiences present that show it."""
+    wanted = {
+        key: unseen
+        for key in audience_keys
+        if (unseen := [region for region in screen_regions(_audience(key)) if changes_unseen(region)])
+    }
     if not wanted:
         return {}
     with db.read() as session:
@@ -329,6 +313,6 @@ def render_presence(db: Database, race_id: int, audience_keys: frozenset[str]) -
             return {}
         cache: dict[tuple[str, object, str], str] = {}
         return {
-            key: PRESENCE_MARK + _render_regions(session, race, Audience.parse(key), ["teams"], cache)
-            for key in wanted
+            key: PRESENCE_MARK + _render_regions(session, race, _audience(key), regions, cache)
+            for key, regions in wanted.items()
         }

@@ -1,20 +1,23 @@
-"""What each live region is made of: the context its partial is rendered from, per race, team and screen."""
+"""The live regions, each declared once (partial, context, whom its bytes are the same for), and the screens.
+
+Every rule about a region (which cache may keep it, whom it is rendered for, what an item of it is) is derived
+from its declaration here; docs/architecture.md says how to add one.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import enum
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from app.control import (
-    challenges_context,
-    overview_context,
-    roster_context,
-)
-from app.db import Database, once_per_render, rendering
-from app.models import CardColumn, Phase, Race, Role, Team
-from app.screens.audiences import Audience, audience, screen_regions
+from app.db import Database, rendering
+from app.models import CardColumn, Race, Role
+from app.screens import contexts
+from app.screens.audiences import NO_TEAM, Audience, audience
+from app.screens.contexts import Builder
 from app.services import (
     announcements,
     board,
@@ -32,225 +35,284 @@ from app.services import (
 from app.services.people import Viewer
 
 
-def _column(name: str) -> Callable[[Session, Race, int], dict[str, Any]]:
-    def build(session: Session, race: Race, team_id: int) -> dict[str, Any]:
-        # A whole screen loads the team's board once (see snapshot); a change reads the touched column.
-        whole = session.info.get("team_board", {}).get(team_id)
-        views = whole[0][name] if whole else cards.column(session, team_id, name)
-        return {
-            "column_name": name,
-            "cards": views,
-            "extras": whole[1] if whole else board.extras(session, views),
-            "board_state": board.state(session, race, team_id),
-        }
+class Scope(enum.Enum):
+    """Whom a region's bytes are the same for."""
 
-    return build
+    RACE = "race"  # every screen of the race
+    ROLE = "role"  # every screen of the one role that shows it
+    TEAM = "team"  # the screens of one participant team
+    PERSON = "person"  # the screens of one person (an expert's queue is ordered by their competences)
 
 
-def _wall_teams(
-    session: Session, race: Race, _team: int, team_ids: list[int] | None = None
-) -> dict[str, Any]:
-    return {
-        "team_views": teams.listing(session, race.id or 0, team_ids),
-        "card_counts": cards.counts(session, race.id or 0, team_ids),
-        "newest_by_team": _newest_by_team(session, race, team_ids),
-    }
+ItemsBuilder = Callable[[Session, Race, int, list[str]], dict[str, Any]]
 
 
-# The facilitators' feed shows the race's newest cards; the wall's "newest ideas" the first of them.
-FEED_CARDS = 12
-WALL_CARDS = 8
+@dataclass(frozen=True)
+class Item:
+    """A part of a region sent alone when only it changed, named `kind:...:id` ("card:idea:12", "row:3")."""
+
+    kind: str
+    template: str
+    build: ItemsBuilder
 
 
-def _newest(session: Session, race: Race, limit: int) -> list[cards.CardView]:
-    """Return the race's newest cards, read once per render: a post's feed, newest ideas and tile share it."""
-    assert limit <= FEED_CARDS
-    views = once_per_render(
-        session, ("cards.newest", race.id), lambda: cards.newest(session, race.id or 0, FEED_CARDS)
-    )
-    return views[:limit]
+@dataclass(frozen=True)
+class Region:
+    """One live region: the partial the page and the live frame share, its context, whom it is for."""
+
+    name: str
+    template: str
+    build: Builder
+    scope: Scope = Scope.ROLE
+    # False when it also changes without a seq (who is online): rendered for each screen, kept by no cache.
+    seq: bool = True
+    # Its part sent alone when only that changed; left out of a frame that carries the whole region.
+    item: Item | None = None
+    # What a team's region shows when that depends on nothing of the team's own, else None: teams whose
+    # region shows the same share one render.
+    shared: Callable[[dict[str, Any]], Hashable | None] | None = None
 
 
-def _newest_by_team(session: Session, race: Race, team_ids: list[int] | None) -> dict[int, cards.CardView]:
-    """Return team id -> its newest live card; a few teams' from the race's newest cards when there."""
-    if team_ids is None:
-        return cards.newest_by_team(session, race.id or 0)
-    # The newest cards are in id order, newest first: a team's first one among them is its newest.
-    found: dict[int, cards.CardView] = {}
-    for view in _newest(session, race, FEED_CARDS):
-        found.setdefault(view.card.team_id, view)
-    newest = {team_id: found[team_id] for team_id in team_ids if team_id in found}
-    missing = [team_id for team_id in team_ids if team_id not in found]
-    if missing:
-        newest.update(cards.newest_by_team(session, race.id or 0, missing))
-    return newest
+def _board_state_shown(context: dict[str, Any]) -> Hashable:
+    state: board.BoardState = context["board_state"]
+    return (state.open, state.voting, state.budget, state.reason, tuple(sorted(state.params.items())))
 
 
-COLUMN_ORDER = [name.value for name in CardColumn]
+def _requests_shown(context: dict[str, Any]) -> Hashable | None:
+    return None if context["team_requests"] else ("none", context["requests_open"])
 
 
-def card_upserts(session: Session, race: Race, team_id: int, card_ids: list[int]) -> dict[str, Any]:
-    """Return the context of _card_upsert.html: these cards of a team, by column, and the columns' counts."""
-    views = cards.by_ids(session, team_id, card_ids)
-    upserts: dict[str, list[cards.CardView]] = {}
-    for view in views:
-        upserts.setdefault(view.card.column, []).append(view)
-    counts = cards.column_counts(session, team_id)
-    return {
-        "upserts": [(name, upserts[name]) for name in COLUMN_ORDER if name in upserts],
-        "counts": {name: counts.get(name, 0) for name in upserts},
-        "extras": board.extras(session, views),
-        "board_state": board.state(session, race, team_id),
-    }
+CARD = Item("card", "participant/_card_upsert.html", contexts.card_items)
+COLUMN_REGIONS = tuple(f"col:{name.value}" for name in CardColumn)
 
-
-def _card_items(session: Session, race: Race, team_id: int, items: list[str]) -> dict[str, Any]:
-    # "card:idea:12" -> card 12; a card gone since is in a region sent whole (see Changes.regions).
-    return card_upserts(session, race, team_id, [int(item.rpartition(":")[2]) for item in items])
-
-
-def _team_ids(items: list[str]) -> list[int]:
-    return sorted({int(item.rpartition(":")[2]) for item in items})
-
-
-# item kind -> (partial, context builder given the items); see audiences.ITEM_KINDS.
-ITEMS: dict[str, tuple[str, Callable[[Session, Race, int, list[str]], dict[str, Any]]]] = {
-    "card": ("participant/_card_upsert.html", _card_items),
-    "row": (
-        "facilitator/_overview_rows.html",
-        lambda session, race, _team, items: overview_context(session, race, _team_ids(items)),
-    ),
-    "tile": (
-        "wall/_tiles.html",
-        lambda session, race, _team, items: _wall_teams(session, race, _team, _team_ids(items)),
-    ),
-}
-
-
-# region -> (partial, context builder). The page includes the same partials with the same context.
-REGIONS: dict[str, tuple[str, Callable[[Session, Race, int], dict[str, Any]]]] = {
-    "clock": ("_clock.html", lambda session, race, _team: {"clock": phases.clock(session, race)}),
-    "team": (
-        "participant/_team.html",
-        lambda session, race, team_id: {"team_view": teams.get_team(session, race.id or 0, team_id)},
-    ),
-    "teampick": (
-        "participant/_teampick.html",
-        lambda session, race, _team: {"team_views": teams.listing(session, race.id or 0)},
-    ),
-    "board-state": (
-        "participant/_board_state.html",
-        lambda session, race, team_id: {"board_state": board.state(session, race, team_id)},
-    ),
-    **{f"col:{name.value}": ("participant/_column.html", _column(name.value)) for name in CardColumn},
-    "agenda": (
-        "facilitator/_agenda.html",
-        lambda session, race, _team: {
-            "agenda": phases.agenda(session, race.id or 0),
-            "clock": phases.clock(session, race),
-        },
-    ),
-    "teams": ("facilitator/_teams.html", lambda session, race, _team: overview_context(session, race)),
-    "roster": ("facilitator/_roster.html", lambda session, race, _team: roster_context(session, race)),
-    "challenges": (
-        "facilitator/_challenges.html",
-        lambda session, race, _team: challenges_context(session, race),
-    ),
-    "prep": ("facilitator/_prep.html", lambda session, race, _team: {"intake": needs.summary(session, race)}),
-    "feed": (
-        "facilitator/_feed.html",
-        lambda session, race, _team: {"feed": _newest(session, race, FEED_CARDS)},
-    ),
-    "wall-teams": ("wall/_teams.html", _wall_teams),
-    "jury": ("facilitator/_jury.html", lambda session, race, _team: scoreboard.jury_context(session, race)),
-    "wall-ranking": (
-        "wall/_ranking.html",
-        lambda session, race, _team: {"jury_results": scoreboard.results(session, race)},
-    ),
-    "wall-cards": (
-        "wall/_cards.html",
-        lambda session, race, _team: {"feed": _newest(session, race, WALL_CARDS)},
-    ),
-    "requests": (
-        "expert/_requests.html",
-        lambda session, race, expert_id: {"queue": experts.queue(session, race.id or 0, expert_id)},
-    ),
-    "my-requests": (
-        "expert/_mine.html",
-        lambda session, race, expert_id: {
-            "mine": experts.claimed_by(session, expert_id),
-            "history": experts.history(session, expert_id),
-        },
-    ),
-    "team-requests": (
-        "participant/_requests.html",
-        lambda session, race, team_id: {
-            "team_requests": _team_requests(session, team_id),
-            "requests_open": _requests_open(session, race),
-        },
-    ),
-    "announcement": (
+_DECLARED = (
+    Region("clock", "_clock.html", lambda s, race, _: {"clock": phases.clock(s, race)}, Scope.RACE),
+    Region(
+        "announcement",
         "_announcement.html",
-        lambda session, race, _team: {"announcement": announcements.latest(session, race.id or 0)},
+        lambda s, race, _: {"announcement": announcements.latest(s, race.id or 0)},
+        Scope.RACE,
     ),
-    "fac-queue": (
+    Region(
+        "teampick",
+        "participant/_teampick.html",
+        lambda s, race, _: {"team_views": teams.listing(s, race.id or 0)},
+    ),
+    Region(
+        "team",
+        "participant/_team.html",
+        lambda s, race, team_id: {"team_view": teams.get_team(s, race.id or 0, team_id)},
+        Scope.TEAM,
+    ),
+    Region(
+        "board-state",
+        "participant/_board_state.html",
+        lambda s, race, team_id: {"board_state": board.state(s, race, team_id)},
+        Scope.TEAM,
+        shared=_board_state_shown,
+    ),
+    Region(
+        "team-requests",
+        "participant/_requests.html",
+        lambda s, race, team_id: {
+            "team_requests": contexts.team_requests(s, team_id),
+            "requests_open": contexts.requests_open(s, race),
+        },
+        Scope.TEAM,
+        shared=_requests_shown,
+    ),
+    *(
+        Region(
+            name, "participant/_column.html", contexts.column(name.partition(":")[2]), Scope.TEAM, item=CARD
+        )
+        for name in COLUMN_REGIONS
+    ),
+    Region(
+        "agenda",
+        "facilitator/_agenda.html",
+        lambda s, race, _: {"agenda": phases.agenda(s, race.id or 0), "clock": phases.clock(s, race)},
+    ),
+    Region(
+        "challenges", "facilitator/_challenges.html", lambda s, race, _: contexts.challenges_context(s, race)
+    ),
+    Region(
+        "fac-queue",
         "facilitator/_queue.html",
-        lambda session, race, _team: {
-            "active_requests": experts.open_requests(session, race.id or 0),
-            "expert_people": experts.experts(session, race.id or 0),
+        lambda s, race, _: {
+            "active_requests": experts.open_requests(s, race.id or 0),
+            "expert_people": experts.experts(s, race.id or 0),
         },
     ),
-    "spotlight": (
-        "facilitator/_spotlight.html",
-        lambda session, race, _team: {"spotlit": spotlight.current(session, race)},
+    Region(
+        "spotlight", "facilitator/_spotlight.html", lambda s, race, _: {"spotlit": spotlight.current(s, race)}
     ),
-    "wall-queue": (
+    Region("prep", "facilitator/_prep.html", lambda s, race, _: {"intake": needs.summary(s, race)}),
+    Region(
+        "teams",
+        "facilitator/_teams.html",
+        lambda s, race, _: contexts.overview_context(s, race),
+        seq=False,
+        item=Item(
+            "row",
+            "facilitator/_overview_rows.html",
+            lambda s, race, _, items: contexts.overview_context(s, race, contexts.item_team_ids(items)),
+        ),
+    ),
+    Region("roster", "facilitator/_roster.html", lambda s, race, _: contexts.roster_context(s, race)),
+    Region(
+        "feed",
+        "facilitator/_feed.html",
+        lambda s, race, _: {"feed": contexts.newest(s, race, contexts.FEED_CARDS)},
+    ),
+    Region("jury", "facilitator/_jury.html", lambda s, race, _: scoreboard.jury_context(s, race)),
+    Region(
+        "wall-ranking",
+        "wall/_ranking.html",
+        lambda s, race, _: {"jury_results": scoreboard.results(s, race)},
+    ),
+    Region(
+        "wall-teams",
+        "wall/_teams.html",
+        contexts.wall_teams,
+        item=Item(
+            "tile",
+            "wall/_tiles.html",
+            lambda s, race, _, items: contexts.wall_teams(s, race, _, contexts.item_team_ids(items)),
+        ),
+    ),
+    Region(
+        "wall-cards",
+        "wall/_cards.html",
+        lambda s, race, _: {"feed": contexts.newest(s, race, contexts.WALL_CARDS)},
+    ),
+    Region(
+        "wall-queue",
         "wall/_queue.html",
-        lambda session, race, _team: {
-            "active_requests": experts.open_requests(session, race.id or 0),
-            "median_wait": experts.median_wait_ms(session, race.id or 0),
+        lambda s, race, _: {
+            "active_requests": experts.open_requests(s, race.id or 0),
+            "median_wait": experts.median_wait_ms(s, race.id or 0),
         },
     ),
-    "wall-spotlight": (
-        "wall/_spotlight.html",
-        lambda session, race, _team: {"spotlit": spotlight.current(session, race)},
+    Region(
+        "wall-spotlight", "wall/_spotlight.html", lambda s, race, _: {"spotlit": spotlight.current(s, race)}
     ),
+    Region(
+        "requests",
+        "expert/_requests.html",
+        lambda s, race, expert_id: {"queue": experts.queue(s, race.id or 0, expert_id)},
+        Scope.PERSON,
+    ),
+    Region(
+        "my-requests",
+        "expert/_mine.html",
+        lambda s, race, expert_id: {
+            "mine": experts.claimed_by(s, expert_id),
+            "history": experts.history(s, expert_id),
+        },
+        Scope.PERSON,
+    ),
+)
+REGIONS = {region.name: region for region in _DECLARED}
+
+# Each screen's live regions, in page order. A participant in no team yet has the team picker instead.
+_EVERY_SCREEN = ("clock", "announcement")
+SCREENS: dict[str, tuple[str, ...]] = {
+    Role.PARTICIPANT: (*_EVERY_SCREEN, "team", "board-state", "team-requests", *COLUMN_REGIONS),
+    Role.FACILITATOR: (
+        *_EVERY_SCREEN,
+        *("agenda", "challenges", "fac-queue", "spotlight", "prep", "teams", "roster", "feed", "jury"),
+    ),
+    Role.WALL: (
+        *_EVERY_SCREEN,
+        *("wall-ranking", "wall-teams", "wall-cards", "wall-queue", "wall-spotlight"),
+    ),
+    Role.EXPERT: (*_EVERY_SCREEN, "requests", "my-requests"),
+    Role.JURY: _EVERY_SCREEN,
+}
+TEAMLESS_SCREEN = (*_EVERY_SCREEN, "teampick")
+
+
+def screen_regions(aud: Audience) -> tuple[str, ...]:
+    """Return every live region of a screen, in page order."""
+    if aud.role == Role.PARTICIPANT and not aud.team_id:
+        return TEAMLESS_SCREEN
+    return SCREENS.get(aud.role, _EVERY_SCREEN)
+
+
+def roles_showing(region: str) -> tuple[str, ...]:
+    """Return the roles whose screens show a region."""
+    return _ROLES[region]
+
+
+_ROLES = {
+    name: tuple(
+        role
+        for role in Role
+        if name in SCREENS.get(role, ()) or (role == Role.PARTICIPANT and name in TEAMLESS_SCREEN)
+    )
+    for name in REGIONS
 }
 
-
-def _team_requests(session: Session, team_id: int) -> list[experts.RequestView]:
-    # A render for many teams loads their requests in one query first (see _prepare).
-    loaded = session.info.get("team_requests")
-    if loaded is not None and team_id in loaded:
-        return list(loaded[team_id])
-    return experts.for_team(session, team_id)
-
-
-def prepare(session: Session, race: Race, team_regions: dict[int, list[str]]) -> None:
-    """Load once what many teams' regions need, before they are rendered one team at a time."""
-    if len(team_regions) < 2:
-        return
-    # Held for the render: the session's identity map keeps them, so each team's look-up costs no query.
-    session.info["held"] = [
-        *session.exec(select(Team).where(Team.race_id == race.id)).all(),
-        *session.exec(select(Phase).where(Phase.race_id == race.id)).all(),
-    ]
-    wanted = [team_id for team_id, regions in team_regions.items() if "team-requests" in regions]
-    if len(wanted) > 1:
-        session.info["team_requests"] = experts.for_teams(session, wanted)
+ITEMS = {region.item.kind: region.item for region in _DECLARED if region.item is not None}
+# item kind -> its region, or None when the board's columns share it: a card's item names its column.
+ITEM_KINDS = {
+    kind: None if len(names) > 1 else names[0]
+    for kind in ITEMS
+    if (names := [region.name for region in _DECLARED if region.item is ITEMS[kind]])
+}
+_SCOPED = frozenset(region.name for region in _DECLARED if region.scope in (Scope.TEAM, Scope.PERSON))
+_UNSEEN = frozenset(region.name for region in _DECLARED if not region.seq)
+_SCOPED_ITEMS = tuple({f"{r.item.kind}:": 1 for r in _DECLARED if r.item is not None and r.name in _SCOPED})
+_UNSEEN_ITEMS = tuple({f"{r.item.kind}:": 1 for r in _DECLARED if r.item is not None and r.name in _UNSEEN})
 
 
-def _requests_open(session: Session, race: Race) -> bool:
-    phase = phases.open_phase(session, race)
-    return phase is not None and phase.requests_open
+def card_item(column: str, card_id: int) -> str:
+    """Return the item of one card in its column."""
+    return f"{CARD.kind}:{column}:{card_id}"
+
+
+def item_region(item: str) -> str | None:
+    """Return the region an item belongs to, or None when `item` is a whole region."""
+    kind, _, rest = item.partition(":")
+    if kind not in ITEM_KINDS:
+        return None
+    return ITEM_KINDS[kind] or f"col:{rest.partition(':')[0]}"
+
+
+def is_scoped(region: str) -> bool:
+    """Return True when a region or item is rendered per team or person, not once per role."""
+    return region in _SCOPED or region.startswith(_SCOPED_ITEMS)
+
+
+def changes_unseen(region: str) -> bool:
+    """Return True for a region or item that changes without a seq too (who is online)."""
+    return region in _UNSEEN or region.startswith(_UNSEEN_ITEMS)
+
+
+def is_own(region: str) -> bool:
+    """Return True for what is rendered for each screen: a team's or a person's, or what changes unseen."""
+    return is_scoped(region) or changes_unseen(region)
+
+
+def cacheable(aud: Audience) -> bool:
+    """Return True when a screen's snapshot may be kept: none of its regions changes without a seq."""
+    return not any(changes_unseen(region) for region in screen_regions(aud))
+
+
+def scope_id(aud: Audience, region: str) -> int:
+    """Return the team or person a region or item is rendered for on an audience's screens (NO_TEAM: none)."""
+    if not is_scoped(region):
+        return NO_TEAM
+    found = REGIONS.get(region) or REGIONS[item_region(region) or region]
+    return aud.person_id if found.scope is Scope.PERSON else aud.team_id
 
 
 def region_context(session: Session, race: Race, aud: Audience, regions: Iterable[str]) -> dict[str, Any]:
     """Return the merged context the page needs to render these regions."""
     context: dict[str, Any] = {"race": race}
-    for region in regions:
-        if not region.startswith("col:"):
-            context.update(REGIONS[region][1](session, race, aud.team_id))
+    for name in regions:
+        if name not in COLUMN_REGIONS:  # the page's board is loaded whole, below
+            context.update(REGIONS[name].build(session, race, scope_id(aud, name)))
     if aud.role == Role.PARTICIPANT and aud.team_id:
         context["board"] = cards.board(session, aud.team_id)
         context["extras"] = board.extras(session, [v for views in context["board"].values() for v in views])
@@ -274,28 +336,3 @@ def screen_context(db: Database, viewer: Viewer) -> dict[str, Any]:
         participant_code=codes[Role.PARTICIPANT] if viewer.role in (Role.WALL, Role.FACILITATOR) else "",
     )
     return context
-
-
-def board_context(db: Database, viewer: Viewer, only: Iterable[str] | None = None) -> dict[str, Any]:
-    """Return the race and the viewer's team board (or `only` these columns), for an answer to a post."""
-    with db.read() as session:
-        race = session.get(Race, viewer.race_id)
-        assert race is not None
-        if viewer.team_id is None:
-            columns = {}
-        elif only is None:
-            columns = cards.board(session, viewer.team_id)
-        else:
-            columns = {name: cards.column(session, viewer.team_id, name) for name in only}
-        extras = board.extras(session, [view for views in columns.values() for view in views])
-        state = board.state(session, race, viewer.team_id or 0)
-    return {"race": race, "board": columns, "extras": extras, "board_state": state}
-
-
-def cards_context(db: Database, viewer: Viewer, card_ids: list[int]) -> dict[str, Any]:
-    """Return the race and these cards of the viewer's team as upserts, for an answer to a post or a vote."""
-    with db.read() as session:
-        race = session.get(Race, viewer.race_id)
-        assert race is not None
-        context = card_upserts(session, race, viewer.team_id or 0, card_ids)
-    return {"race": race, **context}

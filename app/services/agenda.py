@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from app.db import Database
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.i18n import N_
+from app.kinds import Kind
 from app.models import Phase, PhaseState, Race, Role, Vote
 from app.services import events, phases
 from app.services.people import Viewer, clean_text
@@ -56,7 +57,7 @@ def _clock_key(session: Session, race: Race) -> tuple[object, ...]:
     )
 
 
-def _record(session: Session, race: Race, kind: str, phase: Phase, before: tuple[object, ...]) -> int:
+def _record(session: Session, race: Race, kind: Kind, phase: Phase, before: tuple[object, ...]) -> int:
     session.flush()
     # Only when the clock's current or next phase changed does every screen need a new clock.
     clock = _clock_key(session, race) != before
@@ -96,7 +97,7 @@ def add(db: Database, viewer: Viewer, form: PhaseForm) -> int:
             vote_budget=form.vote_budget,
         )
         session.add(phase)
-        return _record(session, race, "phase.added", phase, before)
+        return _record(session, race, Kind.PHASE_ADDED, phase, before)
 
 
 def update(db: Database, viewer: Viewer, phase_id: int, form: PhaseForm) -> int:
@@ -122,7 +123,7 @@ def update(db: Database, viewer: Viewer, phase_id: int, form: PhaseForm) -> int:
         session.add(phase)
         if changed_clock:
             before = ("changed",)
-        return _record(session, race, "phase.updated", phase, before)
+        return _record(session, race, Kind.PHASE_UPDATED, phase, before)
 
 
 def remove(db: Database, viewer: Viewer, phase_id: int) -> int:
@@ -145,7 +146,7 @@ def remove(db: Database, viewer: Viewer, phase_id: int) -> int:
             if rest.position != position:
                 rest.position = position
                 session.add(rest)
-        return _record(session, race, "phase.removed", phase, before)
+        return _record(session, race, Kind.PHASE_REMOVED, phase, before)
 
 
 def move(db: Database, viewer: Viewer, phase_id: int, direction: str) -> int:
@@ -168,4 +169,4 @@ def move(db: Database, viewer: Viewer, phase_id: int, direction: str) -> int:
             if item.position != position:
                 item.position = position
                 session.add(item)
-        return _record(session, race, "phase.moved", phase, before)
+        return _record(session, race, Kind.PHASE_MOVED, phase, before)

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 from app.db import Database, now_ms
 from app.errors import Forbidden
 from app.i18n import N_
+from app.kinds import Kind
 from app.models import Announcement, Person, Role
 from app.services import events
 from app.services.people import Viewer, clean_text
@@ -45,7 +46,7 @@ def send(db: Database, viewer: Viewer, body: str, key: str | None) -> Announceme
         events.record(
             session,
             viewer.race_id,
-            "announcement.sent",
+            Kind.ANNOUNCEMENT_SENT,
             data={"announcement": announcement.id},
             person_id=viewer.person_id,
             key=key,

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, func, select
 from app.db import Database, now_ms, once_per_render
 from app.errors import Conflict, Forbidden, Invalid
 from app.i18n import N_
+from app.kinds import Kind
 from app.models import Card, CardColumn, CardRevision, Person, Phase, PhaseState, Race, Role, Team
 from app.services import events
 from app.services.people import Viewer, clean_text
@@ -102,7 +103,7 @@ def add(db: Database, viewer: Viewer, *, title: str, body: str, column: str, key
         events.record(
             session,
             viewer.race_id,
-            "card.added",
+            Kind.CARD_ADDED,
             data={"card": card_id, "column": column, "title": title},
             person_id=viewer.person_id,
             team_id=viewer.team_id,

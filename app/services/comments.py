@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from app.db import Database, now_ms
 from app.i18n import N_
+from app.kinds import Kind
 from app.models import Card, Comment, Person
 from app.services import cards, events
 from app.services.people import Viewer, clean_text
@@ -57,7 +58,7 @@ def add(db: Database, viewer: Viewer, card_id: int, *, body: str, key: str | Non
         events.record(
             session,
             viewer.race_id,
-            "comment.added",
+            Kind.COMMENT_ADDED,
             data={"card": card_id, "column": card.column, "comment": comment.id},
             person_id=viewer.person_id,
             team_id=card.team_id,

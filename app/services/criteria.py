@@ -9,6 +9,7 @@ from sqlmodel import Session, col, func, select
 from app.db import Database
 from app.errors import Conflict, Invalid, NotFound
 from app.i18n import N_
+from app.kinds import Kind
 from app.models import Criterion, Race, Score
 from app.services import events, races
 from app.services.agenda import require_facilitator
@@ -36,7 +37,7 @@ def ensure(db: Database, race_id: int) -> None:
         if race is None or listing(session, race_id):
             return
         rows = races.add_default_criteria(session, race_id, race.lang)
-        events.record(session, race_id, "criteria.defaulted", data={"criteria": len(rows)})
+        events.record(session, race_id, Kind.CRITERIA_DEFAULTED, data={"criteria": len(rows)})
 
 
 def _weight(value: str) -> float:
@@ -71,7 +72,7 @@ def add(db: Database, viewer: Viewer, *, name: str, weight: str) -> int:
         session.flush()
         data = {"criterion": criterion.id, "name": name, "weight": value}
         return events.record(
-            session, viewer.race_id, "criterion.added", data=data, person_id=viewer.person_id
+            session, viewer.race_id, Kind.CRITERION_ADDED, data=data, person_id=viewer.person_id
         ).seq
 
 
@@ -86,7 +87,7 @@ def update(db: Database, viewer: Viewer, criterion_id: int, *, name: str, weight
         session.add(criterion)
         data = {"criterion": criterion_id, "name": name, "weight": value}
         return events.record(
-            session, viewer.race_id, "criterion.updated", data=data, person_id=viewer.person_id
+            session, viewer.race_id, Kind.CRITERION_UPDATED, data=data, person_id=viewer.person_id
         ).seq
 
 
@@ -109,7 +110,7 @@ def move(db: Database, viewer: Viewer, criterion_id: int, direction: str) -> int
             session.add(item)
         data = {"criterion": criterion_id, "direction": direction}
         return events.record(
-            session, viewer.race_id, "criterion.moved", data=data, person_id=viewer.person_id
+            session, viewer.race_id, Kind.CRITERION_MOVED, data=data, person_id=viewer.person_id
         ).seq
 
 
@@ -131,5 +132,5 @@ def remove(db: Database, viewer: Viewer, criterion_id: int) -> int:
         session.delete(criterion)
         data = {"criterion": criterion_id, "name": criterion.name}
         return events.record(
-            session, viewer.race_id, "criterion.removed", data=data, person_id=viewer.person_id
+            session, viewer.race_id, Kind.CRITERION_REMOVED, data=data, person_id=viewer.person_id
         ).seq

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, or_, select
 from app.db import Database, now_ms
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.i18n import N_
+from app.kinds import Kind
 from app.models import Challenge, Event, JuryConflict, Person, Race, Role, Score, Team
 from app.services import criteria, events
 from app.services.agenda import require_facilitator
@@ -20,7 +21,7 @@ REASON_MAX = 200
 COMMENT_MAX = 2000
 VALUES = range(1, 6)
 # A juror whose membership of a team shows in these events was in it at some point.
-MEMBERSHIP_KINDS = ("team.joined", "person.moved")
+MEMBERSHIP_KINDS = (Kind.TEAM_JOINED, Kind.PERSON_MOVED)
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def _same_people(session: Session, person: Person) -> set[int]:
     joined = dict(
         session.exec(
             select(Event.person_id, Event.data).where(
-                Event.race_id == person.race_id, Event.kind == "person.joined"
+                Event.race_id == person.race_id, Event.kind == Kind.PERSON_JOINED
             )
         ).all()
     )
@@ -92,11 +93,11 @@ def _member_of(session: Session, juror: Person) -> set[int]:
     query = select(Event).where(
         Event.race_id == juror.race_id,
         col(Event.kind).in_(MEMBERSHIP_KINDS),
-        or_(col(Event.person_id).in_(people), col(Event.kind) == "person.moved"),
+        or_(col(Event.person_id).in_(people), col(Event.kind) == Kind.PERSON_MOVED),
     )
     for event in session.exec(query):
-        joined = event.kind == "team.joined" and event.person_id in people
-        if joined or (event.kind == "person.moved" and event.data.get("person") in people):
+        joined = event.kind == Kind.TEAM_JOINED and event.person_id in people
+        if joined or (event.kind == Kind.PERSON_MOVED and event.data.get("person") in people):
             found.add(event.data.get("team"))
     return {team for team in found if isinstance(team, int)}
 
@@ -177,7 +178,7 @@ def set_identity(
         session.add(person)
         data = {"juror": viewer.person_id, "teams": added, "skipped": skip}
         return events.record(
-            session, viewer.race_id, "juror.updated", data=data, person_id=viewer.person_id
+            session, viewer.race_id, Kind.JUROR_UPDATED, data=data, person_id=viewer.person_id
         ).seq
 
 
@@ -200,7 +201,7 @@ def add_conflict(db: Database, viewer: Viewer, *, juror_id: int, team_id: int, r
         session.flush()
         data = {"conflict": conflict.id, "juror": juror_id, "team": team_id}
         return events.record(
-            session, viewer.race_id, "conflict.added", data=data, person_id=viewer.person_id
+            session, viewer.race_id, Kind.CONFLICT_ADDED, data=data, person_id=viewer.person_id
         ).seq
 
 
@@ -214,7 +215,7 @@ def remove_conflict(db: Database, viewer: Viewer, conflict_id: int) -> int:
         data = {"juror": conflict.juror_id, "team": conflict.team_id}
         session.delete(conflict)
         return events.record(
-            session, viewer.race_id, "conflict.removed", data=data, person_id=viewer.person_id
+            session, viewer.race_id, Kind.CONFLICT_REMOVED, data=data, person_id=viewer.person_id
         ).seq
 
 
@@ -275,7 +276,7 @@ def save(
         # The values stay out of the event: the log is read by the review before the scores are revealed.
         data = {"team": team_id, "juror": viewer.person_id, "criteria": len(values)}
         return events.record(
-            session, viewer.race_id, "score.saved", data=data, person_id=viewer.person_id, key=key
+            session, viewer.race_id, Kind.SCORE_SAVED, data=data, person_id=viewer.person_id, key=key
         ).seq
 
 
@@ -292,7 +293,7 @@ def set_revealed(db: Database, viewer: Viewer, revealed: bool) -> int:
         race.scores_revealed_ms = now_ms() if revealed else None
         session.add(race)
         session.execute(update(Score).where(col(Score.race_id) == race.id).values(revealed=revealed))
-        kind = "scores.revealed" if revealed else "scores.hidden"
+        kind = Kind.SCORES_REVEALED if revealed else Kind.SCORES_HIDDEN
         return events.record(session, viewer.race_id, kind, person_id=viewer.person_id).seq
 
 

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from app.db import Database, now_ms
 from app.errors import Conflict, Invalid, NotFound, ServiceError
 from app.i18n import N_
+from app.kinds import Kind
 from app.models import Challenge, Need, Race
 from app.services import events
 from app.services.agenda import require_facilitator
@@ -115,7 +116,7 @@ def set_intake(db: Database, viewer: Viewer, *, open_it: bool) -> Race:
             race.intake_token = secrets.token_urlsafe(16)
         race.intake_open = open_it
         session.add(race)
-        kind = "intake.opened" if open_it else "intake.closed"
+        kind = Kind.INTAKE_OPENED if open_it else Kind.INTAKE_CLOSED
         events.record(session, viewer.race_id, kind, person_id=viewer.person_id)
         return race
 
@@ -149,7 +150,9 @@ def submit(db: Database, token: str, form: NeedForm, key: str | None) -> Need:
         require_open(race)
         earlier = events.replayed(session, key, None)
         if earlier is not None:
-            need = session.get(Need, earlier.data.get("need")) if earlier.kind == "need.submitted" else None
+            need = (
+                session.get(Need, earlier.data.get("need")) if earlier.kind == Kind.NEED_SUBMITTED else None
+            )
             if need is None or need.race_id != race.id:
                 raise Conflict("This request key was already used.")
             return need
@@ -159,7 +162,7 @@ def submit(db: Database, token: str, form: NeedForm, key: str | None) -> Need:
         _apply(need, checked)
         session.add(need)
         session.flush()
-        events.record(session, race.id, "need.submitted", data=_words(need), key=key)
+        events.record(session, race.id, Kind.NEED_SUBMITTED, data=_words(need), key=key)
         return need
 
 
@@ -198,7 +201,7 @@ def update(db: Database, viewer: Viewer, need_id: int, form: NeedForm) -> Need:
         need.updated_ms = now_ms()
         session.add(need)
         data = {"need": need_id, "title": need.title, "urgency": need.urgency, "tags": need.tags}
-        events.record(session, viewer.race_id, "need.updated", data=data, person_id=viewer.person_id)
+        events.record(session, viewer.race_id, Kind.NEED_UPDATED, data=data, person_id=viewer.person_id)
         return need
 
 
@@ -225,7 +228,7 @@ def choose(db: Database, viewer: Viewer, need_id: int) -> Challenge:
         session.add(need)
         session.flush()
         data = {"need": need_id, "challenge": challenge.id, "title": challenge.title, "teams": []}
-        events.record(session, viewer.race_id, "need.chosen", data=data, person_id=viewer.person_id)
+        events.record(session, viewer.race_id, Kind.NEED_CHOSEN, data=data, person_id=viewer.person_id)
         return challenge
 
 
@@ -235,7 +238,7 @@ def forget_contacts(session: Session, race_id: int) -> int:
         sql_update(Need).where(col(Need.race_id) == race_id, col(Need.contact) != "").values(contact="")
     ).rowcount
     if blanked:
-        events.record(session, race_id, "need.contacts_removed", data={"needs": blanked})
+        events.record(session, race_id, Kind.NEED_CONTACTS_REMOVED, data={"needs": blanked})
     return int(blanked)
 
 

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from app.db import Database, now_ms
 from app.errors import Invalid, NotFound
 from app.i18n import N_
+from app.kinds import Kind
 from app.models import Card, Outcome, OutcomeCard, Race, Team
 from app.services import events
 from app.services.people import Viewer, clean_text
@@ -91,7 +92,7 @@ def record(
         return events.record(
             session,
             viewer.race_id,
-            "outcome.recorded",
+            Kind.OUTCOME_RECORDED,
             data={"outcome": outcome.id, "kind": kind, "date": date, "cards": sorted(set(card_ids))},
             person_id=viewer.person_id,
             team_id=team_id,

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from app.db import Database, now_ms
 from app.errors import Invalid, NotFound
 from app.i18n import translate
+from app.kinds import Kind
 from app.models import Person, PersonSession, Race, Role
 from app.services import events, races
 
@@ -79,7 +80,7 @@ def join(db: Database, code: str, name: str, earlier: str | None = None) -> tupl
             ).first()
             if was is not None:
                 data["was"] = was
-        events.record(session, race.id, "person.joined", data=data, person_id=person.id)
+        events.record(session, race.id, Kind.PERSON_JOINED, data=data, person_id=person.id)
         return token, race.slug
 
 
@@ -134,7 +135,7 @@ def leave(db: Database, token: str) -> Viewer | None:
         if row is not None and row.ended_ms is None:
             row.ended_ms = now_ms()
             session.add(row)
-            events.record(session, who.race_id, "person.left", person_id=who.person_id)
+            events.record(session, who.race_id, Kind.PERSON_LEFT, person_id=who.person_id)
     return who
 
 

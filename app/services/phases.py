@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 
 from app.db import Database, now_ms, once_per_render
 from app.errors import Conflict, Forbidden, NotFound
+from app.kinds import Kind
 from app.models import Phase, PhaseState, Race, Role
 from app.services import events
 from app.services.people import Viewer
@@ -70,7 +71,7 @@ def _load(session: Session, viewer: Viewer, phase_id: int) -> tuple[Race, Phase]
     return race, phase
 
 
-def _record(session: Session, race: Race, phase: Phase, kind: str) -> int:
+def _record(session: Session, race: Race, phase: Phase, kind: Kind) -> int:
     return events.record(
         session,
         race.id or 0,
@@ -96,7 +97,7 @@ def start(db: Database, viewer: Viewer, phase_id: int) -> int:
         phase.deadline_ms = now + phase.planned_minutes * 60_000
         race.current_phase_id = phase.id
         session.add_all([phase, race])
-        return _record(session, race, phase, "phase.started")
+        return _record(session, race, phase, Kind.PHASE_STARTED)
 
 
 def pause(db: Database, viewer: Viewer, phase_id: int) -> int:
@@ -110,7 +111,7 @@ def pause(db: Database, viewer: Viewer, phase_id: int) -> int:
         phase.deadline_ms = None
         phase.state = PhaseState.PAUSED
         session.add(phase)
-        return _record(session, race, phase, "phase.paused")
+        return _record(session, race, phase, Kind.PHASE_PAUSED)
 
 
 def resume(db: Database, viewer: Viewer, phase_id: int) -> int:
@@ -124,7 +125,7 @@ def resume(db: Database, viewer: Viewer, phase_id: int) -> int:
         phase.remaining_ms = None
         phase.state = PhaseState.RUNNING
         session.add(phase)
-        return _record(session, race, phase, "phase.resumed")
+        return _record(session, race, phase, Kind.PHASE_RESUMED)
 
 
 def extend(db: Database, viewer: Viewer, phase_id: int, minutes: int) -> int:
@@ -143,7 +144,7 @@ def extend(db: Database, viewer: Viewer, phase_id: int, minutes: int) -> int:
             raise Conflict("Only an open phase can be extended.")
         phase.extended_ms += extra
         session.add(phase)
-        return _record(session, race, phase, "phase.extended")
+        return _record(session, race, phase, Kind.PHASE_EXTENDED)
 
 
 def advance(db: Database, viewer: Viewer) -> int:

@@ -13,6 +13,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from app.db import Database, now_ms
 from app.errors import Forbidden, Invalid, NotFound
+from app.kinds import Kind
 from app.models import AuditRecord, Card, CardRevision, Event, Person, PersonSession, Race, Role
 from app.services import events, needs
 from app.services.people import Viewer
@@ -95,7 +96,11 @@ def export_person(db: Database, viewer: Viewer, person_id: int) -> dict[str, Any
                 document["tables"][table.name] = rows
         _audit(session, person.race_id, "person.exported", person_id, viewer.person_id)
         events.record(
-            session, person.race_id, "person.exported", data={"person": person_id}, person_id=viewer.person_id
+            session,
+            person.race_id,
+            Kind.PERSON_EXPORTED,
+            data={"person": person_id},
+            person_id=viewer.person_id,
         )
     return document
 
@@ -115,7 +120,7 @@ def set_policy(db: Database, viewer: Viewer, *, retention_days: int, erase_mode:
         return events.record(
             session,
             viewer.race_id,
-            "race.privacy",
+            Kind.RACE_PRIVACY,
             data={"retention_days": retention_days, "erase_mode": erase_mode},
             person_id=viewer.person_id,
         ).seq
@@ -175,7 +180,7 @@ def _erase(session: Session, race: Race, person: Person, mode: str, *, actor: in
     return events.record(
         session,
         race.id or 0,
-        "person.erased",
+        Kind.PERSON_ERASED,
         data={"person": person_id, "mode": mode},
         person_id=actor,
         team_id=person.team_id,

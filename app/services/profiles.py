@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 from app.db import Database, now_ms
 from app.errors import Forbidden, Invalid, NotFound
 from app.i18n import N_
+from app.kinds import Kind
 from app.models import Background, Person, Race, Role
 from app.services import events
 from app.services.people import Viewer, clean_text
@@ -120,7 +121,7 @@ def update(
         events.record(
             session,
             viewer.race_id,
-            "profile.updated",
+            Kind.PROFILE_UPDATED,
             data={"background": person.background, "competences": person.competences, "skipped": skip},
             person_id=viewer.person_id,
             team_id=person.team_id,

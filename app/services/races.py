@@ -13,6 +13,7 @@ from sqlmodel import Session, col, func, select
 from app.db import Database, now_ms
 from app.errors import NotFound
 from app.i18n import N_, pick, translate
+from app.kinds import Kind
 from app.models import Challenge, Criterion, Phase, Race, RaceCode, Role, Team
 from app.services import events
 
@@ -173,7 +174,7 @@ def create_race(
         session.add_all(team_rows)
         add_default_criteria(session, race.id, lang)
         session.flush()
-        events.record(session, race.id, "race.created", data={"name": race.name, "teams": len(team_rows)})
+        events.record(session, race.id, Kind.RACE_CREATED, data={"name": race.name, "teams": len(team_rows)})
         return {
             "slug": race.slug,
             "codes": codes,

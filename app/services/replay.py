@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from app.kinds import Kind
 from app.models import Card, CardColumn, CardRevision, Event, Person, Race, Team
 from app.services import teams
 from app.services.cards import CardView
@@ -89,7 +90,9 @@ def board_at(session: Session, race_id: int, team_id: int, at_ms: int) -> dict[s
 def teams_at(session: Session, race_id: int, seq: int) -> list[TeamView]:
     """Return every team with the members it had just after an event (from the `team.joined` events)."""
     placed: dict[int, int] = {}
-    joined = select(Event).where(Event.race_id == race_id, Event.kind == "team.joined", col(Event.seq) <= seq)
+    joined = select(Event).where(
+        Event.race_id == race_id, Event.kind == Kind.TEAM_JOINED, col(Event.seq) <= seq
+    )
     for event in session.exec(joined.order_by(col(Event.seq))):
         if event.person_id is not None and event.team_id is not None:
             placed[event.person_id] = event.team_id

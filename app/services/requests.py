@@ -10,6 +10,7 @@ from sqlmodel import Session, col
 from app.db import Database, now_ms
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.i18n import N_
+from app.kinds import Kind
 from app.models import ExpertRequest, Person, Race, RequestStatus, Role
 from app.services import events, phases
 from app.services.people import Viewer, clean_text
@@ -48,7 +49,7 @@ def ask(db: Database, viewer: Viewer, *, question: str, tags: list[str], key: st
         )
         session.add(request)
         session.flush()
-        _record(session, request, "request.opened", viewer, key=key, extra={"tags": tags})
+        _record(session, request, Kind.REQUEST_OPENED, viewer, key=key, extra={"tags": tags})
         return request
 
 
@@ -79,7 +80,7 @@ def claim(db: Database, viewer: Viewer, request_id: int) -> ExpertRequest:
         if won != 1:
             raise Conflict("Another expert has already claimed this request.")
         session.refresh(request)
-        _record(session, request, "request.claimed", viewer)
+        _record(session, request, Kind.REQUEST_CLAIMED, viewer)
         return request
 
 
@@ -105,7 +106,7 @@ def assign(db: Database, viewer: Viewer, request_id: int, expert_id: int) -> Exp
         if won != 1:
             raise Conflict("This request is already closed.")
         session.refresh(request)
-        _record(session, request, "request.assigned", viewer, extra={"previous": previous})
+        _record(session, request, Kind.REQUEST_ASSIGNED, viewer, extra={"previous": previous})
         return request
 
 
@@ -116,7 +117,7 @@ def add_note(db: Database, viewer: Viewer, request_id: int, note: str) -> Expert
         request = _mine(session, viewer, request_id, RequestStatus.CLAIMED, RequestStatus.RESOLVED)
         request.note = note
         session.add(request)
-        _record(session, request, "request.noted", viewer)
+        _record(session, request, Kind.REQUEST_NOTED, viewer)
         return request
 
 
@@ -127,7 +128,7 @@ def resolve(db: Database, viewer: Viewer, request_id: int) -> ExpertRequest:
         request.status = RequestStatus.RESOLVED
         request.resolved_ms = now_ms()
         session.add(request)
-        _record(session, request, "request.resolved", viewer)
+        _record(session, request, Kind.REQUEST_RESOLVED, viewer)
         return request
 
 
@@ -140,7 +141,7 @@ def cancel(db: Database, viewer: Viewer, request_id: int) -> ExpertRequest:
         request.status = RequestStatus.CANCELLED
         request.cancelled_ms = now_ms()
         session.add(request)
-        _record(session, request, "request.cancelled", viewer)
+        _record(session, request, Kind.REQUEST_CANCELLED, viewer)
         return request
 
 
@@ -158,7 +159,7 @@ def rate(db: Database, viewer: Viewer, request_id: int, rating: int, word: str) 
         request.rating = rating
         request.rating_word = word
         session.add(request)
-        _record(session, request, "request.rated", viewer, extra={"rating": rating})
+        _record(session, request, Kind.REQUEST_RATED, viewer, extra={"rating": rating})
         return request
 
 
@@ -188,7 +189,7 @@ def _team_request(session: Session, viewer: Viewer, request_id: int) -> ExpertRe
 def _record(
     session: Session,
     request: ExpertRequest,
-    kind: str,
+    kind: Kind,
     viewer: Viewer,
     *,
     key: str | None = None,

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from app.db import Database, now_ms
 from app.errors import Conflict, Forbidden, Invalid
 from app.i18n import N_
+from app.kinds import Kind
 from app.models import (
     Card,
     CardRevision,
@@ -105,7 +106,7 @@ def end_race(db: Database, viewer: Viewer) -> int:
         return events.record(
             session,
             viewer.race_id,
-            "race.ended",
+            Kind.RACE_ENDED,
             data={"ended_ms": race.ended_ms},
             person_id=viewer.person_id,
         ).seq
@@ -141,7 +142,7 @@ def phase_at(session: Session, race_id: int) -> dict[int, int | None]:
     found: dict[int, int | None] = {}
     cache[race_id] = found
     for event in race_events(session, race_id):
-        if event.kind == "phase.started":
+        if event.kind == Kind.PHASE_STARTED:
             current = event.data.get("phase")
         found[event.seq] = current
     return found

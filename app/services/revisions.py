@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 from app.db import Database, now_ms
 from app.errors import Forbidden, Invalid, NotFound
 from app.i18n import N_
+from app.kinds import Kind
 from app.models import Card, CardColumn, CardRevision, Person, Role
 from app.services import cards, events
 from app.services.people import Viewer, clean_text
@@ -103,7 +104,7 @@ def edit(db: Database, viewer: Viewer, card_id: int, *, title: str, body: str, k
         events.record(
             session,
             viewer.race_id,
-            "card.edited",
+            Kind.CARD_EDITED,
             data={
                 "card": card.id,
                 "rev": card.rev,
@@ -137,7 +138,7 @@ def move(db: Database, viewer: Viewer, card_id: int, *, column: str, key: str | 
         events.record(
             session,
             viewer.race_id,
-            "card.moved",
+            Kind.CARD_MOVED,
             data={"card": card.id, "rev": card.rev, "column": column, "columns": [before, column]},
             person_id=viewer.person_id,
             team_id=card.team_id,
@@ -159,7 +160,7 @@ def remove(db: Database, viewer: Viewer, card_id: int, *, key: str | None) -> Ch
         events.record(
             session,
             viewer.race_id,
-            "card.removed",
+            Kind.CARD_REMOVED,
             data={"card": card.id, "rev": card.rev, "column": card.column, "columns": [card.column]},
             person_id=viewer.person_id,
             team_id=card.team_id,

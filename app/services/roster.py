@@ -12,6 +12,7 @@ from sqlmodel import Session, col, func, select
 from app.db import Database
 from app.errors import Conflict, Invalid, NotFound
 from app.i18n import N_
+from app.kinds import Kind
 from app.models import Background, Card, Challenge, ExpertRequest, Person, RequestStatus, Role, Team, Vote
 from app.services import events
 from app.services.agenda import require_facilitator
@@ -101,7 +102,7 @@ def add_challenge(
         session.flush()
         data = {"challenge": challenge.id, "title": title, "teams": []}
         return events.record(
-            session, viewer.race_id, "challenge.added", data=data, person_id=viewer.person_id
+            session, viewer.race_id, Kind.CHALLENGE_ADDED, data=data, person_id=viewer.person_id
         ).seq
 
 
@@ -127,7 +128,7 @@ def update_challenge(
         session.add(challenge)
         data = {"challenge": challenge_id, "title": title, "teams": _teams_of(session, challenge_id)}
         return events.record(
-            session, viewer.race_id, "challenge.updated", data=data, person_id=viewer.person_id
+            session, viewer.race_id, Kind.CHALLENGE_UPDATED, data=data, person_id=viewer.person_id
         ).seq
 
 
@@ -174,7 +175,7 @@ def add_team(db: Database, viewer: Viewer, *, name: str, colour: str, challenge_
         return events.record(
             session,
             viewer.race_id,
-            "team.added",
+            Kind.TEAM_ADDED,
             data={"name": name},
             person_id=viewer.person_id,
             team_id=team.id,
@@ -197,7 +198,7 @@ def update_team(
         return events.record(
             session,
             viewer.race_id,
-            "team.updated",
+            Kind.TEAM_UPDATED,
             data={"name": name},
             person_id=viewer.person_id,
             team_id=team_id,
@@ -222,7 +223,7 @@ def move_person(db: Database, viewer: Viewer, person_id: int, team_id: int | Non
         session.add(person)
         data = {"person": person_id, "team": team_id, "previous": previous}
         return events.record(
-            session, viewer.race_id, "person.moved", data=data, person_id=viewer.person_id, team_id=team_id
+            session, viewer.race_id, Kind.PERSON_MOVED, data=data, person_id=viewer.person_id, team_id=team_id
         ).seq
 
 
@@ -237,7 +238,7 @@ def set_locked(db: Database, viewer: Viewer, team_id: int, locked: bool) -> int:
             raise Conflict("The board is already open.")
         team.board_locked = locked
         session.add(team)
-        kind = "board.locked" if locked else "board.unlocked"
+        kind = Kind.BOARD_LOCKED if locked else Kind.BOARD_UNLOCKED
         return events.record(session, viewer.race_id, kind, person_id=viewer.person_id, team_id=team_id).seq
 
 

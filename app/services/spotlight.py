@@ -6,6 +6,7 @@ from sqlmodel import Session, col, select
 
 from app.db import Database
 from app.errors import Forbidden, NotFound
+from app.kinds import Kind
 from app.models import Card, Person, Race, Role, Team
 from app.services import events
 from app.services.cards import CardView
@@ -26,7 +27,7 @@ def set_card(db: Database, viewer: Viewer, card_id: int) -> None:
         events.record(
             session,
             viewer.race_id,
-            "spotlight.set",
+            Kind.SPOTLIGHT_SET,
             data={"card": card_id},
             person_id=viewer.person_id,
             team_id=card.team_id,
@@ -43,7 +44,11 @@ def clear(db: Database, viewer: Viewer) -> None:
         race.spotlight_card_id = None
         session.add(race)
         events.record(
-            session, viewer.race_id, "spotlight.cleared", data={"card": previous}, person_id=viewer.person_id
+            session,
+            viewer.race_id,
+            Kind.SPOTLIGHT_CLEARED,
+            data={"card": previous},
+            person_id=viewer.person_id,
         )
 
 

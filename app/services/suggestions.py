@@ -17,6 +17,7 @@ from app import i18n
 from app.db import Database
 from app.errors import Conflict, Invalid
 from app.i18n import N_
+from app.kinds import Kind
 from app.models import Challenge, Person, Race, Role, Team
 from app.services import events, matching, roster
 from app.services.agenda import require_facilitator
@@ -257,7 +258,7 @@ def apply(
                 events.record(
                     session,
                     viewer.race_id,
-                    "team.added",
+                    Kind.TEAM_ADDED,
                     data={"name": team.name},
                     person_id=viewer.person_id,
                     team_id=team.id,
@@ -273,7 +274,12 @@ def apply(
             session.add(person)
             moved.append(person_id)
             events.record(
-                session, viewer.race_id, "person.moved", data=data, person_id=viewer.person_id, team_id=target
+                session,
+                viewer.race_id,
+                Kind.PERSON_MOVED,
+                data=data,
+                person_id=viewer.person_id,
+                team_id=target,
             )
         summary = {
             "teams": sorted(set(team_ids.values())),
@@ -282,7 +288,7 @@ def apply(
             "people": len(chosen),
         }
         seq = events.record(
-            session, viewer.race_id, "teams.applied", data=summary, person_id=viewer.person_id, key=key
+            session, viewer.race_id, Kind.TEAMS_APPLIED, data=summary, person_id=viewer.person_id, key=key
         ).seq
     return seq, moved
 

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from app.db import Database, once_per_render
 from app.errors import Forbidden, NotFound
+from app.kinds import Kind
 from app.models import Challenge, Person, Role, Team
 from app.services import events
 from app.services.people import Viewer
@@ -77,7 +78,7 @@ def choose(db: Database, viewer: Viewer, team_id: int) -> int:
         return events.record(
             session,
             viewer.race_id,
-            "team.joined",
+            Kind.TEAM_JOINED,
             data={"team": team_id, "previous": previous},
             person_id=viewer.person_id,
             team_id=team_id,

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, func, select
 
 from app.db import Database, now_ms
 from app.errors import Conflict
+from app.kinds import Kind
 from app.models import Card, Person, Phase, Race, Team, Vote
 from app.services import events, phases
 from app.services.people import Viewer
@@ -63,7 +64,7 @@ def _change(
     viewer: Viewer,
     card_id: int,
     key: str | None,
-    kind: str,
+    kind: Kind,
     change: Callable[[Session, Card, Phase], Vote],
 ) -> Card:
     """Apply one vote change on a card of the voter's team in the open voting phase, with its event."""
@@ -105,7 +106,7 @@ def cast(db: Database, viewer: Viewer, card_id: int, *, key: str | None) -> Card
         session.flush()
         return vote
 
-    return _change(db, viewer, card_id, key, "vote.cast", add)
+    return _change(db, viewer, card_id, key, Kind.VOTE_CAST, add)
 
 
 def withdraw(db: Database, viewer: Viewer, card_id: int, *, key: str | None) -> Card:
@@ -128,7 +129,7 @@ def withdraw(db: Database, viewer: Viewer, card_id: int, *, key: str | None) -> 
         session.add(vote)
         return vote
 
-    return _change(db, viewer, card_id, key, "vote.withdrawn", take_back)
+    return _change(db, viewer, card_id, key, Kind.VOTE_WITHDRAWN, take_back)
 
 
 # Built once: building a statement costs more than running it (see docs/performance.md).

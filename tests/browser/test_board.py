@@ -150,7 +150,7 @@ def test_two_team_mates_work_one_board_live(
 
 ENDING_SOON = """() => {
   const clock = document.getElementById("clock");
-  clock.setAttribute("data-deadline", String(window.kraftsamlaLive.serverNow() + 1500));
+  clock.setAttribute("data-deadline", String(window.Kraftsamla.clock.serverNow() + 1500));
 }"""
 
 
@@ -190,3 +190,74 @@ def test_the_end_of_a_phase_is_signalled_and_the_sound_can_be_muted(
     expect(alice.locator("#clock")).to_have_class(re.compile(r"\bclock-signal\b"))
     expect(alice.locator("body")).to_have_attribute("data-phase-ended", re.compile(r"\d+"))
     assert alice.locator("body").get_attribute("data-sound-played") is None
+
+
+def test_the_board_by_keyboard_and_the_card_panel_offline(
+    server: Server, new_page: Callable[..., Page]
+) -> None:
+    race = server.create_race("Keyboard race", lang="en", teams=1)
+    server.start()
+    facilitator = new_page()
+    alice = new_page((1280, 800))
+    join(facilitator, server, race["slug"], race["codes"]["facilitator"], "Fia")
+    join(alice, server, race["slug"], race["codes"]["participant"], "Alice")
+    choose_team(alice, race["teams"][0]["name"])
+    expect_live(alice)
+    start(facilitator, "Ideation")
+    titles = card_in(alice, "idea").locator("h3")
+
+    # A card added from the keyboard: focus comes back to the title, ready for the next card.
+    alice.locator("#card-title").fill("Första")
+    alice.locator("#card-form button[type=submit]").focus()
+    alice.keyboard.press("Enter")
+    expect(titles).to_have_text(["Första"])
+    expect(alice.locator("#card-title")).to_be_focused()
+    alice.keyboard.type("Andra")
+    alice.keyboard.press("Enter")
+    expect(titles).to_have_text(["Första", "Andra"])
+    expect(alice.locator("#card-title")).to_be_focused()
+
+    # A vote from the keyboard: the card comes back with the count, and focus stays on its button.
+    vote = card_in(alice, "idea").first.locator(".vote-cast")
+    vote.focus()
+    alice.keyboard.press("Enter")
+    expect(card_in(alice, "idea").first.locator(".vote-count")).to_have_text("1 vote")
+    expect(vote).to_be_focused()
+
+    # Esc closes the opened card and focus is back on the card it belongs to.
+    opener = card_in(alice, "idea").first.locator(".card-open a")
+    opener.focus()
+    alice.keyboard.press("Enter")
+    panel = alice.locator("#card-panel")
+    expect(panel).to_be_visible()
+    expect(panel.locator("#panel-title")).to_be_focused()
+    alice.keyboard.press("Escape")
+    expect(panel).to_be_hidden()
+    expect(opener).to_be_focused()
+
+    # Open, the panel stands beside the board: it covers nothing, the add-card button least of all.
+    opener.click()
+    expect(panel).to_be_visible()
+    add = alice.locator("#card-form button[type=submit]")
+    add.click(trial=True)  # Playwright's own check that nothing else would take the click
+    assert not overlap(panel.bounding_box(), add.bounding_box()), "the card panel covers the add-card button"
+
+    # Offline, its Close link still closes it.
+    alice.context.set_offline(True)
+    expect(alice.locator("#conn")).to_have_attribute("data-state", "offline")
+    panel.locator(".panel-close").click()
+    expect(panel).to_be_hidden()
+    expect(opener).to_be_focused()
+    alice.context.set_offline(False)
+    expect_live(alice, timeout=20_000)
+
+
+def overlap(a: Any, b: Any) -> bool:
+    """Return whether two bounding boxes share any area."""
+    assert a and b
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and b["y"] < a["y"] + a["height"]
+    )

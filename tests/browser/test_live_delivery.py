@@ -24,14 +24,14 @@ SKEW_SCRIPT = """
   Date.now = () => realNow() + skew;
 })();
 """
-PROBES_DONE = "() => window.kraftsamlaLive && window.kraftsamlaLive.state.probes >= 6"
+PROBES_DONE = "() => window.Kraftsamla && window.Kraftsamla.clock.probes() >= 6"
 AGREEMENT_MS = 50
 
 
 def server_now_error(page: Page) -> float:
     """Return how far the page's estimate of server time is from the real clock (this machine's)."""
     before = time.time() * 1000
-    estimate: float = page.evaluate("() => window.kraftsamlaLive.serverNow()")
+    estimate: float = page.evaluate("() => window.Kraftsamla.clock.serverNow()")
     after = time.time() * 1000
     if before <= estimate <= after:
         return 0.0

@@ -36,7 +36,7 @@ CLOCK_READING = """() => {
   const deadline = Number(clock.dataset.deadline);
   return {
     deadline: deadline,
-    left: deadline - window.kraftsamlaLive.serverNow(),
+    left: deadline - window.Kraftsamla.clock.serverNow(),
     at: performance.timeOrigin + performance.now(),
   };
 }"""

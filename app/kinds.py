@@ -1,0 +1,79 @@
+"""The event log's vocabulary: every kind of event a service records, by name."""
+
+from __future__ import annotations
+
+import enum
+
+
+class Kind(enum.StrEnum):
+    """What an event says happened; `app/screens/rules.py` says which screens it touches (or none)."""
+
+    RACE_CREATED = "race.created"
+    RACE_ENDED = "race.ended"
+    RACE_PRIVACY = "race.privacy"
+
+    PERSON_JOINED = "person.joined"
+    PERSON_LEFT = "person.left"
+    PERSON_MOVED = "person.moved"
+    PERSON_EXPORTED = "person.exported"
+    PERSON_ERASED = "person.erased"
+    PROFILE_UPDATED = "profile.updated"
+
+    PHASE_ADDED = "phase.added"
+    PHASE_UPDATED = "phase.updated"
+    PHASE_MOVED = "phase.moved"
+    PHASE_REMOVED = "phase.removed"
+    PHASE_STARTED = "phase.started"
+    PHASE_PAUSED = "phase.paused"
+    PHASE_RESUMED = "phase.resumed"
+    PHASE_EXTENDED = "phase.extended"
+
+    CHALLENGE_ADDED = "challenge.added"
+    CHALLENGE_UPDATED = "challenge.updated"
+    TEAM_ADDED = "team.added"
+    TEAM_UPDATED = "team.updated"
+    TEAM_JOINED = "team.joined"
+    TEAMS_APPLIED = "teams.applied"
+    BOARD_LOCKED = "board.locked"
+    BOARD_UNLOCKED = "board.unlocked"
+
+    CARD_ADDED = "card.added"
+    CARD_EDITED = "card.edited"
+    CARD_MOVED = "card.moved"
+    CARD_REMOVED = "card.removed"
+    VOTE_CAST = "vote.cast"
+    VOTE_WITHDRAWN = "vote.withdrawn"
+    COMMENT_ADDED = "comment.added"
+
+    REQUEST_OPENED = "request.opened"
+    REQUEST_CLAIMED = "request.claimed"
+    REQUEST_ASSIGNED = "request.assigned"
+    REQUEST_NOTED = "request.noted"
+    REQUEST_RESOLVED = "request.resolved"
+    REQUEST_CANCELLED = "request.cancelled"
+    REQUEST_RATED = "request.rated"
+
+    ANNOUNCEMENT_SENT = "announcement.sent"
+    SPOTLIGHT_SET = "spotlight.set"
+    SPOTLIGHT_CLEARED = "spotlight.cleared"
+
+    INTAKE_OPENED = "intake.opened"
+    INTAKE_CLOSED = "intake.closed"
+    NEED_SUBMITTED = "need.submitted"
+    NEED_UPDATED = "need.updated"
+    NEED_CHOSEN = "need.chosen"
+    NEED_CONTACTS_REMOVED = "need.contacts_removed"
+
+    CRITERIA_DEFAULTED = "criteria.defaulted"
+    CRITERION_ADDED = "criterion.added"
+    CRITERION_UPDATED = "criterion.updated"
+    CRITERION_MOVED = "criterion.moved"
+    CRITERION_REMOVED = "criterion.removed"
+    JUROR_UPDATED = "juror.updated"
+    CONFLICT_ADDED = "conflict.added"
+    CONFLICT_REMOVED = "conflict.removed"
+    SCORE_SAVED = "score.saved"
+    SCORES_REVEALED = "scores.revealed"
+    SCORES_HIDDEN = "scores.hidden"
+
+    OUTCOME_RECORDED = "outcome.recorded"

@@ -1,0 +1,250 @@
+"""Which regions each kind of event touches: a table from kind to rule, and what a run of events touched.
+
+Every kind in `app/kinds.py` is either in `RULES` or in `SILENT` (tests/test_rules.py checks it); a rule names
+regions, and the screens that show them follow from `app/screens/regions.py`. docs/architecture.md says how
+to add a kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from app.kinds import Kind
+from app.models import Event, Role
+from app.screens.audiences import Audience
+from app.screens.regions import COLUMN_REGIONS, Scope, card_item, item_region, roles_showing, screen_regions
+
+# Where touched regions are kept: for every screen of a role, or for one team's or one person's screens.
+Bucket = tuple[str | Scope, int | None]
+
+
+@dataclass
+class Changes:
+    """The regions and items a run of events touched, by whose screens they are for; whose sessions ended."""
+
+    touched: dict[Bucket, set[str]] = field(default_factory=dict)
+    # People whose sessions ended (signed out, erased): every process closes their sockets.
+    ended: set[int] = field(default_factory=set)
+
+    def touch(self, *regions: str) -> None:
+        """Mark regions or items touched for every screen that shows them."""
+        for region in regions:
+            for role in roles_showing(item_region(region) or region):
+                self.touched.setdefault((role, None), set()).add(region)
+
+    def touch_team(self, team_id: int | None, *regions: str) -> None:
+        """Mark a team's own regions or items touched for that team's screens (none for no team)."""
+        if team_id:
+            self.touched.setdefault((Scope.TEAM, team_id), set()).update(regions)
+
+    def touch_person(self, person_id: int | None, *regions: str) -> None:
+        """Mark a person's own regions touched for that person's screens (none for nobody)."""
+        if person_id:
+            self.touched.setdefault((Scope.PERSON, person_id), set()).update(regions)
+
+    def touches(self, aud: Audience) -> bool:
+        """Return False when nothing touched is for this audience (then `regions` is empty), cheaply."""
+        return any(self.touched.get(bucket) for bucket in _buckets(aud))
+
+    def regions(self, aud: Audience) -> list[str]:
+        """Return the touched regions an audience shows, in page order, then the items of others."""
+        touched: set[str] = set()
+        for bucket in _buckets(aud):
+            touched |= self.touched.get(bucket, set())
+        shown = screen_regions(aud)
+        whole = [region for region in shown if region in touched]
+        items = [item for item in touched if item_region(item) in shown and item_region(item) not in whole]
+        return whole + sorted(items, key=_item_order)
+
+
+def _buckets(aud: Audience) -> tuple[Bucket, Bucket, Bucket]:
+    """Return where what touches an audience is kept: `touches` and `regions` both read these alone."""
+    return (aud.role, None), (Scope.TEAM, aud.team_id), (Scope.PERSON, aud.person_id)
+
+
+def _item_order(item: str) -> tuple[str, int]:
+    head, _, number = item.rpartition(":")
+    return head, int(number)
+
+
+# The data-dependent parts of rules, each given the run's changes and one event.
+More = Callable[[Changes, Event], None]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What one kind of event touches: regions wherever shown, its team's own, and what its data names."""
+
+    everyone: tuple[str, ...] = ()
+    team: tuple[str, ...] = ()
+    more: tuple[More, ...] = ()
+
+
+def _the_card(result: Changes, event: Event) -> None:
+    """Send the one card (a new card, a vote, a comment) to its team."""
+    result.touch_team(event.team_id, card_item(event.data["column"], event.data["card"]))
+
+
+def _its_columns(result: Changes, event: Event) -> None:
+    """Send the columns an edit, move or removal changed whole (a card left one)."""
+    result.touch_team(event.team_id, *(f"col:{name}" for name in event.data["columns"]))
+
+
+def _the_tile(result: Changes, event: Event) -> None:
+    """Send the team's tile on the wall (its count and newest card)."""
+    result.touch(f"tile:{event.team_id}")
+
+
+def _the_row(result: Changes, event: Event) -> None:
+    """Send the team's row of the facilitators' overview, which counts its activity."""
+    result.touch(f"row:{event.team_id}" if event.team_id else "teams")
+
+
+def _open_phase_settings(result: Changes, event: Event) -> None:
+    """An agenda edit of the open phase may open or close the board or the voting, and moves the clock."""
+    if event.data.get("clock"):
+        result.touch("clock", "board-state")
+
+
+def _challenge_teams(result: Changes, event: Event) -> None:
+    """A challenge's teams show it, and so do the team picker and the wall's tiles."""
+    for team_id in event.data.get("teams", []):
+        result.touch_team(team_id, "team")
+    if event.data.get("teams"):
+        result.touch("teampick", "wall-teams")
+
+
+def _moved(result: Changes, event: Event) -> None:
+    """The person's screens reload; a screen that was away catches up on the whole new board."""
+    if event.data.get("team"):
+        result.touch_team(event.data["team"], "team", *COLUMN_REGIONS)
+    if event.data.get("previous"):
+        result.touch_team(event.data["previous"], "team")
+
+
+def _previous_team(result: Changes, event: Event) -> None:
+    """The team a participant left lists them no more."""
+    result.touch_team(event.data.get("previous"), "team")
+
+
+def _juror_joined(result: Changes, event: Event) -> None:
+    """A new juror counts in the jury's progress."""
+    if event.data.get("role") == Role.JURY:
+        result.touch("jury")
+
+
+def _request_experts(result: Changes, event: Event) -> None:
+    """The expert who has the request, and the one it was taken from, see it in their own list."""
+    result.touch_person(event.data.get("expert"), "my-requests")
+    result.touch_person(event.data.get("previous"), "my-requests")
+
+
+def _experts_queue(result: Changes, event: Event) -> None:
+    """An expert's competences decide their queue's order."""
+    result.touch_person(event.person_id, "requests")
+
+
+def _signed_out(result: Changes, event: Event) -> None:
+    if event.person_id:
+        result.ended.add(event.person_id)
+
+
+def _erased(result: Changes, event: Event) -> None:
+    result.ended.add(int(event.data["person"]))
+
+
+def _rules(kinds: Iterable[Kind], rule: Rule) -> dict[str, Rule]:
+    return dict.fromkeys(kinds, rule)
+
+
+# Jury progress (never a value before the reveal) and, once revealed, the ranking.
+_JURY = ("jury", "wall-ranking")
+# The open phase stays open through a pause (a paused phase is open): boards and requests look the same.
+_CLOCK = ("clock", "agenda")
+
+RULES: dict[str, Rule] = {
+    **_rules(
+        (Kind.PHASE_ADDED, Kind.PHASE_UPDATED, Kind.PHASE_MOVED, Kind.PHASE_REMOVED),
+        Rule(("agenda",), more=(_open_phase_settings,)),
+    ),
+    # Whether the team may call an expert now is shown with its requests.
+    Kind.PHASE_STARTED: Rule((*_CLOCK, "team-requests", "board-state")),
+    **_rules((Kind.PHASE_PAUSED, Kind.PHASE_RESUMED, Kind.PHASE_EXTENDED), Rule(_CLOCK)),
+    **_rules(
+        (Kind.CHALLENGE_ADDED, Kind.CHALLENGE_UPDATED),
+        Rule(("roster", "teams", "challenges"), more=(_challenge_teams,)),
+    ),
+    Kind.TEAM_ADDED: Rule(("roster", "teams", "teampick", "wall-teams", *_JURY)),
+    Kind.TEAM_UPDATED: Rule(("roster", "teams", "teampick", "wall-teams", *_JURY), team=("team",)),
+    Kind.TEAM_JOINED: Rule(("teampick", "teams", "wall-teams", "roster"), ("team",), (_previous_team,)),
+    # Each move and new team has its own event; the summary refreshes the lists once more.
+    Kind.TEAMS_APPLIED: Rule(("teams", "roster", "teampick", "wall-teams")),
+    Kind.PERSON_MOVED: Rule(("roster", "teams", "teampick", "wall-teams"), more=(_moved,)),
+    # The team's forms close or open, live.
+    **_rules(
+        (Kind.BOARD_LOCKED, Kind.BOARD_UNLOCKED),
+        Rule(("roster", "teams"), team=("team", "board-state", *COLUMN_REGIONS)),
+    ),
+    Kind.PERSON_JOINED: Rule(("teams", "roster"), more=(_juror_joined,)),
+    Kind.PERSON_LEFT: Rule(more=(_signed_out,)),
+    Kind.PERSON_ERASED: Rule(("teams", "feed", "wall-teams", "wall-cards"), ("team",), (_erased,)),
+    Kind.PROFILE_UPDATED: Rule(("fac-queue",), more=(_experts_queue,)),
+    Kind.CARD_ADDED: Rule(("feed", "wall-cards"), more=(_the_card, _the_tile, _the_row)),
+    **_rules(
+        (Kind.CARD_EDITED, Kind.CARD_MOVED, Kind.CARD_REMOVED),
+        Rule(("feed", "wall-cards"), more=(_its_columns, _the_tile, _the_row)),
+    ),
+    **_rules((Kind.VOTE_CAST, Kind.VOTE_WITHDRAWN), Rule(more=(_the_card, _the_row))),
+    Kind.COMMENT_ADDED: Rule(more=(_the_card,)),
+    # Experts' queues list the open requests; the wall the open and claimed ones.
+    **_rules(
+        (Kind.REQUEST_OPENED, Kind.REQUEST_CLAIMED, Kind.REQUEST_ASSIGNED, Kind.REQUEST_CANCELLED),
+        Rule(("fac-queue", "requests", "wall-queue"), ("team-requests",), (_request_experts, _the_row)),
+    ),
+    Kind.REQUEST_RESOLVED: Rule(
+        ("fac-queue", "wall-queue"), ("team-requests",), (_request_experts, _the_row)
+    ),
+    **_rules(
+        (Kind.REQUEST_NOTED, Kind.REQUEST_RATED),
+        Rule(("fac-queue",), ("team-requests",), (_request_experts, _the_row)),
+    ),
+    Kind.ANNOUNCEMENT_SENT: Rule(("announcement",)),
+    **_rules((Kind.SPOTLIGHT_SET, Kind.SPOTLIGHT_CLEARED), Rule(("spotlight", "wall-spotlight"))),
+    **_rules(
+        (Kind.INTAKE_OPENED, Kind.INTAKE_CLOSED, Kind.NEED_SUBMITTED, Kind.NEED_UPDATED),
+        Rule(("prep",)),
+    ),
+    Kind.NEED_CONTACTS_REMOVED: Rule(("prep",)),
+    # A need made a challenge: the facilitators' challenge list and team forms offer it.
+    Kind.NEED_CHOSEN: Rule(("prep", "challenges", "roster")),
+    **_rules(
+        (Kind.CRITERIA_DEFAULTED, Kind.CRITERION_ADDED, Kind.CRITERION_UPDATED, Kind.CRITERION_MOVED),
+        Rule(_JURY),
+    ),
+    **_rules(
+        (Kind.CRITERION_REMOVED, Kind.JUROR_UPDATED, Kind.CONFLICT_ADDED, Kind.CONFLICT_REMOVED),
+        Rule(_JURY),
+    ),
+    **_rules((Kind.SCORE_SAVED, Kind.SCORES_REVEALED, Kind.SCORES_HIDDEN), Rule(_JURY)),
+}
+
+# Kinds no live screen shows: the review and exports read them from the log.
+SILENT = frozenset(
+    {Kind.RACE_CREATED, Kind.RACE_ENDED, Kind.RACE_PRIVACY, Kind.PERSON_EXPORTED, Kind.OUTCOME_RECORDED}
+)
+
+
+def changes(found: Iterable[Event]) -> Changes:
+    """Work out which regions a run of events touched."""
+    result = Changes()
+    for event in found:
+        rule = RULES.get(event.kind)
+        if rule is None:
+            continue  # silent, or a kind no longer recorded
+        result.touch(*rule.everyone)
+        if rule.team:
+            result.touch_team(event.team_id, *rule.team)
+        for more in rule.more:
+            more(result, event)
+    return result
