@@ -36,6 +36,8 @@ class Kind(enum.StrEnum):
     TEAMS_APPLIED = "teams.applied"
     BOARD_LOCKED = "board.locked"
     BOARD_UNLOCKED = "board.unlocked"
+    BOARDS_LOCKED = "boards.locked"
+    BOARDS_UNLOCKED = "boards.unlocked"
 
     CARD_ADDED = "card.added"
     CARD_EDITED = "card.edited"

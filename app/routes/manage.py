@@ -148,6 +148,16 @@ async def lock_board(request: Request) -> Response:
     return await _act(request, action)
 
 
+async def lock_boards(request: Request) -> Response:
+    """Lock or open every team's board at once."""
+    db = database(request)
+
+    def action(viewer: Viewer, form: FormData) -> int:
+        return roster.set_all_locked(db, viewer, text(form, "locked") == "1")
+
+    return await _act(request, action)
+
+
 async def move_person(request: Request) -> Response:
     """Put a participant in another team; their screens load the new team at once."""
     return await _move(request, lambda _form: request.path_params["person_id"])
@@ -192,6 +202,7 @@ ROUTES = [
     action("/r/{slug}/teams", add_team, "add_team"),
     action("/r/{slug}/teams/{team_id:int}", update_team, "update_team"),
     action("/r/{slug}/teams/{team_id:int}/lock", lock_board, "lock_board"),
+    action("/r/{slug}/boards/lock", lock_boards, "lock_boards"),
     action("/r/{slug}/people/{person_id:int}/team", move_person, "move_person"),
     action("/r/{slug}/people/team", move_chosen_person, "move_chosen_person"),
 ]

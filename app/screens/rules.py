@@ -123,6 +123,12 @@ def _moved(result: Changes, event: Event) -> None:
         result.touch_team(event.data["previous"], "team")
 
 
+def _listed_boards(result: Changes, event: Event) -> None:
+    """Every board locked or opened at once: each team it changed sees its forms close or open, live."""
+    for team_id in event.data.get("teams", []):
+        result.touch_team(team_id, "team", "board-state", *COLUMN_REGIONS)
+
+
 def _previous_team(result: Changes, event: Event) -> None:
     """The team a participant left lists them no more."""
     result.touch_team(event.data.get("previous"), "team")
@@ -186,6 +192,7 @@ RULES: dict[str, Rule] = {
         (Kind.BOARD_LOCKED, Kind.BOARD_UNLOCKED),
         Rule(("roster", "teams"), team=("team", "board-state", *COLUMN_REGIONS)),
     ),
+    **_rules((Kind.BOARDS_LOCKED, Kind.BOARDS_UNLOCKED), Rule(("roster", "teams"), more=(_listed_boards,))),
     Kind.PERSON_JOINED: Rule(("teams", "roster"), more=(_juror_joined,)),
     Kind.PERSON_LEFT: Rule(more=(_signed_out,)),
     Kind.PERSON_ERASED: Rule(("teams", "feed", "wall-teams", "wall-cards"), ("team",), (_erased,)),

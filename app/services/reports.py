@@ -88,6 +88,8 @@ KIND_LABELS = {
     "team.updated": N_("Team changed"),
     "teams.applied": N_("Suggested teams applied"),
     "board.locked": N_("Board locked"),
+    "boards.locked": N_("Every board locked"),
+    "boards.unlocked": N_("Every board opened"),
     "board.unlocked": N_("Board unlocked"),
     "intake.opened": N_("Needs intake opened"),
     "intake.closed": N_("Needs intake closed"),

@@ -242,6 +242,26 @@ def set_locked(db: Database, viewer: Viewer, team_id: int, locked: bool) -> int:
         return events.record(session, viewer.race_id, kind, person_id=viewer.person_id, team_id=team_id).seq
 
 
+def set_all_locked(db: Database, viewer: Viewer, locked: bool) -> int:
+    """Lock every team's board against changes, or open every one again, as one action and one event."""
+    require_facilitator(viewer)
+    with db.write() as session:
+        events.lock_race(session, viewer.race_id)
+        changing = session.exec(
+            select(Team).where(Team.race_id == viewer.race_id, col(Team.board_locked).is_not(locked))
+        ).all()
+        if not changing:
+            if locked:
+                raise Conflict("Every board is already locked.")
+            raise Conflict("Every board is already open.")
+        for team in changing:
+            team.board_locked = locked
+            session.add(team)
+        kind = Kind.BOARDS_LOCKED if locked else Kind.BOARDS_UNLOCKED
+        data = {"teams": sorted(team.id or 0 for team in changing)}
+        return events.record(session, viewer.race_id, kind, data=data, person_id=viewer.person_id).seq
+
+
 def challenges(session: Session, race_id: int) -> list[Challenge]:
     """Return the race's challenges in the order they were made."""
     return list(

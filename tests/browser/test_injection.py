@@ -141,7 +141,7 @@ def fill_challenge(part: str) -> Callable[[Race, str], None]:
 
 def fill_phase_name(race: Race, value: str) -> None:
     page, phase = _facilitator(race), race.summary["phases"][3]["id"]  # takes expert requests
-    page.locator(f"#phase-{phase}-details summary").click()
+    page.locator(f"#phase-{phase}-details > summary").click()
     page.locator(f"#phase-{phase}-name").fill(value)
     page.locator(f"#phase-{phase}-save").click()
     expect(page.locator(f"#phase-{phase} .phase-name")).to_have_text(value)
@@ -256,6 +256,7 @@ def fill_need(part: str) -> Callable[[Race, str], None]:
             expect(company.locator("#need-sent")).to_be_visible()
             facilitator = _facilitator(race)
             facilitator.goto(race.url("/needs"))
+            facilitator.locator(".need-list > li form details.confirm summary").click()
             facilitator.locator(".need-list > li form button[id$=-choose]").click()
             expect(facilitator.locator(".need-list > li .notice[id$=-chosen]")).to_have_count(1)
             _back_to_control(race)
