@@ -19,7 +19,7 @@ from app.db import Database
 from app.errors import ServiceError
 from app.language import LanguageMiddleware
 from app.limits import BodyLimitMiddleware, RateLimitMiddleware
-from app.pages import database_error, malformed, service_error
+from app.pages import database_error, malformed, server_error, service_error
 from app.routes import (
     board,
     control,
@@ -150,6 +150,7 @@ def create_app(database_url: str | None = None) -> Starlette:
             DataError: malformed,
             404: service_error,
             405: service_error,
+            Exception: server_error,
         },
     )
     templating.bind(app.router)

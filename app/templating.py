@@ -12,11 +12,12 @@ from zoneinfo import ZoneInfo
 import jinja2
 import markupsafe
 from babel.dates import format_time
+from babel.numbers import format_decimal
 from jinja2.nodes import EvalContext
 from starlette.routing import Router
 from starlette.templating import Jinja2Templates
 
-from app import i18n, settings
+from app import i18n, labels, settings
 from app.db import now_ms
 from app.models import Phase
 from app.services.cards import COLUMN_LABELS
@@ -47,6 +48,12 @@ def ink(colour: str) -> str:
     luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
     # WCAG contrast against white is 1.05 / (L + 0.05), against black (L + 0.05) / 0.05.
     return "#ffffff" if 1.05 / (luminance + 0.05) >= (luminance + 0.05) / 0.05 else "#0e1822"
+
+
+def number(value: float, digits: int | None = None) -> str:
+    """Format a number for the reader's language (a decimal comma in Swedish); `digits` fixes the decimals."""
+    pattern = "#,##0.###" if digits is None else "#,##0." + "0" * digits if digits else "#,##0"
+    return format_decimal(float(value), format=pattern, locale=i18n.current())
 
 
 def fit(text: str, *limits: int) -> str:
@@ -127,6 +134,8 @@ env.globals.update(
 env.filters["duration"] = minutes
 env.filters["ink"] = ink
 env.filters["fit"] = fit
+env.filters["number"] = number
+env.filters["label"] = labels.label
 # Suggested competences are stored in English and shown translated; a person's own words are shown as typed.
 env.filters["competence"] = lambda tag: i18n.gettext(tag) if tag in COMMON_COMPETENCES else tag
 env.filters["tojson_attr"] = lambda value: json.dumps(value, ensure_ascii=False)

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from app import i18n
+from app import i18n, labels
 from app.auth import database, require_viewer
 from app.errors import Forbidden, ServiceError
 from app.models import Role
@@ -22,13 +22,7 @@ from app.screens import board_context, cards_context, screen_context
 from app.services import cards, races, scoreboard, teams
 from app.templating import templates
 
-ROLE_NAMES = {
-    Role.PARTICIPANT: i18n.N_("Participant"),
-    Role.EXPERT: i18n.N_("Expert"),
-    Role.FACILITATOR: i18n.N_("Facilitator"),
-    Role.WALL: i18n.N_("Wall"),
-    Role.JURY: i18n.N_("Jury"),
-}
+ROLE_NAMES = labels.ROLES
 
 
 def card_form_context(

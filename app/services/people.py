@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from app.db import Database, now_ms
 from app.errors import Invalid, NotFound
-from app.i18n import translate
+from app.i18n import N_, translate
 from app.kinds import Kind
 from app.models import Person, PersonSession, Race, Role
 from app.services import events, races
@@ -63,7 +63,7 @@ def join(db: Database, code: str, name: str, earlier: str | None = None) -> tupl
         race, role = found
         if role == Role.WALL and not (name or "").strip():
             name = translate(race.lang, "Wall")
-        name = clean_text(name, NAME_MAX, field="name")
+        name = clean_text(name, NAME_MAX, field=N_("your name"))
         assert race.id is not None
         person = Person(race_id=race.id, name=name, role=role, created_ms=now_ms())
         session.add(person)
