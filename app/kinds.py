@@ -58,6 +58,8 @@ class Kind(enum.StrEnum):
     ANNOUNCEMENT_SENT = "announcement.sent"
     SPOTLIGHT_SET = "spotlight.set"
     SPOTLIGHT_CLEARED = "spotlight.cleared"
+    TOP_CARDS_SHOWN = "top_cards.shown"
+    TOP_CARDS_HIDDEN = "top_cards.hidden"
 
     INTAKE_OPENED = "intake.opened"
     INTAKE_CLOSED = "intake.closed"

@@ -73,6 +73,8 @@ class Race(SQLModel, table=True):
     intake_open: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     # When the facilitator revealed the jury's scores; until then no screen but the juror's own shows them.
     scores_revealed_ms: int | None = Field(default=None, sa_type=BigInteger)
+    # Whether the wall shows each team's cards with the most votes in place of the teams.
+    top_cards_shown: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
 
 
 class RaceCode(SQLModel, table=True):

@@ -52,6 +52,8 @@ def test_connect_sends_a_snapshot_of_every_region(join: Join) -> None:
                 "roster",
                 "feed",
                 "jury",
+                "top-cards",
+                "day",
             },
         ),
         (
@@ -64,10 +66,12 @@ def test_connect_sends_a_snapshot_of_every_region(join: Join) -> None:
                 "wall-cards",
                 "wall-queue",
                 "wall-spotlight",
+                "wall-top",
+                "day",
             },
         ),
-        ("expert", {"clock", "announcement", "requests", "my-requests"}),
-        ("jury", {"clock", "announcement"}),
+        ("expert", {"clock", "announcement", "day", "requests", "my-requests"}),
+        ("jury", {"clock", "announcement", "day"}),
     ],
 )
 def test_each_role_gets_its_regions(join: Join, role: str, regions: set[str]) -> None:
@@ -112,7 +116,7 @@ def test_a_card_reaches_its_team_the_facilitator_and_the_wall_only(join: Join, r
         start = facilitator.post(f"/r/{race['slug']}/phases/{race['phases'][0]['id']}/start")
         assert start.status_code == 303
         frame = s_other.receive_text()
-        assert oob_ids(frame) == {"clock", "board-state", "team-requests"}
+        assert oob_ids(frame) == {"clock", "day", "board-state", "team-requests"}
         assert title not in frame
 
 
@@ -142,7 +146,7 @@ def test_reconnecting_at_the_current_seq_sends_nothing_until_a_change(
     with member.live(since=seq) as socket:
         facilitator.post(f"/r/{race['slug']}/phases/{race['phases'][0]['id']}/start")
         frame = socket.receive_text()
-        assert oob_ids(frame) == {"clock", "board-state", "team-requests"}
+        assert oob_ids(frame) == {"clock", "day", "board-state", "team-requests"}
         assert seq_of(frame) > seq
 
 

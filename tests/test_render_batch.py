@@ -75,7 +75,9 @@ def swapped(frame: str) -> list[str]:
     return [tag["id"] for tag in BeautifulSoup(frame, "html.parser").find_all(attrs={"hx-swap-oob": True})]
 
 
-def test_a_pause_a_resume_and_an_extension_change_the_clock_and_the_agenda_alone(db: Database) -> None:
+def test_a_pause_a_resume_and_an_extension_change_the_clock_the_agenda_and_the_day_alone(
+    db: Database,
+) -> None:
     race = races.create_race(db, "Paus", lang="en", teams=3)
     codes, team_ids = race["codes"], [team["id"] for team in race["teams"]]
     member = _viewer(db, codes["participant"], "Member", team_ids[0])
@@ -95,8 +97,8 @@ def test_a_pause_a_resume_and_an_extension_change_the_clock_and_the_agenda_alone
         _, frames, _ = render_changes(db, member.race_id, before, frozenset(keys))
         regions = {key: swapped(text) for key, text in frames.items()}
         for key in keys[:3] + keys[4:]:
-            assert regions[key] == ["clock"], (key, regions[key])
-        assert regions[keys[3]] == ["clock", "agenda"]
+            assert regions[key] == ["clock", "day"], (key, regions[key])
+        assert regions[keys[3]] == ["clock", "day", "agenda"]
         # What the boards and the requests show is what a fresh screen shows, without being sent again.
         for key in keys[:3]:
             assert ('data-board="closed"' in snapshot(db, member.race_id, key)[1]) == (key == keys[1])

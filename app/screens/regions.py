@@ -23,10 +23,12 @@ from app.services import (
     board,
     cards,
     experts,
+    favourites,
     needs,
     phases,
     profiles,
     races,
+    schedule,
     scoreboard,
     spotlight,
     teams,
@@ -85,6 +87,11 @@ def _requests_shown(context: dict[str, Any]) -> Hashable | None:
 CARD = Item("card", "participant/_card_upsert.html", contexts.card_items)
 COLUMN_REGIONS = tuple(f"col:{name.value}" for name in CardColumn)
 
+
+def _top_cards(session: Session, race: Race) -> dict[str, Any]:
+    return {"top_cards": favourites.top(session, race), "top_shown": race.top_cards_shown}
+
+
 _DECLARED = (
     Region("clock", "_clock.html", lambda s, race, _: {"clock": phases.clock(s, race)}, Scope.RACE),
     Region(
@@ -93,6 +100,7 @@ _DECLARED = (
         lambda s, race, _: {"announcement": announcements.latest(s, race.id or 0)},
         Scope.RACE,
     ),
+    Region("day", "_day.html", lambda s, race, _: {"day": schedule.day(s, race)}, Scope.RACE),
     Region(
         "teampick",
         "participant/_teampick.html",
@@ -165,6 +173,8 @@ _DECLARED = (
         lambda s, race, _: {"feed": contexts.newest(s, race, contexts.FEED_CARDS)},
     ),
     Region("jury", "facilitator/_jury.html", lambda s, race, _: scoreboard.jury_context(s, race)),
+    Region("top-cards", "facilitator/_top_cards.html", lambda s, race, _: _top_cards(s, race)),
+    Region("wall-top", "wall/_top.html", lambda s, race, _: _top_cards(s, race)),
     Region(
         "wall-ranking",
         "wall/_ranking.html",
@@ -215,16 +225,17 @@ _DECLARED = (
 REGIONS = {region.name: region for region in _DECLARED}
 
 # Each screen's live regions, in page order. A participant in no team yet has the team picker instead.
-_EVERY_SCREEN = ("clock", "announcement")
+_EVERY_SCREEN = ("clock", "announcement", "day")
 SCREENS: dict[str, tuple[str, ...]] = {
     Role.PARTICIPANT: (*_EVERY_SCREEN, "team", "board-state", "team-requests", *COLUMN_REGIONS),
     Role.FACILITATOR: (
         *_EVERY_SCREEN,
         *("agenda", "challenges", "fac-queue", "spotlight", "prep", "teams", "roster", "feed", "jury"),
+        "top-cards",
     ),
     Role.WALL: (
         *_EVERY_SCREEN,
-        *("wall-ranking", "wall-teams", "wall-cards", "wall-queue", "wall-spotlight"),
+        *("wall-ranking", "wall-top", "wall-teams", "wall-cards", "wall-queue", "wall-spotlight"),
     ),
     Role.EXPERT: (*_EVERY_SCREEN, "requests", "my-requests"),
     Role.JURY: _EVERY_SCREEN,

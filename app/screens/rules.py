@@ -167,12 +167,15 @@ def _rules(kinds: Iterable[Kind], rule: Rule) -> dict[str, Rule]:
 # Jury progress (never a value before the reveal) and, once revealed, the ranking.
 _JURY = ("jury", "wall-ranking")
 # The open phase stays open through a pause (a paused phase is open): boards and requests look the same.
-_CLOCK = ("clock", "agenda")
+# The day's times follow the clock.
+_CLOCK = ("clock", "agenda", "day")
+# Each team's cards with the most votes, on the control screen and (when chosen) the wall.
+_TOP = ("top-cards", "wall-top")
 
 RULES: dict[str, Rule] = {
     **_rules(
         (Kind.PHASE_ADDED, Kind.PHASE_UPDATED, Kind.PHASE_MOVED, Kind.PHASE_REMOVED),
-        Rule(("agenda",), more=(_open_phase_settings,)),
+        Rule(("agenda", "day"), more=(_open_phase_settings,)),
     ),
     # Whether the team may call an expert now is shown with its requests.
     Kind.PHASE_STARTED: Rule((*_CLOCK, "team-requests", "board-state")),
@@ -181,8 +184,8 @@ RULES: dict[str, Rule] = {
         (Kind.CHALLENGE_ADDED, Kind.CHALLENGE_UPDATED),
         Rule(("roster", "teams", "challenges"), more=(_challenge_teams,)),
     ),
-    Kind.TEAM_ADDED: Rule(("roster", "teams", "teampick", "wall-teams", *_JURY)),
-    Kind.TEAM_UPDATED: Rule(("roster", "teams", "teampick", "wall-teams", *_JURY), team=("team",)),
+    Kind.TEAM_ADDED: Rule(("roster", "teams", "teampick", "wall-teams", *_JURY, *_TOP)),
+    Kind.TEAM_UPDATED: Rule(("roster", "teams", "teampick", "wall-teams", *_JURY, *_TOP), team=("team",)),
     Kind.TEAM_JOINED: Rule(("teampick", "teams", "wall-teams", "roster"), ("team",), (_previous_team,)),
     # Each move and new team has its own event; the summary refreshes the lists once more.
     Kind.TEAMS_APPLIED: Rule(("teams", "roster", "teampick", "wall-teams")),
@@ -195,14 +198,14 @@ RULES: dict[str, Rule] = {
     **_rules((Kind.BOARDS_LOCKED, Kind.BOARDS_UNLOCKED), Rule(("roster", "teams"), more=(_listed_boards,))),
     Kind.PERSON_JOINED: Rule(("teams", "roster"), more=(_juror_joined,)),
     Kind.PERSON_LEFT: Rule(more=(_signed_out,)),
-    Kind.PERSON_ERASED: Rule(("teams", "feed", "wall-teams", "wall-cards"), ("team",), (_erased,)),
+    Kind.PERSON_ERASED: Rule(("teams", "feed", "wall-teams", "wall-cards", *_TOP), ("team",), (_erased,)),
     Kind.PROFILE_UPDATED: Rule(("fac-queue",), more=(_experts_queue,)),
     Kind.CARD_ADDED: Rule(("feed", "wall-cards"), more=(_the_card, _the_tile, _the_row)),
     **_rules(
         (Kind.CARD_EDITED, Kind.CARD_MOVED, Kind.CARD_REMOVED),
-        Rule(("feed", "wall-cards"), more=(_its_columns, _the_tile, _the_row)),
+        Rule(("feed", "wall-cards", *_TOP), more=(_its_columns, _the_tile, _the_row)),
     ),
-    **_rules((Kind.VOTE_CAST, Kind.VOTE_WITHDRAWN), Rule(more=(_the_card, _the_row))),
+    **_rules((Kind.VOTE_CAST, Kind.VOTE_WITHDRAWN), Rule(_TOP, more=(_the_card, _the_row))),
     Kind.COMMENT_ADDED: Rule(more=(_the_card,)),
     # Experts' queues list the open requests; the wall the open and claimed ones.
     **_rules(
@@ -218,6 +221,7 @@ RULES: dict[str, Rule] = {
     ),
     Kind.ANNOUNCEMENT_SENT: Rule(("announcement",)),
     **_rules((Kind.SPOTLIGHT_SET, Kind.SPOTLIGHT_CLEARED), Rule(("spotlight", "wall-spotlight"))),
+    **_rules((Kind.TOP_CARDS_SHOWN, Kind.TOP_CARDS_HIDDEN), Rule(_TOP)),
     **_rules(
         (Kind.INTAKE_OPENED, Kind.INTAKE_CLOSED, Kind.NEED_SUBMITTED, Kind.NEED_UPDATED),
         Rule(("prep",)),

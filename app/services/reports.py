@@ -87,6 +87,8 @@ KIND_LABELS = {
     "announcement.sent": N_("Announcement"),
     "spotlight.set": N_("Card in the spotlight"),
     "spotlight.cleared": N_("Spotlight cleared"),
+    "top_cards.shown": N_("Top cards shown on the wall"),
+    "top_cards.hidden": N_("Top cards taken off the wall"),
     "phase.added": N_("Phase added"),
     "phase.removed": N_("Phase removed"),
     "phase.moved": N_("Phase moved"),

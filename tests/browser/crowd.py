@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import select
 
 from app.db import Database
-from app.models import Criterion, ExpertRequest, Race
+from app.models import Card, Criterion, ExpertRequest, Phase, Race
 from app.services import (
     announcements,
     cards,
@@ -26,6 +26,7 @@ from app.services import (
     roster,
     spotlight,
     teams,
+    votes,
 )
 from app.services.people import Viewer
 
@@ -229,3 +230,19 @@ def score(db: Database, codes: dict[str, str], facilitator: Viewer, team_ids: li
             fields = {f"c{criterion_id}": value for criterion_id in criterion_ids}
             jury.save(db, juror, team_id, fields=fields, comment="", key=None)
     jury.set_revealed(db, facilitator, True)
+
+
+def vote(db: Database, room: Room) -> None:
+    """Open the first voting phase; every member votes for each card of their team, the last cards once."""
+    facilitator = room.facilitator
+    with db.read() as session:
+        query = select(Phase).where(Phase.race_id == facilitator.race_id, Phase.voting_open)
+        voting = session.exec(query.order_by(Phase.position)).first()
+        assert voting is not None
+        found = session.exec(select(Card).where(Card.race_id == facilitator.race_id).order_by(Card.id)).all()
+    phases.start(db, facilitator, voting.id or 0)
+    for team_id, members in room.members.items():
+        team_cards = [card.id or 0 for card in found if card.team_id == team_id]
+        for rank, member in enumerate(members):
+            for card_id in team_cards[: len(team_cards) - rank]:
+                votes.cast(db, member, card_id, key=None)

@@ -1,11 +1,11 @@
 """The wall at 1920x1080 and 3840x2160 with 3, 12 and 30 teams: nothing cut, hidden or drawn over.
 
 A race in Swedish gets teams with 80-character names, long card titles, expert requests, a 280-character
-announcement and a spotlit card (tests/browser/crowd.py). The wall is looked at in four states: the
-spotlight beside the teams, the teams alone, and the jury's ranking with and without the spotlight. In each,
+announcement and a spotlit card (tests/browser/crowd.py). The wall is looked at in six states: the
+teams, the jury's ranking and the teams' top cards, each beside the spotlight and alone. In each,
 tests/browser/fits.js must find no text outside its box or the screen, no word broken across lines and no
-two regions over each other; every team and every ranked team must be shown whole on one of the pages the
-wall steps through. A screenshot of each state is kept in the test's folder (or KRAFTSAMLA_SCREENSHOTS).
+two regions over each other; every team must be shown whole on one of the pages the wall steps through. A
+screenshot of each state is kept in the test's folder (or KRAFTSAMLA_SCREENSHOTS).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app.db import Database
-from app.services import jury, spotlight
+from app.services import favourites, jury, spotlight
 from bench.server import LocalServer as Server
 from tests.browser import crowd
 from tests.browser.test_spine import expect_live, join
@@ -32,13 +32,23 @@ WALL_REGIONS = [
     ".wall-announce",
     "#wall-spotlight",
     "#wall-ranking",
+    "#wall-top",
     "#wall-teams",
     ".wall-join",
     "#wall-queue",
     "#wall-cards",
 ]
-PAGERS = [["#wall-teams", ".team-tile"], ["#wall-ranking .ranking-pages", "tbody tr"]]
-DROPS = [["#wall-queue .drop-list", ":scope > li"], ["#wall-cards .drop-list", ":scope > li"]]
+RANKING, TOP = "#wall-ranking .ranking-pages", "#wall-top"
+PAGERS = [
+    ["#wall-teams", ".team-tile"],
+    ["#wall-ranking .ranking-pages", "tbody tr"],
+    [TOP, ".top-tile"],
+]
+DROPS = [
+    ["#wall-queue .drop-list", ":scope > li"],
+    ["#wall-cards .drop-list", ":scope > li"],
+    ["#day .drop-list", ":scope > li:not(.day-done)"],
+]
 # Each pager's items, by the id of what they show, on every page it steps through.
 ON_EACH_PAGE = """(selector) => {
   const box = document.querySelector(selector);
@@ -50,7 +60,7 @@ ON_EACH_PAGE = """(selector) => {
   const seen = [];
   for (let page = 0; page < pages; page++) {
     for (const animation of animations) { animation.pause(); animation.currentTime = page * 12000 + 1; }
-    const whole = [...box.querySelectorAll(".team-tile, tbody tr")].filter((item) => {
+    const whole = [...box.querySelectorAll(".team-tile, .top-tile, tbody tr")].filter((item) => {
       const rect = item.getBoundingClientRect();
       return rect.left >= frame.left - 1 && rect.right <= frame.right + 1
         && rect.top >= frame.top - 1 && rect.bottom <= frame.bottom + 1;
@@ -69,14 +79,13 @@ def problems(page: Page) -> list[str]:
     return found
 
 
-def check(page: Page, state: str, folder: Path, teams: int, ranked: bool) -> list[str]:
+def check(page: Page, state: str, folder: Path, teams: int, paged: str) -> list[str]:
     """Look at the wall in one state: fit, every team on some page, a screenshot kept."""
     page.reload()
     expect_live(page)
     page.screenshot(path=folder / f"{state}.png", animations="disabled", caret="hide")
     found = [f"{state}: {problem}" for problem in problems(page)]
-    selector = "#wall-ranking .ranking-pages" if ranked else "#wall-teams"
-    pages = page.evaluate(ON_EACH_PAGE, selector)
+    pages = page.evaluate(ON_EACH_PAGE, paged)
     shown = [item for items in pages for item in items]
     if len(shown) != teams or len(set(shown)) != teams:
         found.append(f"{state}: {teams} teams, shown whole over {len(pages)} pages: {len(set(shown))}")
@@ -106,16 +115,21 @@ def test_the_wall_fits_every_team_and_text(
     db = Database(server.env["DATABASE_URL"])
     found: list[str] = []
     try:
-        found += check(wall, "spotlight-and-teams", folder, teams, ranked=False)
+        found += check(wall, "spotlight-and-teams", folder, teams, "#wall-teams")
         expect(wall.locator("#announcement .announce-body")).to_have_text(crowd.ANNOUNCEMENT)
         spotlight.clear(db, room.facilitator)
-        found += check(wall, "teams", folder, teams, ranked=False)
+        found += check(wall, "teams", folder, teams, "#wall-teams")
         crowd.score(db, race["codes"], room.facilitator, room.team_ids)
-        found += check(wall, "ranking", folder, teams, ranked=True)
+        found += check(wall, "ranking", folder, teams, RANKING)
         assert room.spotlit is not None
         spotlight.set_card(db, room.facilitator, room.spotlit)
-        found += check(wall, "ranking-and-spotlight", folder, teams, ranked=True)
+        found += check(wall, "ranking-and-spotlight", folder, teams, RANKING)
         jury.set_revealed(db, room.facilitator, False)
+        crowd.vote(db, room)
+        favourites.show_on_wall(db, room.facilitator, True)
+        found += check(wall, "top-cards-and-spotlight", folder, teams, TOP)
+        spotlight.clear(db, room.facilitator)
+        found += check(wall, "top-cards", folder, teams, TOP)
     finally:
         db.dispose()
     assert not found, "the wall does not fit:\n" + "\n".join(found)

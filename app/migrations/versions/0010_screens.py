@@ -1,4 +1,4 @@
-"""team numbers: each team's mark beside its colour
+"""screens: each team's number as its mark beside its colour; the wall's top cards
 
 Revision ID: 0010
 Revises: 0006
@@ -20,6 +20,8 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table('team', schema=None) as batch_op:
         batch_op.add_column(sa.Column('number', sa.Integer(), server_default='0', nullable=False))
+    with op.batch_alter_table('race', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('top_cards_shown', sa.Boolean(), server_default='0', nullable=False))
     # Existing teams are numbered in the order they were made, per race.
     op.execute(
         "UPDATE team SET number = (SELECT count(*) FROM team AS earlier "
@@ -28,5 +30,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('race', schema=None) as batch_op:
+        batch_op.drop_column('top_cards_shown')
     with op.batch_alter_table('team', schema=None) as batch_op:
         batch_op.drop_column('number')
