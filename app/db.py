@@ -7,17 +7,18 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.url import make_url
-from sqlmodel import Session, create_engine
+from sqlalchemy.sql.schema import Table
+from sqlmodel import Session, SQLModel, create_engine
 
-from app import settings
+from app import health, settings
+from live import backplane
 
 Publisher = Callable[[int, int], None]
-T = TypeVar("T")
 
 
 def now_ms() -> int:
@@ -25,20 +26,10 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-def once_per_render(session: Session, key: tuple[object, ...], load: Callable[[], T]) -> T:
-    """Load a value once per render: a render's read session (marked by `rendering`) sees one snapshot."""
-    memo: dict[tuple[object, ...], Any] | None = session.info.get("render_memo")
-    if memo is None:
-        return load()
-    if key not in memo:
-        memo[key] = load()
-    return memo[key]  # type: ignore[no-any-return]
-
-
-def rendering(session: Session) -> Session:
-    """Mark a read session as a render's: what several regions read is loaded once (see once_per_render)."""
-    session.info.setdefault("render_memo", {})
-    return session
+def table_of(model: type[SQLModel]) -> Table:
+    """Return a table model's Table, for statements of plain columns (SQLModel's types omit `__table__`)."""
+    found: Table = model.__table__  # type: ignore[attr-defined]  # set by SQLAlchemy's declarative base
+    return found
 
 
 def normalise_url(url: str) -> str:
@@ -57,8 +48,8 @@ def make_engine(url: str) -> Engine:
         return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    # One connection kept per worker thread, so a reconnect storm's reads never wait for one nor reopen one
-    # (with SQLAlchemy's 5 kept they did); as many again, opened only when needed, for work outside them.
+    # One connection kept per worker thread, so a reconnect storm's reads never wait for one nor reopen one;
+    # as many again, opened only when needed, for work outside them.
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": 30},
@@ -103,9 +94,18 @@ class Database:
             else self.engine.execution_options(isolation_level="REPEATABLE READ")
         )
         self.publishers: list[Publisher] = []
+        # Other processes learn of each commit from the backplane's NOTIFY, sent inside the transaction.
+        self._notify = None if self.is_sqlite else backplane.notify
+        # Told each committed write's seconds, waiting for the write lock included (the metrics).
+        self.on_commit: Callable[[float], None] | None = None
         self._write_lock: AbstractContextManager[object] = (
             threading.Lock() if self.is_sqlite else nullcontext()
         )
+        self.path = Path(make_url(normalise_url(url)).database or "") if self.is_sqlite else None
+        # What the operator must fix for writes to work again, said once until a write works.
+        self._unwritable: str | None = None
+        if self.is_sqlite:
+            event.listen(self.engine, "handle_error", self._on_error)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -115,14 +115,15 @@ class Database:
 
     @contextmanager
     def read_rows(self) -> Iterator[Connection]:
-        """Yield a plain connection in one read transaction, like `read` without an ORM session: for the
-        hottest reads of a few columns (a live socket's first look), at under half the cost."""
+        """Yield a plain connection in one read transaction, like `read` without an ORM session, for the
+        hottest reads of a few columns (a live socket's look), which it makes cheaper."""
         with self._read_engine.connect() as conn, conn.begin():
             yield conn
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         """Yield a session in one write transaction; publish each touched race's new seq after commit."""
+        started = time.perf_counter()
         session = Session(self._write_engine, expire_on_commit=False)
         published: dict[int, int] = {}
         session.info["published"] = published
@@ -131,8 +132,14 @@ class Database:
             try:
                 with session.begin():
                     yield session
+                    if published and self._notify is not None:
+                        dbapi = session.connection().connection.dbapi_connection
+                        assert dbapi is not None
+                        self._notify(dbapi, published)
             finally:
                 session.close()
+        if self.on_commit is not None:
+            self.on_commit(time.perf_counter() - started)
         for race_id, seq in published.items():
             for publish in self.publishers:
                 publish(race_id, seq)
@@ -142,14 +149,38 @@ class Database:
         with self.engine.connect() as conn:
             return conn.execute(text("SELECT 1")).scalar() == 1
 
+    def can_write(self) -> bool:
+        """Return True when a write goes through: one is made in a write transaction, then rolled back."""
+        with self._write_lock, self._write_engine.connect() as conn, conn.begin() as transaction:
+            conn.execute(text("UPDATE alembic_version SET version_num = version_num"))
+            transaction.rollback()
+        if self._unwritable is not None:
+            health.log.warning("the database takes writes again")
+            self._unwritable = None
+        return True
+
+    def _on_error(self, context: Any) -> None:
+        """After SQLite refused a write as read-only: heal what can be healed, and reopen every connection."""
+        if self.path is None or not health.is_readonly(context.original_exception):
+            return
+        problem = health.heal(self.path)
+        if problem is not None and problem != self._unwritable:
+            health.log.error("the database cannot take writes: %s", problem)
+        self._unwritable = problem or "read-only connections"
+        # Each connection of this process shares the read-only mapping of the -shm file while one is open.
+        self.dispose()
+
     def dispose(self) -> None:
         """Close every pooled connection, and each one still in use as soon as it comes back."""
         retired = self.engine.pool
-        # A thread may still hold a connection (a render, a snapshot) when the app shuts down. dispose()
-        # leaves it open, and on its return it would rest in the retired pool until garbage-collected while
-        # still open (psycopg's ResourceWarning). Close it on its way back instead.
+        # Made first: a new pool copies the listeners its pool has, and must not close its own connections.
+        fresh = retired.recreate()
+        # A thread may still hold a connection (a render, a snapshot) when the app shuts down or the pool is
+        # renewed. On its return it would rest in the retired pool until garbage-collected while still open
+        # (psycopg's ResourceWarning; on SQLite it would keep the old -shm mapping). Close it on its way back.
         event.listen(retired, "checkin", _close_on_checkin)
-        self.engine.dispose()
+        self.engine.pool = fresh
+        retired.dispose()
 
 
 def _close_on_checkin(dbapi_conn: Any, _record: Any) -> None:

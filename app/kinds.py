@@ -13,6 +13,7 @@ class Kind(enum.StrEnum):
     RACE_PRIVACY = "race.privacy"
 
     PERSON_JOINED = "person.joined"
+    PERSON_REJOINED = "person.rejoined"
     PERSON_LEFT = "person.left"
     PERSON_MOVED = "person.moved"
     PERSON_EXPORTED = "person.exported"
@@ -34,6 +35,8 @@ class Kind(enum.StrEnum):
     TEAM_UPDATED = "team.updated"
     TEAM_JOINED = "team.joined"
     TEAMS_APPLIED = "teams.applied"
+    TEAM_CHOICE_OPENED = "team_choice.opened"
+    TEAM_CHOICE_CLOSED = "team_choice.closed"
     BOARD_LOCKED = "board.locked"
     BOARD_UNLOCKED = "board.unlocked"
     BOARDS_LOCKED = "boards.locked"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from app.i18n import N_, gettext
 from app.models import RequestStatus, Role
 
@@ -48,7 +51,7 @@ TABLES = {
     "score": N_("Scores"),
     "scores": N_("Scores per team"),
 }
-LABELS = {
+LABELS: dict[str, Mapping[Any, str]] = {
     "role": ROLES,
     "status": REQUEST_STATUSES,
     "audit": AUDIT_DETAILS,

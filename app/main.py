@@ -2,28 +2,30 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
-from contextlib import ExitStack, asynccontextmanager, suppress
+from contextlib import ExitStack, asynccontextmanager
 
 from sqlalchemy.exc import DataError, OperationalError
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import ClientDisconnect
 from starlette.routing import Mount
-from starlette.staticfiles import StaticFiles
 
-from app import backup, memory, settings, templating
+from app import auth, backup, memory, presence, settings, templating
+from app.assets import HashedStaticFiles
 from app.db import Database
 from app.errors import ServiceError
 from app.language import LanguageMiddleware
-from app.limits import BodyLimitMiddleware, RateLimitMiddleware
-from app.pages import database_error, malformed, server_error, service_error
+from app.limits import BodyLimitMiddleware, Limits, RateLimitMiddleware
+from app.logs import RequestIdMiddleware
+from app.metrics import Metrics, PostTimer
+from app.pages import client_gone, database_error, malformed, server_error, service_error
 from app.routes import (
     board,
     control,
     experts,
+    health,
     intake,
     join,
     jury,
@@ -37,32 +39,25 @@ from app.routes import (
     stage,
     suggest,
 )
-from app.screens import prepare_first_look, render_changes, render_presence
+from app.screens import Renderer
 from app.security import SecurityMiddleware
-from app.services import races
-from live import Hub
-from live.backplane import PostgresListener
+from app.services import cards, profiles, reports
+from app.wiring import LiveWiring
 
 
 def create_app(database_url: str | None = None) -> Starlette:
     """Build the Kraftsamla application on a database."""
+    if settings.PROBLEMS:
+        raise RuntimeError("fix these settings first: " + "; ".join(settings.PROBLEMS))
     db = Database(database_url or settings.DATABASE_URL)
-
-    async def render(race_id: int, after_seq: int, audiences: frozenset[str]) -> tuple[int, dict[str, str]]:
-        seq, frames, ended = await run_in_threadpool(render_changes, db, race_id, after_seq, audiences)
-        # Signed out or erased, on this process or another: their open screens close here too.
-        for person_id in ended:
-            hub.cut_owner(race_id, live.owner_of(person_id), live.CLOSE_POLICY)
-        return seq, frames
-
-    async def refresh(race_id: int, audiences: frozenset[str]) -> dict[str, str]:
-        return await run_in_threadpool(render_presence, db, race_id, audiences)
-
-    hub = Hub(render, refresh, refresh_window=settings.LIVE_PRESENCE_WINDOW_S)
+    renderer = Renderer(db)
+    wiring = LiveWiring(db, renderer)
+    metrics = Metrics(wiring.hub, lambda: sum(presence.registry.counts().values()), settings.METRICS_ALLOW)
+    wiring.on_render = metrics.renders.observe
+    db.on_commit = metrics.writes.observe
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        loop = asyncio.get_running_loop()
         # Before the worker threads start, so that they share the few arenas.
         memory.limit_arenas(settings.MALLOC_ARENAS)
         memory.limit_threads(settings.WORKER_THREADS)
@@ -73,35 +68,12 @@ def create_app(database_url: str | None = None) -> Starlette:
         except backup.InUse:
             message = f"a restore is running on {db.url}; start the server when it is done"
             raise RuntimeError(message) from None
-
-        def publish(race_id: int, seq: int) -> None:
-            # Services commit in worker threads; the hub lives on the event loop.
-            loop.call_soon_threadsafe(hub.publish, race_id, seq)
-
-        db.publishers.append(publish)
-        # Before the first request: after a restart every screen reconnects at once. A database that does
-        # not answer yet is no reason not to start (the first socket compiles them then).
-        with suppress(OperationalError):
-            await run_in_threadpool(prepare_first_look, db)
-        listening = None
-        if not db.is_sqlite:
-
-            async def catch_up() -> None:
-                seqs = await run_in_threadpool(races.current_seqs, db, hub.races())
-                for race_id, seq in seqs.items():
-                    hub.publish(race_id, seq)
-
-            listener = PostgresListener(db.dsn, hub.publish, catch_up)
-            listening = loop.create_task(listener.run())
-            app.state.listener = listener
         try:
-            yield
+            async with wiring.running():
+                # /healthz reports whether this process hears the others' changes (PostgreSQL only).
+                app.state.listener = wiring.listener
+                yield
         finally:
-            if listening is not None:
-                listening.cancel()
-                with suppress(asyncio.CancelledError):
-                    await listening
-            db.publishers.remove(publish)
             db.dispose()
             marked.close()
 
@@ -110,6 +82,7 @@ def create_app(database_url: str | None = None) -> Starlette:
         # (a request passes it at the cost of one call; no HTTP route matches a socket, nor the reverse).
         *live.ROUTES,
         *join.ROUTES,
+        *health.ROUTES,
         *race.ROUTES,
         *board.ROUTES,
         *control.ROUTES,
@@ -123,12 +96,15 @@ def create_app(database_url: str | None = None) -> Starlette:
         *intake.ROUTES,
         *needs.ROUTES,
         *jury.ROUTES,
-        Mount("/static", StaticFiles(directory=settings.STATIC_DIR), name="static"),
+        Mount("/static", HashedStaticFiles(directory=settings.STATIC_DIR), name="static"),
     ]
+    secret = settings.secret_key()
     middleware = [
+        Middleware(RequestIdMiddleware),
+        Middleware(PostTimer, metrics=metrics),
         Middleware(
             SessionMiddleware,
-            secret_key=settings.SECRET_KEY,
+            secret_key=secret,
             session_cookie="kraftsamla",
             same_site="lax",
             https_only=settings.COOKIE_SECURE,
@@ -145,6 +121,7 @@ def create_app(database_url: str | None = None) -> Starlette:
         lifespan=lifespan,
         exception_handlers={
             ServiceError: service_error,
+            ClientDisconnect: client_gone,
             OperationalError: database_error,
             OverflowError: malformed,
             DataError: malformed,
@@ -153,7 +130,22 @@ def create_app(database_url: str | None = None) -> Starlette:
             Exception: server_error,
         },
     )
-    templating.bind(app.router)
+    fragments = renderer.fragments
+    templating.install(
+        globals={
+            "url_for": templating.Paths(app.router).url_for,
+            "phase_item": fragments.phase_item,
+            "feed_item": fragments.feed_item,
+            "card_form": fragments.card_form,
+            "columns": list(cards.COLUMN_LABELS.items()),
+            "kind_label": reports.kind_label,
+        },
+        filters={"competence": profiles.competence_label, "when": reports.when},
+    )
     app.state.db = db
-    app.state.hub = hub
+    app.state.renderer = renderer
+    app.state.device_signer = auth.device_signer(secret)
+    app.state.hub = wiring.hub
+    app.state.limits = Limits()
+    app.state.metrics = metrics
     return app

@@ -75,6 +75,9 @@ class Race(SQLModel, table=True):
     scores_revealed_ms: int | None = Field(default=None, sa_type=BigInteger)
     # Whether the wall shows each team's cards with the most votes in place of the teams.
     top_cards_shown: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    # Whether participants who have a team may choose another: None until the facilitator says, which means
+    # open until the first phase starts.
+    team_choice_open: bool | None = None
 
 
 class RaceCode(SQLModel, table=True):
@@ -157,6 +160,8 @@ class Person(SQLModel, table=True):
     # When the person answered or skipped the profile questions; None means ask them.
     profile_ms: int | None = Field(default=None, sa_type=BigInteger)
     erased_ms: int | None = Field(default=None, sa_type=BigInteger)
+    # The browser the person joined from: a digest of its device cookie's token (see app/services/devices.py).
+    device: str | None = Field(default=None, max_length=64, index=True)
 
 
 class PersonSession(SQLModel, table=True):

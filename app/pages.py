@@ -60,6 +60,12 @@ async def database_error(request: Request, exc: Exception) -> Response:
     return response
 
 
+async def client_gone(request: Request, exc: Exception) -> Response:
+    """Note at debug level that the client went away before its request was read; nobody gets the answer."""
+    log.debug("client went away during %s %s", request.method, request.url.path)
+    return Response(status_code=400)
+
+
 async def malformed(request: Request, exc: Exception) -> Response:
     """Answer 400 to a number no database column can hold (an id in a path, say)."""
     return await service_error(request, ServiceError("The form is malformed."))
@@ -68,7 +74,7 @@ async def malformed(request: Request, exc: Exception) -> Response:
 async def service_error(request: Request, exc: Exception) -> Response:
     """Answer a refused action with its status and a message the person can act on."""
     if isinstance(exc, NotSignedIn) and request.method == "GET" and "hx-request" not in request.headers:
-        return RedirectResponse(request.url_for("join_form"), status_code=303)
+        return RedirectResponse(request.app.url_path_for("join_form"), status_code=303)
     if isinstance(exc, ServiceError):
         status, message = exc.status, exc.translated()
     elif isinstance(exc, HTTPException):

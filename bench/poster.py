@@ -11,6 +11,7 @@ import asyncio
 import os
 import time
 from dataclasses import dataclass
+from typing import cast
 from urllib.parse import urlencode, urlsplit
 
 import h11
@@ -91,7 +92,7 @@ class Poster(asyncio.Protocol):
         return future
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
+        self.transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
         self.connection.receive_data(data)

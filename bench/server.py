@@ -19,7 +19,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 10.0
-LOG_ENTRY = re.compile(r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL):")
+# A line of app/logs.py's text format (time, level, logger, ...); a traceback's lines follow their entry.
+LOG_ENTRY = re.compile(r"^\S+ (DEBUG|INFO|WARNING|ERROR|CRITICAL) ")
 # Straight to the loopback port, whatever proxy the environment names.
 _direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -41,7 +42,7 @@ class LocalServer:
 
     def __init__(self, data_dir: Path | None = None, env: dict[str, str] | None = None) -> None:
         self._tmp = None if data_dir else tempfile.TemporaryDirectory(prefix="kraftsamla-")
-        self.data_dir = data_dir or Path(self._tmp.name)  # type: ignore[union-attr]
+        self.data_dir = data_dir if data_dir is not None else Path(self._tmp.name if self._tmp else "")
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         default_url = f"sqlite:///{self.data_dir / 'k.db'}"
@@ -157,12 +158,13 @@ class LocalServer:
         found = []
         for path in sorted(self.data_dir.glob("server-*.log")):
             block: list[str] = []
-            for line in [*path.read_text(errors="replace").splitlines(), "INFO:     (end of log)"]:
-                starts_entry = LOG_ENTRY.match(line) is not None
-                if block and starts_entry:
+            for line in [*path.read_text(errors="replace").splitlines(), "- INFO (end of log)"]:
+                entry = LOG_ENTRY.match(line)
+                if block and entry:
                     found.append(f"{path.name}:\n" + "\n".join(block))
                     block = []
-                if line.startswith(("ERROR", "CRITICAL", "Traceback")) or (block and not starts_entry):
+                failed = entry is not None and entry[1] in ("ERROR", "CRITICAL")
+                if failed or line.startswith("Traceback") or (block and not entry):
                     block.append(line)
         return found
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
@@ -25,6 +27,7 @@ from app import cli, settings
 from app.db import Database
 from app.main import create_app
 from app.migrate import upgrade
+from app.screens import Renderer
 from app.services import races
 from bench.server import LocalServer
 
@@ -50,14 +53,25 @@ def postgres_template() -> Iterator[str | None]:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrate one SQLite database per session; each test copies the file (fast) instead of migrating."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    # The last connection's close folded the write-ahead log into the file: the file is the whole database.
+    assert not path.with_name(f"{path.name}-wal").exists()
+    return path
+
+
 @pytest.fixture
-def db_url(tmp_path: Path, postgres_template: str | None) -> Iterator[str]:
+def db_url(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     """Return the URL of a fresh database migrated to head."""
-    if postgres_template is None:
-        url = f"sqlite:///{tmp_path / 'test.db'}"
-        upgrade(url)
-        yield url
+    if not POSTGRES_URL:
+        template: Path = request.getfixturevalue("sqlite_template")
+        shutil.copyfile(template, tmp_path / "test.db")
+        yield f"sqlite:///{tmp_path / 'test.db'}"
         return
+    postgres_template: str = request.getfixturevalue("postgres_template")
     name = f"kraftsamla_t_{uuid.uuid4().hex[:10]}"
     with _postgres_admin() as admin:
         admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
@@ -115,6 +129,13 @@ def app(db_url: str) -> Iterator[Starlette]:
 
 
 @pytest.fixture
+def renderer(app: Starlette) -> Renderer:
+    """Return the app's renderer of live screens."""
+    made: Renderer = app.state.renderer
+    return made
+
+
+@pytest.fixture
 def db(app: Starlette) -> Database:
     """Return the app's database."""
     database: Database = app.state.db
@@ -122,7 +143,7 @@ def db(app: Starlette) -> Database:
 
 
 @pytest.fixture
-def server(app: Starlette) -> Iterator[TestClient]:
+def app_client(app: Starlette) -> Iterator[TestClient]:
     """Run the app (its lifespan and one event loop) for the whole test."""
     with TestClient(app, headers={"origin": ORIGIN}) as client:
         yield client
@@ -221,12 +242,12 @@ Join = Callable[..., Person]
 
 
 @pytest.fixture
-def join(app: Starlette, server: TestClient, race: dict[str, Any]) -> Join:
+def join(app: Starlette, app_client: TestClient, race: dict[str, Any]) -> Join:
     """Return a function that joins the race as a role (and team) in a browser of its own."""
 
     def _join(role: str, name: str = "Alva", team: int | None = None) -> Person:
         client = TestClient(app, headers={"origin": ORIGIN})
-        client.portal = server.portal  # one event loop for everyone, like one server process
+        client.portal = app_client.portal  # one event loop for everyone, like one server process
         response = client.post(
             "/join", data={"code": race["codes"][role], "name": name}, follow_redirects=False
         )
@@ -285,6 +306,18 @@ def apply_frame(page: BeautifulSoup, frame: str) -> None:
                 later[0].insert_before(child)
             else:
                 into.append(child)
+
+
+@pytest.fixture(autouse=True)
+def _processes_only_when_slow(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refuse to start a process in a test not marked slow (or browser): `make test-fast` starts none."""
+    if request.node.get_closest_marker("slow") or request.node.get_closest_marker("browser"):
+        return
+
+    def refuse(*_args: Any, **_kwargs: Any) -> None:
+        raise AssertionError("this test starts a process: mark it @pytest.mark.slow")
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", refuse)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

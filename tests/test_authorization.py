@@ -29,6 +29,7 @@ from app.models import (
 from app.models import Person as PersonRow
 from app.services import needs, races
 from tests.conftest import ORIGIN, Join, Person
+from tests.helpers import REQUESTS_PHASE
 
 CALLERS = (
     "anonymous",
@@ -60,7 +61,6 @@ class Row:
 
 
 PROFILED = frozenset({"participant_a", "participant_b", "expert"})
-REQUESTS_PHASE = 3  # takes expert requests in the default agenda
 
 
 def _requests_phase(callers: dict[str, Person], ids: dict[str, Any], _db: Database) -> dict[str, Any]:
@@ -238,6 +238,13 @@ def jury_rows() -> list[Row]:
             prepare=_jury_ids,
         ),
         Row("POST", "/r/{slug}/jury/conflicts/{conflict_id}/remove", facilitator, prepare=_jury_ids),
+        Row(
+            "POST",
+            "/r/{slug}/jury/jurors/{juror_id}/company",
+            facilitator,
+            lambda _ids: {"company": "Nytt AB"},
+            prepare=_jury_ids,
+        ),
         Row("POST", "/r/{slug}/jury/reveal", facilitator, lambda _ids: {"reveal": "1"}),
     ]
 
@@ -249,6 +256,8 @@ TEAM = {"name": "Nytt lag", "colour": "#123456"}
 MATRIX: list[Row] = [
     Row("GET", "/", EVERYONE, writes=False),
     Row("GET", "/healthz", EVERYONE, writes=False),
+    # Loopback and KRAFTSAMLA_METRICS_ALLOW only, whoever signed in (tests/test_metrics.py has those).
+    Row("GET", "/metrics", frozenset(), writes=False),
     Row("POST", "/join", EVERYONE, lambda ids: {"code": ids["code"], "name": "Ny"}),
     Row("POST", "/leave", EVERYONE),
     Row("GET", "/r/{slug}", MEMBERS, writes=False),
@@ -289,6 +298,7 @@ MATRIX: list[Row] = [
     Row("POST", "/r/{slug}/teams/{team_a}/lock", frozenset({"facilitator"}), lambda _ids: {"locked": "1"}),
     Row("POST", "/r/{slug}/boards/lock", frozenset({"facilitator"}), lambda _ids: {"locked": "1"}),
     Row("POST", "/r/{slug}/top-cards/wall", frozenset({"facilitator"}), lambda _ids: {"shown": "1"}),
+    Row("POST", "/r/{slug}/team-choice", frozenset({"facilitator"}), lambda _ids: {"open": "0"}),
     Row("POST", "/r/{slug}/people/{person_id}/team", frozenset({"facilitator"}), lambda _ids: {"team": ""}),
     Row(
         "POST",
@@ -359,6 +369,7 @@ PARAMS = {
     "{need_id:int}": "{need_id}",
     "{criterion_id:int}": "{criterion_id}",
     "{conflict_id:int}": "{conflict_id}",
+    "{juror_id:int}": "{juror_id}",
 }
 
 
@@ -425,7 +436,7 @@ def control_ids(db: Database, race: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture
 def callers(
-    join: Join, app: Starlette, server: TestClient, db: Database, race: dict[str, Any]
+    join: Join, app: Starlette, app_client: TestClient, db: Database, race: dict[str, Any]
 ) -> dict[str, Person]:
     """Sign in one person of every kind (and a facilitator of another race)."""
     people = {
@@ -438,11 +449,11 @@ def callers(
     }
     other = races.create_race(db, "Ett annat race", teams=1)
     outsider = TestClient(app, headers={"origin": ORIGIN})
-    outsider.portal = server.portal
+    outsider.portal = app_client.portal
     outsider.post("/join", data={"code": other["codes"]["facilitator"], "name": "Olle"})
     people["other_facilitator"] = Person(outsider, other["slug"])
     anonymous = TestClient(app, headers={"origin": ORIGIN})
-    anonymous.portal = server.portal
+    anonymous.portal = app_client.portal
     people["anonymous"] = Person(anonymous, race["slug"])
     return people
 

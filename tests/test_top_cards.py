@@ -9,7 +9,7 @@ from sqlmodel import col, select
 from app.db import Database
 from app.models import Event, Race
 from tests.conftest import Join, soup
-from tests.test_board import add_card, start_phase
+from tests.helpers import add_card, start_named_phase
 from tests.test_votes import set_budget, vote
 
 
@@ -34,7 +34,7 @@ def test_the_control_screen_lists_each_teams_three_cards_with_the_most_standing_
     join("participant", "Cia", team=1)
     cards = {title: add_card(alva, slug, title) for title in ("Ett", "Två", "Tre", "Fyra", "Fem")}
     set_budget(db, "Ideation", 5)
-    start_phase(join, race, db, "Ideation")
+    start_named_phase(join, race, db, "Ideation")
     for voter, title in [
         (alva, "Två"),
         (bo, "Två"),
@@ -62,7 +62,7 @@ def test_a_vote_reaches_the_control_screen_and_the_wall_shows_the_top_cards_only
     alva = join("participant", "Alva", team=0)
     facilitator, wall = join("facilitator", "Fia"), join("wall", "")
     card = add_card(alva, slug, "<b>Skruv</b>")
-    start_phase(join, race, db, "Ideation")
+    start_named_phase(join, race, db, "Ideation")
     # Hidden until the facilitator chooses: the wall shows the teams.
     assert wall.page().select_one("#wall-top").has_attr("hidden")
     with facilitator.live() as s_fac, wall.live() as s_wall:

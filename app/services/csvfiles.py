@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import json
 from collections.abc import Callable
@@ -31,7 +32,7 @@ def csv_table(db: Database, viewer: Viewer, name: str) -> str:
             race = session.get(Race, viewer.race_id)
             assert race is not None
             rows = scoreboard.score_rows(session, race)
-        return _csv(["team", "juror", "criterion", "weight", "value", "comment"], rows)
+        return _csv(["team", "juror", "criterion", "weight", "value", "comment", "counted"], rows)
     with db.engine.connect() as conn, conn.begin():
         timezone = conn.execute(select(Race.timezone).where(col(Race.id) == viewer.race_id)).scalar_one()
         labels = _labels(conn, viewer.race_id)
@@ -90,10 +91,10 @@ def _readable(
         names.append(name)
         if target in labels and name != "race_id":
             extra = name.removesuffix("_id") if name.endswith("_id") else f"{name}_name"
-            fills[extra] = lambda value, source=name, named=labels[target]: named.get(value[source], "")
+            fills[extra] = functools.partial(_name_of, name, labels[target])
         elif name.endswith("_ms") and name not in DURATIONS:
             extra = "at" if name == "at_ms" else name.removesuffix("_ms") + "_at"
-            fills[extra] = lambda value, source=name: _moment(value[source], zone)
+            fills[extra] = functools.partial(_moment_of, name, zone)
         else:
             continue
         names.append(extra)
@@ -102,6 +103,14 @@ def _readable(
         return {**row, **{extra: fill(row) for extra, fill in fills.items()}}
 
     return names, readable
+
+
+def _name_of(source: str, named: dict[int, str], row: Row) -> str:
+    return named.get(row[source], "")
+
+
+def _moment_of(source: str, zone: ZoneInfo, row: Row) -> str | None:
+    return _moment(row[source], zone)
 
 
 def _moment(epoch_ms: int | None, zone: ZoneInfo) -> str | None:

@@ -20,6 +20,8 @@ from app.services import events
 # Unambiguous when read off a projector: no 0/O, 1/I/L.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 6
+# The codes that steer the race or judge it are long enough never to be guessed (31**10 is about 8e14).
+LONG_CODES = {Role.FACILITATOR: 10, Role.JURY: 10}
 # Thirty colours told apart on the dark wall and on white: ten hues, far apart for teams next in number, at a
 # middle, a darker and a lighter tone (OKLCH; docs/screens.md). Each team also carries its number as a mark.
 TEAM_COLOURS = (
@@ -99,9 +101,9 @@ def slugify(name: str) -> str:
     return slug[:48] or "race"
 
 
-def new_code() -> str:
+def new_code(length: int = CODE_LENGTH) -> str:
     """Return a random join code."""
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
 
 
 def _unique_slug(session: Session, name: str) -> str:
@@ -112,9 +114,9 @@ def _unique_slug(session: Session, name: str) -> str:
     return slug
 
 
-def _unique_code(session: Session) -> str:
+def _unique_code(session: Session, role: Role) -> str:
     while True:
-        code = new_code()
+        code = new_code(LONG_CODES.get(role, CODE_LENGTH))
         if session.exec(select(RaceCode.id).where(RaceCode.code == code)).first() is None:
             return code
 
@@ -140,7 +142,7 @@ def create_race(
         session.add(race)
         session.flush()
         assert race.id is not None
-        codes = {role.value: _unique_code(session) for role in Role}
+        codes = {role.value: _unique_code(session, role) for role in Role}
         session.add_all(RaceCode(race_id=race.id, role=role, code=code) for role, code in codes.items())
         phases = [
             Phase(
@@ -207,6 +209,13 @@ def codes(session: Session, race_id: int) -> dict[str, str]:
     """Return role -> code for a race."""
     rows = session.exec(select(RaceCode).where(RaceCode.race_id == race_id)).all()
     return {row.role: row.code for row in rows}
+
+
+def with_codes(db: Database, slug: str) -> tuple[Race, dict[str, str]]:
+    """Return a race and its codes by role, in one read."""
+    with db.read() as session:
+        race = get_race(session, slug)
+        return race, codes(session, race.id or 0)
 
 
 def summary(db: Database, slug: str) -> dict[str, Any]:

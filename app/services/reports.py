@@ -17,8 +17,10 @@ from app.services import charts, exports, outcomes, replay, review, scoreboard
 from app.services.people import Viewer
 from app.templating import env
 
-# Markdown is written without HTML escaping; user text is escaped for Markdown instead (see md_escape).
+# Markdown is written without HTML escaping; user text is escaped for Markdown instead (see md_escape). Its
+# filters are its own; its globals are the pages' (the app installs them).
 markdown_env = env.overlay(autoescape=False)
+markdown_env.filters = dict(env.filters)
 # Where Markdown (CommonMark with GitHub's tables, strikethrough and autolinks) reads characters as more than
 # text anywhere in a line: code, emphasis, links and images, HTML, entities, table cells, strikethrough.
 MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]<>&|~])")
@@ -51,14 +53,13 @@ def when(epoch_ms: int | None, tz: str = "Europe/Stockholm") -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
-env.filters["when"] = when
-
 # Every event kind in words; a kind added later shows as its code until it is named here.
 KIND_LABELS = {
     "race.created": N_("Race created"),
     "race.ended": N_("Race ended"),
     "race.privacy": N_("Privacy settings changed"),
     "person.joined": N_("Joined"),
+    "person.rejoined": N_("Joined again from the same browser"),
     "person.exported": N_("Personal data exported"),
     "person.erased": N_("Person erased"),
     "team.joined": N_("Joined a team"),
@@ -70,6 +71,8 @@ KIND_LABELS = {
     "outcome.recorded": N_("Outcome recorded"),
     "person.left": N_("Signed out"),
     "person.moved": N_("Moved to another team"),
+    "team_choice.opened": N_("Team choice opened"),
+    "team_choice.closed": N_("Team choice closed"),
     "profile.updated": N_("Profile updated"),
     "card.edited": N_("Card edited"),
     "card.moved": N_("Card moved"),
@@ -128,7 +131,6 @@ def kind_label(kind: str) -> str:
     return gettext(label) if label else kind
 
 
-env.globals["kind_label"] = kind_label
 markdown_env.filters["when"] = when
 
 
