@@ -44,6 +44,8 @@ class Kind(enum.StrEnum):
     TEAM_CHOICE_CLOSED = "team_choice.closed"
     BOARD_LOCKED = "board.locked"
     BOARD_UNLOCKED = "board.unlocked"
+    BOARDS_LOCKED = "boards.locked"
+    BOARDS_UNLOCKED = "boards.unlocked"
 
     CARD_ADDED = "card.added"
     CARD_EDITED = "card.edited"
@@ -65,6 +67,8 @@ class Kind(enum.StrEnum):
     ANNOUNCEMENT_CLEARED = "announcement.cleared"
     SPOTLIGHT_SET = "spotlight.set"
     SPOTLIGHT_CLEARED = "spotlight.cleared"
+    TOP_CARDS_SHOWN = "top_cards.shown"
+    TOP_CARDS_HIDDEN = "top_cards.hidden"
 
     INTAKE_OPENED = "intake.opened"
     INTAKE_CLOSED = "intake.closed"

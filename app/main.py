@@ -20,7 +20,7 @@ from app.language import LanguageMiddleware
 from app.limits import BodyLimitMiddleware, Limits, RateLimitMiddleware
 from app.logs import RequestIdMiddleware
 from app.metrics import Metrics, PostTimer
-from app.pages import client_gone, database_error, malformed, service_error
+from app.pages import client_gone, database_error, malformed, server_error, service_error
 from app.routes import (
     board,
     control,
@@ -131,6 +131,7 @@ def create_app(database_url: str | None = None) -> Starlette:
             DataError: malformed,
             404: service_error,
             405: service_error,
+            Exception: server_error,
         },
     )
     fragments = renderer.fragments

@@ -73,6 +73,8 @@ class Race(SQLModel, table=True):
     intake_open: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     # When the facilitator revealed the jury's scores; until then no screen but the juror's own shows them.
     scores_revealed_ms: int | None = Field(default=None, sa_type=BigInteger)
+    # Whether the wall shows each team's cards with the most votes in place of the teams.
+    top_cards_shown: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     # Whether participants who have a team may choose another: None until the facilitator says, which means
     # open until the first phase starts.
     team_choice_open: bool | None = None
@@ -151,6 +153,8 @@ class Team(SQLModel, table=True):
     board_locked: bool = False
     # Where the team sits (a table, a room), typed by the team or the facilitator: experts find it there.
     place: str = Field(default="", max_length=80, sa_column_kwargs={"server_default": ""})
+    # The team's mark beside its colour (1, 2, 3 ... in the order teams were made): told apart without colour.
+    number: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Competence(SQLModel, table=True):

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import logging
 
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.types import Scope
 
 from app import i18n
 from app.auth import NotSignedIn
 from app.errors import ServiceError
-from app.templating import templates
+from app.language import negotiate
+from app.templating import render, templates
 
 log = logging.getLogger("kraftsamla")
 
@@ -26,7 +29,24 @@ TITLES = {
     413: i18n.N_("Too large"),
     422: i18n.N_("Please check what you entered"),
     429: i18n.N_("Too many requests"),
+    500: i18n.N_("Something went wrong"),
 }
+
+
+def refusal(scope: Scope, status: int, message: str) -> Response:
+    """Return an error page (or, to htmx, its message alone) in the language the request asks for.
+
+    For answers made outside the routes' language handling (a cross-site post, a server error).
+    """
+    with i18n.language(negotiate(scope)):
+        context = {"status": status, "title": i18n.gettext(TITLES[status]), "message": i18n.gettext(message)}
+        htmx = Headers(scope=scope).get("hx-request") == "true"
+        return HTMLResponse(render("_error.html" if htmx else "error.html", **context), status_code=status)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    """Answer an unexpected failure with a page in the person's language (the server logs the error)."""
+    return refusal(request.scope, 500, i18n.N_("Something went wrong on the server. Try again in a moment."))
 
 
 async def database_error(request: Request, exc: Exception) -> Response:

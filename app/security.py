@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from starlette.datastructures import Headers
-from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import settings
+from app.i18n import N_
+from app.pages import refusal
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSP = (
@@ -44,7 +45,8 @@ class SecurityMiddleware:
             await self.app(scope, receive, send)
             return
         if scope["method"] not in SAFE_METHODS and not origin_allowed(scope):
-            response = PlainTextResponse("Cross-site request refused.", status_code=403)
+            message = N_("This came from another site, so it was refused. Open the page here and try again.")
+            response = refusal(scope, 403, message)
             await response(scope, receive, send)
             return
 

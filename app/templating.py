@@ -16,12 +16,13 @@ from zoneinfo import ZoneInfo
 import jinja2
 import markupsafe
 from babel.dates import format_time
+from babel.numbers import format_decimal
 from jinja2.nodes import EvalContext
 from sqlmodel import SQLModel
 from starlette.routing import Mount, Router
 from starlette.templating import Jinja2Templates
 
-from app import i18n, settings
+from app import i18n, labels, settings
 from app.assets import HashedStaticFiles
 from app.db import now_ms
 from app.models import Phase, Race
@@ -39,6 +40,30 @@ def minutes(ms: int | None) -> str:
     hours, rest = divmod(seconds, 3600)
     mins, secs = divmod(rest, 60)
     return f"{hours}:{mins:02d}:{secs:02d}" if hours else f"{mins}:{secs:02d}"
+
+
+def ink(colour: str) -> str:
+    """Return black or white, whichever reads better on a team's colour (#rrggbb)."""
+    try:
+        channels = [int(colour[index : index + 2], 16) / 255 for index in (1, 3, 5)]
+    except ValueError:
+        return "#ffffff"
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    # WCAG contrast against white is 1.05 / (L + 0.05), against black (L + 0.05) / 0.05.
+    return "#ffffff" if 1.05 / (luminance + 0.05) >= (luminance + 0.05) / 0.05 else "#0e1822"
+
+
+def number(value: float, digits: int | None = None) -> str:
+    """Format a number for the reader's language (a decimal comma in Swedish); `digits` fixes the decimals."""
+    pattern = "#,##0.###" if digits is None else "#,##0." + "0" * digits if digits else "#,##0"
+    return format_decimal(float(value), format=pattern, locale=i18n.current())
+
+
+def fit(text: str, *limits: int) -> str:
+    """Return the size step a text's length falls in: "fit-0" up to the first limit, "fit-1" to the next."""
+    length = len(text or "")
+    return f"fit-{sum(1 for limit in limits if length > limit)}"
 
 
 env = jinja2.Environment(
@@ -96,6 +121,10 @@ env.globals.update(
     server_now=now_ms,
 )
 env.filters["duration"] = minutes
+env.filters["ink"] = ink
+env.filters["fit"] = fit
+env.filters["number"] = number
+env.filters["label"] = labels.label
 env.filters["tojson_attr"] = lambda value: json.dumps(value, ensure_ascii=False)
 
 

@@ -209,7 +209,9 @@ def test_a_plain_form_post_goes_back_to_the_screen(join: Join, race: dict[str, A
     assert response.headers["location"].endswith(f"/r/{race['slug']}")
 
 
-def test_editing_a_later_phase_reaches_only_the_facilitators(join: Join, race: dict[str, Any]) -> None:
+def test_editing_a_later_phase_reaches_the_agenda_and_the_days_times_not_the_boards(
+    join: Join, race: dict[str, Any]
+) -> None:
     facilitator = join("facilitator")
     member = join("participant", team=0)
     late = race["phases"][8]["id"]
@@ -218,12 +220,12 @@ def test_editing_a_later_phase_reaches_only_the_facilitators(join: Join, race: d
         s_member.receive_text()
         facilitator.htmx(f"/r/{race['slug']}/agenda/{late}", {**FIELDS, "name": "Fika"})
         frame = s_fac.receive_text()
-        assert {el["id"] for el in soup(frame).select("[hx-swap-oob]")} == {"agenda"}
+        assert {el["id"] for el in soup(frame).select("[hx-swap-oob]")} == {"agenda", "day"}
         assert soup(frame).select_one(f"#phase-{late} .phase-name").get_text() == "Fika"
-        # The member's next frame is the next change that concerns them, not the agenda edit.
-        facilitator.post(f"/r/{race['slug']}/phases/{race['phases'][0]['id']}/start")
-        ids = {el["id"] for el in soup(s_member.receive_text()).select("[hx-swap-oob]")}
-        assert "clock" in ids and "agenda" not in ids  # the phase change, with what it opens for the team
+        # The member sees the day's agenda change, and nothing of the facilitators' agenda or the boards.
+        frame = s_member.receive_text()
+        assert {el["id"] for el in soup(frame).select("[hx-swap-oob]")} == {"day"}
+        assert "Fika" in soup(frame).select_one("#day").get_text()
 
 
 def test_changing_the_next_phase_updates_every_clock(join: Join, race: dict[str, Any]) -> None:

@@ -352,6 +352,8 @@ MATRIX: list[Row] = [
     Row("POST", "/r/{slug}/teams", frozenset({"facilitator"}), lambda _ids: TEAM),
     Row("POST", "/r/{slug}/teams/{team_a}", frozenset({"facilitator"}), lambda _ids: TEAM),
     Row("POST", "/r/{slug}/teams/{team_a}/lock", frozenset({"facilitator"}), lambda _ids: {"locked": "1"}),
+    Row("POST", "/r/{slug}/boards/lock", frozenset({"facilitator"}), lambda _ids: {"locked": "1"}),
+    Row("POST", "/r/{slug}/top-cards/wall", frozenset({"facilitator"}), lambda _ids: {"shown": "1"}),
     Row("POST", "/r/{slug}/team-choice", frozenset({"facilitator"}), lambda _ids: {"open": "0"}),
     Row("POST", "/r/{slug}/people/{person_id}/team", frozenset({"facilitator"}), lambda _ids: {"team": ""}),
     Row(

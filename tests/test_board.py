@@ -252,8 +252,9 @@ def test_the_forms_say_why_the_board_is_closed(join: Join, race: dict[str, Any],
     card_id = add_card(alva, race["slug"])
     start_named_phase(join, race, db, "Night pause")
     page = alva.page()
+    # Said in the head above the board, which the card form's fields point to.
     assert (
-        page.select_one("#card-form #board-state").get_text().strip()
+        page.select_one(".work-head #board-state").get_text().strip()
         == "The board is closed during Night pause."
     )
     assert page.select_one("#card-form fieldset")["aria-describedby"] == "board-state"

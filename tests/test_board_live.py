@@ -58,7 +58,7 @@ def test_edit_move_vote_and_comment_reach_team_mates_and_not_other_teams(
         # Cia's next frame is the phase change everyone gets; nothing of team 0's card came before it.
         start_named_phase(join, race, db, "Market")
         frame = s_cia.receive_text()
-        assert oob_ids(frame) == {"clock", "board-state", "team-requests", "team"}
+        assert oob_ids(frame) == {"clock", "day", "board-state", "team-requests", "team"}
         assert "skruv" not in frame.lower() and "jobbat" not in frame
 
 

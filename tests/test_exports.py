@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from pathlib import Path
@@ -167,3 +168,34 @@ def test_no_progress_when_stderr_is_not_a_terminal(
 ) -> None:
     assert kraftsamla("export", race["slug"], "--out", str(tmp_path / "x.json")) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_csv_names_what_its_ids_stand_for_and_gives_moments_in_iso_8601(
+    race: dict[str, Any], played: dict[str, Any], db: Database
+) -> None:
+    response = played["boss"].client.get(f"/r/{race['slug']}/review/csv/card")
+    # A byte-order mark first: spreadsheets then read the file as UTF-8 (å, ä, ö).
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    with db.read() as session:
+        cards = {card.id: card for card in session.exec(select(Card)).all()}
+        people = {person.id: person.name for person in session.exec(select(Person)).all()}
+        teams = {team.id: team.name for team in session.exec(select(Team)).all()}
+    assert list(rows[0])[:4] == ["id", "race_id", "team_id", "team"]
+    for row in rows:
+        card = cards[int(row["id"])]
+        assert row["author"] == people[card.author_id] and row["team"] == teams[card.team_id]
+        moment = dt.datetime.fromisoformat(row["created_at"])
+        # In the race's time zone (Stockholm), the same instant as the milliseconds beside it.
+        assert moment.utcoffset() in (dt.timedelta(hours=1), dt.timedelta(hours=2))
+        assert moment.timestamp() * 1000 == pytest.approx(int(row["created_ms"]), abs=1000)
+        assert row["deleted_at"] == ""
+    events = list(
+        csv.DictReader(
+            io.StringIO(
+                played["boss"].client.get(f"/r/{race['slug']}/review/csv/event").text.lstrip("\ufeff")
+            )
+        )
+    )
+    added = next(row for row in events if row["kind"] == "card.added")
+    assert added["person"] == "Alva" and added["team"] == teams[int(added["team_id"])] and added["at"]

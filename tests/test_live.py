@@ -49,6 +49,8 @@ def test_connect_sends_a_snapshot_of_every_region(join: Join) -> None:
                 "roster",
                 "feed",
                 "jury",
+                "top-cards",
+                "day",
             },
         ),
         (
@@ -61,10 +63,12 @@ def test_connect_sends_a_snapshot_of_every_region(join: Join) -> None:
                 "wall-cards",
                 "wall-queue",
                 "wall-spotlight",
+                "wall-top",
+                "day",
             },
         ),
-        ("expert", {"clock", "announcement", "requests", "my-requests"}),
-        ("jury", {"clock", "announcement", "jury-mine"}),
+        ("expert", {"clock", "announcement", "day", "requests", "my-requests"}),
+        ("jury", {"clock", "announcement", "day", "jury-mine"}),
     ],
 )
 def test_each_role_gets_its_regions(join: Join, role: str, regions: set[str]) -> None:
@@ -109,7 +113,7 @@ def test_a_card_reaches_its_team_the_facilitator_and_the_wall_only(join: Join, r
         start = facilitator.post(f"/r/{race['slug']}/phases/{race['phases'][0]['id']}/start")
         assert start.status_code == 303
         frame = s_other.receive_text()
-        assert oob_ids(frame) == {"clock", "board-state", "team-requests", "team"}
+        assert oob_ids(frame) == {"clock", "day", "board-state", "team-requests", "team"}
         assert title not in frame
 
 
@@ -139,7 +143,7 @@ def test_reconnecting_at_the_current_seq_sends_nothing_until_a_change(
     with member.live(since=seq) as socket:
         facilitator.post(f"/r/{race['slug']}/phases/{race['phases'][0]['id']}/start")
         frame = socket.receive_text()
-        assert oob_ids(frame) == {"clock", "board-state", "team-requests", "team"}
+        assert oob_ids(frame) == {"clock", "day", "board-state", "team-requests", "team"}
         assert seq_of(frame) > seq
 
 

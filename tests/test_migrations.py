@@ -58,6 +58,37 @@ def test_every_connection_gets_the_sqlite_pragmas(tmp_path: Path) -> None:
         engine.dispose()
 
 
+def test_existing_teams_are_numbered_per_race_in_the_order_they_were_made(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'numbers.db'}"
+    upgrade(url, "0006")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            for race_id in (1, 2):
+                conn.execute(
+                    text(
+                        "INSERT INTO race (id, slug, name, lang, timezone, seq, created_ms, retention_days,"
+                        " erase_mode, intake_open)"
+                        " VALUES (:id, :slug, 'R', 'sv', 'UTC', 0, 0, 730, 'keep', 0)"
+                    ),
+                    {"id": race_id, "slug": f"r{race_id}"},
+                )
+            for team_id, race_id in ((1, 1), (2, 2), (3, 1), (4, 2), (5, 1)):
+                conn.execute(
+                    text(
+                        "INSERT INTO team (id, race_id, name, colour, board_locked)"
+                        " VALUES (:id, :race, 'T', '#000000', 0)"
+                    ),
+                    {"id": team_id, "race": race_id},
+                )
+        upgrade(url)
+        with engine.connect() as conn:
+            numbers = dict(conn.execute(text("SELECT id, number FROM team ORDER BY id")).all())
+    finally:
+        engine.dispose()
+    assert numbers == {1: 1, 2: 1, 3: 2, 4: 2, 5: 3}
+
+
 @pytest.fixture
 def empty_url(tmp_path: Path) -> Iterator[str]:
     """Return the URL of an empty database (not migrated), on PostgreSQL when the suite runs there."""

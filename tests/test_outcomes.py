@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import cmarkgfm
+from cmarkgfm.cmark import Options
 from sqlmodel import select
 
 from app.db import Database
@@ -112,7 +114,7 @@ def test_reports_print_and_download_as_markdown(join: Join, race: dict[str, Any]
     text = markdown.text
     assert text.startswith("# Report: Team 1")
     assert "**Fästen av trä**" in text and "Offert\\-robot" not in text and "Offert-robot" not in text
-    assert "\\# \\*Stor\\* \\[länk\\]\\(http://x\\.se\\) \\<b\\>" in text
+    assert "\\# \\*Stor\\* \\[länk\\](http\\://x.se) \\<b\\>" in text
     assert "2027-03-01: Patent application — Ansökan" in text
     alva_report = played["alva"].client.get(f"/r/{slug}/review/report?format=md").text
     assert "Fästen av trä" in alva_report and "Offert" not in alva_report
@@ -126,3 +128,39 @@ def test_the_review_speaks_swedish(join: Join, race: dict[str, Any]) -> None:
     assert page.h1.get_text() == "Genomgång av Testracet"
     assert "Kort tillagt" in page.select_one("#timeline").get_text()
     assert page.select_one("#charts h2").get_text() == "Diagram"
+
+
+PAYLOADS = [
+    "QR-kod (v2) för 1.5 GWh, 50 % + 10 #taggar!",
+    "# *Stor* [länk](http://x.se) <b>fet</b>",
+    "<img src=x onerror=alert(1)> ![bild](http://x.se/b.png) <http://x.se>",
+    "se https://x.se och www.x.se eller skriv till a@x.se",
+    "| cell | [ref]: http://x.se ~~struken~~ `kod` _lutad_ &lt;b&gt;",
+    "1. Första > citat",
+]
+
+
+def test_the_markdown_report_escapes_only_what_markdown_reads_and_never_links(
+    join: Join, race: dict[str, Any]
+) -> None:
+    played = play(join, race)
+    boss, slug = played["boss"], race["slug"]
+    for index, payload in enumerate(PAYLOADS):
+        answer = played["alva"].htmx(
+            f"/r/{slug}/cards", {"title": payload, "body": payload, "column": "idea", "key": f"p{index}"}
+        )
+        assert answer.status_code == 201
+    answer = boss.client.get(f"/r/{slug}/review/report?format=md")
+    assert answer.headers["content-type"].startswith("text/markdown")
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert answer.headers["content-disposition"].startswith("attachment")
+    text = answer.text
+    # Plain punctuation stays as typed: the text reads as it was written.
+    assert "**QR-kod (v2) för 1.5 GWh, 50 % + 10 #taggar!**" in text
+    # Rendered the way GitHub renders it (raw HTML allowed through): every value is text, nothing else.
+    html = cmarkgfm.github_flavored_markdown_to_html(text, options=Options.CMARK_OPT_UNSAFE)
+    rendered = soup(html)
+    assert rendered.find_all(["a", "img", "b", "del", "code", "em", "blockquote", "ol"]) == []
+    shown = rendered.get_text().replace("\u2060", "")
+    for payload in PAYLOADS:
+        assert " ".join(payload.split()) in shown, payload

@@ -208,7 +208,12 @@ def test_a_refused_clock_action_shows_why_by_the_controls_and_the_clock_as_it_is
     answer = facilitator.htmx(f"/r/{race['slug']}/phases/next", {"from": race["phases"][0]["id"]})
     assert answer.status_code == 409
     page = soup(answer.text)
-    assert page.select_one("#agenda[hx-swap-oob] #clock-msg[role=alert]").get_text().strip()
+    # The message goes into the slot the button's form names, beside the controls; the clock and agenda as
+    # they are now come with it.
+    alert = page.select_one("p.error[role=alert]")
+    assert alert is not None and alert.find_parent(id="agenda") is None and alert.get_text().strip()
+    slot = page.select_one("#clock-next").find_parent("form")["hx-target"]
+    assert page.select_one(f"#agenda[hx-swap-oob] {slot}") is not None
     assert page.select_one("#agenda-from")["value"] == str(race["phases"][1]["id"])
     assert "Team formation" in page.select_one("#clock[hx-swap-oob] .clock-next").get_text()
     # Without htmx: a page with the same message, the clock as it is now and the way back to the controls.

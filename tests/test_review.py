@@ -127,3 +127,41 @@ def test_after_an_undone_start_the_timeline_counts_events_in_the_phase_put_back(
         for row in page.select("#timeline tbody tr")
     }
     assert rows["Efter ångrat"] == "Need framing"
+
+
+def test_the_expert_wait_chart_labels_every_bar_whole_and_tells_different_waits_apart(
+    join: Join, race: dict[str, Any], db: Database
+) -> None:
+    played = play(join, race)
+    long_question = "Hur dimensionerar vi ett sandbatteri för en hel natts drift i minus trettio grader?"
+    with db.write() as session:
+        race_row = session.exec(select(Race).where(Race.slug == race["slug"])).one()
+        card = session.exec(select(Card)).first()
+        assert card is not None
+        now = now_ms()
+        for seconds in (12, 40, 40):  # two waits under a minute, and two equal ones
+            session.add(
+                ExpertRequest(
+                    race_id=race_row.id,
+                    team_id=card.team_id,
+                    asked_by=card.author_id,
+                    question=long_question,
+                    status=RequestStatus.CLAIMED,
+                    created_ms=now,
+                    claimed_ms=now + seconds * 1000 + 300,
+                )
+            )
+    page = soup(played["boss"].client.get(f"/r/{race['slug']}/review").text)
+    chart = page.select_one("#charts svg[aria-labelledby=waiting-t]")
+    bars = [
+        (bar["width"], group.select("text")[1].get_text())
+        for group in chart.select("g")
+        for bar in group.select("rect")
+    ]
+    assert [text for _width, text in bars] == ["0:12", "0:40", "0:40"]
+    # One text, one length; another text, another length.
+    assert len({width for width, _text in bars}) == len({text for _width, text in bars}) == 2
+    for group in chart.select("g"):
+        label = group.select("text")[0].get_text()
+        assert label.startswith("Team 1: Hur dimensionerar") and label.endswith("…") and len(label) <= 70
+        assert long_question.startswith(label.removeprefix("Team 1: ").removesuffix("…").rstrip())

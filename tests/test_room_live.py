@@ -150,7 +150,8 @@ def test_only_a_facilitator_announces_and_empty_is_refused(join: Join, race: dic
     refused = join("facilitator").htmx(f"/r/{slug}/announcements", {"body": "  ", "key": ""})
     assert refused.status_code == 422
     assert soup(refused.text).select_one("#announce-error[role=alert]") is not None
-    too_long = join("facilitator", "F2").htmx(f"/r/{slug}/announcements", {"body": "x" * 2001})
+    # The wall shows an announcement whole: at most 280 characters.
+    too_long = join("facilitator", "F2").htmx(f"/r/{slug}/announcements", {"body": "x" * 281})
     assert too_long.status_code == 422
 
 

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import col, select
 
 from app.db import Database
-from app.models import Challenge, Person, Race, Team
+from app.models import Challenge, Event, Person, Race, Team
 from app.screens import contexts
 from app.services import races
 from tests.conftest import Join, LiveSession, oob_ids, soup
@@ -387,3 +387,83 @@ def test_a_big_roster_has_one_move_form_instead_of_one_per_person(
     assert facilitator.htmx(path, {"person": "", "team": ""}).status_code == 422
     assert facilitator.htmx(path, {"person": "99999", "team": ""}).status_code == 404
     assert person_named(db, "Ada").team_id == race["teams"][1]["id"]
+
+
+@pytest.mark.parametrize("name", ["team 2", "  TEAM   2 ", "Team\t2"])
+def test_a_team_name_another_team_has_is_refused(
+    join: Join, db: Database, race: dict[str, Any], name: str
+) -> None:
+    facilitator = join("facilitator", "Fia")
+    before = seq(db, race)
+    first = race["teams"][0]["id"]
+    for path in (f"/r/{race['slug']}/teams", f"/r/{race['slug']}/teams/{first}"):
+        response = facilitator.htmx(path, {"name": name, "colour": "#123456"})
+        assert response.status_code == 409
+        assert "Team 2" in soup(response.text).select_one(".error").get_text()
+    assert seq(db, race) == before
+    assert team(db, first).name == "Team 1"
+    # A team keeps its own name when it is saved again, in another case.
+    assert (
+        facilitator.htmx(
+            f"/r/{race['slug']}/teams/{first}", {"name": "TEAM 1", "colour": "#123456"}
+        ).status_code
+        == 200
+    )
+
+
+def test_teams_are_numbered_in_the_order_they_are_made(
+    join: Join, db: Database, race: dict[str, Any]
+) -> None:
+    facilitator = join("facilitator", "Fia")
+    assert facilitator.htmx(f"/r/{race['slug']}/teams", {"name": "Lag Ek", "colour": ""}).status_code == 200
+    with db.read() as session:
+        found = select(Team).join(Race, col(Race.id) == Team.race_id).where(Race.slug == race["slug"])
+        rows = session.exec(found.order_by(col(Team.id))).all()
+    assert [row.number for row in rows] == [1, 2, 3]
+    assert rows[2].colour == races.team_colour(3)
+    # The wall marks each team's tile with its number.
+    tiles = soup(join("wall", "").client.get(f"/r/{race['slug']}").text).select(".team-tile h2")
+    assert [tile["data-mark"] for tile in tiles] == ["1", "2", "3"]
+
+
+def test_thirty_teams_get_thirty_colours() -> None:
+    assert len({races.team_colour(number) for number in range(1, 31)}) == 30
+
+
+def test_every_board_locks_and_opens_at_once_live_with_one_event(
+    join: Join, db: Database, race: dict[str, Any]
+) -> None:
+    facilitator = join("facilitator", "Fia")
+    first, second = join("participant", "Alva", team=0), join("participant", "Bo", team=1)
+    slug = race["slug"]
+    card = {"title": "Idé", "body": "", "column": "idea"}
+    # One board is locked already: locking every board changes the other, in one event.
+    assert (
+        facilitator.htmx(f"/r/{slug}/teams/{race['teams'][0]['id']}/lock", {"locked": "1"}).status_code == 200
+    )
+    before = seq(db, race)
+    with first.live() as s_first, second.live() as s_second:
+        s_first.receive_text()
+        s_second.receive_text()
+        answer = facilitator.htmx(f"/r/{slug}/boards/lock", {"locked": "1"})
+        assert answer.status_code == 200 and soup(answer.text).select_one(".notice") is not None
+        closed = soup(s_second.receive_text())
+        assert closed.select_one("#board-state")["data-board"] == "closed"
+        assert closed.select_one("#team .locked-note") is not None
+        assert second.htmx(f"/r/{slug}/cards", {**card, "key": "a"}).status_code == 409
+        # Pressed twice (two facilitators at once): the second is refused and changes nothing.
+        again = facilitator.htmx(f"/r/{slug}/boards/lock", {"locked": "1"})
+        assert again.status_code == 409 and "already locked" in soup(again.text).get_text()
+        assert seq(db, race) == before + 1
+        with db.read() as session:
+            event = session.exec(select(Event).where(Event.kind == "boards.locked")).one()
+        assert event.data == {"teams": [race["teams"][1]["id"]]}
+        # Opening every board opens both, and both teams' screens hear it.
+        assert facilitator.htmx(f"/r/{slug}/boards/lock", {"locked": "0"}).status_code == 200
+        for socket in (s_first, s_second):
+            assert soup(socket.receive_text()).select_one("#board-state")["data-board"] == "open"
+    assert (
+        not team(db, race["teams"][0]["id"]).board_locked
+        and not team(db, race["teams"][1]["id"]).board_locked
+    )
+    assert first.htmx(f"/r/{slug}/cards", {**card, "key": "b"}).status_code == 201

@@ -210,3 +210,20 @@ def test_the_control_screen_links_to_the_suggestion(join: Join, race: dict[str, 
     link = facilitator.page().select_one("#roster #suggest-link")
     assert link["href"] == f"/r/{race['slug']}/teams/suggest"
     assert facilitator.client.get(link["href"]).status_code == 200
+
+
+def test_new_teams_never_take_a_name_another_team_has(join: Join, db: Database, race: dict[str, Any]) -> None:
+    facilitator, _people = setup(join, db, race)
+    # The name the suggestion would give Sågverket's new team, already taken in another case and spacing.
+    assert (
+        facilitator.post(f"/r/{race['slug']}/teams", {"name": "sågverket  ab 1", "colour": ""}).status_code
+        == 303
+    )
+    data = form_of(BeautifulSoup(suggest_page(facilitator, race["slug"]).text, "html.parser"))
+    assert (
+        facilitator.post(f"/r/{race['slug']}/teams/suggest", {**data, "action": "apply"}).status_code == 303
+    )
+    with db.read() as session:
+        names = [team.name for team in session.exec(select(Team).order_by(col(Team.id))).all()]
+    assert "Sågverket AB 1 (2)" in names
+    assert len({" ".join(name.casefold().split()) for name in names}) == len(names)

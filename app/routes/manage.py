@@ -140,6 +140,16 @@ async def lock_board(request: Request) -> Response:
     return await _act(request, action)
 
 
+async def lock_boards(request: Request) -> Response:
+    """Lock or open every team's board at once."""
+    db = database(request)
+
+    def action(viewer: Viewer, form: FormData) -> int:
+        return roster.set_all_locked(db, viewer, text(form, "locked") == "1")
+
+    return await _act(request, action)
+
+
 async def team_choice(request: Request) -> Response:
     """Open or close team choice for participants who already have a team."""
     db = database(request)
@@ -184,6 +194,7 @@ ROUTES = [
     action("/r/{slug}/teams", add_team, "add_team"),
     action("/r/{slug}/teams/{team_id:int}", update_team, "update_team"),
     action("/r/{slug}/teams/{team_id:int}/lock", lock_board, "lock_board"),
+    action("/r/{slug}/boards/lock", lock_boards, "lock_boards"),
     action("/r/{slug}/team-choice", team_choice, "team_choice"),
     action("/r/{slug}/people/{person_id:int}/team", move_person, "move_person"),
     action("/r/{slug}/people/team", move_chosen_person, "move_chosen_person"),

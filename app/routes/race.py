@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app import i18n
+from app import i18n, labels
 from app.auth import database, require_viewer
 from app.errors import Forbidden, ServiceError
 from app.models import Role
@@ -19,10 +19,10 @@ from app.routes import absolute, action, page, redirect
 from app.routes.forms import ident, is_htmx, read_form, text
 from app.routes.profile import profile_prompt
 from app.screens import board_context, cards_context, screen_context
-from app.services import cards, people, races, scoreboard, teams
+from app.services import cards, races, scoreboard, teams
 from app.templating import templates
 
-ROLE_NAMES = people.ROLE_LABELS
+ROLE_NAMES = labels.ROLES
 
 
 def card_form_context(

@@ -15,7 +15,7 @@ from app.auth import database, require_viewer
 from app.errors import Invalid, ServiceError
 from app.routes import action, page, redirect
 from app.routes.forms import ident, idents, integer, text
-from app.services import outcomes, privacy, reports, review
+from app.services import csvfiles, outcomes, privacy, reports, review
 from app.services.people import Viewer
 from app.templating import templates
 from app.wiring import close_screens
@@ -87,7 +87,7 @@ async def csv_table(request: Request) -> Response:
     """Download one entity of the race as CSV."""
     viewer = await _viewer(request)
     name = request.path_params["table"]
-    body = await run_in_threadpool(reports.csv_table, database(request), viewer, name)
+    body = await run_in_threadpool(csvfiles.csv_table, database(request), viewer, name)
     return _download(body, "text/csv; charset=utf-8", f"{viewer.slug}-{name}.csv")
 
 

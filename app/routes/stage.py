@@ -1,4 +1,4 @@
-"""What the facilitator puts on every screen: announcements and the spotlight."""
+"""What the facilitator puts on every screen: announcements, the spotlight, the wall's top cards."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from app.errors import ServiceError
 from app.routes import action, redirect
 from app.routes.experts import done
 from app.routes.forms import ident, is_htmx, read_form, text
-from app.services import announcements, spotlight
+from app.services import announcements, favourites, spotlight
 from app.templating import templates
 
 
@@ -71,9 +71,21 @@ async def spotlight_clear(request: Request) -> Response:
     return done(request, viewer.slug, i18n.N_("The spotlight is cleared."))
 
 
+async def top_cards_wall(request: Request) -> Response:
+    """Show each team's cards with the most votes on the wall, or the teams again."""
+    viewer = await require_viewer(request, request.path_params["slug"])
+    i18n.set_language(viewer.lang)
+    shown = text(await read_form(request), "shown") == "1"
+    await run_in_threadpool(favourites.show_on_wall, database(request), viewer, shown)
+    if shown:
+        return done(request, viewer.slug, i18n.N_("The wall shows the top cards."))
+    return done(request, viewer.slug, i18n.N_("The wall shows the teams again."))
+
+
 ROUTES = [
     action("/r/{slug}/announcements", announce, "announce"),
     action("/r/{slug}/announcements/clear", announcement_clear, "announcement_clear"),
     action("/r/{slug}/spotlight", spotlight_set, "spotlight_set"),
     action("/r/{slug}/spotlight/clear", spotlight_clear, "spotlight_clear"),
+    action("/r/{slug}/top-cards/wall", top_cards_wall, "top_cards_wall"),
 ]

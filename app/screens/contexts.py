@@ -156,7 +156,7 @@ def roster_context(read: Read, race: Race, _scope: int) -> dict[str, Any]:
         "move_each": people * (len(views) + 1) <= MOVE_SELECT_OPTIONS,
         "challenge_list": roster.challenges(session, race_id),
         "background_labels": list(roster.BACKGROUND_LABELS.items()),
-        "next_colour": races.TEAM_COLOURS[len(views) % len(races.TEAM_COLOURS)],
+        "next_colour": races.team_colour(max((view.team.number for view in views), default=0) + 1),
         "same_device": devices.shared(session, race_id),
         "role_labels": ROLE_LABELS,
     }

@@ -22,10 +22,12 @@ from app.services import (
     board,
     cards,
     experts,
+    favourites,
     needs,
     phases,
     profiles,
     races,
+    schedule,
     scoreboard,
     teams,
     votes,
@@ -83,6 +85,11 @@ def _requests_shown(context: dict[str, Any]) -> Hashable | None:
 CARD = Item("card", "participant/_card_upsert.html", contexts.card_items)
 COLUMN_REGIONS = tuple(f"col:{name.value}" for name in CardColumn)
 
+
+def _top_cards(read: Read, race: Race, _scope: int) -> dict[str, Any]:
+    return {"top_cards": favourites.top(read.session, race), "top_shown": race.top_cards_shown}
+
+
 _DECLARED = (
     Region("clock", "_clock.html", lambda r, race, _: {"clock": phases.clock(r.session, race)}, Scope.RACE),
     Region(
@@ -91,6 +98,7 @@ _DECLARED = (
         lambda r, race, _: {"announcement": announcements.latest(r.session, race.id or 0)},
         Scope.RACE,
     ),
+    Region("day", "_day.html", lambda r, race, _: {"day": schedule.day(r.session, race)}, Scope.RACE),
     Region(
         "teampick",
         "participant/_teampick.html",
@@ -176,6 +184,8 @@ _DECLARED = (
         lambda r, race, _: {"feed": contexts.newest(r.session, race, contexts.FEED_CARDS)},
     ),
     Region("jury", "facilitator/_jury.html", lambda r, race, _: scoreboard.jury_context(r.session, race)),
+    Region("top-cards", "facilitator/_top_cards.html", _top_cards),
+    Region("wall-top", "wall/_top.html", _top_cards),
     Region(
         "wall-ranking",
         "wall/_ranking.html",
@@ -234,17 +244,17 @@ _DECLARED = (
 REGIONS = {region.name: region for region in _DECLARED}
 
 # Each screen's live regions, in page order. A participant in no team yet has the team picker instead.
-_EVERY_SCREEN = ("clock", "announcement")
+_EVERY_SCREEN = ("clock", "announcement", "day")
 SCREENS: dict[str, tuple[str, ...]] = {
     Role.PARTICIPANT: (*_EVERY_SCREEN, "team", "board-state", "team-requests", *COLUMN_REGIONS),
     Role.FACILITATOR: (
         *_EVERY_SCREEN,
         *("agenda", "challenges", "announcements", "fac-queue", "spotlight", "prep", "teams", "team-choice"),
-        *("roster", "feed", "jury"),
+        *("roster", "feed", "jury", "top-cards"),
     ),
     Role.WALL: (
         *_EVERY_SCREEN,
-        *("wall-ranking", "wall-teams", "wall-cards", "wall-queue", "wall-spotlight"),
+        *("wall-ranking", "wall-top", "wall-teams", "wall-cards", "wall-queue", "wall-spotlight"),
     ),
     Role.EXPERT: (*_EVERY_SCREEN, "requests", "my-requests"),
     Role.JURY: (*_EVERY_SCREEN, "jury-mine"),

@@ -127,6 +127,12 @@ def _moved(result: Changes, event: Event) -> None:
         result.touch_team(event.data["previous"], "team")
 
 
+def _listed_boards(result: Changes, event: Event) -> None:
+    """Every board locked or opened at once: each team it changed sees its forms close or open, live."""
+    for team_id in event.data.get("teams", []):
+        result.touch_team(team_id, "team", "board-state", *COLUMN_REGIONS)
+
+
 def _previous_team(result: Changes, event: Event) -> None:
     """The team a participant left lists them no more; their screens close and load the new team."""
     result.touch_team(event.data.get("previous"), "team")
@@ -189,12 +195,15 @@ _JURY = ("jury", "wall-ranking", "jury-mine")
 # Whether a team's members may change team: their team's head and the facilitators' switch.
 _TEAM_CHOICE = ("team", "team-choice")
 # The open phase stays open through a pause (a paused phase is open): boards and requests look the same.
-_CLOCK = ("clock", "agenda")
+# The day's times follow the clock.
+_CLOCK = ("clock", "agenda", "day")
+# Each team's cards with the most votes, on the control screen and (when chosen) the wall.
+_TOP = ("top-cards", "wall-top")
 
 RULES: dict[str, Rule] = {
     **_rules(
         (Kind.PHASE_ADDED, Kind.PHASE_UPDATED, Kind.PHASE_MOVED, Kind.PHASE_REMOVED),
-        Rule(("agenda",), more=(_open_phase_settings,)),
+        Rule(("agenda", "day"), more=(_open_phase_settings,)),
     ),
     # Whether the team may call an expert now is shown with its requests; the first start closes team choice
     # (and undoing it opens it again).
@@ -214,8 +223,8 @@ RULES: dict[str, Rule] = {
     Kind.CHALLENGE_ADDED: Rule(("roster", "teams", "challenges"), more=(_challenge_teams,)),
     Kind.CHALLENGE_UPDATED: Rule(("roster", "teams", "challenges", *_JURY), more=(_challenge_teams,)),
     # A team's name and colour show in every member's list of teams to change to.
-    Kind.TEAM_ADDED: Rule(("roster", "teams", "teampick", "wall-teams", "team", *_JURY)),
-    Kind.TEAM_UPDATED: Rule(("roster", "teams", "teampick", "wall-teams", "team", *_JURY)),
+    Kind.TEAM_ADDED: Rule(("roster", "teams", "teampick", "wall-teams", "team", *_JURY, *_TOP)),
+    Kind.TEAM_UPDATED: Rule(("roster", "teams", "teampick", "wall-teams", "team", *_JURY, *_TOP)),
     Kind.TEAM_JOINED: Rule(
         ("teampick", "teams", "wall-teams", "roster", *_JURY), ("team",), (_previous_team,)
     ),
@@ -230,18 +239,21 @@ RULES: dict[str, Rule] = {
         (Kind.BOARD_LOCKED, Kind.BOARD_UNLOCKED),
         Rule(("roster", "teams"), team=("team", "board-state", *COLUMN_REGIONS)),
     ),
+    **_rules((Kind.BOARDS_LOCKED, Kind.BOARDS_UNLOCKED), Rule(("roster", "teams"), more=(_listed_boards,))),
     Kind.PERSON_JOINED: Rule(("teams", "roster"), more=(_juror_joined,)),
     # The same person again, perhaps by another name: where their name shows.
     Kind.PERSON_REJOINED: Rule(("teams", "roster"), ("team",), (_rejoined_juror,)),
     Kind.PERSON_LEFT: Rule(more=(_signed_out,)),
-    Kind.PERSON_ERASED: Rule(("teams", "feed", "wall-teams", "wall-cards", *_JURY), ("team",), (_erased,)),
+    Kind.PERSON_ERASED: Rule(
+        ("teams", "feed", "wall-teams", "wall-cards", *_JURY, *_TOP), ("team",), (_erased,)
+    ),
     Kind.PROFILE_UPDATED: Rule(("fac-queue",), more=(_experts_queue,)),
     Kind.CARD_ADDED: Rule(("feed", "wall-cards"), more=(_the_card, _the_tile, _the_row)),
     **_rules(
         (Kind.CARD_EDITED, Kind.CARD_MOVED, Kind.CARD_REMOVED),
-        Rule(("feed", "wall-cards"), more=(_its_columns, _the_tile, _the_row, _spotlit)),
+        Rule(("feed", "wall-cards", *_TOP), more=(_its_columns, _the_tile, _the_row, _spotlit)),
     ),
-    **_rules((Kind.VOTE_CAST, Kind.VOTE_WITHDRAWN), Rule(more=(_the_card, _the_row))),
+    **_rules((Kind.VOTE_CAST, Kind.VOTE_WITHDRAWN), Rule(_TOP, more=(_the_card, _the_row))),
     Kind.COMMENT_ADDED: Rule(more=(_the_card,)),
     # Experts' queues list the open requests; the wall the open and claimed ones.
     **_rules(
@@ -257,6 +269,7 @@ RULES: dict[str, Rule] = {
     ),
     **_rules((Kind.ANNOUNCEMENT_SENT, Kind.ANNOUNCEMENT_CLEARED), Rule(("announcement", "announcements"))),
     **_rules((Kind.SPOTLIGHT_SET, Kind.SPOTLIGHT_CLEARED), Rule(("spotlight", "wall-spotlight"))),
+    **_rules((Kind.TOP_CARDS_SHOWN, Kind.TOP_CARDS_HIDDEN), Rule(_TOP)),
     **_rules(
         (Kind.INTAKE_OPENED, Kind.INTAKE_CLOSED, Kind.NEED_SUBMITTED, Kind.NEED_UPDATED),
         Rule(("prep",)),

@@ -14,7 +14,8 @@ from app.models import Announcement, Person, Role
 from app.services import events
 from app.services.people import Viewer, clean_text
 
-BODY_MAX = 2000
+# Read in full from the back of the room: the wall shows every announcement whole (docs/screens.md).
+BODY_MAX = 280
 # The control screen's history shows this many, newest first.
 HISTORY = 50
 

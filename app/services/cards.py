@@ -62,6 +62,7 @@ class CardView:
     author: str
     team: str
     colour: str
+    number: int = 0
 
 
 def add(db: Database, viewer: Viewer, *, title: str, body: str, column: str, key: str | None) -> Card:
@@ -184,7 +185,7 @@ def _rows(session: Session, query: Executable, **params: object) -> list[Any]:
 _PERSON = table_of(Person)
 _TEAM_TABLE = table_of(Team)
 _LIVE = (
-    select_columns(*_CARD.c, _PERSON.c.name, _TEAM_TABLE.c.name, _TEAM_TABLE.c.colour)
+    select_columns(*_CARD.c, _PERSON.c.name, _TEAM_TABLE.c.name, _TEAM_TABLE.c.colour, _TEAM_TABLE.c.number)
     .join_from(_CARD, _PERSON, _PERSON.c.id == _CARD.c.author_id)
     .join(_TEAM_TABLE, _TEAM_TABLE.c.id == _CARD.c.team_id)
     .where(col(Card.deleted_ms).is_(None))

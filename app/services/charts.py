@@ -13,8 +13,11 @@ from app.services.review import RequestTimes, phase_at, race_events
 CONTRIBUTING = ("card.", "vote.", "comment.", "request.", "expert.")
 DASHES = ("", "8 4", "2 3", "10 3 2 3", "4 4", "1 2", "12 6", "6 2 2 2")
 WIDTH = 640
-BAR_HEIGHT = 22
-LABEL_WIDTH = 190
+# Each bar has its label on a line above it, the whole width long, and its value after its end.
+LABEL_HEIGHT = 18
+BAR_HEIGHT = 20
+ROW_HEIGHT = LABEL_HEIGHT + BAR_HEIGHT + 10
+VALUE_ROOM = 80
 
 
 @dataclass
@@ -31,7 +34,8 @@ class BarChart:
     bars: list[Bar]
     height: int
     width: int = WIDTH
-    label_width: int = LABEL_WIDTH
+    label_height: int = LABEL_HEIGHT
+    bar_height: int = BAR_HEIGHT
 
 
 @dataclass
@@ -54,14 +58,17 @@ class LineChart:
 
 
 def bars(items: list[tuple[str, float, str]]) -> BarChart:
-    """Lay out horizontal bars, longest value filling the plot."""
+    """Lay out horizontal bars, the longest value filling the plot.
+
+    Each value is drawn as its text says (round it before): bars with one text have one length.
+    """
     peak = max((value for _label, value, _text in items), default=0) or 1
-    plot = WIDTH - LABEL_WIDTH - 70
+    plot = WIDTH - VALUE_ROOM
     laid = [
-        Bar(label, value, text, y=index * (BAR_HEIGHT + 6), width=round(plot * value / peak, 1))
+        Bar(label, value, text, y=index * ROW_HEIGHT, width=round(plot * value / peak, 1))
         for index, (label, value, text) in enumerate(items)
     ]
-    return BarChart(laid, height=max(1, len(laid)) * (BAR_HEIGHT + 6))
+    return BarChart(laid, height=max(1, len(laid)) * ROW_HEIGHT)
 
 
 def is_contribution(kind: str) -> bool:
@@ -116,12 +123,12 @@ def per_phase(session: Session, race_id: int, team_id: int | None) -> BarChart:
 
 
 def waiting(requests: list[RequestTimes]) -> BarChart:
-    """Return each request's wait for an expert, in minutes."""
+    """Return each request's wait for an expert, to the second (drawn as shown: m:ss)."""
     items = []
     for item in requests:
         if item.waiting_ms is None:
             continue
-        minutes = item.waiting_ms / 60_000
-        label = f"{item.team}: {item.request.question[:24]}"
-        items.append((label, minutes, f"{minutes:.0f} min"))
+        seconds = round(item.waiting_ms / 1000)
+        minutes, rest = divmod(seconds, 60)
+        items.append((f"{item.team}: {item.request.question}", float(seconds), f"{minutes}:{rest:02d}"))
     return bars(items)

@@ -137,6 +137,10 @@ def import_race(db: Database, document: dict[str, Any], progress: Progress | Non
                 _shift(table, dict(zip(names, values, strict=True)), offsets)
                 for values in found[table.name]["rows"]
             ]
+            if table.name == "team" and "number" not in names:
+                # An export from before team numbers: number the teams in the order they were made.
+                for number, row in enumerate(rows, 1):
+                    row["number"] = number
             for start in range(0, len(rows), CHUNK):
                 chunk = rows[start : start + CHUNK]
                 conn.execute(insert(table), chunk)

@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, update
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
+from app import labels
 from app.db import Database, now_ms
 from app.errors import Conflict, Invalid, NotFound
 from app.i18n import N_, Label, translate
@@ -20,13 +21,7 @@ from app.models import Person, PersonSession, Race, Role
 from app.services import devices, events, races
 
 NAME_MAX = 80
-ROLE_LABELS = {
-    Role.PARTICIPANT: N_("Participant"),
-    Role.EXPERT: N_("Expert"),
-    Role.FACILITATOR: N_("Facilitator"),
-    Role.WALL: N_("Wall"),
-    Role.JURY: N_("Jury"),
-}
+ROLE_LABELS = labels.ROLES
 
 
 @dataclass(frozen=True)
@@ -94,7 +89,7 @@ def join(
         race, role = found
         if role == Role.WALL and not (name or "").strip():
             name = translate(race.lang, "Wall")
-        name = clean_text(name, NAME_MAX, field=N_("the name"))
+        name = clean_text(name, NAME_MAX, field=N_("your name"))
         assert race.id is not None
         known = devices.digest(device) if device else None
         if known:

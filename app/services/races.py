@@ -22,7 +22,25 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 6
 # The codes that steer the race or judge it are long enough never to be guessed (31**10 is about 8e14).
 LONG_CODES = {Role.FACILITATOR: 10, Role.JURY: 10}
-TEAM_COLOURS = ("#c0392b", "#2e86c1", "#27ae60", "#8e44ad", "#d68910", "#17a589", "#cb4335", "#2c3e50")
+# Thirty colours told apart on the dark wall and on white: ten hues, far apart for teams next in number, at a
+# middle, a darker and a lighter tone (OKLCH; docs/screens.md). Each team also carries its number as a mark.
+TEAM_COLOURS = (
+    *("#d15b60", "#687de0", "#0c9e71", "#c86906", "#9f6acb", "#03999f", "#a18308", "#c25c9c", "#1091c9"),
+    *("#6b961e", "#a8353e", "#4759b7", "#067553", "#954d05", "#7b46a4", "#007176", "#786107", "#9a3878"),
+    *("#096b97", "#4d7002", "#fb8083", "#8ea5fd", "#25c891", "#f18f40", "#c58ff3", "#08c2ca", "#cda609"),
+    *("#eb81c2", "#27b8fc", "#8fbc4c"),
+)
+
+
+def team_colour(number: int) -> str:
+    """Return the colour a new team with this number gets."""
+    return TEAM_COLOURS[(number - 1) % len(TEAM_COLOURS)]
+
+
+def next_team_number(session: Session, race_id: int) -> int:
+    """Return the number the race's next team gets (call it under the race's lock)."""
+    found = session.exec(select(func.max(Team.number)).where(Team.race_id == race_id)).one()
+    return (found or 0) + 1
 
 
 @dataclass(frozen=True)
@@ -149,7 +167,8 @@ def create_race(
             Team(
                 race_id=race.id,
                 name=translate(lang, N_("Team %(num)s"), num=number + 1),
-                colour=TEAM_COLOURS[number % len(TEAM_COLOURS)],
+                colour=team_colour(number + 1),
+                number=number + 1,
                 challenge_id=made[number % len(made)].id if made else None,
             )
             for number in range(max(0, teams))

@@ -93,7 +93,7 @@ def cards_at(session: Session, race_id: int, at_ms: int, team_id: int | None = N
             created_ms=card.created_ms,
             updated_ms=revision.created_ms,
         )
-        views.append(CardView(then, person.name, team.name, team.colour))
+        views.append(CardView(then, person.name, team.name, team.colour, team.number))
     return views
 
 

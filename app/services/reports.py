@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import json
 import re
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from app.db import Database
-from app.errors import Conflict, Forbidden, NotFound
+from app.errors import Forbidden, NotFound
 from app.i18n import N_, gettext
 from app.models import AuditRecord, Person, Phase, Race, Team
 from app.services import charts, exports, outcomes, replay, review, scoreboard
@@ -24,13 +21,25 @@ from app.templating import env
 # filters are its own; its globals are the pages' (the app installs them).
 markdown_env = env.overlay(autoescape=False)
 markdown_env.filters = dict(env.filters)
-MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+# Where Markdown (CommonMark with GitHub's tables, strikethrough and autolinks) reads characters as more than
+# text anywhere in a line: code, emphasis, links and images, HTML, entities, table cells, strikethrough.
+MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]<>&|~])")
+# What makes a link of plain text: a scheme's "://" and "www." (escaped), an e-mail's "@" (which GitHub links
+# after escapes are read: an invisible word joiner after it keeps the address text).
+MARKDOWN_AUTOLINK = re.compile(r"(?<=\w)(:)(?=//)|(?<=\bwww)(\.)", re.IGNORECASE)
+# What starts a heading, a quote, a list or a setext underline when it begins the line.
+MARKDOWN_LINE_START = re.compile(r"^([#>+\-=]|\d+[.)])")
 
 
 def md_escape(value: object) -> str:
-    """Escape text so Markdown shows it as written (no links, headings, HTML or emphasis)."""
+    """Escape text only where Markdown would read it as more than text (a link, HTML, emphasis, a heading).
+
+    The text is put on one line; "QR-kod (v2)" stays as it is, "<b>" and "[a](b)" become text.
+    """
     text = " ".join(str(value).split())
-    return MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    text = MARKDOWN_INLINE.sub(r"\\\1", text)
+    text = MARKDOWN_AUTOLINK.sub(lambda match: "\\" + match.group(0), text).replace("@", "@\u2060")
+    return MARKDOWN_LINE_START.sub(lambda match: match.group(0)[:-1] + "\\" + match.group(0)[-1], text)
 
 
 markdown_env.filters["md"] = md_escape
@@ -86,6 +95,8 @@ KIND_LABELS = {
     "announcement.cleared": N_("Announcement cleared"),
     "spotlight.set": N_("Card in the spotlight"),
     "spotlight.cleared": N_("Spotlight cleared"),
+    "top_cards.shown": N_("Top cards shown on the wall"),
+    "top_cards.hidden": N_("Top cards taken off the wall"),
     "phase.added": N_("Phase added"),
     "phase.removed": N_("Phase removed"),
     "phase.moved": N_("Phase moved"),
@@ -97,6 +108,8 @@ KIND_LABELS = {
     "team.placed": N_("Team's place set"),
     "teams.applied": N_("Suggested teams applied"),
     "board.locked": N_("Board locked"),
+    "boards.locked": N_("Every board locked"),
+    "boards.unlocked": N_("Every board opened"),
     "board.unlocked": N_("Board unlocked"),
     "intake.opened": N_("Needs intake opened"),
     "intake.closed": N_("Needs intake closed"),
@@ -248,13 +261,13 @@ def report_markdown(context: dict[str, Any]) -> str:
     return markdown_env.get_template("review/report.md").render(**context)
 
 
-SCORES_CSV = "scores"
 # Tables that hold the jury's values: no one but the juror sees them before the facilitator reveals them.
+SCORES_CSV = "scores"
 SCORE_TABLES = frozenset({"score"})
 HIDDEN_SCORES = N_("The scores stay hidden until the facilitator reveals them.")
 
 
-def _revealed(db: Database, viewer: Viewer) -> bool:
+def revealed(db: Database, viewer: Viewer) -> bool:
     with db.read() as session:
         race = session.get(Race, viewer.race_id)
         return race is not None and scoreboard.is_revealed(race)
@@ -263,44 +276,5 @@ def _revealed(db: Database, viewer: Viewer) -> bool:
 def export_document(db: Database, viewer: Viewer) -> dict[str, Any]:
     """Return the race's JSON export for a facilitator; the scores are left out until they are revealed."""
     review.require_facilitator(viewer)
-    skip = frozenset() if _revealed(db, viewer) else SCORE_TABLES
+    skip = frozenset() if revealed(db, viewer) else SCORE_TABLES
     return exports.export_race(db, viewer.slug, skip=skip)
-
-
-def csv_table(db: Database, viewer: Viewer, name: str) -> str:
-    """Return one table of the race as CSV (facilitators only); the scores only once revealed."""
-    review.require_facilitator(viewer)
-    if name in SCORE_TABLES | {SCORES_CSV} and not _revealed(db, viewer):
-        raise Conflict(HIDDEN_SCORES)
-    if name == SCORES_CSV:
-        with db.read() as session:
-            race = session.get(Race, viewer.race_id)
-            assert race is not None
-            rows = scoreboard.score_rows(session, race)
-        return _csv(["team", "juror", "criterion", "weight", "value", "comment", "counted"], rows)
-    with db.engine.connect() as conn, conn.begin():
-        for table, rows in exports.race_rows(conn, viewer.race_id):
-            if table.name == name:
-                return _csv([column.name for column in table.columns], rows)
-    raise NotFound("There is no such table.")
-
-
-def _csv(names: list[str], rows: list[dict[str, Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(names)
-    for row in rows:
-        writer.writerow([_cell(row[name]) for name in names])
-    return out.getvalue()
-
-
-def _cell(value: Any) -> str:
-    """Return a CSV cell; text a spreadsheet would run as a formula gets a leading apostrophe."""
-    if value is None:
-        return ""
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    text = str(value)
-    if isinstance(value, str) and text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text

@@ -29,7 +29,7 @@ from app.models import (
 from app.services import competences, events, teams
 from app.services.agenda import require_facilitator
 from app.services.people import Viewer, clean_text
-from app.services.races import TEAM_COLOURS
+from app.services.races import next_team_number, team_colour
 
 COMPANY_MAX = 120
 TITLE_MAX = 200
@@ -155,16 +155,36 @@ def _team_fields(name: str, colour: str) -> tuple[str, str]:
     return name, colour.lower()
 
 
+def name_key(name: str) -> str:
+    """Return a team name as a reader tells names apart: case and spacing ignored."""
+    return " ".join(name.casefold().split())
+
+
+def team_names(session: Session, race_id: int) -> dict[str, tuple[int, str]]:
+    """Return each team name's key (see name_key) -> the team's id and name."""
+    rows = session.exec(select(Team.id, Team.name).where(Team.race_id == race_id)).all()
+    return {name_key(name): (team_id or 0, name) for team_id, name in rows}
+
+
+def _refuse_taken_name(session: Session, race_id: int, name: str, team_id: int | None = None) -> None:
+    """Refuse a team name another team of the race already has (call it under the race's lock)."""
+    other = team_names(session, race_id).get(name_key(name))
+    if other is not None and other[0] != team_id:
+        raise Conflict("There is already a team called %(name)s.", name=other[1])
+
+
 def add_team(db: Database, viewer: Viewer, *, name: str, colour: str, challenge_id: int | None) -> int:
     """Add a team, working on a challenge or none yet."""
     require_facilitator(viewer)
     with db.write() as session:
-        count = session.exec(
-            select(func.count()).select_from(Team).where(Team.race_id == viewer.race_id)
-        ).one()
-        name, colour = _team_fields(name, colour or TEAM_COLOURS[count % len(TEAM_COLOURS)])
+        events.lock_race(session, viewer.race_id)
+        number = next_team_number(session, viewer.race_id)
+        name, colour = _team_fields(name, colour or team_colour(number))
         _challenge(session, viewer, challenge_id)
-        team = Team(race_id=viewer.race_id, name=name, colour=colour, challenge_id=challenge_id)
+        _refuse_taken_name(session, viewer.race_id, name)
+        team = Team(
+            race_id=viewer.race_id, name=name, colour=colour, challenge_id=challenge_id, number=number
+        )
         session.add(team)
         session.flush()
         return events.record(
@@ -184,8 +204,10 @@ def update_team(
     require_facilitator(viewer)
     name, colour = _team_fields(name, colour)
     with db.write() as session:
+        events.lock_race(session, viewer.race_id)
         team = _team(session, viewer, team_id)
         _challenge(session, viewer, challenge_id)
+        _refuse_taken_name(session, viewer.race_id, name, team_id)
         team.name, team.colour, team.challenge_id = name, colour, challenge_id
         session.add(team)
         return events.record(
@@ -237,6 +259,26 @@ def set_locked(db: Database, viewer: Viewer, team_id: int, locked: bool) -> int:
         session.add(team)
         kind = Kind.BOARD_LOCKED if locked else Kind.BOARD_UNLOCKED
         return events.record(session, viewer.race_id, kind, person_id=viewer.person_id, team_id=team_id).seq
+
+
+def set_all_locked(db: Database, viewer: Viewer, locked: bool) -> int:
+    """Lock every team's board against changes, or open every one again, as one action and one event."""
+    require_facilitator(viewer)
+    with db.write() as session:
+        events.lock_race(session, viewer.race_id)
+        changing = session.exec(
+            select(Team).where(Team.race_id == viewer.race_id, col(Team.board_locked).is_not(locked))
+        ).all()
+        if not changing:
+            if locked:
+                raise Conflict("Every board is already locked.")
+            raise Conflict("Every board is already open.")
+        for team in changing:
+            team.board_locked = locked
+            session.add(team)
+        kind = Kind.BOARDS_LOCKED if locked else Kind.BOARDS_UNLOCKED
+        data = {"teams": sorted(team.id or 0 for team in changing)}
+        return events.record(session, viewer.race_id, kind, data=data, person_id=viewer.person_id).seq
 
 
 def challenges(session: Session, race_id: int) -> list[Challenge]:

@@ -65,7 +65,7 @@ def current(session: Session, race: Race) -> CardView | None:
     if row is None:
         return None
     card, author, team = row
-    return CardView(card, author.name, team.name, team.colour)
+    return CardView(card, author.name, team.name, team.colour, team.number)
 
 
 def _require_facilitator(viewer: Viewer) -> None:

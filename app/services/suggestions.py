@@ -20,10 +20,10 @@ from app.i18n import N_
 from app.kinds import Kind
 from app.models import Challenge, Person, Race, Role, Team
 from app.numbers import whole
-from app.services import events, matching, teams
+from app.services import events, matching, roster, teams
 from app.services.agenda import require_facilitator
 from app.services.people import Viewer
-from app.services.races import TEAM_COLOURS
+from app.services.races import next_team_number, team_colour
 from app.services.roster import BACKGROUND_LABELS, TEAM_NAME_MAX
 
 SIZE_MAX = 50
@@ -79,6 +79,16 @@ class Crowd:
         company = self.challenges[slot.challenge_id].company
         name = f"{company[: TEAM_NAME_MAX - 4]} {slot.index + 1}"
         return Place(f"n{slot.challenge_id}-{slot.index}", slot.challenge_id, name)
+
+
+def _free_name(name: str, taken: dict[str, tuple[int, str]]) -> str:
+    """Return `name`, or it with the first free "(2)", "(3)" ... when another team has it."""
+    found, count = name, 1
+    while roster.name_key(found) in taken:
+        count += 1
+        suffix = f" ({count})"
+        found = name[: TEAM_NAME_MAX - len(suffix)] + suffix
+    return found
 
 
 @dataclass
@@ -227,20 +237,24 @@ def apply(
         places = _places(crowd, keys)
         _assignment(crowd, places, chosen)
         used = set(chosen.values())
-        count = len(session.exec(select(Team.id).where(Team.race_id == viewer.race_id)).all())
+        number = next_team_number(session, viewer.race_id)
+        taken = roster.team_names(session, viewer.race_id)
         team_ids: dict[str, int] = {}
         created = []
         for place in places:
             if place.team_id is not None:
                 team_ids[place.key] = place.team_id
             elif place.key in used:
+                name = _free_name(place.name, taken)
+                taken[roster.name_key(name)] = (0, name)
                 team = Team(
                     race_id=viewer.race_id,
-                    name=place.name,
-                    colour=TEAM_COLOURS[count % len(TEAM_COLOURS)],
+                    name=name,
+                    colour=team_colour(number),
                     challenge_id=place.challenge_id,
+                    number=number,
                 )
-                count += 1
+                number += 1
                 session.add(team)
                 session.flush()
                 team_ids[place.key] = team.id or 0

@@ -5,6 +5,11 @@ The facilitator starts a phase that takes expert requests, the participant adds 
 the facilitator announces something and spotlights the card, so every region has content. axe-core (vendored
 from npm in `vendor/`, injected here, never served) then runs on each screen; any serious or critical
 violation fails the test. The opened card and the join page (on a phone) are checked as well.
+
+Then at every size the screens are built for, in a busy Swedish race (tests/browser/crowd.py: long names,
+long titles, a 280-character announcement): the wall at 1920x1080 and 3840x2160 with 30 teams, beside the
+spotlight, with the ranking and with the top cards; a participant at 1280x800, 1024x768 and on a 390x844
+phone, in a phase that takes expert requests, with the board locked and while voting.
 """
 
 from __future__ import annotations
@@ -16,10 +21,13 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from app.db import Database
+from app.services import favourites, jury, phases, roster, spotlight
 from bench.server import LocalServer as Server
+from tests.browser import crowd
 from tests.browser.test_board import open_card
 from tests.browser.test_intake import prepare as prepare_intake
-from tests.browser.test_room import answer_profile
+from tests.browser.test_room import answer_profile, open_request_form
 from tests.browser.test_spine import choose_team, expect_live, join
 
 pytestmark = pytest.mark.browser
@@ -78,6 +86,7 @@ def set_the_room(server: Server, new_page: Callable[..., Page], lang: str) -> di
     participant.locator("#card-body").fill("Natriumjon i stället för litium.")
     participant.locator("#card-form button[type=submit]").click()
     expect(participant.locator("#col-idea .card")).to_have_count(1)
+    open_request_form(participant)
     participant.locator("#request-question").fill("Vilken cellkemi klarar kyla?")
     participant.locator("#request-form input[name=tag][value=energy]").check()
     participant.locator("#request-form button[type=submit]").click()
@@ -130,11 +139,73 @@ def test_no_serious_accessibility_violation_before_the_race(
     expect(company.locator("#intake-error")).to_be_visible()
     found["intake form with an error"] = axe_violations(company)
     facilitator.reload()
-    facilitator.locator(".need-list > li summary").click()
+    facilitator.locator(".need-list > li details[id$=-edit] summary").click()
     found["needs page"] = axe_violations(facilitator)
+    facilitator.locator(".need-list > li form details.confirm summary").click()
     facilitator.locator(".need-list > li form button[id$=-choose]").click()
     facilitator.goto(f"{server.base_url}/r/{prepared['race']['slug']}/competences")
     expect(facilitator.locator("#gap-list li")).to_have_count(2)
     found["competence map"] = axe_violations(facilitator)
+    found = {screen: violations for screen, violations in found.items() if violations}
+    assert not found, "axe-core found serious or critical violations:\n" + describe(found)
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (3840, 2160)], ids=["1080p", "4k"])
+def test_no_serious_accessibility_violation_on_a_full_wall(
+    server: Server, new_page: Callable[..., Page], size: tuple[int, int]
+) -> None:
+    race: dict[str, Any] = server.create_race("Innovationsracet Västerbotten", lang="sv", teams=30)
+    room = crowd.fill(server.env["DATABASE_URL"], race)
+    server.start()
+    wall = new_page(size)
+    join(wall, server, race["slug"], race["codes"]["wall"], "Väggen")
+    expect_live(wall)
+    found = {"teams and spotlight": axe_violations(wall)}
+    db = Database(server.env["DATABASE_URL"])
+    try:
+        # Changes made beside the server reach a screen when it loads again.
+        crowd.score(db, race["codes"], room.facilitator, room.team_ids)
+        wall.reload()
+        expect(wall.locator("#wall-ranking tbody tr").first).to_be_attached()
+        found["ranking and spotlight"] = axe_violations(wall)
+        jury.set_revealed(db, room.facilitator, False)
+        crowd.vote(db, room)
+        favourites.show_on_wall(db, room.facilitator, True)
+        spotlight.clear(db, room.facilitator)
+        wall.reload()
+        expect(wall.locator("#wall-top .top-tile").first).to_be_attached()
+        found["top cards"] = axe_violations(wall)
+    finally:
+        db.dispose()
+    found = {screen: violations for screen, violations in found.items() if violations}
+    assert not found, "axe-core found serious or critical violations:\n" + describe(found)
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1024, 768), (390, 844)], ids=["1280", "1024", "phone"])
+def test_no_serious_accessibility_violation_on_a_participants_screen(
+    server: Server, new_page: Callable[..., Page], size: tuple[int, int]
+) -> None:
+    race: dict[str, Any] = server.create_race("Innovationsracet Västerbotten", lang="sv", teams=12)
+    room = crowd.fill(server.env["DATABASE_URL"], race)
+    server.start()
+    phone = size[0] < 600
+    page = new_page(size, **({"is_mobile": True, "has_touch": True} if phone else {}))
+    join(page, server, race["slug"], race["codes"]["participant"], "Åsa Öberg-Lindqvist")
+    choose_team(page, crowd.team_name(0))
+    expect_live(page)
+    found = {"expert requests": axe_violations(page)}
+    db = Database(server.env["DATABASE_URL"])
+    try:
+        roster.set_locked(db, room.facilitator, room.team_ids[0], True)
+        page.reload()
+        expect(page.locator("#board-state .board-closed")).to_be_visible()
+        found["board locked"] = axe_violations(page)
+        roster.set_locked(db, room.facilitator, room.team_ids[0], False)
+        phases.start(db, room.facilitator, race["phases"][4]["id"])
+        page.reload()
+        expect(page.locator(".vote-cast").first).to_be_visible()
+        found["voting"] = axe_violations(page)
+    finally:
+        db.dispose()
     found = {screen: violations for screen, violations in found.items() if violations}
     assert not found, "axe-core found serious or critical violations:\n" + describe(found)

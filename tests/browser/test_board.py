@@ -108,15 +108,12 @@ def test_two_team_mates_work_one_board_live(
     assert alice.evaluate("() => typeof window.pwned") == "undefined"
     expect(alice.locator(".comment-list img")).to_have_count(0)
 
-    # The phone shows one column, no sideways scrolling, and big touch targets.
+    # The phone shows one column at a time (the board scrolls sideways, the page does not), big touch targets.
     alva.locator("#card-panel .panel-close").tap()
     assert alva.evaluate("() => document.documentElement.scrollWidth") <= 360
-    xs = {
-        round(box["x"])
-        for box in (alva.locator(".board .column").nth(i).bounding_box() for i in range(7))
-        if box
-    }
-    assert len(xs) == 1, f"the columns are not stacked on the phone: {xs}"
+    board = alva.locator(".board").bounding_box()
+    widths = [alva.locator(".board .column").nth(i).bounding_box() for i in range(7)]
+    assert board and all(box and box["width"] > 0.8 * board["width"] for box in widths), widths
     vote_box = card_in(alva, "market").locator(".vote-cast").bounding_box()
     assert vote_box and vote_box["height"] >= 44
     alice.screenshot(path=screenshot_dir / "board-1280.png")

@@ -38,18 +38,21 @@ def test_facilitator_runs_the_race_from_the_control_screen(
     join(wall, server, slug, codes["wall"], "")
     for page in (control, alva, wall):
         expect_live(page)
-    msg = control.locator("#control-msg")
 
     # Who is online: Alva, in her team's row of the overview.
     expect(control.locator("#teams .person.online")).to_contain_text("Alva")
 
     # Rename the first phase: the agenda and every clock's "next" follow.
-    control.locator(f"#phase-{first['id']}-details summary").click()
+    control.locator(f"#phase-{first['id']}-details > summary").click()
     control.locator(f"#phase-{first['id']}-name").fill("Välkomna & fika")
     control.locator(f"#phase-{first['id']}-minutes").fill("45")
     control.locator(f"#phase-{first['id']}-save").click()
+    # The answer shows beside the form that was sent, in a status region, and stays through the live update.
+    msg = control.locator(f"#phase-{first['id']}-msg")
+    expect(msg).to_have_attribute("role", "status")
     expect(msg).to_have_text("Sparat.")
     expect(control.locator(f"#phase-{first['id']} .phase-name")).to_have_text("Välkomna & fika")
+    expect(msg).to_have_text("Sparat.")
     expect(control.locator(f"#phase-{first['id']}-details")).to_have_attribute("open", "")
     expect(wall.locator("#clock .clock-next")).to_contain_text("Välkomna & fika (45 min)")
     expect(alva.locator("#clock .clock-next")).to_contain_text("Välkomna & fika")
@@ -121,3 +124,52 @@ def test_facilitator_runs_the_race_from_the_control_screen(
     )
     assert breaks[:-1] == ["page"] * 4
     assert re.match(r"auto", breaks[-1])
+
+
+def test_feedback_shows_beside_the_control_and_what_cannot_be_undone_asks_first(
+    server: Server, new_page: Callable[..., Page]
+) -> None:
+    race: dict[str, Any] = server.create_race("Kontrollracet", lang="sv", teams=2)
+    server.start()
+    slug, codes = race["slug"], race["codes"]
+    control = new_page(viewport=(1280, 800))
+    join(control, server, slug, codes["facilitator"], "Fia")
+    alva = new_page()
+    join(alva, server, slug, codes["participant"], "Alva")
+    choose_team(alva, race["teams"][0]["name"])
+    for page in (control, alva):
+        expect_live(page)
+
+    # A team without a name, then one with another team's name: each refusal beside the form, in view.
+    control.locator("#team-add-details summary").click()
+    save = control.locator("#team-new-save")
+    save.scroll_into_view_if_needed()
+    control.locator("#team-new-name").fill(" ")
+    control.locator("#team-new-name").evaluate("field => field.removeAttribute('required')")
+    save.click()
+    msg = control.locator("#team-new-msg")
+    expect(msg.locator(".error[role=alert]")).to_have_text("Fyll i namnet.")
+    button, shown = save.bounding_box(), msg.bounding_box()
+    assert button and shown and 0 <= shown["y"] - button["y"] < 200 and shown["y"] + shown["height"] < 800
+    control.locator("#team-new-name").fill(" LAG  1 ")
+    save.click()
+    expect(msg.locator(".error")).to_have_text("Det finns redan ett lag som heter Lag 1.")
+    expect(control.locator("#roster article.roster-team")).to_have_count(2)
+
+    # Every board at once: one button, every team's board closes live and says so; then opens again.
+    control.locator("#boards-lock").click()
+    expect(control.locator("#boards-msg")).to_have_text("Sparat.")
+    expect(alva.locator("#board-state")).to_contain_text("låst")
+    expect(alva.locator("#card-title")).to_be_disabled()
+    expect(control.locator("#roster .all-boards .meta")).to_have_text("2 av 2 tavlor låsta.")
+    control.locator("#boards-unlock").click()
+    expect(alva.locator("#card-title")).to_be_enabled()
+
+    # Removing a phase asks first; only the second, explicit button removes it.
+    last = race["phases"][-1]
+    control.locator(f"#phase-{last['id']}-details > summary").click()
+    control.locator(f"#phase-{last['id']}-remove-ask summary").click()
+    expect(control.locator(f"#phase-{last['id']}")).to_have_count(1)
+    expect(control.locator(f"#phase-{last['id']}-remove")).to_contain_text("Ja, ta bort")
+    control.locator(f"#phase-{last['id']}-remove").click()
+    expect(control.locator(f"#phase-{last['id']}")).to_have_count(0)

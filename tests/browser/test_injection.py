@@ -26,6 +26,7 @@ from playwright.sync_api import Page, expect
 
 from app.services.reports import md_escape
 from bench.server import LocalServer as Server
+from tests.browser.test_room import open_request_form
 from tests.browser.test_spine import choose_team, expect_live, join
 
 pytestmark = pytest.mark.browser
@@ -143,7 +144,7 @@ def fill_challenge(part: str) -> Callable[[Race, str], None]:
 
 def fill_phase_name(race: Race, value: str) -> None:
     page, phase = _facilitator(race), race.summary["phases"][3]["id"]  # takes expert requests
-    page.locator(f"#phase-{phase}-details summary").click()
+    page.locator(f"#phase-{phase}-details > summary").click()
     page.locator(f"#phase-{phase}-name").fill(value)
     page.locator(f"#phase-{phase}-save").click()
     expect(page.locator(f"#phase-{phase} .phase-name")).to_have_text(value)
@@ -181,11 +182,13 @@ def fill_comment(race: Race, value: str) -> None:
 
 
 def fill_question(race: Race, value: str) -> None:
+    open_request_form(race.pages["alice"])
     race.pages["alice"].locator("#request-question").fill(value)
 
 
 def fill_request_tag(race: Race, value: str) -> None:
     page = race.pages["alice"]
+    open_request_form(page)
     page.locator("#tag-more").fill(value)
     page.locator("#request-form button[type=submit]").click()
     expect(page.locator("#request-form .done")).to_be_visible()
@@ -256,6 +259,7 @@ def fill_need(part: str) -> Callable[[Race, str], None]:
             expect(company.locator("#need-sent")).to_be_visible()
             facilitator = _facilitator(race)
             facilitator.goto(race.url("/needs"))
+            facilitator.locator(".need-list > li form details.confirm summary").click()
             facilitator.locator(".need-list > li form button[id$=-choose]").click()
             expect(facilitator.locator(".need-list > li .notice[id$=-chosen]")).to_have_count(1)
             _back_to_control(race)

@@ -90,6 +90,14 @@ def test_review_replay_and_report(
     facilitator.emulate_media(media="print")
     expect(facilitator.locator(".topbar")).to_be_hidden()
     expect(facilitator.locator("#charts svg").first).to_be_visible()
+    # No chart's text reaches past its drawing (where an SVG cuts it off).
+    cut = facilitator.evaluate(
+        """() => [...document.querySelectorAll('#charts svg text')].filter((text) => {
+          const box = text.getBBox(), view = text.ownerSVGElement.viewBox.baseVal;
+          return box.x < 0 || box.y < 0 || box.x + box.width > view.width || box.y + box.height > view.height;
+        }).map((text) => text.textContent)"""
+    )
+    assert cut == [], cut
     pdf = facilitator.pdf(path=str(screenshot_dir / "report.pdf"))
     assert pdf.startswith(b"%PDF") and len(pdf) > 5_000
     assert facilitator.evaluate("() => typeof window.pwned") == "undefined"

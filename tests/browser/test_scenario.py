@@ -21,7 +21,7 @@ from playwright.sync_api import Page, expect
 
 from bench.server import LocalServer as Server
 from tests.browser.test_board import card_in, open_card
-from tests.browser.test_room import answer_profile
+from tests.browser.test_room import answer_profile, open_request_form
 from tests.browser.test_spine import choose_team, expect_live, join, switch_language
 
 pytestmark = pytest.mark.browser
@@ -94,7 +94,7 @@ def test_a_race_across_five_screens(server: Server, new_page: Callable[..., Page
     expect(alice.locator("#col-idea .card h3")).to_have_text([ALICE_CARD])
     expect(bertil.locator("#col-need .card h3")).to_have_text([BERTIL_CARD])
     expect(facilitator.locator("#feed .card-title")).to_contain_text([BERTIL_CARD, ALICE_CARD])
-    expect(wall.locator("#wall-teams .tile-newest")).to_contain_text([ALICE_CARD, BERTIL_CARD])
+    expect(wall.locator("#wall-cards strong")).to_contain_text([BERTIL_CARD, ALICE_CARD])
     expect(alice.locator("body")).not_to_contain_text(BERTIL_CARD)
     expect(bertil.locator("body")).not_to_contain_text(ALICE_CARD)
 
@@ -117,11 +117,12 @@ def test_a_race_across_five_screens(server: Server, new_page: Callable[..., Page
     )
     alice.locator("#card-panel .panel-close").click()
     expect(alice.locator("#card-panel")).to_be_hidden()
-    expect(wall.locator("#wall-teams .tile-newest")).to_contain_text([ALICE_EDITED, BERTIL_CARD])
+    expect(wall.locator("#wall-cards strong")).to_contain_text([BERTIL_CARD, ALICE_EDITED])
     expect(facilitator.locator("#feed")).to_contain_text(ALICE_EDITED)
     expect(bertil.locator("body")).not_to_contain_text(ALICE_EDITED)
 
     # Alice calls an expert; Ebba sees it marked as hers; the wall's queue counts it.
+    open_request_form(alice)
     alice.locator("#request-question").fill(QUESTION)
     alice.locator("#request-form input[name=tag][value=energy]").check()
     alice.locator("#request-form button[type=submit]").click()

@@ -105,6 +105,7 @@ def test_a_facilitator_suggests_adjusts_and_applies_teams(
     assert not violations, describe({"suggestion": violations})
     control.screenshot(path=str(screenshot_dir / f"suggest-{lang}.png"), full_page=True)
 
+    control.locator("#suggest-apply-ask summary").click()
     control.locator("#suggest-apply").click()
     control.wait_for_url(re.compile(rf"/r/{slug}(#roster)?$"))
     # Alva's own screen loads her new team by itself.

@@ -74,7 +74,7 @@ def swapped(frame: str) -> list[str]:
     return [tag["id"] for tag in BeautifulSoup(frame, "html.parser").find_all(attrs={"hx-swap-oob": True})]
 
 
-def test_a_pause_a_resume_and_an_extension_change_the_clock_and_the_agenda_alone(
+def test_a_pause_a_resume_and_an_extension_change_the_clock_the_agenda_and_the_day_alone(
     renderer: Renderer, db: Database
 ) -> None:
     race = races.create_race(db, "Paus", lang="en", teams=3)
@@ -96,8 +96,8 @@ def test_a_pause_a_resume_and_an_extension_change_the_clock_and_the_agenda_alone
         _, frames, _ = renderer.changes(member.race_id, before, frozenset(keys))
         regions = {key: swapped(text) for key, text in frames.items()}
         for key in keys[:3] + keys[4:]:
-            assert regions[key] == ["clock"], (key, regions[key])
-        assert regions[keys[3]] == ["clock", "agenda"]
+            assert regions[key] == ["clock", "day"], (key, regions[key])
+        assert regions[keys[3]] == ["clock", "day", "agenda"]
         # What the boards and the requests show is what a fresh screen shows, without being sent again.
         for key in keys[:3]:
             assert ('data-board="closed"' in renderer.snapshot(member.race_id, key)[1]) == (key == keys[1])
