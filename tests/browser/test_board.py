@@ -231,6 +231,16 @@ def test_the_board_by_keyboard_and_the_card_panel_offline(
     panel = alice.locator("#card-panel")
     expect(panel).to_be_visible()
     expect(panel.locator("#panel-title")).to_be_focused()
+    # The open panel leaves the header's controls (connection, language, sign out) in reach.
+    sheet = panel.bounding_box()
+    for control in (".topbar .conn", ".topbar .leave button", ".topbar .lang"):
+        place = alice.locator(control).first.bounding_box()
+        assert sheet is not None and place is not None, control
+        assert (
+            place["x"] + place["width"] <= sheet["x"]
+            or place["y"] + place["height"] <= sheet["y"]
+            or sheet["y"] + sheet["height"] <= place["y"]
+        ), control
     alice.keyboard.press("Escape")
     expect(panel).to_be_hidden()
     expect(opener).to_be_focused()
