@@ -28,12 +28,14 @@ WORDS = {
         "saved": "Sparat.",
         "scored": "Dina poäng är sparade.",
         "not scored": "ej poängsatt",
+        "four": "4,00",
     },
     "en": {
         "why": "Your company, Sågverket AB, brought this challenge",
         "saved": "Saved.",
         "scored": "Your scores are saved.",
         "not scored": "not scored",
+        "four": "4.00",
     },
 }
 
@@ -116,10 +118,10 @@ def test_a_juror_scores_is_kept_from_their_own_company_and_the_wall_shows_the_ra
     rows = ranking.locator("tbody tr")
     expect(rows.nth(0)).to_contain_text("1")
     expect(rows.nth(0)).to_contain_text(race["teams"][0]["name"])
-    expect(rows.nth(0)).to_contain_text("4.00")
+    expect(rows.nth(0)).to_contain_text(words["four"])
     expect(rows.nth(1)).to_contain_text(words["not scored"])
     expect(wall.locator("#wall-teams")).to_be_hidden()
-    expect(control.locator("#control-ranking tbody tr").first).to_contain_text("4.00")
+    expect(control.locator("#control-ranking tbody tr").first).to_contain_text(words["four"])
     expect(control.locator("#jury .jury-comments")).to_contain_text("Tydlig pitch, <b>bra</b> kalkyl")
 
     control.locator("#jury-setup-link").click()

@@ -185,6 +185,7 @@ def test_what_a_person_is_typing_survives_a_live_update_of_its_region(
     facilitator.locator(f"#agenda form[action$='/phases/{phase['id']}/start'] button").click()
     expect(alice.locator("#clock")).to_have_attribute("data-state", "running")
 
+    open_request_form(alice)
     alice.locator("#request-question").fill("Which cell chemistry survives the cold?")
     alice.locator("#request-form button[type=submit]").click()
     ebba.locator("#requests li").get_by_role("button").click()
@@ -196,6 +197,7 @@ def test_what_a_person_is_typing_survives_a_live_update_of_its_region(
     word = first.locator(".rate-form input[name=word]")
     word.fill("Very hel")
     seq = int(alice.locator("body").get_attribute("data-seq") or "0")
+    open_request_form(bo)
     bo.locator("#request-question").fill("Who knows about cold-weather testing?")
     bo.locator("#request-form button[type=submit]").click()
 
@@ -237,6 +239,7 @@ def test_a_typed_note_survives_live_changes_and_goes_with_resolved(
     expect(alice.locator("#team .team-place")).to_contain_text(place)
 
     first, second = "Vilken cellkemi klarar kyla?", "Hur testar vi i minusgrader?"
+    open_request_form(alice)
     for question in (first, second):
         alice.locator("#request-question").fill(question)
         alice.locator("#request-form button[type=submit]").click()
