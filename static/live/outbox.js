@@ -104,6 +104,8 @@
         pending -= 1;
         showPending();
         if (elt) elt.removeAttribute("aria-busy");
+        // The last held write is through: the "not sent yet" said earlier is no longer true.
+        if (pending === 0) K.say("sent");
       }
     }
   }

@@ -90,7 +90,13 @@ def test_the_context_going_offline_and_back(server: Server, new_page: Callable[.
     page.locator("#card-title").fill("Wifi borta")
     page.locator("#card-form button[type=submit]").click()
     expect(page.locator("#conn")).to_have_attribute("data-pending", "1")
+    waiting = "Not sent yet: it will be sent when the connection is back"
+    expect(page.locator("#live-status")).to_have_text(waiting)
     page.context.set_offline(False)
     expect(page.locator("#col-idea .card h3")).to_have_text(["Wifi borta"], timeout=20_000)
+    # A screen reader is not left with "not sent yet" once the write went through.
+    expect(page.locator("#live-status")).to_have_text(
+        "Sent: what you wrote while the connection was away has arrived"
+    )
     page.reload()
     expect(page.locator("#col-idea .card h3")).to_have_text(["Wifi borta"])
