@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install lock test test-fast lint typecheck format messages bench check clean
+.PHONY: run install lock test test-fast lint typecheck format messages bench check screenshots clean
 
 # The lock files (hashes of every package, pip-tools): dev.txt is what `make install` and CI install (the app,
 # PostgreSQL's driver, the tests' and the build's tools); server.txt is what a server needs (docs/deploy.md).
@@ -83,6 +83,11 @@ bench: install
 # The stable interface checked from outside against a fresh server.
 check: install
 	$(BIN)/python -m bench.interface
+
+# The README's pictures in Swedish (the wall with 30 teams at 1080p and 4K, a board on a laptop and a phone),
+# taken in Chromium from a server of their own.
+screenshots: install
+	$(BIN)/python -m docs.screenshots.make
 
 # Never data/: in laptop mode it holds the race itself and the key that signs everyone's session.
 clean:

@@ -4,13 +4,12 @@ The facilitator starts a phase that takes requests; Alice and Bertil add cards; 
 comments on hers. Alice calls an expert; Ebba (the expert) claims, notes and resolves; Alice rates the help.
 The facilitator announces something, spotlights Bertil's card on the wall and locks Alice's board; then moves
 to the next phase, where Alice votes. Bertil switches to English. Each step is checked on every screen it
-should reach, and on the screens it should not. The suite saves the wall at 1920x1080 and Alice's board at
-1280x800 in `docs/screenshots/`, for the README and docs/guide.md.
+should reach, and on the screens it should not. The wall at 1920x1080 and Alice's board at 1280x800 are kept
+as screenshots in the temporary folder (the README's pictures come from `make screenshots`).
 """
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -26,13 +25,7 @@ from tests.browser.test_spine import choose_team, expect_live, join, switch_lang
 
 pytestmark = pytest.mark.browser
 
-# The README's pictures are refreshed only when asked (KRAFTSAMLA_UPDATE_SCREENSHOTS=1 make test),
-# so a test run leaves the tree as it found it.
-PICTURES = (
-    Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-    if os.environ.get("KRAFTSAMLA_UPDATE_SCREENSHOTS")
-    else Path(tempfile.gettempdir()) / "kraftsamla-screenshots"
-)
+PICTURES = Path(tempfile.gettempdir()) / "kraftsamla-screenshots"
 ALICE_CARD = "Värmelagring i sand"
 ALICE_EDITED = "Värmelagring i sand, för en natt"
 COMMENT = "Fråga smältverket hur mycket spillvärme de har."
@@ -43,7 +36,7 @@ ANNOUNCEMENT = "Middag i matsalen klockan 18. Ta med er namnskylt."
 
 
 def save_picture(page: Page, name: str) -> None:
-    """Save a screenshot for the README and the guide (small because the content is modest)."""
+    """Save a screenshot to look at after the run."""
     PICTURES.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=PICTURES / name, animations="disabled", caret="hide")
 
