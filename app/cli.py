@@ -1,4 +1,4 @@
-"""The `kraftsamla` command: create-race, demo, migrate, serve; export, import, backup, restore, purge."""
+"""The `kraftsamla` command: races, organisers, demo, migrate, serve; export, import, backup, purge."""
 
 from __future__ import annotations
 
@@ -35,13 +35,52 @@ def migrate(_args: argparse.Namespace) -> int:
 
 def create_race(args: argparse.Namespace) -> int:
     """Create a race with the default agenda and print its summary."""
-    from app.services import races
+    from app.errors import ServiceError
+    from app.services import launch, races
 
-    summary = races.create_race(_database(), args.name, lang=args.lang, teams=args.teams)
+    if args.organiser:
+        try:
+            summary = launch.create_for(
+                _database(), args.organiser, args.name, lang=args.lang, teams=args.teams
+            )
+        except ServiceError as error:
+            print(f"create-race: {error.message} ({args.organiser})", file=sys.stderr)
+            return 1
+    else:
+        summary = races.create_race(_database(), args.name, lang=args.lang, teams=args.teams)
     if args.json:
         print(json.dumps(summary, ensure_ascii=False))
     else:
         _print_summary(summary)
+    return 0
+
+
+def create_organiser(args: argparse.Namespace) -> int:
+    """Make an organiser account; the password comes from a file or is asked for."""
+    import getpass
+
+    from app.errors import ServiceError
+    from app.passwords import Passwords
+    from app.services import organisers
+
+    if args.password_file:
+        try:
+            with open(args.password_file, encoding="utf-8") as handle:
+                password = handle.read().rstrip("\r\n")
+        except OSError as error:
+            print(f"create-organiser: cannot read {args.password_file}: {error.strerror}", file=sys.stderr)
+            return 1
+    else:
+        password = getpass.getpass("Password (at least 10 characters): ")
+        if getpass.getpass("The same password again: ") != password:
+            print("create-organiser: the two passwords differ", file=sys.stderr)
+            return 1
+    try:
+        made = organisers.create(_database(), Passwords(), args.email, password, args.name or "")
+    except ServiceError as error:
+        print(f"create-organiser: {error.translated()}", file=sys.stderr)
+        return 1
+    print(f"Organiser {made.email} can sign in at /organisers/sign-in")
     return 0
 
 
@@ -260,7 +299,16 @@ def build_parser() -> argparse.ArgumentParser:
     command.add_argument("--lang", default=settings.DEFAULT_LANG, choices=settings.LANGUAGES)
     command.add_argument("--teams", type=int, default=4)
     command.add_argument("--json", action="store_true", help="print the race as JSON")
+    command.add_argument("--organiser", metavar="EMAIL", help="the organiser account that runs the race")
     command.set_defaults(func=create_race)
+
+    command = commands.add_parser("create-organiser", help="make an organiser account")
+    command.add_argument("--email", required=True)
+    command.add_argument("--name", help="shown to others (default: the e-mail's name part)")
+    command.add_argument(
+        "--password-file", metavar="FILE", help="read the password from FILE, not the terminal"
+    )
+    command.set_defaults(func=create_organiser)
 
     command = commands.add_parser("demo", help="create the demo race and print its codes")
     command.add_argument("--lang", default=settings.DEFAULT_LANG, choices=settings.LANGUAGES)

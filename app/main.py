@@ -18,18 +18,22 @@ from app import backup, memory, settings, templating
 from app.db import Database
 from app.errors import ServiceError
 from app.language import LanguageMiddleware
-from app.limits import BodyLimitMiddleware, RateLimitMiddleware
+from app.limits import BodyLimitMiddleware, RateLimitMiddleware, SignInLimits
 from app.pages import database_error, malformed, service_error
+from app.passwords import Passwords
 from app.routes import (
+    agendas,
     board,
     control,
     experts,
+    home,
     intake,
     join,
     jury,
     live,
     manage,
     needs,
+    organisers,
     profile,
     race,
     review,
@@ -123,6 +127,9 @@ def create_app(database_url: str | None = None) -> Starlette:
         *intake.ROUTES,
         *needs.ROUTES,
         *jury.ROUTES,
+        *organisers.ROUTES,
+        *home.ROUTES,
+        *agendas.ROUTES,
         Mount("/static", StaticFiles(directory=settings.STATIC_DIR), name="static"),
     ]
     middleware = [
@@ -155,4 +162,6 @@ def create_app(database_url: str | None = None) -> Starlette:
     templating.bind(app.router)
     app.state.db = db
     app.state.hub = hub
+    app.state.passwords = Passwords()
+    app.state.sign_in_limits = SignInLimits()
     return app

@@ -42,6 +42,10 @@ MAX_BODY_BYTES: int = config("KRAFTSAMLA_MAX_BODY_BYTES", cast=int, default=64 *
 # Posts per second per person (session, else address), with bursts; 0 turns the limit off.
 RATE_LIMIT_PER_SECOND: float = config("KRAFTSAMLA_RATE_LIMIT_PER_SECOND", cast=float, default=5.0)
 RATE_LIMIT_BURST: float = config("KRAFTSAMLA_RATE_LIMIT_BURST", cast=float, default=20.0)
+# Wrong organiser passwords allowed per account and per client address within the window; then 429.
+SIGN_IN_FAILURES_PER_ACCOUNT: int = config("KRAFTSAMLA_SIGN_IN_FAILURES_PER_ACCOUNT", cast=int, default=5)
+SIGN_IN_FAILURES_PER_ADDRESS: int = config("KRAFTSAMLA_SIGN_IN_FAILURES_PER_ADDRESS", cast=int, default=20)
+SIGN_IN_WINDOW_S: float = config("KRAFTSAMLA_SIGN_IN_WINDOW_S", cast=float, default=900.0)
 
 TEMPLATES_DIR = ROOT / "templates"
 STATIC_DIR = ROOT / "static"

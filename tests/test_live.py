@@ -52,6 +52,7 @@ def test_connect_sends_a_snapshot_of_every_region(join: Join) -> None:
                 "roster",
                 "feed",
                 "jury",
+                "codes",
             },
         ),
         (
@@ -61,6 +62,7 @@ def test_connect_sends_a_snapshot_of_every_region(join: Join) -> None:
                 "announcement",
                 "wall-ranking",
                 "wall-teams",
+                "wall-join",
                 "wall-cards",
                 "wall-queue",
                 "wall-spotlight",

@@ -196,6 +196,13 @@ _DECLARED = (
     Region(
         "wall-spotlight", "wall/_spotlight.html", lambda s, race, _: {"spotlit": spotlight.current(s, race)}
     ),
+    # A replaced code reaches the screens that show it at once.
+    Region("codes", "facilitator/_codes.html", lambda s, race, _: {"codes": races.codes(s, race.id or 0)}),
+    Region(
+        "wall-join",
+        "wall/_join.html",
+        lambda s, race, _: {"participant_code": races.codes(s, race.id or 0)[Role.PARTICIPANT]},
+    ),
     Region(
         "requests",
         "expert/_requests.html",
@@ -220,11 +227,22 @@ SCREENS: dict[str, tuple[str, ...]] = {
     Role.PARTICIPANT: (*_EVERY_SCREEN, "team", "board-state", "team-requests", *COLUMN_REGIONS),
     Role.FACILITATOR: (
         *_EVERY_SCREEN,
-        *("agenda", "challenges", "fac-queue", "spotlight", "prep", "teams", "roster", "feed", "jury"),
+        *(
+            "agenda",
+            "challenges",
+            "fac-queue",
+            "spotlight",
+            "jury",
+            "codes",
+            "prep",
+            "teams",
+            "roster",
+            "feed",
+        ),
     ),
     Role.WALL: (
         *_EVERY_SCREEN,
-        *("wall-ranking", "wall-teams", "wall-cards", "wall-queue", "wall-spotlight"),
+        *("wall-ranking", "wall-teams", "wall-join", "wall-cards", "wall-queue", "wall-spotlight"),
     ),
     Role.EXPERT: (*_EVERY_SCREEN, "requests", "my-requests"),
     Role.JURY: _EVERY_SCREEN,

@@ -227,11 +227,21 @@ RULES: dict[str, Rule] = {
         Rule(_JURY),
     ),
     **_rules((Kind.SCORE_SAVED, Kind.SCORES_REVEALED, Kind.SCORES_HIDDEN), Rule(_JURY)),
+    Kind.CODE_REPLACED: Rule(("codes", "wall-join")),
 }
 
 # Kinds no live screen shows: the review and exports read them from the log.
 SILENT = frozenset(
-    {Kind.RACE_CREATED, Kind.RACE_ENDED, Kind.RACE_PRIVACY, Kind.PERSON_EXPORTED, Kind.OUTCOME_RECORDED}
+    {
+        *(Kind.RACE_CREATED, Kind.RACE_ENDED, Kind.RACE_PRIVACY, Kind.PERSON_EXPORTED, Kind.OUTCOME_RECORDED),
+        *(
+            Kind.RACE_ARCHIVED,
+            Kind.RACE_UNARCHIVED,
+            Kind.RACE_PLANNED,
+            Kind.GALLERY_OPENED,
+            Kind.GALLERY_CLOSED,
+        ),
+    }
 )
 
 

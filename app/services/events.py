@@ -9,7 +9,7 @@ from sqlmodel import Session, col, func, select
 
 from app.db import now_ms
 from app.errors import Conflict, Invalid
-from app.kinds import Kind
+from app.kinds import WHILE_ARCHIVED, Kind
 from app.models import Event, Race
 from live.backplane import CHANNEL, payload
 
@@ -24,7 +24,7 @@ _NEXT_SEQ = (
     update(Race)
     .where(col(Race.id) == bindparam("race_key"))
     .values(seq=col(Race.seq) + 1)
-    .returning(col(Race.seq))
+    .returning(col(Race.seq), col(Race.archived_ms))
     .execution_options(synchronize_session=False)
 )
 _INSERT_EVENT = insert(Event.__table__).returning(Event.__table__.c.id)  # type: ignore[attr-defined]
@@ -61,7 +61,10 @@ def record(
     # A kind that is not named in app/kinds.py (nor, then, mapped to screens) fails here, in its first test.
     kind = Kind(kind)
     # The row lock on the race serialises writers per race on PostgreSQL; SQLite is already serial.
-    seq = session.execute(_NEXT_SEQ, {"race_key": race_id}).scalar_one()
+    seq, archived = session.execute(_NEXT_SEQ, {"race_key": race_id}).one()
+    if archived is not None and kind not in WHILE_ARCHIVED:
+        # Every change records an event: refusing here keeps every write out of an archived race.
+        raise Conflict("This race is archived: it can be read but not changed.")
     values = {
         "race_id": race_id,
         "seq": seq,
