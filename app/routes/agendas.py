@@ -90,7 +90,7 @@ def plan_from(data: FormData) -> Plan:
                     bool(row.get("board")),
                     bool(row.get("voting")),
                     bool(row.get("requests")),
-                    _number(row.get("budget", "0") or "0", N_("the vote budget")),
+                    _number(row.get("budget", "5") or "5", N_("the vote budget")),
                 )
             )
         else:

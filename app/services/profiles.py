@@ -83,7 +83,7 @@ def get(db: Database, viewer: Viewer) -> tuple[Race, Person, list[str]]:
 
 
 def suggestions(session: Session, race_id: int, limit: int = 16) -> list[str]:
-    """Return competences to offer: the race's most used first, then common ones."""
+    """Return competences to offer: those the race asks for, its most used, then common ones."""
     used: Counter[str] = Counter()
     spelling: dict[str, str] = {}
     query = select(Person.competences).where(Person.race_id == race_id, col(Person.profile_ms).is_not(None))
@@ -91,7 +91,12 @@ def suggestions(session: Session, race_id: int, limit: int = 16) -> list[str]:
         for tag in tags:
             used[tag.casefold()] += 1
             spelling.setdefault(tag.casefold(), tag)
-    found = [spelling[key] for key, _ in used.most_common(limit)]
+    race = session.get(Race, race_id)
+    # The competences the race asks for come first, then what its people use most.
+    asked = list(race.competences) if race is not None else []
+    asked_keys = {tag.casefold() for tag in asked}
+    most_used = [spelling[key] for key, _ in used.most_common(limit) if key not in asked_keys]
+    found = asked + most_used[: max(0, limit - len(asked))]
     known = {tag.casefold() for tag in found}
     return (
         found
