@@ -21,11 +21,13 @@ from app.language import LanguageMiddleware
 from app.limits import BodyLimitMiddleware, RateLimitMiddleware, SignInLimits
 from app.pages import database_error, malformed, service_error
 from app.passwords import Passwords
+from app.planner import Planner
 from app.routes import (
     agendas,
     board,
     control,
     experts,
+    gallery,
     home,
     intake,
     join,
@@ -63,6 +65,7 @@ def create_app(database_url: str | None = None) -> Starlette:
         return await run_in_threadpool(render_presence, db, race_id, audiences)
 
     hub = Hub(render, refresh, refresh_window=settings.LIVE_PRESENCE_WINDOW_S)
+    planner = Planner(db)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -79,8 +82,13 @@ def create_app(database_url: str | None = None) -> Starlette:
             raise RuntimeError(message) from None
 
         def publish(race_id: int, seq: int) -> None:
-            # Services commit in worker threads; the hub lives on the event loop.
-            loop.call_soon_threadsafe(hub.publish, race_id, seq)
+            # Services commit in worker threads; the hub and the planner live on the event loop.
+            loop.call_soon_threadsafe(heard, race_id, seq)
+
+        def heard(race_id: int, seq: int) -> None:
+            hub.publish(race_id, seq)
+            # A commit (here or in another process) may have planned, moved or cleared a start.
+            planner.poke()
 
         db.publishers.append(publish)
         # Before the first request: after a restart every screen reconnects at once. A database that does
@@ -95,12 +103,16 @@ def create_app(database_url: str | None = None) -> Starlette:
                 for race_id, seq in seqs.items():
                     hub.publish(race_id, seq)
 
-            listener = PostgresListener(db.dsn, hub.publish, catch_up)
+            listener = PostgresListener(db.dsn, heard, catch_up)
             listening = loop.create_task(listener.run())
             app.state.listener = listener
+        planning = loop.create_task(planner.run())
         try:
             yield
         finally:
+            planning.cancel()
+            with suppress(asyncio.CancelledError):
+                await planning
             if listening is not None:
                 listening.cancel()
                 with suppress(asyncio.CancelledError):
@@ -130,6 +142,7 @@ def create_app(database_url: str | None = None) -> Starlette:
         *organisers.ROUTES,
         *home.ROUTES,
         *agendas.ROUTES,
+        *gallery.ROUTES,
         Mount("/static", StaticFiles(directory=settings.STATIC_DIR), name="static"),
     ]
     middleware = [
@@ -162,6 +175,7 @@ def create_app(database_url: str | None = None) -> Starlette:
     templating.bind(app.router)
     app.state.db = db
     app.state.hub = hub
+    app.state.planner = planner
     app.state.passwords = Passwords()
     app.state.sign_in_limits = SignInLimits()
     return app

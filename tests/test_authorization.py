@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -277,6 +278,52 @@ def _template(_callers: dict[str, Person], _ids: dict[str, Any], db: Database) -
     return {"template_id": agenda_templates.save(db, _anna(db), "Mall", "default", "sv")}
 
 
+def _started(callers: dict[str, Person], ids: dict[str, Any], _db: Database) -> dict[str, Any]:
+    callers["facilitator"].client.post(f"/r/{ids['slug']}/phases/{ids['phases'][0]['id']}/start")
+    return {}
+
+
+def _gallery(callers: dict[str, Person], ids: dict[str, Any], db: Database) -> dict[str, Any]:
+    _started(callers, ids, db)
+    callers["facilitator"].client.post(
+        f"/r/{ids['slug']}/gallery/open", data={"phase": ids["phases"][0]["id"]}
+    )
+    return {}
+
+
+def walk_rows() -> list[Row]:
+    """The planned start, the gallery walk, and reading another team's board."""
+    facilitator = frozenset({"facilitator"})
+    readers = frozenset({"jury", "expert", "facilitator"})
+    soon = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    board = "/r/{slug}/teams/{team_a}/board"
+    return [
+        Row(
+            "POST",
+            "/r/{slug}/planned-start",
+            facilitator,
+            lambda _ids: {"shown": "", "date": soon, "time": "10:00"},
+        ),
+        Row(
+            "POST",
+            "/r/{slug}/gallery/open",
+            facilitator,
+            lambda ids: {"phase": ids["phase_id"]},
+            prepare=_started,
+        ),
+        Row(
+            "POST",
+            "/r/{slug}/gallery/close",
+            facilitator,
+            lambda ids: {"phase": ids["phase_id"]},
+            prepare=_gallery,
+        ),
+        Row("GET", board, readers, writes=False),
+        # In the gallery walk the other team reads it too (its own members have it on their screen).
+        Row("GET", board, readers | {"participant_b"}, writes=False, prepare=_gallery),
+    ]
+
+
 def _codes(ids: dict[str, Any]) -> dict[str, Any]:
     return {"code": ids["code"]}
 
@@ -402,6 +449,7 @@ MATRIX: list[Row] = [
     *preparation_rows(),
     *jury_rows(),
     *organiser_rows(),
+    *walk_rows(),
     # After the race. Teams review only once the race has ended; here it has not.
     Row("GET", "/r/{slug}/review", frozenset({"facilitator"}), writes=False),
     Row("GET", "/r/{slug}/review/replay", frozenset({"facilitator"}), writes=False),

@@ -53,6 +53,8 @@ def test_connect_sends_a_snapshot_of_every_region(join: Join) -> None:
                 "feed",
                 "jury",
                 "codes",
+                "planned-start",
+                "gallery-control",
             },
         ),
         (

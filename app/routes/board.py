@@ -13,11 +13,11 @@ from app import i18n
 from app.auth import database, require_viewer
 from app.db import Database
 from app.i18n import N_
-from app.models import Race
+from app.models import Race, Role
 from app.routes import action, page
 from app.routes.forms import is_htmx, read_form, text
 from app.screens import board_context, cards_context
-from app.services import comments, revisions, votes
+from app.services import board, comments, revisions, votes
 from app.services.people import Viewer
 from app.templating import templates
 
@@ -148,6 +148,21 @@ async def card(request: Request) -> Response:
     return templates.TemplateResponse(request, template, context)
 
 
+async def team_board(request: Request) -> Response:
+    """Show a team's board to read (jurors, experts, facilitators): cards, votes, comments, histories."""
+    viewer = await require_viewer(request, request.path_params["slug"])
+    i18n.set_language(viewer.lang)
+    context = await run_in_threadpool(
+        board.to_read, database(request), viewer, request.path_params["team_id"]
+    )
+    if viewer.role == Role.PARTICIPANT:
+        # In the gallery walk: shown inside the participant's own screen, so closing it takes it away at once.
+        if not is_htmx(request):
+            return RedirectResponse(request.url_for("race", slug=viewer.slug), status_code=303)
+        return templates.TemplateResponse(request, "board/_read.html", context)
+    return templates.TemplateResponse(request, "board/page.html", context)
+
+
 ROUTES = [
     action("/r/{slug}/cards/{card_id:int}/edit", edit_card, "edit_card"),
     action("/r/{slug}/cards/{card_id:int}/move", move_card, "move_card"),
@@ -156,5 +171,6 @@ ROUTES = [
     action("/r/{slug}/cards/{card_id:int}/votes/withdraw", withdraw_vote, "withdraw_vote"),
     action("/r/{slug}/cards/{card_id:int}/comments", add_comment, "add_comment"),
     page("/r/{slug}/cards/{card_id:int}", card, "card"),
+    page("/r/{slug}/teams/{team_id:int}/board", team_board, "team_board"),
     page("/r/{slug}/votes/mine", my_votes, "my_votes"),
 ]

@@ -23,6 +23,7 @@ from app.services import (
     board,
     cards,
     experts,
+    gallery,
     needs,
     phases,
     profiles,
@@ -196,6 +197,25 @@ _DECLARED = (
     Region(
         "wall-spotlight", "wall/_spotlight.html", lambda s, race, _: {"spotlit": spotlight.current(s, race)}
     ),
+    # Organisers: the planned start and the gallery walk (the team's own board is never in its gallery).
+    Region("planned-start", "facilitator/_planned.html", lambda s, race, _: {}),
+    Region(
+        "gallery-control",
+        "facilitator/_gallery.html",
+        lambda s, race, _: {"gallery_open": gallery.is_open(race), "clock": phases.clock(s, race)},
+    ),
+    Region(
+        "gallery",
+        "participant/_gallery.html",
+        lambda s, race, team_id: {
+            "gallery_open": gallery.is_open(race),
+            "gallery_teams": [view for view in teams.listing(s, race.id or 0) if view.team.id != team_id]
+            if gallery.is_open(race)
+            else [],
+        },
+        Scope.TEAM,
+        shared=lambda context: None if context["gallery_open"] else ("closed",),
+    ),
     # A replaced code reaches the screens that show it at once.
     Region("codes", "facilitator/_codes.html", lambda s, race, _: {"codes": races.codes(s, race.id or 0)}),
     Region(
@@ -224,21 +244,11 @@ REGIONS = {region.name: region for region in _DECLARED}
 # Each screen's live regions, in page order. A participant in no team yet has the team picker instead.
 _EVERY_SCREEN = ("clock", "announcement")
 SCREENS: dict[str, tuple[str, ...]] = {
-    Role.PARTICIPANT: (*_EVERY_SCREEN, "team", "board-state", "team-requests", *COLUMN_REGIONS),
+    Role.PARTICIPANT: (*_EVERY_SCREEN, "team", "gallery", "board-state", "team-requests", *COLUMN_REGIONS),
     Role.FACILITATOR: (
         *_EVERY_SCREEN,
-        *(
-            "agenda",
-            "challenges",
-            "fac-queue",
-            "spotlight",
-            "jury",
-            "codes",
-            "prep",
-            "teams",
-            "roster",
-            "feed",
-        ),
+        *("planned-start", "agenda", "gallery-control", "challenges", "fac-queue", "spotlight", "jury"),
+        *("codes", "prep", "teams", "roster", "feed"),
     ),
     Role.WALL: (
         *_EVERY_SCREEN,

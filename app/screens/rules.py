@@ -162,6 +162,8 @@ def _rules(kinds: Iterable[Kind], rule: Rule) -> dict[str, Rule]:
 _JURY = ("jury", "wall-ranking")
 # The open phase stays open through a pause (a paused phase is open): boards and requests look the same.
 _CLOCK = ("clock", "agenda")
+# The facilitators' planned start and gallery walk follow the phase.
+_ORGANISED = ("planned-start", "gallery-control")
 
 RULES: dict[str, Rule] = {
     **_rules(
@@ -169,7 +171,8 @@ RULES: dict[str, Rule] = {
         Rule(("agenda",), more=(_open_phase_settings,)),
     ),
     # Whether the team may call an expert now is shown with its requests.
-    Kind.PHASE_STARTED: Rule((*_CLOCK, "team-requests", "board-state")),
+    # A new phase ends the wait for a planned start (an open gallery closes with an event of its own).
+    Kind.PHASE_STARTED: Rule((*_CLOCK, "team-requests", "board-state", *_ORGANISED)),
     **_rules((Kind.PHASE_PAUSED, Kind.PHASE_RESUMED, Kind.PHASE_EXTENDED), Rule(_CLOCK)),
     **_rules(
         (Kind.CHALLENGE_ADDED, Kind.CHALLENGE_UPDATED),
@@ -228,19 +231,15 @@ RULES: dict[str, Rule] = {
     ),
     **_rules((Kind.SCORE_SAVED, Kind.SCORES_REVEALED, Kind.SCORES_HIDDEN), Rule(_JURY)),
     Kind.CODE_REPLACED: Rule(("codes", "wall-join")),
+    Kind.RACE_PLANNED: Rule(("clock", "planned-start")),
+    **_rules((Kind.GALLERY_OPENED, Kind.GALLERY_CLOSED), Rule(("gallery", "gallery-control"))),
 }
 
 # Kinds no live screen shows: the review and exports read them from the log.
 SILENT = frozenset(
     {
         *(Kind.RACE_CREATED, Kind.RACE_ENDED, Kind.RACE_PRIVACY, Kind.PERSON_EXPORTED, Kind.OUTCOME_RECORDED),
-        *(
-            Kind.RACE_ARCHIVED,
-            Kind.RACE_UNARCHIVED,
-            Kind.RACE_PLANNED,
-            Kind.GALLERY_OPENED,
-            Kind.GALLERY_CLOSED,
-        ),
+        *(Kind.RACE_ARCHIVED, Kind.RACE_UNARCHIVED),
     }
 )
 

@@ -8,10 +8,15 @@ from typing import Any
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
-from app.db import once_per_render
-from app.models import Phase, PhaseState, Race, Team
-from app.services import comments, votes
+from app.db import Database, once_per_render
+from app.errors import Forbidden
+from app.models import Phase, PhaseState, Race, Role, Team
+from app.services import cards, comments, gallery, revisions, teams, votes
 from app.services.cards import CardView, closed_reason
+from app.services.people import Viewer
+
+# Who reads any team's board (to judge it, to help it, to run the race); a team's members work on their own.
+READERS = frozenset({Role.JURY, Role.EXPERT, Role.FACILITATOR})
 
 
 @dataclass(frozen=True)
@@ -82,3 +87,24 @@ def extras(session: Session, views: list[CardView]) -> dict[int, CardExtras]:
     tallies = votes.tallies(session, ids)
     said = comments.under(session, ids)
     return {card_id: CardExtras(tallies.get(card_id, []), said.get(card_id, [])) for card_id in ids}
+
+
+def to_read(db: Database, viewer: Viewer, team_id: int) -> dict[str, Any]:
+    """Return a team's board to read, not to change: its cards with votes, comments and every revision."""
+    with db.read() as session:
+        if viewer.role == Role.PARTICIPANT and not gallery.lets_read(session, viewer, team_id):
+            raise Forbidden("The gallery is closed: other teams' boards are not open to read now.")
+        if viewer.role not in READERS and viewer.role != Role.PARTICIPANT:
+            raise Forbidden("Only the jury, the experts and the facilitators read other teams' boards.")
+        race = session.get(Race, viewer.race_id)
+        team_view = teams.get_team(session, viewer.race_id, team_id)
+        columns = cards.board(session, team_id)
+        views = [view for column in columns.values() for view in column]
+        return {
+            "race": race,
+            "viewer": viewer,
+            "team_view": team_view,
+            "board": columns,
+            "extras": extras(session, views),
+            "histories": revisions.revisions(session, [view.card.id or 0 for view in views]),
+        }

@@ -80,24 +80,36 @@ def _record(session: Session, race: Race, phase: Phase, kind: Kind) -> int:
     ).seq
 
 
+def begin(session: Session, race: Race, phase: Phase) -> int:
+    """Start a phase from its full time in this transaction; the phase that was open is done."""
+    previous = open_phase(session, race)
+    now = now_ms()
+    if previous is not None and previous.id != phase.id:
+        previous.state = PhaseState.DONE
+        session.add(previous)
+    phase.state = PhaseState.RUNNING
+    phase.started_ms = now
+    phase.extended_ms = 0
+    phase.remaining_ms = None
+    phase.deadline_ms = now + phase.planned_minutes * 60_000
+    race.current_phase_id = phase.id
+    gallery_phase = race.gallery_phase_id if race.gallery_phase_id != phase.id else None
+    if gallery_phase is not None:
+        race.gallery_phase_id = None
+    session.add_all([phase, race])
+    seq = _record(session, race, phase, Kind.PHASE_STARTED)
+    if gallery_phase is not None:
+        # The gallery walk belonged to the phase that ended: it closes on every screen.
+        seq = events.record(session, race.id or 0, Kind.GALLERY_CLOSED, data={"phase": gallery_phase}).seq
+    return seq
+
+
 def start(db: Database, viewer: Viewer, phase_id: int) -> int:
     """Start a phase from its full time; the phase that was open is done."""
     _require_facilitator(viewer)
     with db.write() as session:
         race, phase = _load(session, viewer, phase_id)
-        previous = open_phase(session, race)
-        now = now_ms()
-        if previous is not None and previous.id != phase.id:
-            previous.state = PhaseState.DONE
-            session.add(previous)
-        phase.state = PhaseState.RUNNING
-        phase.started_ms = now
-        phase.extended_ms = 0
-        phase.remaining_ms = None
-        phase.deadline_ms = now + phase.planned_minutes * 60_000
-        race.current_phase_id = phase.id
-        session.add_all([phase, race])
-        return _record(session, race, phase, Kind.PHASE_STARTED)
+        return begin(session, race, phase)
 
 
 def pause(db: Database, viewer: Viewer, phase_id: int) -> int:
