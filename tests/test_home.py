@@ -301,3 +301,47 @@ def test_deleting_a_race_needs_its_name_and_removes_all_its_data(
     joined = person.post("/join", data={"code": code, "name": "Bo"}, follow_redirects=False)
     assert joined.status_code == 422
     assert race_row(db, kept).deleted_ms is None
+
+
+def test_an_organisers_race_moves_to_another_database_without_its_organisers(
+    organiser: SignIn, db: Database, tmp_path: Any
+) -> None:
+    from app.migrate import upgrade
+    from app.services import exports
+
+    anna = organiser()
+    slug = make_race(anna, "Flyttracet")
+    anna.post(f"/home/races/{slug}/open", data={"to": "control"})
+    with db.read() as session:
+        first = session.exec(select(Phase.id).where(Phase.race_id == race_row(db, slug).id)).first()
+    anna.post(f"/r/{slug}/phases/{first}/start")
+    anna.post(f"/r/{slug}/gallery/open", data={"phase": str(first)})
+    document = exports.export_race(db, slug)
+    assert "raceorganiser" not in document["tables"]
+    other_url = f"sqlite:///{tmp_path / 'other.db'}"
+    upgrade(other_url)
+    other = Database(other_url)
+    try:
+        races.create_race(other, "Ett annat race", teams=5)
+        exports.import_race(other, document)
+        with other.read() as session:
+            moved = races.get_race(session, slug)
+            assert moved.gallery_phase_id == moved.current_phase_id is not None
+    finally:
+        other.dispose()
+
+
+def test_a_refused_template_edit_keeps_what_was_typed(organiser: SignIn, db: Database) -> None:
+    anna = organiser()
+    assert anna.post("/home/templates", data={"name": "Kort mall", "lang": "sv"}).status_code == 200
+    with db.read() as session:
+        template = session.exec(select(AgendaTemplate)).one()
+    typed = {"rev": "1", "name": "Nytt namn", "phase-0-name": "Välkomna", "phase-0-minutes": "tio"}
+    refused = anna.post(f"/home/templates/{template.id}", data={**typed, "criterion-0-name": "Mod"})
+    assert refused.status_code == 422
+    page = soup(refused.text)
+    assert page.select_one("#template-error") is not None
+    assert page.select_one("#template-name")["value"] == "Nytt namn"
+    assert page.select_one("input[name='phase-0-minutes']")["value"] == "tio"
+    with db.read() as session:
+        assert session.exec(select(AgendaTemplate.name)).one() == "Kort mall"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -71,32 +72,51 @@ def _weight(value: str) -> float:
         raise Invalid("Enter a number for %(field)s.", field=N_("the weight")) from None
 
 
-def plan_from(data: FormData) -> Plan:
-    """Read the edit form's rows into a plan; blank rows and rows marked for removal are left out."""
+def typed_rows(data: FormData) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """Return the edit form's phase and criterion rows as typed, in order; blank and removed rows left out."""
     rows: dict[tuple[str, int], dict[str, str]] = {}
     for name in data:
         found = ROW.fullmatch(name)
         if found:
             rows.setdefault((found[1], int(found[2])), {})[found[3]] = text(data, name)
-    phases, criteria = [], []
+    kept: dict[str, list[dict[str, str]]] = {"phase": [], "criterion": []}
     for (kind, _index), row in sorted(rows.items()):
-        if row.get("remove") or not (row.get("name", "").strip() or row.get("minutes", "").strip()):
-            continue
-        if kind == "phase":
-            phases.append(
-                AgendaItem(
-                    row.get("name", ""),
-                    _number(row.get("minutes", ""), N_("the minutes")),
-                    bool(row.get("board")),
-                    bool(row.get("voting")),
-                    bool(row.get("requests")),
-                    _number(row.get("budget", "5") or "5", N_("the vote budget")),
-                )
+        if not row.get("remove") and (row.get("name", "").strip() or row.get("minutes", "").strip()):
+            kept[kind].append(row)
+    return kept["phase"], kept["criterion"]
+
+
+def plan_from(data: FormData) -> Plan:
+    """Read the edit form's rows into a plan."""
+    phases, criteria = typed_rows(data)
+    return Plan(
+        tuple(
+            AgendaItem(
+                row.get("name", ""),
+                _number(row.get("minutes", ""), N_("the minutes")),
+                bool(row.get("board")),
+                bool(row.get("voting")),
+                bool(row.get("requests")),
+                _number(row.get("budget", "5") or "5", N_("the vote budget")),
             )
-        else:
-            criteria.append((row.get("name", ""), _weight(row.get("weight", "1") or "1")))
-    competences = tuple(part for part in text(data, "competences").replace("\n", ",").split(","))
-    return Plan(tuple(phases), tuple(criteria), competences)
+            for row in phases
+        ),
+        tuple((row.get("name", ""), _weight(row.get("weight", "1") or "1")) for row in criteria),
+        tuple(text(data, "competences").replace("\n", ",").split(",")),
+    )
+
+
+def as_typed(row: Any, data: FormData) -> SimpleNamespace:
+    """Return a template as the refused form had it, so that nothing typed is lost."""
+    phases, criteria = typed_rows(data)
+    return SimpleNamespace(
+        id=row.id,
+        rev=row.rev,
+        name=text(data, "name"),
+        phases=phases,
+        criteria=criteria,
+        competences=[part.strip() for part in text(data, "competences").split(",") if part.strip()],
+    )
 
 
 def _edit_context(who: Account, row: Any, error: str = "") -> dict[str, Any]:
@@ -118,8 +138,11 @@ async def edit(request: Request) -> Response:
             agenda_templates.update, db, who, template_id, rev, text(data, "name"), plan_from(data)
         )
     except ServiceError as error:
-        # Shown as it is now: a stale edit meets the newer template, with what was wrong said above it.
-        row = await run_in_threadpool(agenda_templates.get, db, who, template_id)
+        # A stale edit meets the template as it is now; any other refusal keeps what was typed.
+        if error.status == 409:
+            row = await run_in_threadpool(agenda_templates.get, db, who, template_id)
+        else:
+            row = as_typed(row, data)
         context = _edit_context(who, row, error.translated())
         status = error.status
         return templates.TemplateResponse(request, "organiser/template.html", context, status_code=status)

@@ -8,7 +8,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Match
 
 from app import i18n, settings
-from app.auth import SESSION_KEY, current_viewer, database
+from app.auth import ORGANISER_KEY, SESSION_KEY, current_viewer, database
 from app.errors import ServiceError
 from app.language import LANG_COOKIE
 from app.routes import action, page
@@ -58,8 +58,12 @@ async def join(request: Request) -> Response:
     except ServiceError as error:
         message = error.translated()
         return _join_page(request, error=message, code=code[:32], name=name[:80], status=error.status)
+    organiser = request.session.get(ORGANISER_KEY)
     request.session.clear()
     request.session[SESSION_KEY] = token
+    if isinstance(organiser, str):
+        # An organiser who joins a race with a code stays signed in to their account.
+        request.session[ORGANISER_KEY] = organiser
     return RedirectResponse(request.url_for("race", slug=slug), status_code=303)
 
 
