@@ -15,9 +15,9 @@ from app.errors import Conflict, Invalid, NotFound
 
 FORMAT = "kraftsamla-race"
 VERSION = 1
-# Sign-in tokens are credentials, not contributions: never written out. Who runs a race names this server's
-# organiser accounts, which another database does not have.
-SKIPPED = frozenset({"personsession", "raceorganiser"})
+# Sign-in tokens are credentials, not contributions: never written out. Organisers' accounts, sessions and
+# templates belong to this server, not to a race, and who runs a race names them.
+SKIPPED = frozenset({"personsession", "organiser", "organisersession", "agendatemplate", "raceorganiser"})
 # Columns that hold another table's id without a foreign key (so a move to another database can shift them).
 SOFT_REFERENCES = {
     ("race", "current_phase_id"): "phase",
