@@ -5,13 +5,26 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install test lint format messages bench check clean
+.PHONY: run install lock test lint format messages bench check clean
 
-$(BIN)/kraftsamla: pyproject.toml
+# The lock files (hashes of every package, pip-tools): dev.txt is what `make install` and CI install (the app,
+# PostgreSQL's driver, the tests' and the build's tools); server.txt is what a server needs (docs/deploy.md).
+LOCK := requirements/dev.txt
+SERVER_LOCK := requirements/server.txt
+
+$(BIN)/kraftsamla: pyproject.toml setup.py $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/pip check >/dev/null
 	touch $@
+
+# Refresh both lock files from pyproject.toml's ranges (newest versions within them), then `make install`.
+PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe \
+	--strip-extras --no-emit-index-url --no-emit-find-links --no-emit-trusted-host --upgrade
+lock: $(BIN)/kraftsamla
+	$(PIP_COMPILE) --extra postgres --output-file $(SERVER_LOCK) pyproject.toml
+	$(PIP_COMPILE) --all-extras --all-build-deps --constraint $(SERVER_LOCK) --output-file $(LOCK) pyproject.toml
 
 # The Swedish catalog, compiled by the build (the app falls back to the .po when this is missing or older).
 CATALOG := app/locale/sv/LC_MESSAGES/messages
@@ -61,5 +74,6 @@ bench: install
 check: install
 	$(BIN)/python -m bench.interface
 
+# Never data/: in laptop mode it holds the race itself and the key that signs everyone's session.
 clean:
-	rm -rf $(VENV) data .pytest_cache .ruff_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache $(CATALOG).mo

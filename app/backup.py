@@ -1,14 +1,18 @@
-"""Backups of the whole database: SQLite's online backup, and a restore from such a file."""
+"""Backups of the whole database and restores from them: SQLite's online backup; pg_dump and pg_restore."""
 
 from __future__ import annotations
 
 import fcntl
+import os
+import shutil
 import sqlite3
+import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
+from sqlalchemy import text
 from sqlalchemy.engine.url import make_url
 
 Progress = Callable[[str, int, int], None]
@@ -17,6 +21,14 @@ PAGES_PER_STEP = 256
 
 class NotSQLite(Exception):
     """The database is not SQLite: use the server's own tools."""
+
+
+class ToolMissing(Exception):
+    """pg_dump or pg_restore is not installed."""
+
+
+class Damaged(Exception):
+    """The file is not a sound SQLite database."""
 
 
 class InUse(Exception):
@@ -84,6 +96,8 @@ def _copy(source: sqlite3.Connection, target: sqlite3.Connection, progress: Prog
 def backup(url: str, out: Path, progress: Progress | None = None) -> int:
     """Copy a live SQLite database to a file, page by page while others keep writing; return the pages."""
     source_path = sqlite_path(url)
+    if not source_path.is_file():  # connecting would create an empty database and back that up
+        raise FileNotFoundError(2, "no database here yet", str(source_path))
     if out.exists():
         raise FileExistsError(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -95,7 +109,7 @@ def backup(url: str, out: Path, progress: Progress | None = None) -> int:
         target.execute("PRAGMA journal_mode=DELETE")
         check = target.execute("PRAGMA integrity_check").fetchone()[0]
         if check != "ok":
-            raise RuntimeError(f"the backup failed its integrity check: {check}")
+            raise Damaged(f"the backup failed its integrity check: {check}")
     finally:
         target.close()
         source.close()
@@ -106,26 +120,110 @@ def restore(backup_file: Path, url: str, progress: Progress | None = None) -> in
     """Replace the database's content with a backup's; return the pages. InUse while a server runs on it.
 
     Overwriting a database under a running server would mix its writes with the backup's pages, and its
-    screens would show what is no longer there; no server can start until the restore is done.
+    screens would show what is no longer there; no server can start until the restore is done. A file that is
+    no sound backup is refused before anything is touched.
     """
     target_path = sqlite_path(url)
-    with _locked(target_path, fcntl.LOCK_EX):
-        return _restore(backup_file, target_path, progress)
-
-
-def _restore(backup_file: Path, target_path: Path, progress: Progress | None) -> int:
-    source = sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True)
+    source = _open_backup(backup_file)
     try:
-        check = source.execute("PRAGMA integrity_check").fetchone()[0]
-        if check != "ok":
-            raise RuntimeError(f"the backup failed its integrity check: {check}")
-        target_path.parent.mkdir(parents=True, exist_ok=True)
-        target = sqlite3.connect(target_path)
-        try:
-            pages = _copy(source, target, progress)
-            target.execute("PRAGMA journal_mode=WAL")
-        finally:
-            target.close()
+        with _locked(target_path, fcntl.LOCK_EX):
+            target = sqlite3.connect(target_path)
+            try:
+                pages = _copy(source, target, progress)
+                target.execute("PRAGMA journal_mode=WAL")
+            finally:
+                target.close()
     finally:
         source.close()
     return pages
+
+
+def _open_backup(backup_file: Path) -> sqlite3.Connection:
+    """Open a backup read-only once it passed SQLite's integrity check; else raise what is wrong with it."""
+    if not backup_file.is_file():
+        raise FileNotFoundError(2, "no such file", str(backup_file))
+    source = sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True)
+    try:
+        check = source.execute("PRAGMA integrity_check").fetchone()[0]
+    except sqlite3.DatabaseError as error:
+        source.close()
+        raise Damaged(f"{backup_file} is not a SQLite backup ({error})") from None
+    if check != "ok":
+        source.close()
+        raise Damaged(f"the backup failed its integrity check: {check}")
+    return source
+
+
+def is_postgres(url: str) -> bool:
+    """Return True for a PostgreSQL URL (backed up with pg_dump)."""
+    return make_url(url).get_backend_name() == "postgresql"
+
+
+def pg_backup(url: str, out: Path) -> int:
+    """Dump a PostgreSQL database to a file in pg_dump's custom format; return its size in bytes."""
+    if out.exists():
+        raise FileExistsError(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".partial")
+    try:
+        _pg("pg_dump", url, "--format=custom", "--no-owner", f"--file={partial}")
+        partial.replace(out)
+    finally:
+        partial.unlink(missing_ok=True)
+    return out.stat().st_size
+
+
+def pg_restore(dump: Path, url: str) -> None:
+    """Replace a PostgreSQL database's tables with a dump's, in one transaction; InUse while a server runs."""
+    if not dump.is_file():
+        raise FileNotFoundError(2, "no such file", str(dump))
+    try:
+        _pg("pg_restore", None, "--list", str(dump))
+    except Damaged:
+        raise Damaged(f"{dump} is not a pg_dump backup (custom format)") from None
+    if _servers(url):
+        raise InUse(url)
+    _pg(
+        "pg_restore",
+        url,
+        "--clean",
+        "--if-exists",
+        "--no-owner",
+        "--single-transaction",
+        "--exit-on-error",
+        str(dump),
+    )
+
+
+def _servers(url: str) -> int:
+    """Return how many server processes listen on the database (each holds a named listening connection)."""
+    from app.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            query = text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND application_name LIKE :name"
+            )
+            return int(conn.execute(query, {"name": "kraftsamla-listen-%"}).scalar() or 0)
+    finally:
+        engine.dispose()
+
+
+def _pg(tool: str, url: str | None, *args: str) -> None:
+    """Run a PostgreSQL client tool on a database; the password goes in its environment, not its arguments."""
+    if shutil.which(tool) is None:
+        raise ToolMissing(f"{tool} is not installed (Debian: apt-get install postgresql-client)")
+    env = dict(os.environ)
+    command = [tool, *args]
+    if url is not None:
+        parsed = make_url(url)
+        if parsed.password:
+            env["PGPASSWORD"] = str(parsed.password)
+        dsn = parsed.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+        command.insert(1, f"--dbname={dsn}")
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        lines = done.stderr.strip().splitlines()
+        raise Damaged(f"{tool} failed: {lines[0] if lines else f'exit {done.returncode}'}")

@@ -1,4 +1,10 @@
-"""The `kraftsamla` command: races, organisers, demo, migrate, serve; export, import, backup, purge."""
+"""The `kraftsamla` command: races, organisers, demo, migrate, serve; export, import, backup, restore, purge.
+
+Each command is a function of its parsed arguments that returns the exit code, registered in build_parser()
+with a help text for it and for each of its options. What an operator got wrong (a missing file, bad JSON, an
+unknown option, a database that does not answer) is one line on stderr and a non-zero exit: raise Failed, or
+let main() translate the usual exceptions; a traceback means a bug.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,20 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any
+from pathlib import Path
+from typing import Any, NoReturn
 
-from app import settings
+from app import __version__, settings
 
 _opened: list[Any] = []
+
+
+class Failed(Exception):
+    """A command that cannot go on: its message is the one line the operator reads."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def _database():  # type: ignore[no-untyped-def]
@@ -44,8 +59,7 @@ def create_race(args: argparse.Namespace) -> int:
                 _database(), args.organiser, args.name, lang=args.lang, teams=args.teams
             )
         except ServiceError as error:
-            print(f"create-race: {error.message} ({args.organiser})", file=sys.stderr)
-            return 1
+            raise Failed(f"{error.translated()} ({args.organiser})") from None
     else:
         summary = races.create_race(_database(), args.name, lang=args.lang, teams=args.teams)
     if args.json:
@@ -65,21 +79,21 @@ def create_organiser(args: argparse.Namespace) -> int:
 
     if args.password_file:
         try:
-            with open(args.password_file, encoding="utf-8") as handle:
-                password = handle.read().rstrip("\r\n")
-        except OSError as error:
-            print(f"create-organiser: cannot read {args.password_file}: {error.strerror}", file=sys.stderr)
-            return 1
+            password = Path(args.password_file).read_text(encoding="utf-8").rstrip("\r\n")
+        except UnicodeDecodeError:
+            raise Failed(f"{args.password_file} is not UTF-8 text") from None
     else:
-        password = getpass.getpass("Password (at least 10 characters): ")
-        if getpass.getpass("The same password again: ") != password:
-            print("create-organiser: the two passwords differ", file=sys.stderr)
-            return 1
+        try:
+            password = getpass.getpass("Password (at least 10 characters): ")
+            again = getpass.getpass("The same password again: ")
+        except EOFError:
+            raise Failed("no password given; type it at the prompt or use --password-file FILE", 2) from None
+        if again != password:
+            raise Failed("the two passwords differ")
     try:
         made = organisers.create(_database(), Passwords(), args.email, password, args.name or "")
     except ServiceError as error:
-        print(f"create-organiser: {error.translated()}", file=sys.stderr)
-        return 1
+        raise Failed(error.translated()) from None
     print(f"Organiser {made.email} can sign in at /organisers/sign-in")
     return 0
 
@@ -132,17 +146,17 @@ def _print_summary(summary: dict[str, object], host: str | None = None, port: in
 
 def serve(args: argparse.Namespace) -> int:
     """Serve the app with uvicorn, tuned for many small WebSocket frames."""
+    from app.logs import configure, log_config
+
+    # Before anything logs (the migration, a warning from app/wsproto.py): one format from the first line.
+    configure(args.log_level, settings.LOG_FORMAT)
     import uvicorn
 
-    from app.logs import log_config
     from app.migrate import upgrade
     from app.wsproto import PROTOCOL
 
     if args.workers > 1 and settings.DATABASE_URL.startswith("sqlite"):
-        print(
-            "Several workers need PostgreSQL (set DATABASE_URL); SQLite serves one process.", file=sys.stderr
-        )
-        return 2
+        raise Failed("several workers need PostgreSQL (set DATABASE_URL); SQLite serves one process", 2)
     upgrade(settings.DATABASE_URL)
     uvicorn.run(
         "app.asgi:app",
@@ -156,7 +170,7 @@ def serve(args: argparse.Namespace) -> int:
         proxy_headers=True,
         workers=args.workers,
         log_level=args.log_level,
-        log_config=log_config(args.log_level),
+        log_config=log_config(args.log_level, settings.LOG_FORMAT),
     )
     return 0
 
@@ -172,16 +186,20 @@ def export(args: argparse.Namespace) -> int:
     from app.errors import ServiceError
     from app.services import exports
 
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        raise Failed(f"{out} already exists; choose another file, or add --force to replace it")
     progress = _progress("export", args)
     try:
         document = exports.export_race(_database(), args.slug, progress)
     except ServiceError as error:
         progress.finish()
-        print(f"export: {error.message}", file=sys.stderr)
-        return 1
+        raise Failed(error.translated()) from None
     text = json.dumps(document, ensure_ascii=False, indent=1) + "\n"
-    with open(args.out, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    # Written beside the target, then renamed: a failed export leaves no half file, nor a half-replaced one.
+    partial = out.with_name(out.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(out)
     seconds = progress.finish()
     rows = sum(len(table["rows"]) for table in document["tables"].values())
     print(
@@ -196,15 +214,24 @@ def import_(args: argparse.Namespace) -> int:
     from app.errors import ServiceError
     from app.services import exports
 
-    with open(args.file, encoding="utf-8") as handle:
-        document = json.load(handle)
+    try:
+        with open(args.file, encoding="utf-8") as handle:
+            document = json.load(handle)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise Failed(
+            f"{args.file} is not JSON ({error}); give a file written by `kraftsamla export`"
+        ) from None
+    if not isinstance(document, dict):
+        raise Failed(f"{args.file} is not a race export; give a file written by `kraftsamla export`")
     progress = _progress("import", args)
     try:
         counts = exports.import_race(_database(), document, progress)
     except ServiceError as error:
         progress.finish()
-        print(f"import: {error.translated()}", file=sys.stderr)
-        return 1
+        raise Failed(error.translated()) from None
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        progress.finish()
+        raise Failed(f"{args.file} is a damaged race export ({type(error).__name__}: {error})") from None
     seconds = progress.finish()
     print(
         f"Imported race {document.get('slug')}: {sum(counts.values())} rows in {len(counts)} tables "
@@ -214,56 +241,69 @@ def import_(args: argparse.Namespace) -> int:
 
 
 def backup(args: argparse.Namespace) -> int:
-    """Copy the live SQLite database to a file; PostgreSQL has pg_dump for that."""
-    from pathlib import Path
+    """Copy the live database to a file: SQLite's online backup, or pg_dump for PostgreSQL."""
+    import time
 
     from app import backup as backups
 
+    if args.keep and "{time}" not in args.out:
+        raise Failed("--keep needs {time} in --out, to know which files are this command's backups", 2)
+    out = Path(args.out.replace("{time}", time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())))
     progress = _progress("backup", args)
     try:
-        pages = backups.backup(settings.DATABASE_URL, Path(args.out), progress)
+        if backups.is_postgres(settings.DATABASE_URL):
+            size = backups.pg_backup(settings.DATABASE_URL, out)
+            done = f"Backed up {_safe_url(settings.DATABASE_URL)} with pg_dump"
+        else:
+            pages = backups.backup(settings.DATABASE_URL, out, progress)
+            size, done = out.stat().st_size, f"Backed up {pages} pages"
     except backups.NotSQLite:
-        print(
-            "backup: this database is not SQLite; back it up with pg_dump (e.g. pg_dump -Fc).",
-            file=sys.stderr,
-        )
-        return 2
+        raise Failed("this database can be backed up neither with SQLite nor with pg_dump", 2) from None
     except FileExistsError:
-        print(f"backup: {args.out} already exists; choose another file.", file=sys.stderr)
-        return 1
+        raise Failed(f"{out} already exists; choose another file") from None
+    except (backups.Damaged, backups.ToolMissing) as error:
+        raise Failed(str(error)) from None
     seconds = progress.finish()
-    print(f"Backed up {pages} pages to {args.out} ({Path(args.out).stat().st_size} bytes, {seconds:.1f} s)")
+    removed = _keep_newest(args.out, args.keep) if args.keep else []
+    pruned = f"; removed {len(removed)} older" if removed else ""
+    print(f"{done} to {out} ({size} bytes, {seconds:.1f} s{pruned})")
     return 0
 
 
-def restore(args: argparse.Namespace) -> int:
-    """Replace the SQLite database with a backup (stop the server first)."""
-    from pathlib import Path
+def _keep_newest(pattern: str, keep: int) -> list[Path]:
+    """Delete all but the newest `keep` files that match a backup name with {time}; return the deleted."""
+    template = Path(pattern)
+    found = sorted(template.parent.glob(template.name.replace("{time}", "*")))
+    doomed = found[:-keep] if keep < len(found) else []
+    for path in doomed:
+        path.unlink()
+    return doomed
 
+
+def restore(args: argparse.Namespace) -> int:
+    """Replace the database with a backup (stop the server first): SQLite's, or pg_restore's."""
     from app import backup as backups
 
     if not args.yes:
-        print(
-            "restore: this replaces the whole database; add --yes once the server is stopped.",
-            file=sys.stderr,
-        )
-        return 2
+        raise Failed("this replaces the whole database; add --yes once the server is stopped", 2)
     progress = _progress("restore", args)
     try:
-        pages = backups.restore(Path(args.file), settings.DATABASE_URL, progress)
+        if backups.is_postgres(settings.DATABASE_URL):
+            backups.pg_restore(Path(args.file), settings.DATABASE_URL)
+            done = f"Restored {args.file} with pg_restore"
+        else:
+            pages = backups.restore(Path(args.file), settings.DATABASE_URL, progress)
+            done = f"Restored {pages} pages from {args.file}"
     except backups.NotSQLite:
-        print("restore: this database is not SQLite; restore it with pg_restore.", file=sys.stderr)
-        return 2
+        raise Failed("this database can be restored neither with SQLite nor with pg_restore", 2) from None
     except backups.InUse:
-        print(
-            "restore: a server is running on this database; stop it (every process) and try again.",
-            file=sys.stderr,
-        )
-        return 2
+        raise Failed(
+            "a server is running on this database; stop it (every process) and try again", 2
+        ) from None
+    except (backups.Damaged, backups.ToolMissing) as error:
+        raise Failed(str(error)) from None
     seconds = progress.finish()
-    print(
-        f"Restored {pages} pages from {args.file} into {_safe_url(settings.DATABASE_URL)} ({seconds:.1f} s)"
-    )
+    print(f"{done} into {_safe_url(settings.DATABASE_URL)} ({seconds:.1f} s)")
     return 0
 
 
@@ -280,30 +320,55 @@ def purge(args: argparse.Namespace) -> int:
 
 def _safe_url(url: str) -> str:
     from sqlalchemy.engine.url import make_url
+    from sqlalchemy.exc import ArgumentError
 
-    return make_url(url).render_as_string(hide_password=True)
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(DATABASE_URL is not a database URL)"
+
+
+def _count(low: int, high: int) -> Any:
+    """Return an argparse type: a whole number from low to high."""
+
+    def count(text: str) -> int:
+        value = int(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is not between {low} and {high}")
+        return value
+
+    return count
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line that says where to read more (not the usage, then the error)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the command-line parser."""
-    parser = argparse.ArgumentParser(
-        prog="kraftsamla", description="Real-time facilitation for Innovation Races."
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="kraftsamla", description="Real-time facilitation for Innovation Races.")
+    parser.add_argument("--version", action="version", version=f"kraftsamla {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+    lang = {"default": settings.DEFAULT_LANG, "choices": settings.LANGUAGES}
 
     command = commands.add_parser("migrate", help="apply the database migrations")
     command.set_defaults(func=migrate)
 
     command = commands.add_parser("create-race", help="create a race with the default agenda")
-    command.add_argument("--name", required=True)
-    command.add_argument("--lang", default=settings.DEFAULT_LANG, choices=settings.LANGUAGES)
-    command.add_argument("--teams", type=int, default=4)
+    command.add_argument("--name", required=True, help="the race's name, as people will see it")
+    command.add_argument("--lang", **lang, help="the race's language (default: %(default)s)")
+    command.add_argument(
+        "--teams", type=_count(0, 200), default=4, help="teams to create, 0-200 (default: %(default)s)"
+    )
     command.add_argument("--json", action="store_true", help="print the race as JSON")
     command.add_argument("--organiser", metavar="EMAIL", help="the organiser account that runs the race")
     command.set_defaults(func=create_race)
 
     command = commands.add_parser("create-organiser", help="make an organiser account")
-    command.add_argument("--email", required=True)
+    command.add_argument("--email", required=True, help="the e-mail address the organiser signs in with")
     command.add_argument("--name", help="shown to others (default: the e-mail's name part)")
     command.add_argument(
         "--password-file", metavar="FILE", help="read the password from FILE, not the terminal"
@@ -311,30 +376,52 @@ def build_parser() -> argparse.ArgumentParser:
     command.set_defaults(func=create_organiser)
 
     command = commands.add_parser("demo", help="create the demo race and print its codes")
-    command.add_argument("--lang", default=settings.DEFAULT_LANG, choices=settings.LANGUAGES)
-    command.add_argument("--host", default=settings.HOST)
-    command.add_argument("--port", type=int, default=settings.PORT)
+    command.add_argument("--lang", **lang, help="the demo race's language (default: %(default)s)")
+    command.add_argument("--host", default=settings.HOST, help="host shown in the printed addresses")
+    command.add_argument(
+        "--port", type=int, default=settings.PORT, help="port shown in the printed addresses"
+    )
     command.set_defaults(func=demo)
 
     command = commands.add_parser("serve", help="serve the app")
-    command.add_argument("--host", default=settings.HOST)
-    command.add_argument("--port", type=int, default=settings.PORT)
-    command.add_argument("--log-level", default="info")
-    command.add_argument("--workers", type=int, default=1, help="processes (PostgreSQL only)")
+    command.add_argument("--host", default=settings.HOST, help="address to listen on (default: %(default)s)")
+    command.add_argument(
+        "--port", type=int, default=settings.PORT, help="port to listen on (default: %(default)s)"
+    )
+    command.add_argument(
+        "--log-level",
+        default=settings.LOG_LEVEL,
+        choices=("debug", "info", "warning", "error"),
+        help="least level logged; info logs one line per request (default: %(default)s)",
+    )
+    command.add_argument("--workers", type=int, default=1, help="processes on this port (PostgreSQL only)")
     command.set_defaults(func=serve)
 
     command = commands.add_parser("export", help="write a whole race to a JSON file")
-    command.add_argument("slug")
-    command.add_argument("--out", required=True)
+    command.add_argument("slug", help="the race's address name (the SLUG in /r/SLUG)")
+    command.add_argument("--out", required=True, help="the JSON file to write")
+    command.add_argument("--force", action="store_true", help="replace the file if it exists")
     command.set_defaults(func=export)
     command = commands.add_parser("import", help="load a race exported with `export`")
-    command.add_argument("file")
+    command.add_argument("file", help="a JSON file written by `kraftsamla export`")
     command.set_defaults(func=import_)
-    command = commands.add_parser("backup", help="copy the SQLite database to a file while it runs")
-    command.add_argument("--out", required=True)
+    command = commands.add_parser("backup", help="copy the database to a file while the server runs")
+    command.add_argument(
+        "--out",
+        required=True,
+        help="the backup file to write (it must not exist); {time} stands for the UTC time",
+    )
+    command.add_argument(
+        "--keep",
+        type=_count(1, 100_000),
+        default=0,
+        help="then delete all but the newest KEEP backups of --out",
+    )
     command.set_defaults(func=backup)
-    command = commands.add_parser("restore", help="replace the SQLite database with a backup")
-    command.add_argument("file")
+    command = commands.add_parser(
+        "restore", help="replace the database with a backup (stop the server first)"
+    )
+    command.add_argument("file", help="a file written by `kraftsamla backup`")
     command.add_argument("--yes", action="store_true", help="confirm that the server is stopped")
     command.set_defaults(func=restore)
     command = commands.add_parser("purge", help="anonymise races past their retention period")
@@ -347,17 +434,48 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line."""
-    args = build_parser().parse_args(argv)
-    if args.command == "create-race" and not 0 <= args.teams <= 200:
-        print("--teams must be between 0 and 200", file=sys.stderr)
+    """Run the command line; what went wrong is one line on stderr and a non-zero exit."""
+    parser = build_parser()
+    if settings.PROBLEMS:
+        for problem in settings.PROBLEMS:
+            print(f"kraftsamla: setting {problem}", file=sys.stderr)
         return 2
+    args = parser.parse_args(argv)
     try:
         result: int = args.func(args)
+    except Failed as failure:
+        return _say(args, str(failure), failure.code)
+    except FileNotFoundError as error:
+        return _say(args, f"{error.filename or error}: no such file")
+    except OSError as error:
+        return _say(args, f"{error.filename or ''}: {error.strerror or error}".lstrip(": "))
+    except ModuleNotFoundError as error:
+        if error.name in ("psycopg", "psycopg_binary"):
+            return _say(args, "PostgreSQL needs its driver: pip install 'kraftsamla[postgres]'")
+        raise
+    except KeyboardInterrupt:
+        return _say(args, "interrupted", 130)
+    except Exception as error:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if isinstance(error, SQLAlchemyError):
+            return _say(args, f"the database {_safe_url(settings.DATABASE_URL)} failed: {_first_line(error)}")
+        raise
     finally:
         while _opened:
             _opened.pop().dispose()
     return result
+
+
+def _say(args: argparse.Namespace, message: str, code: int = 1) -> int:
+    print(f"kraftsamla {args.command}: {message}", file=sys.stderr)
+    return code
+
+
+def _first_line(error: BaseException) -> str:
+    """Return the gist of a database error (drivers add the statement and a link on further lines)."""
+    text = str(getattr(error, "orig", None) or error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 if __name__ == "__main__":

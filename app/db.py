@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.url import make_url
 from sqlmodel import Session, create_engine
 
-from app import settings
+from app import health, settings
 
 Publisher = Callable[[int, int], None]
 T = TypeVar("T")
@@ -103,9 +103,16 @@ class Database:
             else self.engine.execution_options(isolation_level="REPEATABLE READ")
         )
         self.publishers: list[Publisher] = []
+        # Told each committed write's seconds, waiting for the write lock included (the metrics).
+        self.on_commit: Callable[[float], None] | None = None
         self._write_lock: AbstractContextManager[object] = (
             threading.Lock() if self.is_sqlite else nullcontext()
         )
+        self.path = Path(make_url(normalise_url(url)).database or "") if self.is_sqlite else None
+        # What the operator must fix for writes to work again, said once until a write works.
+        self._unwritable: str | None = None
+        if self.is_sqlite:
+            event.listen(self.engine, "handle_error", self._on_error)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -123,6 +130,7 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """Yield a session in one write transaction; publish each touched race's new seq after commit."""
+        started = time.perf_counter()
         session = Session(self._write_engine, expire_on_commit=False)
         published: dict[int, int] = {}
         session.info["published"] = published
@@ -133,6 +141,8 @@ class Database:
                     yield session
             finally:
                 session.close()
+        if self.on_commit is not None:
+            self.on_commit(time.perf_counter() - started)
         for race_id, seq in published.items():
             for publish in self.publishers:
                 publish(race_id, seq)
@@ -142,14 +152,38 @@ class Database:
         with self.engine.connect() as conn:
             return conn.execute(text("SELECT 1")).scalar() == 1
 
+    def can_write(self) -> bool:
+        """Return True when a write goes through: one is made in a write transaction, then rolled back."""
+        with self._write_lock, self._write_engine.connect() as conn, conn.begin() as transaction:
+            conn.execute(text("UPDATE alembic_version SET version_num = version_num"))
+            transaction.rollback()
+        if self._unwritable is not None:
+            health.log.warning("the database takes writes again")
+            self._unwritable = None
+        return True
+
+    def _on_error(self, context: Any) -> None:
+        """After SQLite refused a write as read-only: heal what can be healed, and reopen every connection."""
+        if self.path is None or not health.is_readonly(context.original_exception):
+            return
+        problem = health.heal(self.path)
+        if problem is not None and problem != self._unwritable:
+            health.log.error("the database cannot take writes: %s", problem)
+        self._unwritable = problem or "read-only connections"
+        # Each connection of this process shares the read-only mapping of the -shm file while one is open.
+        self.dispose()
+
     def dispose(self) -> None:
         """Close every pooled connection, and each one still in use as soon as it comes back."""
         retired = self.engine.pool
-        # A thread may still hold a connection (a render, a snapshot) when the app shuts down. dispose()
-        # leaves it open, and on its return it would rest in the retired pool until garbage-collected while
-        # still open (psycopg's ResourceWarning). Close it on its way back instead.
+        # Made first: a new pool copies the listeners its pool has, and must not close its own connections.
+        fresh = retired.recreate()
+        # A thread may still hold a connection (a render, a snapshot) when the app shuts down or the pool is
+        # renewed. On its return it would rest in the retired pool until garbage-collected while still open
+        # (psycopg's ResourceWarning; on SQLite it would keep the old -shm mapping). Close it on its way back.
         event.listen(retired, "checkin", _close_on_checkin)
-        self.engine.dispose()
+        self.engine.pool = fresh
+        retired.dispose()
 
 
 def _close_on_checkin(dbapi_conn: Any, _record: Any) -> None:

@@ -25,14 +25,14 @@ def N_(message: str) -> str:
 def catalog(lang: str) -> dict[str, str]:
     """Return msgid -> translation for a language; English is the source language.
 
-    The build compiles each catalog (`pybabel compile`, run by `make`); a compiled catalog older than its .po,
-    or none at all, falls back to reading the .po itself.
+    An installed package holds only the compiled catalog (its build compiles it); a checkout compiles it with
+    `make`, and reads the .po itself while the compiled one is missing or older.
     """
     path = settings.LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
-    if lang == "en" or not path.exists():
-        return {}
     compiled = path.with_suffix(".mo")
-    if compiled.exists() and compiled.stat().st_mtime >= path.stat().st_mtime:
+    if lang == "en" or not (path.exists() or compiled.exists()):
+        return {}
+    if compiled.exists() and (not path.exists() or compiled.stat().st_mtime >= path.stat().st_mtime):
         with compiled.open("rb") as handle:
             po = read_mo(handle)
     else:

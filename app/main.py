@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Iterable
 from contextlib import ExitStack, asynccontextmanager, suppress
 
 from sqlalchemy.exc import DataError, OperationalError
@@ -11,15 +12,18 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import ClientDisconnect
 from starlette.routing import Mount
-from starlette.staticfiles import StaticFiles
 
-from app import backup, memory, settings, templating
+from app import backup, memory, presence, settings, templating
+from app.assets import HashedStaticFiles
 from app.db import Database
 from app.errors import ServiceError
 from app.language import LanguageMiddleware
 from app.limits import BodyLimitMiddleware, RateLimitMiddleware, SignInLimits
-from app.pages import database_error, malformed, service_error
+from app.logs import RequestIdMiddleware
+from app.metrics import Metrics, PostTimer
+from app.pages import client_gone, database_error, malformed, service_error
 from app.passwords import Passwords
 from app.planner import Planner
 from app.routes import (
@@ -28,6 +32,7 @@ from app.routes import (
     control,
     experts,
     gallery,
+    health,
     home,
     intake,
     join,
@@ -48,23 +53,36 @@ from app.security import SecurityMiddleware
 from app.services import races
 from live import Hub
 from live.backplane import PostgresListener
+from live.presence import PresenceChannel
+
+LISTENER_WAIT_S = 5.0
 
 
 def create_app(database_url: str | None = None) -> Starlette:
     """Build the Kraftsamla application on a database."""
+    if settings.PROBLEMS:
+        raise RuntimeError("fix these settings first: " + "; ".join(settings.PROBLEMS))
     db = Database(database_url or settings.DATABASE_URL)
 
     async def render(race_id: int, after_seq: int, audiences: frozenset[str]) -> tuple[int, dict[str, str]]:
+        started = time.perf_counter()
         seq, frames, ended = await run_in_threadpool(render_changes, db, race_id, after_seq, audiences)
+        metrics.renders.observe(time.perf_counter() - started)
         # Signed out or erased, on this process or another: their open screens close here too.
         for person_id in ended:
             hub.cut_owner(race_id, live.owner_of(person_id), live.CLOSE_POLICY)
         return seq, frames
 
+    def refresh_races(race_ids: Iterable[int]) -> None:
+        for race_id in race_ids:
+            hub.refresh(race_id)
+
     async def refresh(race_id: int, audiences: frozenset[str]) -> dict[str, str]:
         return await run_in_threadpool(render_presence, db, race_id, audiences)
 
     hub = Hub(render, refresh, refresh_window=settings.LIVE_PRESENCE_WINDOW_S)
+    metrics = Metrics(hub, lambda: sum(presence.registry.counts().values()), settings.METRICS_ALLOW)
+    db.on_commit = metrics.writes.observe
     planner = Planner(db)
 
     @asynccontextmanager
@@ -96,6 +114,8 @@ def create_app(database_url: str | None = None) -> Starlette:
         with suppress(OperationalError):
             await run_in_threadpool(prepare_first_look, db)
         listening = None
+        sharing: PresenceChannel | None = None
+        tasks: list[asyncio.Task[None]] = []
         if not db.is_sqlite:
 
             async def catch_up() -> None:
@@ -106,17 +126,26 @@ def create_app(database_url: str | None = None) -> Starlette:
             listener = PostgresListener(db.dsn, heard, catch_up)
             listening = loop.create_task(listener.run())
             app.state.listener = listener
-        planning = loop.create_task(planner.run())
+            # Who is online on the other processes, and they of ours (live/presence.py).
+            sharing = PresenceChannel(
+                db.dsn, presence.registry.local, lambda races: [*map(hub.refresh, races)]
+            )
+            presence.registry.share(sharing)
+            tasks.append(loop.create_task(sharing.run()))
+            # Serve once this process hears the others' changes (/healthz says so until it does).
+            with suppress(TimeoutError):
+                await asyncio.wait_for(listener.connected.wait(), LISTENER_WAIT_S)
+        tasks.append(loop.create_task(planner.run()))
         try:
             yield
         finally:
-            planning.cancel()
-            with suppress(asyncio.CancelledError):
-                await planning
-            if listening is not None:
-                listening.cancel()
+            if sharing is not None:
+                await sharing.say_goodbye()
+                presence.registry.share(None)
+            for task in [*tasks, *([listening] if listening is not None else [])]:
+                task.cancel()
                 with suppress(asyncio.CancelledError):
-                    await listening
+                    await task
             db.publishers.remove(publish)
             db.dispose()
             marked.close()
@@ -126,6 +155,7 @@ def create_app(database_url: str | None = None) -> Starlette:
         # (a request passes it at the cost of one call; no HTTP route matches a socket, nor the reverse).
         *live.ROUTES,
         *join.ROUTES,
+        *health.ROUTES,
         *race.ROUTES,
         *board.ROUTES,
         *control.ROUTES,
@@ -143,12 +173,14 @@ def create_app(database_url: str | None = None) -> Starlette:
         *home.ROUTES,
         *agendas.ROUTES,
         *gallery.ROUTES,
-        Mount("/static", StaticFiles(directory=settings.STATIC_DIR), name="static"),
+        Mount("/static", HashedStaticFiles(directory=settings.STATIC_DIR), name="static"),
     ]
     middleware = [
+        Middleware(RequestIdMiddleware),
+        Middleware(PostTimer, metrics=metrics),
         Middleware(
             SessionMiddleware,
-            secret_key=settings.SECRET_KEY,
+            secret_key=settings.secret_key(),
             session_cookie="kraftsamla",
             same_site="lax",
             https_only=settings.COOKIE_SECURE,
@@ -165,6 +197,7 @@ def create_app(database_url: str | None = None) -> Starlette:
         lifespan=lifespan,
         exception_handlers={
             ServiceError: service_error,
+            ClientDisconnect: client_gone,
             OperationalError: database_error,
             OverflowError: malformed,
             DataError: malformed,
@@ -175,6 +208,7 @@ def create_app(database_url: str | None = None) -> Starlette:
     templating.bind(app.router)
     app.state.db = db
     app.state.hub = hub
+    app.state.metrics = metrics
     app.state.planner = planner
     app.state.passwords = Passwords()
     app.state.sign_in_limits = SignInLimits()

@@ -40,6 +40,12 @@ async def database_error(request: Request, exc: Exception) -> Response:
     return response
 
 
+async def client_gone(request: Request, exc: Exception) -> Response:
+    """Note at debug level that the client went away before its request was read; nobody gets the answer."""
+    log.debug("client went away during %s %s", request.method, request.url.path)
+    return Response(status_code=400)
+
+
 async def malformed(request: Request, exc: Exception) -> Response:
     """Answer 400 to a number no database column can hold (an id in a path, say)."""
     return await service_error(request, ServiceError("The form is malformed."))

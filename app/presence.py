@@ -1,4 +1,8 @@
-"""Who is online: the people whose screens hold a live socket, kept in this process's memory."""
+"""Who is online: the people whose screens hold a live socket, on this process and (PostgreSQL) the others.
+
+This process's sockets are counted here; with several processes, live/presence.py carries each one's changes
+to the others and keeps what they said, and `online` answers for them all.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,12 @@ class Presence:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._sockets: dict[int, dict[int, list[Any]]] = {}
+        # The channel to the other processes (a live.presence.PresenceChannel), while one is shared.
+        self.channel: Any = None
+
+    def share(self, channel: Any) -> None:
+        """Count the other processes' people too, through a channel (None: this process's only)."""
+        self.channel = channel
 
     def arrive(self, race_id: int, person_id: int, conn: Any) -> bool:
         """Note a socket; return True when its person just came online."""
@@ -40,14 +50,25 @@ class Presence:
             return True
 
     def online(self, race_id: int) -> frozenset[int]:
-        """Return the ids of the race's people who are online."""
+        """Return the ids of the race's people who are online, here or on another process."""
         with self._lock:
-            return frozenset(self._sockets.get(race_id, {}))
+            here = frozenset(self._sockets.get(race_id, {}))
+        channel = self.channel
+        return here | channel.remote.online(race_id) if channel is not None else here
+
+    def local(self) -> dict[int, set[int]]:
+        """Return race id -> the people with a socket on this process."""
+        with self._lock:
+            return {race: set(people) for race, people in self._sockets.items()}
 
     def counts(self) -> Counter[int]:
-        """Return race id -> people online (for tests and diagnostics)."""
+        """Return race id -> people online, on every process (for the metrics, tests and diagnostics)."""
         with self._lock:
-            return Counter({race: len(people) for race, people in self._sockets.items()})
+            races = set(self._sockets)
+        channel = self.channel
+        if channel is not None:
+            races |= channel.remote.races()
+        return Counter({race: len(self.online(race)) for race in races})
 
     def reload(self, race_id: int, person_id: int) -> int:
         """Ask every screen of a person to load itself again (their team changed); return how many."""
@@ -66,9 +87,13 @@ def attach(hub: Any, race_id: int, person_id: int, conn: Any) -> None:
     """Note a socket of a person; the facilitators' overview follows when they come online."""
     if registry.arrive(race_id, person_id, conn):
         hub.refresh(race_id)
+        if registry.channel is not None:
+            registry.channel.changed(race_id, person_id, True)
 
 
 def detach(hub: Any, race_id: int, person_id: int, conn: Any) -> None:
     """Forget a socket; the facilitators' overview follows when its person went offline."""
     if registry.leave(race_id, person_id, conn):
         hub.refresh(race_id)
+        if registry.channel is not None:
+            registry.channel.changed(race_id, person_id, False)

@@ -1,69 +1,277 @@
-"""Every setting, read once from the environment and `.env`; nothing else reads the environment."""
+"""Every setting, read once from the environment and `.env`; nothing else reads the environment.
+
+Each setting is declared with `setting()`: its variable, type, default and meaning are kept in SETTINGS,
+which docs/configuration.md and .env.example follow (tests/test_settings.py checks both). Reading them
+writes nothing.
+"""
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from starlette.config import Config
 from starlette.datastructures import CommaSeparatedStrings
 
-ROOT = Path(__file__).resolve().parent.parent
-config = Config(ROOT / ".env" if (ROOT / ".env").exists() else None)
+T = TypeVar("T")
 
-DATA_DIR: Path = config("KRAFTSAMLA_DATA_DIR", cast=Path, default=ROOT / "data")
-DATABASE_URL: str = config("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'kraftsamla.db'}")
-HOST: str = config("KRAFTSAMLA_HOST", default="127.0.0.1")
-PORT: int = config("KRAFTSAMLA_PORT", cast=int, default=8000)
-DEFAULT_LANG: str = config("KRAFTSAMLA_LANG", default="sv")
-# Extra origins allowed to post and open sockets, e.g. the public https origin behind a proxy.
-ALLOWED_ORIGINS: CommaSeparatedStrings = config(
-    "KRAFTSAMLA_ALLOWED_ORIGINS", cast=CommaSeparatedStrings, default=""
+# The installed package, and the checkout it may sit in (templates/ and static/ are beside app/ there).
+PACKAGE = Path(__file__).resolve().parent
+# `.env` in the working directory, as the server's process manager or the person running it sets it.
+config = Config(".env" if Path(".env").is_file() else None)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its environment variable, type, default (as documented) and meaning."""
+
+    name: str
+    kind: str
+    default: str
+    help: str
+    group: str
+
+
+SETTINGS: list[Setting] = []
+# What was wrong with the environment, one sentence each: the CLI and the server refuse to start on any.
+PROBLEMS: list[str] = []
+_group = ""
+
+
+def group(title: str) -> None:
+    """Start a group of settings (a section of docs/configuration.md)."""
+    global _group
+    _group = title
+
+
+def setting(
+    name: str,
+    cast: Callable[[Any], T],
+    default: T,
+    help: str,
+    *,
+    shown: str | None = None,
+    choices: tuple[str, ...] = (),
+) -> T:
+    """Declare a setting and return its value; `shown` documents a default that is computed."""
+    documented = shown if shown is not None else _shown(default)
+    SETTINGS.append(Setting(name, _kind(cast), documented, help, _group))
+    try:
+        value: T = config(name, cast=cast, default=default)
+    except ValueError:
+        PROBLEMS.append(f"{name}={config(name, default='')!r} is not a valid {_kind(cast)}")
+        return default
+    if choices and value not in choices:
+        PROBLEMS.append(f"{name}={value!r} is not one of {', '.join(choices)}")
+        return default
+    return value
+
+
+def _kind(cast: Callable[[Any], object]) -> str:
+    if cast is CommaSeparatedStrings:
+        return "list"
+    return getattr(cast, "__name__", str(cast)).replace("Path", "path").replace("str", "text")
+
+
+def _shown(default: object) -> str:
+    if isinstance(default, bool):
+        return "true" if default else "false"
+    if isinstance(default, CommaSeparatedStrings):
+        return ", ".join(default)
+    return str(default)
+
+
+group("Server")
+DATA_DIR: Path = setting(
+    "KRAFTSAMLA_DATA_DIR",
+    Path,
+    Path.cwd() / "data",
+    "Folder of the SQLite database and the generated secret key.",
+    shown="./data",
 )
-COOKIE_SECURE: bool = config("KRAFTSAMLA_COOKIE_SECURE", cast=bool, default=False)
-SQLITE_BUSY_TIMEOUT_MS: int = config("KRAFTSAMLA_SQLITE_BUSY_TIMEOUT_MS", cast=int, default=5000)
-LIVE_QUEUE_MESSAGES: int = config("KRAFTSAMLA_LIVE_QUEUE_MESSAGES", cast=int, default=256)
-LIVE_QUEUE_BYTES: int = config("KRAFTSAMLA_LIVE_QUEUE_BYTES", cast=int, default=4 * 1024 * 1024)
-# A screen further behind than this many events gets a fresh snapshot instead of the regions it missed.
-LIVE_REPLAY_MAX_EVENTS: int = config("KRAFTSAMLA_LIVE_REPLAY_MAX_EVENTS", cast=int, default=2000)
-LIVE_MAX_SOCKETS_PER_PERSON: int = config("KRAFTSAMLA_LIVE_MAX_SOCKETS_PER_PERSON", cast=int, default=8)
-LIVE_SEND_TIMEOUT_S: float = config("KRAFTSAMLA_LIVE_SEND_TIMEOUT_S", cast=float, default=10.0)
-# Who is online is re-rendered at most once per race per window (a reconnect storm renders it a few times).
-LIVE_PRESENCE_WINDOW_S: float = config("KRAFTSAMLA_LIVE_PRESENCE_WINDOW_S", cast=float, default=0.2)
+DATABASE_URL: str = setting(
+    "DATABASE_URL",
+    str,
+    f"sqlite:///{DATA_DIR / 'kraftsamla.db'}",
+    "The database: `sqlite:///PATH` (one process) or `postgresql://USER:PASSWORD@HOST/NAME` (several, with "
+    "the `postgres` extra installed).",
+    shown="sqlite:///$KRAFTSAMLA_DATA_DIR/kraftsamla.db",
+)
+HOST: str = setting("KRAFTSAMLA_HOST", str, "127.0.0.1", "Address `kraftsamla serve` listens on.")
+PORT: int = setting("KRAFTSAMLA_PORT", int, 8000, "Port `kraftsamla serve` listens on.")
+DEFAULT_LANG: str = setting(
+    "KRAFTSAMLA_LANG",
+    str,
+    "sv",
+    "Language of new races and of screens whose person has chosen none: sv or en.",
+    choices=("sv", "en"),
+)
+LOG_LEVEL: str = setting(
+    "KRAFTSAMLA_LOG_LEVEL",
+    str,
+    "info",
+    "Least level logged: debug, info (a line per request), warning, error. `serve --log-level` overrides it.",
+    choices=("debug", "info", "warning", "error"),
+)
+LOG_FORMAT: str = setting(
+    "KRAFTSAMLA_LOG_FORMAT",
+    str,
+    "text",
+    "`text`: time, level, logger, request id and message on one line; `json`: one JSON object per line.",
+    choices=("text", "json"),
+)
 
+group("Security")
+_SECRET_KEY: str = setting(
+    "SECRET_KEY",
+    str,
+    "",
+    "Signs the session cookies; the same for every process of a site. Empty: generated once into "
+    "`$KRAFTSAMLA_DATA_DIR/secret_key` when the server starts.",
+    shown="(generated)",
+)
+# Extra origins allowed to post and open sockets, e.g. the public https origin behind a proxy.
+ALLOWED_ORIGINS: CommaSeparatedStrings = setting(
+    "KRAFTSAMLA_ALLOWED_ORIGINS",
+    CommaSeparatedStrings,
+    CommaSeparatedStrings(""),
+    "Origins besides the site itself allowed to post and open sockets, comma-separated (behind a proxy: "
+    "the public origin, e.g. `https://race.example.org`).",
+    shown="(none)",
+)
+COOKIE_SECURE: bool = setting(
+    "KRAFTSAMLA_COOKIE_SECURE", bool, False, "Send the session cookie over HTTPS only (set it behind TLS)."
+)
+METRICS_ALLOW: CommaSeparatedStrings = setting(
+    "KRAFTSAMLA_METRICS_ALLOW",
+    CommaSeparatedStrings,
+    CommaSeparatedStrings(""),
+    "Addresses or networks (comma-separated, e.g. `10.0.0.5, 192.168.1.0/24`) allowed to read `/metrics`, "
+    "besides loopback.",
+    shown="(loopback only)",
+)
+for _network in METRICS_ALLOW:
+    try:
+        ipaddress.ip_network(_network.strip(), strict=False)
+    except ValueError:
+        PROBLEMS.append(f"KRAFTSAMLA_METRICS_ALLOW: {_network!r} is not an address or network")
+MAX_BODY_BYTES: int = setting(
+    "KRAFTSAMLA_MAX_BODY_BYTES", int, 64 * 1024, "Largest request body accepted; larger ones get 413."
+)
+# Posts per second per person (session, else address), with bursts; 0 turns the limit off.
+RATE_LIMIT_PER_SECOND: float = setting(
+    "KRAFTSAMLA_RATE_LIMIT_PER_SECOND",
+    float,
+    5.0,
+    "Posts per second one person (signed session, else address) may make on average; 0 turns the limit off.",
+)
+RATE_LIMIT_BURST: float = setting(
+    "KRAFTSAMLA_RATE_LIMIT_BURST", float, 20.0, "Posts one person may make at once above that rate."
+)
+SIGN_IN_FAILURES_PER_ACCOUNT: int = setting(
+    "KRAFTSAMLA_SIGN_IN_FAILURES_PER_ACCOUNT",
+    int,
+    5,
+    "Wrong passwords allowed for one organiser's account within the window below; past it, 429.",
+)
+SIGN_IN_FAILURES_PER_ADDRESS: int = setting(
+    "KRAFTSAMLA_SIGN_IN_FAILURES_PER_ADDRESS",
+    int,
+    20,
+    "Wrong organiser passwords allowed from one client address within the window below; past it, 429.",
+)
+SIGN_IN_WINDOW_S: float = setting(
+    "KRAFTSAMLA_SIGN_IN_WINDOW_S",
+    float,
+    900.0,
+    "Seconds over which wrong organiser passwords are counted.",
+)
+
+group("Database")
+SQLITE_BUSY_TIMEOUT_MS: int = setting(
+    "KRAFTSAMLA_SQLITE_BUSY_TIMEOUT_MS",
+    int,
+    5000,
+    "How long a SQLite write waits for another process's write before it fails (milliseconds).",
+)
+
+group("Live screens")
+LIVE_QUEUE_MESSAGES: int = setting(
+    "KRAFTSAMLA_LIVE_QUEUE_MESSAGES",
+    int,
+    256,
+    "Frames that may wait for one slow screen; past this it is cut off and reloads a snapshot.",
+)
+LIVE_QUEUE_BYTES: int = setting(
+    "KRAFTSAMLA_LIVE_QUEUE_BYTES", int, 4 * 1024 * 1024, "Bytes that may wait for one slow screen; as above."
+)
+# A screen further behind than this many events gets a fresh snapshot instead of the regions it missed.
+LIVE_REPLAY_MAX_EVENTS: int = setting(
+    "KRAFTSAMLA_LIVE_REPLAY_MAX_EVENTS",
+    int,
+    2000,
+    "A screen further behind than this many events gets a fresh snapshot instead of what it missed.",
+)
+LIVE_MAX_SOCKETS_PER_PERSON: int = setting(
+    "KRAFTSAMLA_LIVE_MAX_SOCKETS_PER_PERSON", int, 8, "Live sockets one person may hold open at once."
+)
+LIVE_SEND_TIMEOUT_S: float = setting(
+    "KRAFTSAMLA_LIVE_SEND_TIMEOUT_S",
+    float,
+    10.0,
+    "Seconds a send to one screen may take before that screen is cut off (it reconnects).",
+)
+# Who is online is re-rendered at most once per race per window (a reconnect storm renders it a few times).
+LIVE_PRESENCE_WINDOW_S: float = setting(
+    "KRAFTSAMLA_LIVE_PRESENCE_WINDOW_S",
+    float,
+    0.2,
+    "Who is online is re-rendered at most once per race in this many seconds.",
+)
+
+group("Memory and threads")
 # malloc arenas (glibc) the threads share; 0 leaves glibc's default of eight per core. See app/memory.py.
-MALLOC_ARENAS: int = config("KRAFTSAMLA_MALLOC_ARENAS", cast=int, default=2)
+MALLOC_ARENAS: int = setting(
+    "KRAFTSAMLA_MALLOC_ARENAS",
+    int,
+    2,
+    "malloc arenas (glibc) the server's threads share; 0 keeps glibc's default of eight per core.",
+)
 # Worker threads for the database and the renders (anyio's default is 40), and as many pooled SQLite
 # connections. They take turns under the interpreter lock; each one more costs a stack, a connection with
 # its page cache, and one more render's working memory at the peak. See app/memory.py.
-WORKER_THREADS: int = config("KRAFTSAMLA_WORKER_THREADS", cast=int, default=16)
+WORKER_THREADS: int = setting(
+    "KRAFTSAMLA_WORKER_THREADS",
+    int,
+    16,
+    "Threads for database work and renders, and as many pooled SQLite connections.",
+)
 
-MAX_BODY_BYTES: int = config("KRAFTSAMLA_MAX_BODY_BYTES", cast=int, default=64 * 1024)
-# Posts per second per person (session, else address), with bursts; 0 turns the limit off.
-RATE_LIMIT_PER_SECOND: float = config("KRAFTSAMLA_RATE_LIMIT_PER_SECOND", cast=float, default=5.0)
-RATE_LIMIT_BURST: float = config("KRAFTSAMLA_RATE_LIMIT_BURST", cast=float, default=20.0)
-# Wrong organiser passwords allowed per account and per client address within the window; then 429.
-SIGN_IN_FAILURES_PER_ACCOUNT: int = config("KRAFTSAMLA_SIGN_IN_FAILURES_PER_ACCOUNT", cast=int, default=5)
-SIGN_IN_FAILURES_PER_ADDRESS: int = config("KRAFTSAMLA_SIGN_IN_FAILURES_PER_ADDRESS", cast=int, default=20)
-SIGN_IN_WINDOW_S: float = config("KRAFTSAMLA_SIGN_IN_WINDOW_S", cast=float, default=900.0)
 
-TEMPLATES_DIR = ROOT / "templates"
-STATIC_DIR = ROOT / "static"
-LOCALE_DIR = ROOT / "app" / "locale"
+def _bundled(name: str) -> Path:
+    """Return a folder of files the app serves: inside the installed package, else beside it in a checkout."""
+    inside = PACKAGE / name
+    return inside if inside.is_dir() else PACKAGE.parent / name
+
+
+TEMPLATES_DIR = _bundled("templates")
+STATIC_DIR = _bundled("static")
+LOCALE_DIR = PACKAGE / "locale"
+MIGRATIONS_DIR = PACKAGE / "migrations"
 LANGUAGES = ("sv", "en")
 
 
-def _secret_key() -> str:
-    """Return SECRET_KEY, generating it once into the data folder when it is not set."""
-    value = config("SECRET_KEY", default="")
-    if value:
-        return str(value)
+def secret_key() -> str:
+    """Return SECRET_KEY, generating it once into the data folder when it is not set (the server's start)."""
+    if _SECRET_KEY:
+        return _SECRET_KEY
     path = DATA_DIR / "secret_key"
     if not path.exists():
         DATA_DIR.mkdir(parents=True, exist_ok=True)
         path.touch(mode=0o600)
         path.write_text(secrets.token_urlsafe(48))
     return path.read_text().strip()
-
-
-SECRET_KEY: str = _secret_key()

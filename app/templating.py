@@ -13,7 +13,7 @@ import jinja2
 import markupsafe
 from babel.dates import format_time
 from jinja2.nodes import EvalContext
-from starlette.routing import Router
+from starlette.routing import Mount, Router
 from starlette.templating import Jinja2Templates
 
 from app import i18n, settings
@@ -48,11 +48,14 @@ env = jinja2.Environment(
     auto_reload=False,
 )
 _router: list[Router] = []
+# The app's static files, which name each file by its content (app/assets.py).
+_static: list[Any] = []
 
 
 def bind(router: Router) -> None:
     """Let templates build paths from the app's routes, also when rendering outside a request."""
     _router[:] = [router]
+    _static[:] = [route.app for route in router.routes if isinstance(route, Mount) and route.name == "static"]
     _path_for.cache_clear()
     _phase_item.cache_clear()
     _feed_item.cache_clear()
@@ -67,7 +70,10 @@ def path_for(name: str, /, **params: Any) -> str:
 @functools.lru_cache(maxsize=8192)
 def _path_for(name: str, params: tuple[tuple[str, Any], ...]) -> str:
     # Starlette tries every route in turn; a fragment with many cards asks for the same few paths again.
-    return str(_router[0].url_path_for(name, **dict(params)))
+    found = dict(params)
+    if name == "static" and _static and hasattr(_static[0], "url_path"):
+        found["path"] = _static[0].url_path(found["path"])
+    return str(_router[0].url_path_for(name, **found))
 
 
 env.globals["url_for"] = path_for

@@ -130,7 +130,7 @@ class Browser:
         self.loop = asyncio.new_event_loop()
         # The session cookie as Starlette's SessionMiddleware signs it.
         data = base64.b64encode(json.dumps({"sid": token}).encode())
-        cookie = TimestampSigner(str(settings.SECRET_KEY)).sign(data).decode()
+        cookie = TimestampSigner(settings.secret_key()).sign(data).decode()
         self.headers = [
             (b"host", b"testserver"),
             (b"origin", b"http://testserver"),

@@ -19,7 +19,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 10.0
-LOG_ENTRY = re.compile(r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL):")
+# A line of app/logs.py's text format (time, level, logger, ...); a traceback's lines follow their entry.
+LOG_ENTRY = re.compile(r"^\S+ (DEBUG|INFO|WARNING|ERROR|CRITICAL) ")
 # Straight to the loopback port, whatever proxy the environment names.
 _direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -157,12 +158,13 @@ class LocalServer:
         found = []
         for path in sorted(self.data_dir.glob("server-*.log")):
             block: list[str] = []
-            for line in [*path.read_text(errors="replace").splitlines(), "INFO:     (end of log)"]:
-                starts_entry = LOG_ENTRY.match(line) is not None
-                if block and starts_entry:
+            for line in [*path.read_text(errors="replace").splitlines(), "- INFO (end of log)"]:
+                entry = LOG_ENTRY.match(line)
+                if block and entry:
                     found.append(f"{path.name}:\n" + "\n".join(block))
                     block = []
-                if line.startswith(("ERROR", "CRITICAL", "Traceback")) or (block and not starts_entry):
+                failed = entry is not None and entry[1] in ("ERROR", "CRITICAL")
+                if failed or line.startswith("Traceback") or (block and not entry):
                     block.append(line)
         return found
 

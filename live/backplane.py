@@ -7,8 +7,6 @@ import logging
 import os
 from collections.abc import Awaitable, Callable
 
-import psycopg
-
 log = logging.getLogger("kraftsamla.live")
 
 CHANNEL = "kraftsamla"
@@ -50,6 +48,8 @@ class PostgresListener:
 
     async def run(self) -> None:
         """Listen until cancelled, reconnecting with backoff."""
+        import psycopg  # the `postgres` extra: a server on SQLite runs without it
+
         backoff = 0.1
         while True:
             try:

@@ -58,6 +58,8 @@ class Connection:
         # The loop time a send started, while it runs; whether the watchdog cut it off.
         self.sending_since: float | None = None
         self.send_expired = False
+        # Told once when the queue overflows (the hub counts cut-offs for the metrics).
+        self.on_cut_off: Callable[[], None] | None = None
 
     def offer(self, seq: int, text: str) -> bool:
         """Queue a frame unless this socket already has that state; False means it was cut off."""
@@ -100,6 +102,8 @@ class Connection:
             self._primed = 0
             self._bytes = 0
             self._ready.set()
+            if self.on_cut_off is not None:
+                self.on_cut_off()
             return False
         if (
             self._send_now is not None

@@ -58,6 +58,10 @@ class Hub:
         # not kept, but a socket that looked before the last of them may have missed it).
         self._stamp = 0
         self._forgotten = 0
+        # Read by the app's metrics: frames handed to sockets, and sockets cut off as too far behind.
+        self.frames = 0
+        self.cut_offs = 0
+        self._on_cut_off = self._cut_off  # one bound method for every socket
 
     def stamp(self) -> int:
         """Return a stamp to give `quiet_since` later: a socket may read the race before it attaches."""
@@ -83,7 +87,11 @@ class Hub:
             return False
         channel.audiences.setdefault(audience, set()).add(conn)
         channel.owners.setdefault(conn.owner, set()).add(conn)
+        conn.on_cut_off = self._on_cut_off
         return True
+
+    def _cut_off(self) -> None:
+        self.cut_offs += 1
 
     def owned(self, race_id: int, owner: str) -> list[Connection]:
         """Return the sockets of one owner in a race."""
@@ -204,7 +212,9 @@ class Hub:
                         log.exception("refreshing race %s failed", race_id)
                         return
                     for audience, text in extra.items():
-                        for conn in tuple(channel.audiences.get(audience, ())):
+                        members = tuple(channel.audiences.get(audience, ()))
+                        self.frames += len(members)
+                        for conn in members:
                             conn.offer_refresh(text)
                     continue
                 audiences = channel.rendering_for = frozenset(channel.audiences)
@@ -217,7 +227,9 @@ class Hub:
                 finally:
                     self._stamp_render(channel, rendering=False)
                 for audience, text in frames.items():
-                    for conn in tuple(channel.audiences.get(audience, ())):
+                    members = tuple(channel.audiences.get(audience, ()))
+                    self.frames += len(members)
+                    for conn in members:
                         conn.offer(seq, text)
                 if seq <= start:
                     break  # the database has not shown this render anything new
@@ -245,6 +257,14 @@ class Hub:
     def races(self) -> list[int]:
         """Return the races someone is watching."""
         return list(self._channels)
+
+    def audience_sizes(self) -> dict[str, int]:
+        """Return audience -> sockets, over every race (for metrics: read when scraped, not kept)."""
+        sizes: dict[str, int] = {}
+        for channel in list(self._channels.values()):
+            for audience, members in list(channel.audiences.items()):
+                sizes[audience] = sizes.get(audience, 0) + len(members)
+        return sizes
 
     def connections(self, race_id: int) -> int:
         """Return how many sockets watch a race."""

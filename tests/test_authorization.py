@@ -392,6 +392,8 @@ TEAM = {"name": "Nytt lag", "colour": "#123456"}
 MATRIX: list[Row] = [
     Row("GET", "/", EVERYONE, writes=False),
     Row("GET", "/healthz", EVERYONE, writes=False),
+    # Loopback and KRAFTSAMLA_METRICS_ALLOW only, whoever signed in (tests/test_metrics.py has those).
+    Row("GET", "/metrics", frozenset(), writes=False),
     Row("POST", "/join", EVERYONE, lambda ids: {"code": ids["code"], "name": "Ny"}),
     Row("POST", "/leave", EVERYONE),
     Row("GET", "/r/{slug}", MEMBERS, writes=False),

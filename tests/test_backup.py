@@ -60,12 +60,66 @@ def test_backup_never_overwrites_a_file(kraftsamla: Kraftsamla, tmp_path: Path) 
     assert existing.read_text() == "keep me"
 
 
-def test_postgresql_is_told_to_use_pg_dump(
+@pytest.mark.skipif(not POSTGRES_URL, reason="pg_dump and pg_restore need PostgreSQL")
+def test_postgresql_round_trip_with_pg_dump(
+    join: Join,
+    race: dict[str, Any],
+    db: Database,
+    db_url: str,
+    kraftsamla: Kraftsamla,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    play(join, race)
+    before = exports.export_race(db, race["slug"])
+    dump = tmp_path / "race.dump"
+    assert kraftsamla("backup", "--out", str(dump)) == 0
+    assert capsys.readouterr().out.startswith("Backed up ")
+    assert kraftsamla("backup", "--out", str(dump)) == 1  # never over a file
+    join("participant", "Efter backup", team=0)
+    # The fixture's app listens on the database: a server runs, and the restore refuses.
+    assert kraftsamla("restore", str(dump), "--yes") == 2
+    assert "a server is running" in capsys.readouterr().err
+    target = f"{db_url}_restored"
+    from tests.conftest import _postgres_admin
+
+    name = target.rsplit("/", 1)[1]
+    with _postgres_admin() as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        upgrade(target)
+        assert kraftsamla("restore", str(dump), "--yes", url=target) == 0
+        restored = Database(target)
+        try:
+            assert exports.export_race(restored, race["slug"]) == before
+        finally:
+            restored.dispose()
+    finally:
+        with _postgres_admin() as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_a_file_that_is_no_dump_is_refused_before_anything(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(settings, "DATABASE_URL", "postgresql://kraftsamla@localhost/kraftsamla")
-    assert cli.main(["backup", "--out", str(tmp_path / "x.db")]) == 2
-    assert "pg_dump" in capsys.readouterr().err
+    monkeypatch.setattr(settings, "DATABASE_URL", "postgresql://kraftsamla@127.0.0.1:1/nowhere")
+    (tmp_path / "x.dump").write_text("not a dump")
+    assert cli.main(["restore", "--yes", str(tmp_path / "x.dump")]) == 1
+    assert "not a pg_dump backup" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(bool(POSTGRES_URL), reason="SQLite's online backup")
+def test_timed_backups_keep_the_newest(kraftsamla: Kraftsamla, tmp_path: Path) -> None:
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    for stamp in ("20261201T000000Z", "20261201T001500Z", "20261201T003000Z"):
+        (folder / f"kraftsamla-{stamp}.db").write_text("old")
+    (folder / "other.db").write_text("not ours")
+    assert kraftsamla("backup", "--out", str(folder / "kraftsamla-{time}.db"), "--keep", "2") == 0
+    kept = sorted(path.name for path in folder.iterdir())
+    assert len(kept) == 3 and kept[0] == "kraftsamla-20261201T003000Z.db" and kept[-1] == "other.db"
+    assert sqlite3.connect(folder / kept[1]).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert kraftsamla("backup", "--out", str(folder / "fixed.db"), "--keep", "2") == 2
 
 
 @pytest.mark.skipif(bool(POSTGRES_URL), reason="SQLite's online backup")

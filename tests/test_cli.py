@@ -1,14 +1,22 @@
-"""The command line: create-race's JSON contract, the demo race, migrate."""
+"""The command line: create-race's JSON contract, the demo race, migrate; help for everything, and one clear
+line for every mistake an operator can make."""
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from app import cli, settings
+from app import __version__, cli, settings
 from app.services.races import DEFAULT_AGENDA
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -57,5 +65,165 @@ def test_migrate_reports_the_database(database: str, capsys: pytest.CaptureFixtu
     assert "up to date" in capsys.readouterr().out
 
 
-def test_too_many_teams_is_refused(database: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["create-race", "--name", "X", "--teams", "5000", "--json"]) == 2
+def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `kraftsamla ARGS` as a process, in a folder of its own, with no settings but `env`."""
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        cwd=cwd,
+        env={"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def subcommands() -> dict[str, argparse.ArgumentParser]:
+    parser = cli.build_parser()
+    found = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(found.choices)
+
+
+def test_every_command_and_option_has_help() -> None:
+    parser = cli.build_parser()
+    found = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert {action.dest for action in found._choices_actions if not action.help} == set()
+    missing = [
+        f"{name} {action.option_strings or action.dest}"
+        for name, command in subcommands().items()
+        for action in command._actions
+        if not action.help
+    ]
+    assert missing == []
+
+
+def test_help_and_version_write_nothing(tmp_path: Path) -> None:
+    for args in (["--help"], ["serve", "--help"], ["--version"]):
+        done = run(*args, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+    assert run("--version", cwd=tmp_path).stdout.strip() == f"kraftsamla {__version__}"
+    assert list(tmp_path.iterdir()) == []  # no data/, no secret_key
+
+
+def one_line(capsys: pytest.CaptureFixture[str], code: int, expected: int | None = None) -> str:
+    """Return the one line a refused command wrote to stderr, checking it refused."""
+    err = capsys.readouterr().err
+    assert code != 0 if expected is None else code == expected
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+def test_a_missing_file_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], database: str
+) -> None:
+    missing = str(tmp_path / "nowhere.json")
+    for args in (["import", missing], ["restore", "--yes", missing]):
+        line = one_line(capsys, cli.main(args))
+        assert line.startswith(f"kraftsamla {args[0]}:") and "nowhere.json" in line and "no such file" in line
+
+
+def test_bad_json_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], database: str) -> None:
+    cases = {
+        "broken.json": "{not json",
+        "list.json": "[1, 2]",
+        "latin1.json": "",
+        "other.json": json.dumps({"format": "something else"}),
+        "damaged.json": json.dumps(
+            {
+                "format": "kraftsamla-race",
+                "version": 1,
+                "tables": {"race": {"columns": ["id"], "rows": [[1, 2]]}},
+            }
+        ),
+    }
+    for name, text in cases.items():
+        path = tmp_path / name
+        path.write_bytes(b"\xff\xfe{" if name == "latin1.json" else text.encode())
+        line = one_line(capsys, cli.main(["import", str(path)]))
+        assert line.startswith("kraftsamla import:"), line
+    (tmp_path / "not-a-backup.db").write_text("{}")
+    line = one_line(capsys, cli.main(["restore", "--yes", str(tmp_path / "not-a-backup.db")]))
+    assert "not a SQLite backup" in line
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["serve", "--log-level", "loud"],
+        ["serve", "--port", "eighty"],
+        ["serve", "--frobnicate"],
+        ["create-race"],
+        ["create-race", "--name", "X", "--teams", "500"],
+        ["create-race", "--name", "X", "--lang", "fr"],
+        ["demo", "--port", "x"],
+        ["export", "demo"],
+        ["import"],
+        ["backup"],
+        ["restore"],
+        ["purge", "extra"],
+        ["migrate", "--now"],
+        ["frobnicate"],
+        [],
+    ],
+)
+def test_bad_options_are_one_line(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(args)
+    line = one_line(capsys, int(stopped.value.code or 0), 2)
+    assert line.startswith("kraftsamla") and "--help" in line
+
+
+def test_a_bad_setting_stops_every_command_with_one_line(tmp_path: Path) -> None:
+    done = run("migrate", cwd=tmp_path, env={"KRAFTSAMLA_LOG_FORMAT": "xml"})
+    assert done.returncode == 2
+    assert done.stderr.strip() == "kraftsamla: setting KRAFTSAMLA_LOG_FORMAT='xml' is not one of text, json"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_database_that_does_not_answer_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("")
+    (tmp_path / "a-file").write_text("")
+    for url in (
+        "postgresql://k:secret@127.0.0.1:1/k",
+        "not a url",
+        f"sqlite:///{tmp_path}/a-file/x.db",
+    ):
+        done = run("migrate", cwd=tmp_path, env={"DATABASE_URL": url})
+        assert done.returncode == 1, done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+        assert "secret" not in done.stderr
+
+
+def test_export_refuses_to_overwrite_without_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], database: str
+) -> None:
+    assert cli.main(["create-race", "--name", "Skriv inte över", "--json"]) == 0
+    slug = json.loads(capsys.readouterr().out)["slug"]
+    out = tmp_path / "race.json"
+    out.write_text("keep me")
+    line = one_line(capsys, cli.main(["export", slug, "--out", str(out)]))
+    assert "--force" in line
+    assert out.read_text() == "keep me"
+    assert cli.main(["export", slug, "--out", str(out), "--force"]) == 0
+    assert json.loads(out.read_text())["slug"] == slug
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_backup_of_no_database_creates_none(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    database = tmp_path / "none.db"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cli.settings, "DATABASE_URL", f"sqlite:///{database}")
+        line = one_line(capsys, cli.main(["backup", "--out", str(tmp_path / "b.db")]))
+    assert "none.db" in line and "no such file" in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_make_clean_never_deletes_data() -> None:
+    recipe = subprocess.run(
+        ["make", "-n", "clean"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    removed = {
+        word.rstrip("/") for line in recipe.splitlines() if line.startswith("rm") for word in line.split()
+    }
+    assert removed and "data" not in removed and not any(re.match(r"\.?/?data\b", w) for w in removed)

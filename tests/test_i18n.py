@@ -21,6 +21,7 @@ KEYWORDS = {
     },
 }
 METHODS = [("app/**.py", "python"), ("templates/**.html", "jinja2")]
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def extracted() -> set[str]:
@@ -28,7 +29,7 @@ def extracted() -> set[str]:
     found: set[str] = set()
     options = {"templates/**.html": {"extensions": "jinja2.ext.i18n"}}
     for _file, _line, message, _comments, _context in extract_from_dir(
-        str(settings.ROOT), METHODS, options_map=options, keywords=KEYWORDS
+        str(ROOT), METHODS, options_map=options, keywords=KEYWORDS
     ):
         for part in message if isinstance(message, tuple) else (message,):
             if part:

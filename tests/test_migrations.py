@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401
 from app.db import make_engine
-from app.migrate import upgrade
+from app.migrate import WAITING, advisory_lock, alembic_config, sqlite_lock, upgrade
+from tests.conftest import POSTGRES_URL, _postgres_admin, _postgres_url
 
 
 def test_an_empty_database_reaches_head_with_every_table(tmp_path: Path) -> None:
@@ -46,3 +55,76 @@ def test_every_connection_gets_the_sqlite_pragmas(tmp_path: Path) -> None:
             assert conn.execute(text("PRAGMA busy_timeout")).scalar() > 0
     finally:
         engine.dispose()
+
+
+@pytest.fixture
+def empty_url(tmp_path: Path) -> Iterator[str]:
+    """Return the URL of an empty database (not migrated), on PostgreSQL when the suite runs there."""
+    if not POSTGRES_URL:
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    name = f"kraftsamla_m_{uuid.uuid4().hex[:10]}"
+    with _postgres_admin() as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield _postgres_url(name)
+    with _postgres_admin() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def migrate_process(url: str) -> subprocess.Popen[str]:
+    """Start `kraftsamla migrate` on a database, as a process of its own."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "migrate"],
+        env={**os.environ, "DATABASE_URL": url},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def version(url: str) -> str | None:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            if "alembic_version" not in inspect(conn).get_table_names():
+                return None
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    finally:
+        engine.dispose()
+
+
+def test_two_processes_started_together_migrate_one_after_the_other(empty_url: str) -> None:
+    processes = [migrate_process(empty_url) for _ in range(2)]
+    results = [process.communicate(timeout=120) for process in processes]
+    assert [process.returncode for process in processes] == [0, 0], results
+    assert all("up to date" in out for out, _err in results)
+    assert version(empty_url) == ScriptDirectory.from_config(alembic_config(empty_url)).get_current_head()
+
+
+@contextmanager
+def migration_under_way(url: str) -> Iterator[None]:
+    """Hold the migration lock as a migrating process does."""
+    if url.startswith("sqlite"):
+        with sqlite_lock(url):
+            yield
+        return
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            advisory_lock(connection)
+            yield
+    finally:
+        engine.dispose()
+
+
+def test_a_migration_waits_for_the_one_under_way(empty_url: str) -> None:
+    with migration_under_way(empty_url):
+        process = migrate_process(empty_url)
+        assert process.stderr is not None
+        waiting = process.stderr.readline()  # said before it waits: the process is blocked now
+        assert WAITING in waiting
+        assert process.poll() is None
+        assert version(empty_url) is None
+    out, _err = process.communicate(timeout=120)
+    assert process.returncode == 0 and "up to date" in out
+    assert version(empty_url) is not None

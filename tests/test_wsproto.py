@@ -15,7 +15,8 @@ from uvicorn.importer import import_from_string
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from app.wsproto import PROTOCOL, SEND_NOW, LeanWebSocketProtocol, send_now_of
+from app import wsproto
+from app.wsproto import PROTOCOL, SEND_NOW, FastPath, LeanWebSocketProtocol, send_now_of
 
 pytestmark = pytest.mark.anyio
 
@@ -138,3 +139,49 @@ def test_a_server_without_it_offers_no_immediate_send() -> None:
 
 def test_the_name_serve_gives_uvicorn_is_this_protocol() -> None:
     assert import_from_string(PROTOCOL) is LeanWebSocketProtocol
+
+
+class Lacking(LeanWebSocketProtocol):
+    """A protocol from a uvicorn whose internals moved: none of the attributes the shortcuts read is there."""
+
+    def __init__(self) -> None:
+        self.scope = {"type": "websocket", "extensions": {}}
+
+
+def test_an_unexpected_attribute_turns_the_shortcuts_off_once(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(wsproto, "fast", FastPath(uvicorn.__version__))
+    assert wsproto.fast.on
+    protocol = Lacking()
+    with caplog.at_level("WARNING", logger="kraftsamla.live"):
+        assert protocol.send_text_now("hello") is False  # the caller sends through ASGI instead
+        assert protocol.send_text_now("again") is False
+    assert not wsproto.fast.on
+    (record,) = caplog.records
+    assert "send_text_now: AttributeError" in record.getMessage()
+
+
+def test_an_untested_uvicorn_takes_no_shortcut(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("WARNING", logger="kraftsamla.live"):
+        assert not FastPath("0.99.0").on
+        assert FastPath(uvicorn.__version__).on  # the one installed is among the tested
+    (record,) = caplog.records
+    assert "uvicorn 0.99.0" in record.getMessage()
+
+
+async def test_sockets_work_with_the_shortcuts_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    off = FastPath(uvicorn.__version__)
+    off.on = False
+    monkeypatch.setattr(wsproto, "fast", off)
+    server, serving, port = serve(Starlette(routes=[WebSocketRoute("/ws", echo)]))
+    try:
+        async with connect(f"ws://127.0.0.1:{port}/ws", additional_headers={"x-asked": "yes"}) as client:
+            await client.send("ping")
+            assert await client.recv() == "ping:yes"
+            (protocol,) = Recording.opened
+            assert SEND_NOW not in protocol.scope["extensions"]
+            assert protocol.request is not None  # uvicorn's own keeps it
+    finally:
+        server.should_exit = True
+        await serving

@@ -1,10 +1,10 @@
-"""The way in: the join form, joining with a code, language choice, health."""
+"""The way in: the join form, joining with a code, language choice."""
 
 from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Match
 
 from app import i18n, settings
@@ -103,19 +103,9 @@ async def leave(request: Request) -> Response:
     return RedirectResponse(request.url_for("join_form"), status_code=303)
 
 
-async def healthz(request: Request) -> Response:
-    """Answer 200 when the database answers."""
-    try:
-        alive = await run_in_threadpool(database(request).ping)
-    except Exception:
-        alive = False
-    return JSONResponse({"ok": alive}, status_code=200 if alive else 503)
-
-
 ROUTES = [
     page("/", join_form, "join_form"),
     action("/join", join, "join"),
-    page("/healthz", healthz, "healthz"),
     action("/leave", leave, "leave"),
     action("/r/{slug}/lang", language, "language"),
 ]
