@@ -82,6 +82,8 @@ def create_organiser(args: argparse.Namespace) -> int:
             password = Path(args.password_file).read_text(encoding="utf-8").rstrip("\r\n")
         except UnicodeDecodeError:
             raise Failed(f"{args.password_file} is not UTF-8 text") from None
+    elif not sys.stdin.isatty():
+        raise Failed("no terminal to ask for the password on; give it with --password-file FILE", 2)
     else:
         try:
             password = getpass.getpass("Password (at least 10 characters): ")

@@ -60,6 +60,25 @@ def test_the_command_line_makes_an_organiser_who_signs_in_and_owns_a_race(
     assert kraftsamla("create-organiser", "--email", "eva@example.se", "--password-file", str(secret)) == 1
 
 
+def test_the_command_line_asks_for_the_password_twice_on_a_terminal_only(
+    kraftsamla: Kraftsamla,
+    db: Database,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    typed = iter([PASSWORD, PASSWORD + "x", PASSWORD, PASSWORD])
+    monkeypatch.setattr("getpass.getpass", lambda prompt: next(typed))
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    assert kraftsamla("create-organiser", "--email", "olle@example.se") == 1
+    assert "differ" in capsys.readouterr().err
+    assert kraftsamla("create-organiser", "--email", "olle@example.se") == 0
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    assert kraftsamla("create-organiser", "--email", "stina@example.se") == 2
+    assert "--password-file" in capsys.readouterr().err
+    with db.read() as session:
+        assert session.exec(select(Organiser.email)).all() == ["olle@example.se"]
+
+
 def test_a_short_password_or_a_bad_address_makes_no_account(db: Database, app: Starlette) -> None:
     for email, password in (("eva@example.se", "kort"), ("inte en adress", PASSWORD), ("", PASSWORD)):
         with pytest.raises(organisers.ServiceError):
