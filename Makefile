@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install lock test lint format messages bench check clean
+.PHONY: run install lock test test-fast lint typecheck format messages bench check clean
 
 # The lock files (hashes of every package, pip-tools): dev.txt is what `make install` and CI install (the app,
 # PostgreSQL's driver, the tests' and the build's tools); server.txt is what a server needs (docs/deploy.md).
@@ -42,13 +42,21 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Types of app/, live/ and bench/ (strict on live/ and app/screens/; see [tool.mypy] in pyproject.toml).
+typecheck: install
+	$(BIN)/mypy
+
 # The whole suite on SQLite (browser tests included), then again on PostgreSQL when
 # KRAFTSAMLA_TEST_POSTGRES_URL names a server (.ci/run sets it up).
-test: lint
+test: lint typecheck
 	env -u KRAFTSAMLA_TEST_POSTGRES_URL $(BIN)/pytest
 	@if [ -n "$$KRAFTSAMLA_TEST_POSTGRES_URL" ]; then \
 		echo "--- again on PostgreSQL"; \
 		$(BIN)/pytest -m "not browser"; fi
+
+# The suite without the tests that start processes or a browser, on SQLite: a few minutes.
+test-fast: install
+	env -u KRAFTSAMLA_TEST_POSTGRES_URL $(BIN)/pytest -m "not slow and not browser"
 
 format: install
 	$(BIN)/ruff format .
@@ -65,10 +73,12 @@ messages: install
 		--ignore-pot-creation-date -w 110
 	$(BIN)/pybabel compile -d app/locale -D messages 2>/dev/null
 
-# Fan-out, throughput, memory and reconnect figures on loopback (about two minutes; see docs/performance.md).
+# Fan-out, throughput, memory and reconnect figures on loopback (about two minutes; see docs/performance.md),
+# then the 300-person race and its headroom (about ten minutes; RACE_ARGS="--speeds 1" plays it once).
 # BENCH_ARGS="--postgres postgresql://... --processes 2" measures the scale-out set-up.
 bench: install
 	$(BIN)/python -m bench.fanout $(BENCH_ARGS)
+	$(BIN)/python -m bench.race $(RACE_ARGS)
 
 # The stable interface checked from outside against a fresh server.
 check: install
@@ -76,4 +86,4 @@ check: install
 
 # Never data/: in laptop mode it holds the race itself and the key that signs everyone's session.
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache $(CATALOG).mo
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .mypy_cache $(CATALOG).mo

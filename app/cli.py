@@ -13,9 +13,13 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from app import __version__, settings
+
+if TYPE_CHECKING:
+    from app.db import Database  # imported by the commands that open it, to keep the others quick
+    from app.progress import Progress
 
 _opened: list[Any] = []
 
@@ -28,7 +32,7 @@ class Failed(Exception):
         self.code = code
 
 
-def _database():  # type: ignore[no-untyped-def]
+def _database() -> Database:
     """Return the database, migrated to the newest schema first (cheap when it already is)."""
     from app.db import Database
     from app.migrate import upgrade
@@ -177,7 +181,7 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _progress(label: str, args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _progress(label: str, args: argparse.Namespace) -> Progress:
     from app.progress import Progress
 
     return Progress(label, enabled=True if args.progress else None)
@@ -354,7 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="kraftsamla", description="Real-time facilitation for Innovation Races.")
     parser.add_argument("--version", action="version", version=f"kraftsamla {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
-    lang = {"default": settings.DEFAULT_LANG, "choices": settings.LANGUAGES}
+    lang: dict[str, Any] = {"default": settings.DEFAULT_LANG, "choices": settings.LANGUAGES}
 
     command = commands.add_parser("migrate", help="apply the database migrations")
     command.set_defaults(func=migrate)

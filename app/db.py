@@ -7,17 +7,18 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.url import make_url
-from sqlmodel import Session, create_engine
+from sqlalchemy.sql.schema import Table
+from sqlmodel import Session, SQLModel, create_engine
 
 from app import health, settings
+from live import backplane
 
 Publisher = Callable[[int, int], None]
-T = TypeVar("T")
 
 
 def now_ms() -> int:
@@ -25,20 +26,10 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-def once_per_render(session: Session, key: tuple[object, ...], load: Callable[[], T]) -> T:
-    """Load a value once per render: a render's read session (marked by `rendering`) sees one snapshot."""
-    memo: dict[tuple[object, ...], Any] | None = session.info.get("render_memo")
-    if memo is None:
-        return load()
-    if key not in memo:
-        memo[key] = load()
-    return memo[key]  # type: ignore[no-any-return]
-
-
-def rendering(session: Session) -> Session:
-    """Mark a read session as a render's: what several regions read is loaded once (see once_per_render)."""
-    session.info.setdefault("render_memo", {})
-    return session
+def table_of(model: type[SQLModel]) -> Table:
+    """Return a table model's Table, for statements of plain columns (SQLModel's types omit `__table__`)."""
+    found: Table = model.__table__  # type: ignore[attr-defined]  # set by SQLAlchemy's declarative base
+    return found
 
 
 def normalise_url(url: str) -> str:
@@ -57,8 +48,8 @@ def make_engine(url: str) -> Engine:
         return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    # One connection kept per worker thread, so a reconnect storm's reads never wait for one nor reopen one
-    # (with SQLAlchemy's 5 kept they did); as many again, opened only when needed, for work outside them.
+    # One connection kept per worker thread, so a reconnect storm's reads never wait for one nor reopen one;
+    # as many again, opened only when needed, for work outside them.
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": 30},
@@ -103,6 +94,8 @@ class Database:
             else self.engine.execution_options(isolation_level="REPEATABLE READ")
         )
         self.publishers: list[Publisher] = []
+        # Other processes learn of each commit from the backplane's NOTIFY, sent inside the transaction.
+        self._notify = None if self.is_sqlite else backplane.notify
         # Told each committed write's seconds, waiting for the write lock included (the metrics).
         self.on_commit: Callable[[float], None] | None = None
         self._write_lock: AbstractContextManager[object] = (
@@ -122,8 +115,8 @@ class Database:
 
     @contextmanager
     def read_rows(self) -> Iterator[Connection]:
-        """Yield a plain connection in one read transaction, like `read` without an ORM session: for the
-        hottest reads of a few columns (a live socket's first look), at under half the cost."""
+        """Yield a plain connection in one read transaction, like `read` without an ORM session, for the
+        hottest reads of a few columns (a live socket's look), which it makes cheaper."""
         with self._read_engine.connect() as conn, conn.begin():
             yield conn
 
@@ -139,6 +132,10 @@ class Database:
             try:
                 with session.begin():
                     yield session
+                    if published and self._notify is not None:
+                        dbapi = session.connection().connection.dbapi_connection
+                        assert dbapi is not None
+                        self._notify(dbapi, published)
             finally:
                 session.close()
         if self.on_commit is not None:

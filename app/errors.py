@@ -21,7 +21,11 @@ class ServiceError(Exception):
 
     def translated(self) -> str:
         """Return the message and its parameters in the current language."""
-        params = {name: i18n.gettext(str(value)) for name, value in self.params.items()}
+        # Only a Label is ours to translate; any other parameter (a name someone typed) is shown as it is.
+        params = {
+            name: i18n.gettext(value) if isinstance(value, i18n.Label) else value
+            for name, value in self.params.items()
+        }
         return i18n.gettext(self.message, **params)
 
 

@@ -51,6 +51,20 @@ def catalog(lang: str) -> dict[str, str]:
     return found
 
 
+SOURCE = "sv"  # the catalogue that holds every message of the app (the one source)
+
+
+def is_message(message: object) -> bool:
+    """Return whether a text is one of the app's own messages (a msgid of the catalogue), not typed text."""
+    return isinstance(message, str) and message in catalog(SOURCE)
+
+
+class Label(str):
+    """A parameter translated along with its message when it is a catalogue message (a default name)."""
+
+    __slots__ = ()
+
+
 def pick(lang: str | None) -> str:
     """Return a supported language, falling back to the default."""
     return lang if lang in settings.LANGUAGES else settings.DEFAULT_LANG

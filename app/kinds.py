@@ -19,6 +19,7 @@ class Kind(enum.StrEnum):
     GALLERY_CLOSED = "gallery.closed"
 
     PERSON_JOINED = "person.joined"
+    PERSON_REJOINED = "person.rejoined"
     PERSON_LEFT = "person.left"
     PERSON_MOVED = "person.moved"
     PERSON_EXPORTED = "person.exported"
@@ -40,6 +41,8 @@ class Kind(enum.StrEnum):
     TEAM_UPDATED = "team.updated"
     TEAM_JOINED = "team.joined"
     TEAMS_APPLIED = "teams.applied"
+    TEAM_CHOICE_OPENED = "team_choice.opened"
+    TEAM_CHOICE_CLOSED = "team_choice.closed"
     BOARD_LOCKED = "board.locked"
     BOARD_UNLOCKED = "board.unlocked"
 

@@ -26,8 +26,8 @@ _PROCESS = secrets.token_hex(3)
 _counter = itertools.count(1)
 _PASSED_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 
-# What uvicorn and websockets log at INFO for each socket. A room of 1,000 screens writes 2,000 of them
-# each time the Wi-Fi drops, and writing them took a tenth of the server's time in a reconnect storm.
+# What uvicorn and websockets log at INFO for each socket: two lines per screen each time the Wi-Fi drops,
+# too dear to write in a reconnect storm.
 SOCKET_LINES = frozenset({"connection open", "connection closed", '%s - "WebSocket %s" [accepted]'})
 
 

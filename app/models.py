@@ -73,6 +73,9 @@ class Race(SQLModel, table=True):
     intake_open: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     # When the facilitator revealed the jury's scores; until then no screen but the juror's own shows them.
     scores_revealed_ms: int | None = Field(default=None, sa_type=BigInteger)
+    # Whether participants who have a team may choose another: None until the facilitator says, which means
+    # open until the first phase starts.
+    team_choice_open: bool | None = None
     # When the first phase starts by itself, unless a facilitator starts one first.
     planned_start_ms: int | None = Field(default=None, sa_type=BigInteger)
     # The competences the race asks for: offered first on the profile form, copied with the agenda.
@@ -209,6 +212,8 @@ class Person(SQLModel, table=True):
     # When the person answered or skipped the profile questions; None means ask them.
     profile_ms: int | None = Field(default=None, sa_type=BigInteger)
     erased_ms: int | None = Field(default=None, sa_type=BigInteger)
+    # The browser the person joined from: a digest of its device cookie's token (see app/services/devices.py).
+    device: str | None = Field(default=None, max_length=64, index=True)
 
 
 class PersonSession(SQLModel, table=True):

@@ -55,7 +55,7 @@ async def service_error(request: Request, exc: Exception) -> Response:
     """Answer a refused action with its status and a message the person can act on."""
     if isinstance(exc, NotSignedIn) and request.method == "GET" and "hx-request" not in request.headers:
         way_in = "sign_in_form" if isinstance(exc, OrganiserNotSignedIn) else "join_form"
-        return RedirectResponse(request.url_for(way_in), status_code=303)
+        return RedirectResponse(request.app.url_path_for(way_in), status_code=303)
     if isinstance(exc, ServiceError):
         status, message = exc.status, exc.translated()
     elif isinstance(exc, HTTPException):

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
 
 from starlette.concurrency import run_in_threadpool
 
@@ -65,3 +66,14 @@ class Planner:
             except TimeoutError:
                 continue
             await asyncio.sleep(self.settle_s if timeout is None else min(self.settle_s, timeout))
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Run the planner while the app serves (a start due while no server ran is made at once)."""
+        task = asyncio.get_running_loop().create_task(self.run())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task

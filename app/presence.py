@@ -6,12 +6,9 @@ to the others and keeps what they said, and `online` answers for them all.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import Counter
 from typing import Any
-
-RELOAD = json.dumps({"type": "reload"})
 
 
 class Presence:
@@ -69,14 +66,6 @@ class Presence:
         if channel is not None:
             races |= channel.remote.races()
         return Counter({race: len(self.online(race)) for race in races})
-
-    def reload(self, race_id: int, person_id: int) -> int:
-        """Ask every screen of a person to load itself again (their team changed); return how many."""
-        with self._lock:
-            conns = list(self._sockets.get(race_id, {}).get(person_id, []))
-        for conn in conns:
-            conn.offer_control(RELOAD)
-        return len(conns)
 
 
 # One registry per process, like the hub's sockets it mirrors.

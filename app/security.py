@@ -29,7 +29,7 @@ def origin_allowed(scope: Scope) -> bool:
     headers = Headers(scope=scope)
     origin = headers.get("origin")
     if origin is not None:
-        return origin == own_origin(scope) or origin in settings.ALLOWED_ORIGINS
+        return origin in (own_origin(scope), settings.PUBLIC_ORIGIN or None, *settings.ALLOWED_ORIGINS)
     return headers.get("sec-fetch-site") in ("same-origin", "none")
 
 

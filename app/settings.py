@@ -8,6 +8,7 @@ writes nothing.
 from __future__ import annotations
 
 import ipaddress
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -124,6 +125,19 @@ LOG_FORMAT: str = setting(
     "`text`: time, level, logger, request id and message on one line; `json`: one JSON object per line.",
     choices=("text", "json"),
 )
+PUBLIC_ORIGIN: str = setting(
+    "KRAFTSAMLA_PUBLIC_ORIGIN",
+    str,
+    "",
+    "The site's public origin, e.g. `https://race.example.org`: links read away from the site (QR codes, the "
+    "join sheet, the intake link) use it, and posts naming it are the site's own. Empty: the origin each "
+    "request came to (redirects are paths and never need it).",
+    shown="(the request's)",
+).rstrip("/")
+if PUBLIC_ORIGIN and not re.fullmatch(r"https?://[^/\s?#]+", PUBLIC_ORIGIN):
+    PROBLEMS.append(
+        f"KRAFTSAMLA_PUBLIC_ORIGIN={PUBLIC_ORIGIN!r} is not an origin like https://race.example.org"
+    )
 
 group("Security")
 _SECRET_KEY: str = setting(
@@ -171,6 +185,58 @@ RATE_LIMIT_PER_SECOND: float = setting(
 )
 RATE_LIMIT_BURST: float = setting(
     "KRAFTSAMLA_RATE_LIMIT_BURST", float, 20.0, "Posts one person may make at once above that rate."
+)
+# Wrong join codes per client address, per minute with bursts: a room's typos fit, guessing does not.
+JOIN_FAILURES_PER_MINUTE: float = setting(
+    "KRAFTSAMLA_JOIN_FAILURES_PER_MINUTE",
+    float,
+    60.0,
+    "Wrong join codes one client address may send per minute on average; past it, every join attempt from "
+    "that address gets 429. 0 turns the limit off.",
+)
+JOIN_FAILURES_BURST: float = setting(
+    "KRAFTSAMLA_JOIN_FAILURES_BURST",
+    float,
+    60.0,
+    "Wrong join codes one address may send at once above that rate.",
+)
+# Each wrong code is a guess at every race; past this, an address that guesses wrong is held back for a whole
+# refill of its own budget.
+JOIN_GUESSES_PER_MINUTE: float = setting(
+    "KRAFTSAMLA_JOIN_GUESSES_PER_MINUTE",
+    float,
+    300.0,
+    "Wrong join codes from every address together per minute; past it, an address that guesses wrong is held "
+    "back for a whole refill of its own budget. 0 turns the limit off.",
+)
+JOIN_GUESSES_BURST: float = setting(
+    "KRAFTSAMLA_JOIN_GUESSES_BURST",
+    float,
+    600.0,
+    "Wrong join codes from all addresses at once above that rate.",
+)
+# A room shares one address, so valid joins only meet a ceiling far above any room.
+JOIN_CEILING_PER_MINUTE: float = setting(
+    "KRAFTSAMLA_JOIN_CEILING_PER_MINUTE",
+    float,
+    600.0,
+    "Joins with a valid code one client address may make per minute (far above a room behind one address). "
+    "0 turns the ceiling off.",
+)
+JOIN_CEILING_BURST: float = setting(
+    "KRAFTSAMLA_JOIN_CEILING_BURST",
+    float,
+    1000.0,
+    "Valid joins one address may make at once above that rate.",
+)
+INTAKE_PER_HOUR: float = setting(
+    "KRAFTSAMLA_INTAKE_PER_HOUR",
+    float,
+    30.0,
+    "Needs one client address may send per hour through a race's public intake; 0 turns the limit off.",
+)
+INTAKE_BURST: float = setting(
+    "KRAFTSAMLA_INTAKE_BURST", float, 10.0, "Needs one address may send at once above that rate."
 )
 SIGN_IN_FAILURES_PER_ACCOUNT: int = setting(
     "KRAFTSAMLA_SIGN_IN_FAILURES_PER_ACCOUNT",

@@ -1,9 +1,13 @@
-"""The Jinja environment: autoescaping, translations and helpers shared by pages and live fragments."""
+"""The Jinja environment: autoescaping, translations, formatting, and the fragments kept between renders."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
@@ -13,14 +17,14 @@ import jinja2
 import markupsafe
 from babel.dates import format_time
 from jinja2.nodes import EvalContext
+from sqlmodel import SQLModel
 from starlette.routing import Mount, Router
 from starlette.templating import Jinja2Templates
 
 from app import i18n, settings
+from app.assets import HashedStaticFiles
 from app.db import now_ms
-from app.models import Phase
-from app.services.cards import COLUMN_LABELS
-from app.services.profiles import COMMON_COMPETENCES
+from app.models import Phase, Race
 
 
 def clock_time(epoch_ms: int, tz: str = "Europe/Stockholm") -> str:
@@ -43,47 +47,26 @@ env = jinja2.Environment(
     extensions=["jinja2.ext.i18n"],
     trim_blocks=True,
     lstrip_blocks=True,
-    # Templates are read once per process: a render would otherwise stat the file of every template it
-    # includes or imports (about a sixth of the facilitators' agenda render). Restart to see an edit.
+    # Templates are read once per process, as a render would otherwise stat every template it includes or
+    # imports. Restart to see an edit.
     auto_reload=False,
 )
-_router: list[Router] = []
-# The app's static files, which name each file by its content (app/assets.py).
-_static: list[Any] = []
-
-
-def bind(router: Router) -> None:
-    """Let templates build paths from the app's routes, also when rendering outside a request."""
-    _router[:] = [router]
-    _static[:] = [route.app for route in router.routes if isinstance(route, Mount) and route.name == "static"]
-    _path_for.cache_clear()
-    _phase_item.cache_clear()
-    _feed_item.cache_clear()
-    _empty_card_form.cache_clear()
-
-
-def path_for(name: str, /, **params: Any) -> str:
-    """Return the path of a named route (relative to the site, so it fits every audience)."""
-    return _path_for(name, tuple(params.items()))
-
-
-@functools.lru_cache(maxsize=8192)
-def _path_for(name: str, params: tuple[tuple[str, Any], ...]) -> str:
-    # Starlette tries every route in turn; a fragment with many cards asks for the same few paths again.
-    found = dict(params)
-    if name == "static" and _static and hasattr(_static[0], "url_path"):
-        found["path"] = _static[0].url_path(found["path"])
-    return str(_router[0].url_path_for(name, **found))
-
-
-env.globals["url_for"] = path_for
 templates = Jinja2Templates(env=env)
 
 
+def install(globals: Mapping[str, Any], filters: Mapping[str, Callable[..., Any]]) -> None:
+    """Give templates an app's helpers (its paths, its kept fragments, the services' labels)."""
+    env.globals.update(globals)
+    env.filters.update(filters)
+
+
 def _translated(autoescape: bool, message: str, params: dict[str, Any]) -> str:
+    if not i18n.is_message(message):
+        # Not a message of the catalogue (text someone typed): plain text, escaped, never a format.
+        return markupsafe.escape(message) if autoescape else message
     text = i18n.catalog(i18n.current()).get(message, message)
     if autoescape:
-        text = markupsafe.Markup(text)  # our translation is markup; what fills its %(name)s is escaped
+        text = markupsafe.Markup(text)  # catalogue text is ours; what fills its %(name)s is escaped
     # Formatting also turns the %% of a message with no parameters into %, as Jinja's own callable does.
     return text % params if params or "%" in text else text
 
@@ -103,18 +86,16 @@ def _ngettext(eval_ctx: EvalContext, singular: str, plural: str, num: int, /, **
 
 # Jinja's newstyle callables do the same through three calls each (the `_` alias resolves `gettext` from the
 # context, which wraps ours); a card renders some twenty strings, and each post renders several cards.
+# The i18n extension adds this method to the environment, which Environment's type does not know.
 env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
 env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext)
 env.globals.update(
-    columns=list(COLUMN_LABELS.items()),
     languages=settings.LANGUAGES,
     current_lang=i18n.current,
     clock_time=clock_time,
     server_now=now_ms,
 )
 env.filters["duration"] = minutes
-# Suggested competences are stored in English and shown translated; a person's own words are shown as typed.
-env.filters["competence"] = lambda tag: i18n.gettext(tag) if tag in COMMON_COMPETENCES else tag
 env.filters["tojson_attr"] = lambda value: json.dumps(value, ensure_ascii=False)
 
 
@@ -125,151 +106,153 @@ def selecting(options: str, value: object) -> markupsafe.Markup:
     return markupsafe.Markup(str(options).replace(option, f'<option value="{wanted}" selected>', 1))
 
 
-# A roster of 1,000 people in 100 teams has 100,000 options: rendered one by one they cost a second.
+# A big roster's move selects list every team for every person: rendered once, then marked per person.
 env.filters["selecting"] = selecting
 
 
-def phase_item(race: Any, phase: Phase, current: bool, first: bool, last: bool) -> markupsafe.Markup:
-    """Render one phase of the facilitators' agenda, kept until anything about it changes.
+class Paths:
+    """Paths of an app's named routes for templates (relative to the site, so they fit every audience)."""
 
-    A phase's item (its forms for start, move, edit and remove) costs about 0.7 ms, and every clock change
-    re-renders the agenda: a pause now renders the open phase's item and reuses the others. The key holds
-    every column of the phase, the race's slug, the language and the item's place, which is all it shows.
+    def __init__(self, router: Router) -> None:
+        self._router = router
+        # The app's static files, which name each file by its content.
+        mounts = [route.app for route in router.routes if isinstance(route, Mount) and route.name == "static"]
+        self._static = next((app for app in mounts if isinstance(app, HashedStaticFiles)), None)
+        # Starlette tries every route in turn; a fragment with many cards asks for the same few paths again.
+        self._cached = functools.lru_cache(maxsize=8192)(self._path)
+
+    def url_for(self, name: str, /, **params: Any) -> str:
+        """Return the path of a named route."""
+        return self._cached(name, tuple(params.items()))
+
+    def _path(self, name: str, params: tuple[tuple[str, Any], ...]) -> str:
+        found = dict(params)
+        if name == "static" and self._static is not None:
+            found["path"] = self._static.url_path(found["path"])
+        return str(self._router.url_path_for(name, **found))
+
+
+# What a kept fragment may show of its race: every column but the seq, which changes with every event.
+_RACE_SHOWN = tuple(name for name in Race.model_fields if name != "seq")
+# Stands for the form's key in an empty add-card form kept for reuse; each answer puts its own fresh key in.
+_KEY_MARK = "kraftsamla-card-form-key-mark"
+
+
+class Fragments:
+    """Partials rendered once and kept while nothing they are given changes: the key is their whole context.
+
+    Every value given is part of the key (see `frozen`), so a template that shows one more field of what it
+    is given can never be served stale; the race is given without its seq (`_RACE_SHOWN`).
     """
-    values = tuple(getattr(phase, name) for name in _PHASE_FIELDS)
-    return _phase_item(race.slug, i18n.current(), current, first, last, values)
 
+    def __init__(self, size: int = 2048) -> None:
+        self.size = size
+        self._kept: OrderedDict[Hashable, markupsafe.Markup] = OrderedDict()
+        self._lock = threading.Lock()
 
-_PHASE_FIELDS = tuple(Phase.model_fields)
+    def render(self, template: str, **context: Any) -> markupsafe.Markup:
+        """Render a partial in the current language, or return it as rendered before with the same context."""
+        key = (template, i18n.current(), frozen(context))
+        with self._lock:
+            found = self._kept.get(key)
+            if found is not None:
+                self._kept.move_to_end(key)
+                return found
+        # The output of an autoescaped template, as an include's would be: what a person typed is escaped.
+        text = markupsafe.Markup(render(template, **context))
+        with self._lock:
+            self._kept[key] = text
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+        return text
 
+    def clear(self) -> None:
+        """Forget every kept fragment."""
+        with self._lock:
+            self._kept.clear()
 
-@functools.lru_cache(maxsize=512)
-def _phase_item(
-    slug: str, lang: str, current: bool, first: bool, last: bool, values: tuple[Any, ...]
-) -> markupsafe.Markup:
-    phase = SimpleNamespace(**dict(zip(_PHASE_FIELDS, values, strict=True)))
-    with i18n.language(lang):
-        text = render(
+    def phase_item(
+        self, race: Any, phase: Phase, current: bool, first: bool, last: bool
+    ) -> markupsafe.Markup:
+        """Render one phase of the facilitators' agenda: a pause re-renders the open phase's item alone."""
+        return self.render(
             "facilitator/_agenda_phase.html",
-            race=SimpleNamespace(slug=slug),
+            race=race_shown(race),
             phase=phase,
             current=current,
             first=first,
             last=last,
         )
-    # The output of an autoescaped template, as an include's would be: what a person typed is escaped in it.
-    return markupsafe.Markup(text)
 
+    def feed_item(self, race: Any, view: Any) -> markupsafe.Markup:
+        """Render one card of the facilitators' feed: a new card renders itself, the other eleven are kept."""
+        return self.render("facilitator/_feed_item.html", race=race_shown(race), view=view)
 
-env.globals["phase_item"] = phase_item
-
-
-def feed_item(race: Any, view: Any) -> markupsafe.Markup:
-    """Render one card of the facilitators' feed, kept while nothing it shows changes.
-
-    Every new card re-renders the feed of the twelve newest, eleven of which the last render had; an item cost
-    about 200 function calls (its time through Babel, two paths, two strings), a look-up costs a few. The key
-    holds all the item shows: the card's id, title and time, its author and team, the race and the language.
-    """
-    card = view.card
-    return _feed_item(
-        race.slug,
-        race.timezone,
-        i18n.current(),
-        card.id,
-        card.title,
-        card.created_ms,
-        view.author,
-        view.team,
-        view.colour,
-    )
-
-
-@functools.lru_cache(maxsize=1024)
-def _feed_item(
-    slug: str,
-    timezone: str,
-    lang: str,
-    card_id: int,
-    title: str,
-    created_ms: int,
-    author: str,
-    team: str,
-    colour: str,
-) -> markupsafe.Markup:
-    view = SimpleNamespace(
-        card=SimpleNamespace(id=card_id, title=title, created_ms=created_ms),
-        author=author,
-        team=team,
-        colour=colour,
-    )
-    with i18n.language(lang):
-        text = render(
-            "facilitator/_feed_item.html", race=SimpleNamespace(slug=slug, timezone=timezone), view=view
-        )
-    # The output of an autoescaped template, as an include's would be: what a person typed is escaped in it.
-    return markupsafe.Markup(text)
-
-
-env.globals["feed_item"] = feed_item
-
-
-# Stands for the form's key in an empty add-card form kept for reuse; each answer puts its own fresh key in.
-_KEY_MARK = "kraftsamla-card-form-key-mark"
-
-
-def card_form(
-    race: Any, board_state: Any, form: dict[str, str], form_error: str, form_key: str
-) -> markupsafe.Markup:
-    """Render the add-card form; an empty one (the answer to every post) once per race, language and state.
-
-    The form cost about 550 function calls of a post's answer's 3,000 (its labels, its column choices and the
-    board's state); it shows nothing else than the key, put in afresh each time.
-    """
-    if form or form_error:
-        return markupsafe.Markup(
-            render(
-                "participant/_card_form.html",
-                race=race,
-                board_state=board_state,
-                form=form,
-                form_error=form_error,
-                form_key=form_key,
-                oob=False,
+    def card_form(
+        self, race: Any, board_state: Any, form: dict[str, str], form_error: str, form_key: str
+    ) -> markupsafe.Markup:
+        """Render the add-card form; an empty one (the answer to every post) is kept, with its key put in."""
+        if form or form_error:
+            return markupsafe.Markup(
+                render(
+                    "participant/_card_form.html",
+                    race=race,
+                    board_state=board_state,
+                    form=form,
+                    form_error=form_error,
+                    form_key=form_key,
+                    oob=False,
+                )
             )
-        )
-    state = (
-        board_state.open,
-        board_state.voting,
-        board_state.budget,
-        board_state.reason,
-        tuple(sorted(board_state.params.items())),
-    )
-    text = _empty_card_form(race.slug, i18n.current(), state)
-    return markupsafe.Markup(text.replace(_KEY_MARK, str(markupsafe.escape(form_key)), 1))
-
-
-@functools.lru_cache(maxsize=256)
-def _empty_card_form(slug: str, lang: str, state: tuple[Any, ...]) -> str:
-    is_open, voting, budget, reason, params = state
-    board_state = SimpleNamespace(
-        open=is_open, voting=voting, budget=budget, reason=reason, params=dict(params)
-    )
-    with i18n.language(lang):
-        text = render(
+        text = self.render(
             "participant/_card_form.html",
-            race=SimpleNamespace(slug=slug),
+            race=race_shown(race),
             board_state=board_state,
             form={},
             form_error="",
             form_key=_KEY_MARK,
             oob=False,
         )
-    assert text.count(_KEY_MARK) == 1
-    return text
+        return markupsafe.Markup(str(text).replace(_KEY_MARK, str(markupsafe.escape(form_key)), 1))
 
 
-env.globals["card_form"] = card_form
+def race_shown(race: Any) -> SimpleNamespace:
+    """Return what a kept fragment may show of a race (a Race, or what a test gives for one)."""
+    if not isinstance(race, Race):
+        return race if isinstance(race, SimpleNamespace) else SimpleNamespace(**vars(race))
+    return SimpleNamespace(**{name: getattr(race, name) for name in _RACE_SHOWN})
+
+
+# type -> the names of its fields, for `frozen`.
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def frozen(value: Any) -> Hashable:
+    """Return a value as a key: the same key for the same content, whatever holds it."""
+    if value is None or isinstance(value, str | int | float):
+        return value
+    if isinstance(value, dict):
+        return (dict, tuple(sorted((key, frozen(item)) for key, item in value.items())))
+    if isinstance(value, list | tuple) and not hasattr(value, "_fields"):
+        return (type(value), tuple(frozen(item) for item in value))
+    if isinstance(value, SimpleNamespace):
+        return (SimpleNamespace, frozen(vars(value)))
+    names = _FIELDS.get(type(value))
+    if names is None:
+        names = _FIELDS[type(value)] = _field_names(value)
+    return (type(value), tuple(frozen(getattr(value, name)) for name in names))
+
+
+def _field_names(value: Any) -> tuple[str, ...]:
+    if hasattr(value, "_fields"):
+        return tuple(value._fields)
+    if dataclasses.is_dataclass(value):
+        return tuple(field.name for field in dataclasses.fields(value))
+    if isinstance(value, SQLModel):
+        return tuple(type(value).model_fields)
+    raise TypeError(
+        f"a kept fragment cannot be given a {type(value).__name__}: its content would not be its key"
+    )
 
 
 def render(name: str, **context: Any) -> str:

@@ -2,7 +2,7 @@
 
 uvicorn keeps the parsed upgrade request and the 101 response for the socket's whole life, though it reads
 them only until the socket is accepted, and websockets' parser keeps the request too (a local of its parsing
-generator): about 5 KB per screen with the bench's few headers, more with a browser's. The ASGI scope keeps
+generator), kilobytes per screen (docs/performance.md). The ASGI scope keeps
 its own copy of the headers, which is what Starlette reads.
 
 It also leaves out, before they are made, the log lines that every socket writes (see app/logs.py).
@@ -45,7 +45,8 @@ SendNow = Callable[[str], bool]
 
 def send_now_of(scope: Scope) -> SendNow | None:
     """Return the socket's immediate text send, when its server offers one."""
-    return scope.get("extensions", {}).get(SEND_NOW)  # type: ignore[no-any-return]
+    found: SendNow | None = scope.get("extensions", {}).get(SEND_NOW)
+    return found
 
 
 class FastPath:
@@ -81,9 +82,10 @@ class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
         if not fast.on:
             return
         try:
-            # uvicorn's "accepted" line and websockets' "connection open" and "connection closed".
+            # uvicorn's "accepted" line and websockets' "connection open" and "connection closed". Stand-ins
+            # with the methods uvicorn and websockets call, not Loggers; both are Loggers to begin with.
             self.logger = quiet_sockets(self.logger)  # type: ignore[assignment]
-            self.conn.logger = quiet_sockets(self.conn.logger)
+            self.conn.logger = quiet_sockets(self.conn.logger)  # type: ignore[assignment, arg-type]
         except Exception as error:
             fast.failed("quiet loggers", error)
 
@@ -91,7 +93,8 @@ class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
         super().handle_connect(event)
         if fast.on:
             try:
-                self.scope["extensions"][SEND_NOW] = self.send_text_now
+                # ASGI types every extension as a dict; this one is a function, as send_now_of reads it.
+                self.scope["extensions"][SEND_NOW] = self.send_text_now  # type: ignore[assignment]
             except Exception as error:
                 fast.failed("offering send_text_now", error)
 
@@ -135,9 +138,10 @@ class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
             return
         try:
             if self.handshake_complete and getattr(self, "request", None) is not None:
-                # Only the handshake reads them (uvicorn 0.54: handle_connect, then the accept in send). The
-                # parser holds the same request until the socket ends: empty its headers, no longer read.
+                # Only the handshake reads them (handle_connect, then the accept in send). The parser holds
+                # the same request until the socket ends: empty its headers, it no longer reads them.
                 self.request.headers.clear()
+                # Dropped for the socket's life, which the types do not foresee.
                 self.request = None  # type: ignore[assignment]
                 self.response = None  # type: ignore[assignment]
         except Exception as error:

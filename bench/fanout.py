@@ -24,13 +24,13 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx2 as httpx
 import uvloop
 from sqlalchemy.engine.url import make_url
 from websockets.client import ClientProtocol
-from websockets.frames import CloseCode, Opcode
+from websockets.frames import CloseCode, Frame, Opcode
 from websockets.http11 import Response
 from websockets.protocol import State
 from websockets.typing import Origin
@@ -175,7 +175,7 @@ class _Wire(asyncio.Protocol):
         self.needed = 0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
+        self.transport = cast(asyncio.Transport, transport)
         self.flush()
 
     def data_received(self, data: bytes) -> None:
@@ -246,8 +246,10 @@ class _Wire(asyncio.Protocol):
                     self.settle(self.protocol.handshake_exc)
                 else:
                     self.settle(None)
-            elif event.opcode is Opcode.TEXT or (event.opcode is Opcode.CONT and self.parts):
-                self.parts.append(event.data)
+            elif isinstance(event, Frame) and (
+                event.opcode is Opcode.TEXT or (event.opcode is Opcode.CONT and self.parts)
+            ):
+                self.parts.append(bytes(event.data))
                 if event.fin:
                     message = b"".join(self.parts)
                     self.parts = []
@@ -392,8 +394,8 @@ async def open_all(screens: list[Screen], server: LocalServer | None = None) -> 
             report()
     if not waiting.done():
         waiting.cancel()
-    elif waiting.exception() is not None:
-        raise waiting.exception()  # type: ignore[misc]
+    elif (error := waiting.exception()) is not None:
+        raise error
     unsynced = [screen for screen in screens if not screen.synced.is_set()]
     if unsynced:
         message = f"{len(unsynced)} of {len(screens)} screens not caught up "
@@ -649,7 +651,9 @@ async def sustained(
 
         dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
         with psycopg.connect(dsn) as conn:
-            stored = conn.execute(query).fetchone()[0]  # type: ignore[index]
+            row = conn.execute(query).fetchone()
+            assert row is not None
+            stored = row[0]
     else:
         with sqlite3.connect(f"file:{server.data_dir / 'k.db'}?mode=ro", uri=True) as db:
             stored = db.execute(query).fetchone()[0]

@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx2 as httpx
 from websockets.sync.client import ClientConnection, connect
+from websockets.typing import Origin
 
 from bench.server import LocalServer
 
@@ -59,7 +60,7 @@ class Screen:
             tls.check_hostname = False
             tls.verify_mode = ssl.CERT_NONE
         headers = {"cookie": cookie}
-        with connect(url, origin=self.origin, additional_headers=headers, ssl=tls) as socket:  # type: ignore[arg-type]
+        with connect(url, origin=Origin(self.origin), additional_headers=headers, ssl=tls) as socket:
             self.socket = socket
             self.frames.append(str(socket.recv(timeout=WAIT)))  # the snapshot
             yield self
@@ -139,10 +140,42 @@ def check(base_url: str, race: dict[str, Any], *, verify: bool = True) -> list[t
         results.append(
             ("the other team never saw the card", all(marker not in f for f in people["other"].frames))
         )
+        results.extend(_move_refused(base_url, race, people, marker))
         results.append(("a repeated key is acknowledged again", second.status_code == first.status_code))
         page = people["author"].http.get(f"{base_url}/r/{slug}").text
         # Count card headings: the board also shows the title in each card's edit form and history.
         results.append(("a repeated key made one card", page.count(f">{escaped}</h3>") == 1))
+    return results
+
+
+def _move_refused(
+    base_url: str, race: dict[str, Any], people: dict[str, Screen], earlier: str
+) -> list[tuple[str, bool]]:
+    """Once a phase has started, a participant of team B who tries to move into team A is refused (403) and
+    sees no title of team A's cards (`earlier` marks one made before), on the page or on the socket."""
+    slug, team_a = race["slug"], race["teams"][0]["id"]
+    other = people["other"]
+    refused = other.post(f"/r/{slug}/team", {"team": team_a})
+    results = [
+        ("moving into another team after the start is refused with 403", refused.status_code == 403),
+        ("the refusal is a page", refused.headers.get("content-type", "").startswith("text/html")),
+    ]
+    marker = uuid.uuid4().hex[:8]
+    added = people["author"].post(
+        f"/r/{slug}/cards", {"title": f"Hemligt {marker}", "body": "", "column": "idea", "key": marker}
+    )
+    results.append(("team A adds another card", added.status_code in (200, 201, 303)))
+    people["mate"].frame_with(marker)
+    # A frame every screen gets after the card's: the other team's screen has seen all it will of that seq.
+    current = race["phases"][0]["id"]
+    moved_on = people["facilitator"].post(f"/r/{slug}/phases/next", {"from": current})
+    results.append(("the facilitator moves to the next phase", moved_on.status_code in (200, 204, 303)))
+    other.frame_with('id="clock"')
+    page = other.http.get(f"{base_url}/r/{slug}").text
+    shown = [title for title in (marker, earlier) if title in page]
+    results.append(("the refused participant's page shows no title of team A", not shown))
+    seen = " ".join(other.frames)
+    results.append(("nor does any frame on their socket", marker not in seen and earlier not in seen))
     return results
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import cast
 from urllib.parse import urlencode, urlsplit
 
 import h11
@@ -30,6 +31,7 @@ class Answer:
 
     status: int
     body: bytes
+    headers: list[tuple[bytes, bytes]] = field(default_factory=list, compare=False)
 
 
 class Poster(asyncio.Protocol):
@@ -46,6 +48,7 @@ class Poster(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.waiting: asyncio.Future[Answer] | None = None
         self.status = 0
+        self.answer_headers: list[tuple[bytes, bytes]] = []
         self.body: list[bytes] = []
         # Why the connection can carry no more posts, once it cannot; whether the server has closed its side.
         self.broken: PostFailed | None = None
@@ -68,21 +71,24 @@ class Poster(asyncio.Protocol):
         """Post a form to path and return the answer; raise PostFailed if none came whole in time."""
         return await self.send(path, form)
 
-    def send(self, path: str, form: dict[str, str]) -> asyncio.Future[Answer]:
-        """Write the post of a form (urlencoded) to path; return the future of its answer."""
+    async def get(self, path: str) -> Answer:
+        """Get path and return the answer; raise PostFailed if none came whole in time."""
+        return await self.send(path, None)
+
+    def send(self, path: str, form: dict[str, str] | None) -> asyncio.Future[Answer]:
+        """Write the post of a form (urlencoded) to path, or a GET when form is None; return its future."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Answer] = loop.create_future()
         if self.broken is not None:
             future.set_exception(self.broken)
             return future
         assert self.transport is not None and self.waiting is None, "one post at a time"
-        body = urlencode(form).encode()
-        headers = [
-            *self.headers,
-            ("Content-Type", "application/x-www-form-urlencoded"),
-            ("Content-Length", str(len(body))),
-        ]
-        request = self.connection.send(h11.Request(method="POST", target=path, headers=headers))
+        body = urlencode(form).encode() if form is not None else b""
+        headers = [*self.headers, ("Content-Length", str(len(body)))]
+        if form is not None:
+            headers.append(("Content-Type", "application/x-www-form-urlencoded"))
+        method = "POST" if form is not None else "GET"
+        request = self.connection.send(h11.Request(method=method, target=path, headers=headers))
         data = self.connection.send(h11.Data(data=body))
         end = self.connection.send(h11.EndOfMessage())
         self.waiting = future
@@ -91,7 +97,7 @@ class Poster(asyncio.Protocol):
         return future
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
+        self.transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
         self.connection.receive_data(data)
@@ -125,10 +131,11 @@ class Poster(asyncio.Protocol):
                 return
             if isinstance(event, h11.Response):
                 self.status, self.body = event.status_code, []
+                self.answer_headers = list(event.headers)
             elif isinstance(event, h11.Data):
                 self.body.append(bytes(event.data))
             elif isinstance(event, h11.EndOfMessage):
-                answer = Answer(self.status, b"".join(self.body))
+                answer = Answer(self.status, b"".join(self.body), self.answer_headers)
                 waiting, self.waiting, self.body = self.waiting, None, []
                 self.stop_timer()
                 if waiting is not None and not waiting.done():

@@ -38,13 +38,13 @@ os.environ.setdefault("KRAFTSAMLA_RATE_LIMIT_PER_SECOND", "0")  # as in `make be
 from itsdangerous import TimestampSigner
 from starlette.types import ASGIApp, Message
 
-from app import presence, screens, settings
+from app import presence, settings
 from app.db import Database
 from app.main import create_app
 from app.migrate import upgrade
-from app.models import Race
+from app.models import Card, Race
 from app.routes.race import card_form_context
-from app.screens import Audience, _snapshots, board_context, render_changes, render_presence, snapshot
+from app.screens import Audience, Renderer, cards_context
 from app.services import cards, people, phases, races, teams
 from app.services.people import Viewer
 from app.templating import render
@@ -98,7 +98,7 @@ class Race_:
             assert race is not None
             return race.seq
 
-    def post(self, viewer: Viewer, column: str = "idea") -> cards.Card:
+    def post(self, viewer: Viewer, column: str = "idea") -> Card:
         return cards.add(
             self.db,
             viewer,
@@ -200,7 +200,7 @@ def cpu_ms(
 PROCESS_CLOCK = frozenset({"post.http"})
 
 
-def measures(race: Race_, app: ASGIApp) -> dict[str, Callable[[], Any]]:
+def measures(race: Race_, app: ASGIApp, renderer: Renderer) -> dict[str, Callable[[], Any]]:
     """Return the operations, by name; each runs once per call."""
     middle = len(race.participants) // 2
     viewer = race.participants[middle]
@@ -213,12 +213,7 @@ def measures(race: Race_, app: ASGIApp) -> dict[str, Callable[[], Any]]:
     def post_answer() -> None:
         # What the route does after the service: the form back and the new card (before: its whole column).
         context = card_form_context()
-        if hasattr(screens, "cards_context"):
-            newest = race.newest_card(viewer)
-            context.update(screens.cards_context(race.db, viewer, [newest]))
-        else:  # the code before a post's answer was cut to its card (to compare)
-            context["column_name"] = "idea"
-            context.update(board_context(race.db, viewer, ("idea",)))
+        context.update(cards_context(race.db, viewer, [race.newest_card(viewer)]))
         render("participant/_card_posted.html", **context)
 
     def post_http() -> None:
@@ -231,41 +226,34 @@ def measures(race: Race_, app: ASGIApp) -> dict[str, Callable[[], Any]]:
     def post_fanout() -> None:
         before = race.seq()
         race.post(viewer)
-        render_changes(race.db, race.race_id, before, race.audiences)
+        renderer.changes(race.race_id, before, race.audiences)
 
     def post_fanout_render_only() -> None:
         # The render of one post for every audience present, without the post's own cost.
-        render_changes(race.db, race.race_id, race.seq() - 1, race.audiences)
+        renderer.changes(race.race_id, race.seq() - 1, race.audiences)
 
     def phase() -> None:
         before = race.seq()
         race.toggle_phase()
-        render_changes(race.db, race.race_id, before, race.audiences)
+        renderer.changes(race.race_id, before, race.audiences)
 
     def phase_render_only() -> None:
-        render_changes(race.db, race.race_id, race.seq() - 1, race.audiences)
+        renderer.changes(race.race_id, race.seq() - 1, race.audiences)
 
     def refresh() -> None:
-        render_presence(race.db, race.race_id, race.audiences)
-
-    def cold() -> None:
-        # The render is measured, not the caches that keep renders by seq.
-        _snapshots.clear()
-        if hasattr(screens, "_race_regions"):
-            screens._race_regions._items.clear()
+        renderer.presence(race.race_id, race.audiences)
 
     def snapshot_participant() -> None:
-        cold()
-        snapshot(race.db, race.race_id, Audience("participant", viewer.team_id or 0, "en").key)
+        renderer.clear()  # the render is measured, not the caches that keep renders by seq
+        renderer.snapshot(race.race_id, Audience("participant", viewer.team_id or 0, "en").key)
 
     def snapshot_facilitator() -> None:
-        cold()
-        snapshot(race.db, race.race_id, Audience("facilitator", 0, "en").key)
+        renderer.clear()
+        renderer.snapshot(race.race_id, Audience("facilitator", 0, "en").key)
 
     def snapshot_facilitator_again() -> None:
-        # Another facilitator's screen at the same seq (a reconnect storm).
-        _snapshots.clear()
-        snapshot(race.db, race.race_id, Audience("facilitator", 0, "en").key)
+        # Another facilitator's screen at the same seq (a reconnect storm); never kept, as it shows presence.
+        renderer.snapshot(race.race_id, Audience("facilitator", 0, "en").key)
 
     return {
         "post.service": post_service,
@@ -302,7 +290,7 @@ def main() -> int:
     race = Race_(db, args.teams, args.cards)
     print(f"set-up: {args.teams} teams, {args.cards} cards each, {time.monotonic() - started:.1f} s")
     tune_collector()
-    ops = measures(race, app)
+    ops = measures(race, app, app.state.renderer)
     if args.profile:
         step = ops[args.profile]
         step()  # warm the template and statement caches

@@ -42,7 +42,7 @@ class LocalServer:
 
     def __init__(self, data_dir: Path | None = None, env: dict[str, str] | None = None) -> None:
         self._tmp = None if data_dir else tempfile.TemporaryDirectory(prefix="kraftsamla-")
-        self.data_dir = data_dir or Path(self._tmp.name)  # type: ignore[union-attr]
+        self.data_dir = data_dir if data_dir is not None else Path(self._tmp.name if self._tmp else "")
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         default_url = f"sqlite:///{self.data_dir / 'k.db'}"

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 log = logging.getLogger("kraftsamla.live")
 
@@ -26,6 +27,28 @@ def parse(text: str) -> tuple[int, int] | None:
         return int(race), int(seq)
     except ValueError:
         return None
+
+
+class Cursor(Protocol):
+    """What `notify` needs of a DB-API cursor."""
+
+    def execute(self, operation: str, parameters: tuple[str, str]) -> object: ...
+
+
+class DBAPIConnection(Protocol):
+    """What `notify` needs of a DB-API connection (psycopg's, under SQLAlchemy's transaction)."""
+
+    def cursor(self) -> Cursor: ...
+
+
+def notify(conn: DBAPIConnection, seqs: dict[int, int]) -> None:
+    """Tell every process, in the transaction that reached them, which races reached which seqs.
+
+    PostgreSQL delivers a NOTIFY when (and only if) its transaction commits, so it is sent from inside it.
+    """
+    cursor = conn.cursor()
+    for race_id, seq in seqs.items():
+        cursor.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload(race_id, seq)))
 
 
 def listener_name(pid: int | None = None) -> str:

@@ -12,9 +12,8 @@ THRESHOLDS = (20_000, 20, 20)
 def tune_collector() -> None:
     """Keep the collector's pauses short: freeze what exists now, and collect young objects less often.
 
-    A full collection walks every tracked object. With 1,000 screens connected one took 120-270 ms here, and
-    every screen's next frame waited that long: 21 of them in a `make bench` run at 1,000 screens, 3 with
-    this (none during the fan-out rounds).
+    A full collection walks every tracked object, and with many screens connected every screen's next frame
+    waits for it (docs/performance.md).
     """
     gc.collect()
     gc.freeze()

@@ -16,14 +16,14 @@ CLOSE_TRY_AGAIN = 1013
 class Connection:
     """One socket: a queue bounded in messages and bytes, drained by its own writer.
 
-    The bounds hold the backlog: what waits behind what the screen needs now. The frames a socket is primed
+    The bounds hold the backlog: what waits behind what the screen needs now. The frames a socket catches up
     with (its snapshot or replay) and a frame offered while nothing waits go through however large they are:
     a facilitator's snapshot holds the whole roster, and a screen that cannot have it can never catch up.
-    A socket created `catching_up` (its snapshot is being read) is not held to the byte bound until it is
-    primed: nothing can be sent to it before, and its snapshot drops the frames it covers.
+    A socket created `catching_up` (its snapshot is being read) is not held to the byte bound until it has
+    its catch-up: nothing can be sent to it before, and its snapshot drops the frames it covers.
 
-    With `send_now`, a frame offered to a primed socket whose queue is empty and whose writer is not sending
-    is written at once by the caller (the hub's fan-out), and the writer is not woken: a fan-out to 1,000
+    With `send_now`, a frame offered to a caught-up socket whose queue is empty and whose writer is idle is
+    written at once by the caller (the hub's fan-out), and the writer is not woken: a fan-out to 1,000
     screens then costs one write each, not a task switch and a coroutine chain each. When the socket cannot
     take it at once (its buffer is full, it is closing) the frame is queued as before.
     """
@@ -45,8 +45,8 @@ class Connection:
         self.close_code: int | None = None
         # (seq or -1, text, True for a refresh: a newer refresh replaces one still waiting).
         self._queue: deque[tuple[int, str, bool]] = deque()
-        # The first `_primed` frames of the queue are the priming ones; `_bytes` counts the frames after them.
-        self._primed = 0
+        # The first `_leading` frames of the queue are the catch-up; `_bytes` counts the frames after them.
+        self._leading = 0
         self._bytes = 0
         self._ready = asyncio.Event()
         self.max_messages = max_messages
@@ -74,32 +74,33 @@ class Connection:
 
     def offer_refresh(self, text: str) -> bool:
         """Queue state that has no seq (who is online) in place of the older refresh still waiting, if any."""
-        for entry in list(self._queue)[self._primed :]:
+        for entry in list(self._queue)[self._leading :]:
             if entry[2]:
                 self._queue.remove(entry)
                 self._bytes -= len(entry[1])
         return self._append(-1, text, refresh=True)
 
-    def prime(self, seq: int, frames: list[tuple[int, str]]) -> None:
+    def catch_up(self, seq: int, frames: list[tuple[int, str]]) -> None:
         """Put what brings the screen to `seq` first (snapshot or replay); drop queued frames it covers."""
         kept = [entry for entry in self._queue if entry[0] > seq or entry[0] < 0]
         self._queue = deque([*((frame_seq, frame, False) for frame_seq, frame in frames), *kept])
-        self._primed = len(frames)
+        self._leading = len(frames)
         self._bytes = sum(len(entry[1]) for entry in kept)
         self.last_seq = max(self.last_seq, seq)
         self.catching_up = False
         self._ready.set()
 
     def _append(self, seq: int, text: str, *, refresh: bool = False) -> bool:
-        if self.closed or self.overflowed:
+        if self.closed or self.overflowed or self.close_code is not None:
+            # Cut: nothing offered after the cut may reach the screen (a moved person's old team).
             return False
-        backlog = len(self._queue) - self._primed
+        backlog = len(self._queue) - self._leading
         too_big = self._bytes + len(text) > self.max_bytes and not self.catching_up
         if backlog and (backlog >= self.max_messages or too_big):
             # A screen this far behind resyncs from a snapshot; it must not hold memory for the others.
             self.overflowed = True
             self._queue.clear()
-            self._primed = 0
+            self._leading = 0
             self._bytes = 0
             self._ready.set()
             if self.on_cut_off is not None:
@@ -142,10 +143,10 @@ class Connection:
                     return CLOSE_TRY_AGAIN
                 if self.close_code is not None:
                     return self.close_code
-                while self._queue:
+                while self._queue and self.close_code is None:
                     _, text, _ = self._queue.popleft()
-                    if self._primed:
-                        self._primed -= 1
+                    if self._leading:
+                        self._leading -= 1
                     else:
                         self._bytes -= len(text)
                     self.sending_since = loop.time()
@@ -178,11 +179,10 @@ class Connection:
 class _Watchdog:
     """Cuts off the sends that take too long, for every writer on one event loop.
 
-    A send scarcely ever waits (only when the screen's socket buffer is full), yet a timeout scope around each
-    one armed and cancelled a timer per socket and frame: a fifth of the server's CPU in a fan-out to 1,000
-    screens (py-spy). Instead each writer notes when its send started, and one task looks at the writers a few
-    times per timeout and cancels a send that has run for longer. The loop runs one thing at a time, so a send
-    seen unfinished is still the await the cancellation lands in.
+    A send scarcely ever waits (only when the screen's socket buffer is full), and a timer per socket and
+    frame would cost a fan-out dearly: each writer notes when its send started, and one task looks at the
+    writers a few times per timeout and cancels a send that has run for longer. The loop runs one thing at a
+    time, so a send seen unfinished is still the await the cancellation lands in.
     """
 
     _loops: dict[int, _Watchdog] = {}

@@ -32,14 +32,14 @@ class _Channel:
     history: History = field(default_factory=History)
     task: asyncio.Task[None] | None = None
     refresh_wanted: bool = False
-    # The hub's stamp when a render of this race last started or ended, and whether one is under way.
-    stamp: int = 0
+    # The hub's render count when a render of this race last started or ended, and whether one is under way.
+    last_render: int = 0
     rendering: bool = False
     # The audiences of the render under way: a socket of another audience attached during it gets none of it.
     rendering_for: frozenset[str] = frozenset()
-    # The lowest seq a socket was brought to while frames after it may not have reached it (see Hub.synced):
+    # The lowest seq a socket was brought to while frames after it may not have reached it (Hub.caught_up):
     # the next render starts there instead of at rendered_seq.
-    floor: int | None = None
+    restart_at: int | None = None
     # Set while refreshes are being gathered for one render (see Hub.refresh).
     refresh_timer: asyncio.TimerHandle | None = None
 
@@ -53,34 +53,34 @@ class Hub:
         # Refreshes asked within this many seconds of the first are rendered once, at its end.
         self._refresh_window = refresh_window
         self._channels: dict[int, _Channel] = {}
-        # Counts the starts and ends of renders of every race (see `stamp` and `quiet_since`), and the
-        # latest stamp of a race forgotten since: a race watched again starts from it (its renders are
+        # Counts the starts and ends of renders of every race (see `render_count` and `quiet_since`), and
+        # the latest count of a race forgotten since: a race watched again starts from it (its renders are
         # not kept, but a socket that looked before the last of them may have missed it).
-        self._stamp = 0
+        self._renders = 0
         self._forgotten = 0
         # Read by the app's metrics: frames handed to sockets, and sockets cut off as too far behind.
         self.frames = 0
         self.cut_offs = 0
         self._on_cut_off = self._cut_off  # one bound method for every socket
 
-    def stamp(self) -> int:
-        """Return a stamp to give `quiet_since` later: a socket may read the race before it attaches."""
-        return self._stamp
+    def render_count(self) -> int:
+        """Return how many renders started and ended so far, for `quiet_since` once a socket attached."""
+        return self._renders
 
-    def quiet_since(self, race_id: int, stamp: int) -> bool:
-        """Return whether the race is watched and no frame of it was rendered since `stamp`, nor is being.
+    def quiet_since(self, race_id: int, count: int) -> bool:
+        """Return whether the race is watched and no frame of it was rendered since `count`, nor is being.
 
         A socket that read where the race stands, then attached, misses nothing when this holds: every frame
         after its read is rendered after the attach, for the audiences attached then.
         """
         channel = self._channels.get(race_id)
-        return channel is not None and channel.stamp <= stamp and not channel.rendering
+        return channel is not None and channel.last_render <= count and not channel.rendering
 
     def attach(self, race_id: int, audience: str, conn: Connection, max_per_owner: int = 0) -> bool:
         """Add a socket to an audience, before its snapshot is read; False when its owner has too many."""
         channel = self._channels.get(race_id)
         if channel is None:
-            channel = self._channels[race_id] = _Channel(stamp=self._forgotten)
+            channel = self._channels[race_id] = _Channel(last_render=self._forgotten)
         if max_per_owner and conn.owner and len(channel.owners.get(conn.owner, ())) >= max_per_owner:
             if not channel.audiences:
                 self._forget(race_id)
@@ -100,27 +100,37 @@ class Hub:
             return []
         return list(channel.owners.get(owner, ()))
 
-    def cut_owner(self, race_id: int, owner: str, code: int) -> int:
-        """Close every socket of one owner (signed out, removed); return how many."""
-        sockets = self.owned(race_id, owner)
+    def cut_owner(self, race_id: int, owner: str, code: int, keep: str | None = None) -> int:
+        """Close the sockets of an owner (signed out, moved) but those of audience `keep`; return how many."""
+        channel = self._channels.get(race_id)
+        kept = channel.audiences.get(keep, set()) if channel is not None and keep is not None else set()
+        sockets = [conn for conn in self.owned(race_id, owner) if conn not in kept]
         for conn in sockets:
             conn.cut(code)
         return len(sockets)
 
-    def resume(self, race_id: int, audience: str, conn: Connection, since: int) -> bool:
+    def holds(self, race_id: int, audience: str, since: int) -> bool:
+        """Return True when memory holds every frame an audience missed after `since`."""
+        return self._missed(race_id, audience, since) is not None
+
+    def replay(self, race_id: int, audience: str, conn: Connection, since: int) -> bool:
         """Replay from memory what an attached socket missed after `since`; False when memory cannot tell."""
         channel = self._channels.get(race_id)
-        if channel is None or channel.rendered_seq is None or since > channel.rendered_seq:
+        frames = self._missed(race_id, audience, since)
+        if channel is None or channel.rendered_seq is None or frames is None:
             return False
-        frames = channel.history.replay(audience, since)
-        if frames is None:
-            return False
-        conn.prime(channel.rendered_seq, frames)
+        conn.catch_up(channel.rendered_seq, frames)
         if channel.rendering and audience not in channel.rendering_for:
-            self._lower(channel, channel.rendered_seq)
+            self._restart_at(channel, channel.rendered_seq)
         return True
 
-    def synced(self, race_id: int, seq: int, audience: str | None = None) -> None:
+    def _missed(self, race_id: int, audience: str, since: int) -> list[tuple[int, str]] | None:
+        channel = self._channels.get(race_id)
+        if channel is None or channel.rendered_seq is None or since > channel.rendered_seq:
+            return None
+        return channel.history.replay(audience, since)
+
+    def caught_up(self, race_id: int, seq: int, audience: str | None = None) -> None:
         """Note that a socket of `audience` was brought to `seq` by what it read after its attach.
 
         The first one sets where rendering starts. A socket that read an older seq than the hub has rendered
@@ -134,12 +144,12 @@ class Hub:
         if channel.rendered_seq is None:
             channel.rendered_seq = seq
         elif seq < channel.rendered_seq or (channel.rendering and audience not in channel.rendering_for):
-            self._lower(channel, seq)
+            self._restart_at(channel, seq)
         self.publish(race_id, seq)
 
     @staticmethod
-    def _lower(channel: _Channel, seq: int) -> None:
-        channel.floor = seq if channel.floor is None else min(channel.floor, seq)
+    def _restart_at(channel: _Channel, seq: int) -> None:
+        channel.restart_at = seq if channel.restart_at is None else min(channel.restart_at, seq)
 
     def detach(self, race_id: int, audience: str, conn: Connection) -> None:
         """Remove a socket; forget the race when nobody watches it."""
@@ -170,7 +180,7 @@ class Hub:
         channel.target_seq = max(channel.target_seq, seq)
         if channel.rendered_seq is None:
             return
-        behind = channel.floor is not None and channel.floor < channel.target_seq
+        behind = channel.restart_at is not None and channel.restart_at < channel.target_seq
         if channel.task is None and (
             channel.target_seq > channel.rendered_seq or channel.refresh_wanted or behind
         ):
@@ -199,8 +209,8 @@ class Hub:
             # Changes that arrive while a render runs are folded into the next one.
             while channel.rendered_seq is not None and channel.audiences:
                 start = channel.rendered_seq
-                if channel.floor is not None and not channel.rendering:
-                    start, channel.floor = min(start, channel.floor), None
+                if channel.restart_at is not None and not channel.rendering:
+                    start, channel.restart_at = min(start, channel.restart_at), None
                 if channel.target_seq <= start:
                     if not channel.refresh_wanted or self._refresh is None:
                         break
@@ -218,14 +228,14 @@ class Hub:
                             conn.offer_refresh(text)
                     continue
                 audiences = channel.rendering_for = frozenset(channel.audiences)
-                self._stamp_render(channel, rendering=True)
+                self._note_render(channel, rendering=True)
                 try:
                     seq, frames = await self._render(race_id, start, audiences)
                 except Exception:
                     log.exception("rendering race %s after seq %s failed", race_id, start)
                     return
                 finally:
-                    self._stamp_render(channel, rendering=False)
+                    self._note_render(channel, rendering=False)
                 for audience, text in frames.items():
                     members = tuple(channel.audiences.get(audience, ()))
                     self.frames += len(members)
@@ -246,12 +256,14 @@ class Hub:
         channel = self._channels.pop(race_id, None)
         if channel is not None:
             if channel.rendering:
-                self._stamp += 1
-            self._forgotten = max(self._forgotten, self._stamp if channel.rendering else channel.stamp)
+                self._renders += 1
+            self._forgotten = max(
+                self._forgotten, self._renders if channel.rendering else channel.last_render
+            )
 
-    def _stamp_render(self, channel: _Channel, *, rendering: bool) -> None:
-        self._stamp += 1
-        channel.stamp = self._stamp
+    def _note_render(self, channel: _Channel, *, rendering: bool) -> None:
+        self._renders += 1
+        channel.last_render = self._renders
         channel.rendering = rendering
 
     def races(self) -> list[int]:

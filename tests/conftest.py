@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,6 +29,7 @@ from app import cli, passwords, settings
 from app.db import Database
 from app.main import create_app
 from app.migrate import upgrade
+from app.screens import Renderer
 from app.services import organisers, races
 from bench.server import LocalServer
 
@@ -47,24 +51,33 @@ def postgres_template() -> Iterator[str | None]:
         admin.execute(f'CREATE DATABASE "{name}"')
     upgrade(_postgres_url(name))
     yield name
-    with _postgres_admin() as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrate one SQLite database per session; each test copies the file (fast) instead of migrating."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    # The last connection's close folded the write-ahead log into the file: the file is the whole database.
+    assert not path.with_name(f"{path.name}-wal").exists()
+    return path
 
 
 @pytest.fixture
-def db_url(tmp_path: Path, postgres_template: str | None) -> Iterator[str]:
+def db_url(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     """Return the URL of a fresh database migrated to head."""
-    if postgres_template is None:
-        url = f"sqlite:///{tmp_path / 'test.db'}"
-        upgrade(url)
-        yield url
+    if not POSTGRES_URL:
+        template: Path = request.getfixturevalue("sqlite_template")
+        shutil.copyfile(template, tmp_path / "test.db")
+        yield f"sqlite:///{tmp_path / 'test.db'}"
         return
+    postgres_template: str = request.getfixturevalue("postgres_template")
     name = f"kraftsamla_t_{uuid.uuid4().hex[:10]}"
     with _postgres_admin() as admin:
         admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
     yield _postgres_url(name)
-    with _postgres_admin() as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    drop_database(name)
 
 
 @pytest.fixture(scope="module")
@@ -90,8 +103,7 @@ def two_servers() -> Iterator[tuple[LocalServer, LocalServer, str]]:
             yield first, second, url
             assert first.errors() == [] and second.errors() == []
     finally:
-        with _postgres_admin() as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_database(name)
 
 
 def _postgres_url(database: str) -> str:
@@ -105,6 +117,22 @@ def _postgres_admin() -> Any:
     assert POSTGRES_URL is not None
     dsn = make_url(POSTGRES_URL).set(drivername="postgresql").render_as_string(hide_password=False)
     return psycopg.connect(dsn, autocommit=True)
+
+
+def drop_database(name: str) -> None:
+    """Drop a test database, its connections with it."""
+    import psycopg
+
+    with _postgres_admin() as admin:
+        for _ in range(100):
+            try:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                return
+            except (psycopg.errors.InsufficientPrivilege, psycopg.errors.ObjectInUse):
+                # An autovacuum worker (the server's own superuser) cannot be ended by the test role: it
+                # finishes by itself within moments; there is nothing to wait on but the server.
+                time.sleep(0.1)
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(autouse=True)
@@ -122,6 +150,13 @@ def app(db_url: str) -> Iterator[Starlette]:
 
 
 @pytest.fixture
+def renderer(app: Starlette) -> Renderer:
+    """Return the app's renderer of live screens."""
+    made: Renderer = app.state.renderer
+    return made
+
+
+@pytest.fixture
 def db(app: Starlette) -> Database:
     """Return the app's database."""
     database: Database = app.state.db
@@ -129,7 +164,7 @@ def db(app: Starlette) -> Database:
 
 
 @pytest.fixture
-def server(app: Starlette) -> Iterator[TestClient]:
+def app_client(app: Starlette) -> Iterator[TestClient]:
     """Run the app (its lifespan and one event loop) for the whole test."""
     with TestClient(app, headers={"origin": ORIGIN}) as client:
         yield client
@@ -228,12 +263,12 @@ Join = Callable[..., Person]
 
 
 @pytest.fixture
-def join(app: Starlette, server: TestClient, race: dict[str, Any]) -> Join:
+def join(app: Starlette, app_client: TestClient, race: dict[str, Any]) -> Join:
     """Return a function that joins the race as a role (and team) in a browser of its own."""
 
     def _join(role: str, name: str = "Alva", team: int | None = None) -> Person:
         client = TestClient(app, headers={"origin": ORIGIN})
-        client.portal = server.portal  # one event loop for everyone, like one server process
+        client.portal = app_client.portal  # one event loop for everyone, like one server process
         response = client.post(
             "/join", data={"code": race["codes"][role], "name": name}, follow_redirects=False
         )
@@ -252,7 +287,7 @@ SignIn = Callable[..., TestClient]
 
 
 @pytest.fixture
-def organiser(app: Starlette, server: TestClient, db: Database) -> SignIn:
+def organiser(app: Starlette, app_client: TestClient, db: Database) -> SignIn:
     """Return a function that signs an organiser in (making the account first) in a browser of its own."""
 
     def _sign_in(email: str = "anna@example.se", name: str = "Anna") -> TestClient:
@@ -261,7 +296,7 @@ def organiser(app: Starlette, server: TestClient, db: Database) -> SignIn:
         if not known:
             organisers.create(db, app.state.passwords, email, PASSWORD, name)
         client = TestClient(app, headers={"origin": ORIGIN})
-        client.portal = server.portal
+        client.portal = app_client.portal
         response = client.post(
             "/organisers/sign-in", data={"email": email, "password": PASSWORD}, follow_redirects=False
         )
@@ -316,6 +351,18 @@ def apply_frame(page: BeautifulSoup, frame: str) -> None:
                 later[0].insert_before(child)
             else:
                 into.append(child)
+
+
+@pytest.fixture(autouse=True)
+def _processes_only_when_slow(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refuse to start a process in a test not marked slow (or browser): `make test-fast` starts none."""
+    if request.node.get_closest_marker("slow") or request.node.get_closest_marker("browser"):
+        return
+
+    def refuse(*_args: Any, **_kwargs: Any) -> None:
+        raise AssertionError("this test starts a process: mark it @pytest.mark.slow")
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", refuse)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

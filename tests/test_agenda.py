@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from app import i18n
 from app.db import Database
 from app.models import Card, Event, Person, Phase, Race, Vote
+from app.screens.contexts import Read
 from app.screens.regions import REGIONS
 from app.services import races
 from app.templating import render
@@ -297,7 +298,7 @@ def test_an_agenda_item_is_rendered_in_each_screens_language(db: Database, race:
     html = {}
     with db.read() as session:
         found = session.exec(select(Race).where(Race.slug == race["slug"])).one()
-        context = agenda.build(session, found, 0)
+        context = agenda.build(Read(session), found, 0)
         for lang in ("en", "sv"):
             with i18n.language(lang):
                 html[lang] = render(agenda.template, race=found, **context)

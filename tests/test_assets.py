@@ -17,23 +17,23 @@ def static_links(html: str) -> list[str]:
     return [str(link) for link in found if link and str(link).startswith("/static/")]
 
 
-def test_pages_name_static_files_by_their_content(server: TestClient) -> None:
-    links = static_links(server.get("/").text)
+def test_pages_name_static_files_by_their_content(app_client: TestClient) -> None:
+    links = static_links(app_client.get("/").text)
     hashes = manifest(settings.STATIC_DIR)
     assert links and all(HASHED.match(link.removeprefix("/static/")) for link in links)
     for link in links:
         found = HASHED.match(link.removeprefix("/static/"))
         assert found is not None and hashes[found["stem"] + found["suffix"]] == found["hash"]
-        response = server.get(link)
+        response = app_client.get(link)
         assert response.status_code == 200 and response.headers["cache-control"] == FOREVER
 
 
-def test_plain_and_outdated_names_are_served_to_be_revalidated(server: TestClient) -> None:
+def test_plain_and_outdated_names_are_served_to_be_revalidated(app_client: TestClient) -> None:
     for path in ("/static/kraftsamla.css", "/static/kraftsamla.000000000000.css"):
-        response = server.get(path)
+        response = app_client.get(path)
         assert response.status_code == 200 and response.headers["cache-control"] == REVALIDATE
         assert response.content == (settings.STATIC_DIR / "kraftsamla.css").read_bytes()
-    assert server.get("/static/nothing.000000000000.js").status_code == 404
+    assert app_client.get("/static/nothing.000000000000.js").status_code == 404
 
 
 def test_a_changed_file_gets_a_new_name(tmp_path: Path) -> None:

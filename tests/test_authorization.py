@@ -36,6 +36,7 @@ from app.models import Person as PersonRow
 from app.services import archive, needs, organisers, owners, races
 from app.services.organisers import Account
 from tests.conftest import ORIGIN, PASSWORD, Join, Person
+from tests.helpers import REQUESTS_PHASE
 
 CALLERS = (
     "anonymous",
@@ -72,7 +73,6 @@ class Row:
 
 
 PROFILED = frozenset({"participant_a", "participant_b", "expert"})
-REQUESTS_PHASE = 3  # takes expert requests in the default agenda
 
 
 def _requests_phase(callers: dict[str, Person], ids: dict[str, Any], _db: Database) -> dict[str, Any]:
@@ -250,6 +250,13 @@ def jury_rows() -> list[Row]:
             prepare=_jury_ids,
         ),
         Row("POST", "/r/{slug}/jury/conflicts/{conflict_id}/remove", facilitator, prepare=_jury_ids),
+        Row(
+            "POST",
+            "/r/{slug}/jury/jurors/{juror_id}/company",
+            facilitator,
+            lambda _ids: {"company": "Nytt AB"},
+            prepare=_jury_ids,
+        ),
         Row("POST", "/r/{slug}/jury/reveal", facilitator, lambda _ids: {"reveal": "1"}),
     ]
 
@@ -432,6 +439,7 @@ MATRIX: list[Row] = [
     Row("POST", "/r/{slug}/teams", frozenset({"facilitator"}), lambda _ids: TEAM),
     Row("POST", "/r/{slug}/teams/{team_a}", frozenset({"facilitator"}), lambda _ids: TEAM),
     Row("POST", "/r/{slug}/teams/{team_a}/lock", frozenset({"facilitator"}), lambda _ids: {"locked": "1"}),
+    Row("POST", "/r/{slug}/team-choice", frozenset({"facilitator"}), lambda _ids: {"open": "0"}),
     Row("POST", "/r/{slug}/people/{person_id}/team", frozenset({"facilitator"}), lambda _ids: {"team": ""}),
     Row(
         "POST",
@@ -505,6 +513,7 @@ PARAMS = {
     "{need_id:int}": "{need_id}",
     "{criterion_id:int}": "{criterion_id}",
     "{conflict_id:int}": "{conflict_id}",
+    "{juror_id:int}": "{juror_id}",
     "{template_id:int}": "{template_id}",
 }
 
@@ -572,7 +581,7 @@ def control_ids(db: Database, race: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture
 def callers(
-    join: Join, app: Starlette, server: TestClient, db: Database, race: dict[str, Any]
+    join: Join, app: Starlette, app_client: TestClient, db: Database, race: dict[str, Any]
 ) -> dict[str, Person]:
     """Sign in one person of every kind (and a facilitator of another race)."""
     people = {
@@ -585,11 +594,11 @@ def callers(
     }
     other = races.create_race(db, "Ett annat race", teams=1)
     outsider = TestClient(app, headers={"origin": ORIGIN})
-    outsider.portal = server.portal
+    outsider.portal = app_client.portal
     outsider.post("/join", data={"code": other["codes"]["facilitator"], "name": "Olle"})
     people["other_facilitator"] = Person(outsider, other["slug"])
     anonymous = TestClient(app, headers={"origin": ORIGIN})
-    anonymous.portal = server.portal
+    anonymous.portal = app_client.portal
     people["anonymous"] = Person(anonymous, race["slug"])
     # Anna runs this race (after the joins: person 1 stays participant_a); Olle runs only the other one.
     for kind, email, slug in (
@@ -600,7 +609,7 @@ def callers(
         with db.write() as session:
             owners.add(session, races.get_race(session, slug), session.get(Organiser, made.organiser_id))
         browser = TestClient(app, headers={"origin": ORIGIN})
-        browser.portal = server.portal
+        browser.portal = app_client.portal
         assert (
             browser.post("/organisers/sign-in", data={"email": email, "password": PASSWORD}).status_code
             == 200

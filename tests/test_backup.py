@@ -16,7 +16,7 @@ from app.main import create_app
 from app.migrate import upgrade
 from app.services import exports
 from tests.conftest import POSTGRES_URL, Join, Kraftsamla
-from tests.test_review import play
+from tests.helpers import play
 
 
 @pytest.mark.skipif(bool(POSTGRES_URL), reason="SQLite's online backup")
@@ -61,6 +61,7 @@ def test_backup_never_overwrites_a_file(kraftsamla: Kraftsamla, tmp_path: Path) 
 
 
 @pytest.mark.skipif(not POSTGRES_URL, reason="pg_dump and pg_restore need PostgreSQL")
+@pytest.mark.slow
 def test_postgresql_round_trip_with_pg_dump(
     join: Join,
     race: dict[str, Any],
@@ -81,7 +82,7 @@ def test_postgresql_round_trip_with_pg_dump(
     assert kraftsamla("restore", str(dump), "--yes") == 2
     assert "a server is running" in capsys.readouterr().err
     target = f"{db_url}_restored"
-    from tests.conftest import _postgres_admin
+    from tests.conftest import _postgres_admin, drop_database
 
     name = target.rsplit("/", 1)[1]
     with _postgres_admin() as admin:
@@ -95,10 +96,10 @@ def test_postgresql_round_trip_with_pg_dump(
         finally:
             restored.dispose()
     finally:
-        with _postgres_admin() as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_database(name)
 
 
+@pytest.mark.slow
 def test_a_file_that_is_no_dump_is_refused_before_anything(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -163,6 +163,113 @@ def test_acknowledged_cards_are_stored_exactly_as_shown(
         assert "<script" not in card.lower()
 
 
+# What int() and float() take but no form of ours sends, and numbers past any column.
+ODD_NUMBERS = [
+    "²",
+    "١٢",
+    "Ⅻ",
+    "𝟙",
+    "1_000",
+    " 7 ",
+    "+5",
+    "-0",
+    "0x10",
+    "1e9",
+    "9" * 5_000,
+    "9" * 20,
+    str(2**63),
+    str(-(2**63) - 1),
+    "inf",
+    "nan",
+]
+SWEEP = ["²", "١٢", "1_000", "9" * 5_000, str(2**64), "nan", " 7 ", "-0"]
+VALUES = st.one_of(
+    st.sampled_from(ODD_NUMBERS),
+    st.integers().map(str),
+    st.from_regex(r"[0-9]{1,40}", fullmatch=True),
+    st.text(max_size=30),
+)
+
+
+# Fields some forms repeat or number (ticked ids, a score per criterion, a team per participant).
+STEMS = ["stake", "cards", "tag", "competence", "c", "p"]
+ODD_TAILS = ["²", "١", "-1", "9" * 30, ""]
+
+
+def field_names(known: list[str]) -> st.SearchStrategy[str]:
+    """Return a form's own field names, the same with odd tails (`p²`), and names made up on them."""
+    stems = st.sampled_from([*known, *STEMS])
+    return st.one_of(
+        st.sampled_from(known) if known else stems,
+        st.builds(lambda stem, tail: stem + tail, stems, st.sampled_from(ODD_TAILS)),
+        st.builds(lambda stem, tail: stem[:1] + tail, stems, st.text(max_size=8)),
+    )
+
+
+@pytest.mark.parametrize("row", POSTS, ids=lambda row: row.path)
+def test_odd_numbers_and_odd_field_names_make_no_server_error(
+    row: Row, people: dict[str, Person], race: dict[str, Any], db: Database
+) -> None:
+    """Each field, and every numbered or repeated one, gets each odd number; each gets an odd name."""
+    ids = ids_for(row, people, race, db)
+    person = caller_for(row, people)
+    path, fields = row.path.format(**ids), dict(row.data(ids))
+    forms = [{**fields, name: value} for name in fields for value in SWEEP]
+    forms += [{**fields, **dict.fromkeys(STEMS, value)} for value in SWEEP]
+    forms += [{**fields, **{stem + tail: "1" for stem in [*fields, *STEMS]}} for tail in ODD_TAILS]
+    for form in forms:
+        response = person.client.post(path, data=form, follow_redirects=False)
+        note(response.status_code)
+        assert response.status_code < 500, (path, form, response.status_code)
+
+
+@pytest.mark.parametrize("row", POSTS, ids=lambda row: row.path)
+def test_no_form_field_value_or_name_makes_a_server_error(
+    row: Row, people: dict[str, Person], race: dict[str, Any], db: Database
+) -> None:
+    """Property: whatever fields (names and values) a route's form gets, it answers below 500."""
+    ids = ids_for(row, people, race, db)
+    person = caller_for(row, people)
+    path, fields = row.path.format(**ids), dict(row.data(ids))
+
+    @settings(max_examples=25, deadline=None)
+    @given(extra=st.dictionaries(field_names(list(fields)), VALUES, max_size=4))
+    def answers_below_500(extra: dict[str, str]) -> None:
+        posted = {**fields, **extra}
+        try:
+            response = person.client.post(path, data=posted, follow_redirects=False)
+        except UnicodeEncodeError:
+            return
+        note(response.status_code)
+        assert response.status_code < 500, (path, posted, response.status_code)
+
+    answers_below_500()
+
+
+@pytest.mark.parametrize("value", [str(2**64), "9" * 30, "9" * 5_000])
+def test_an_id_past_64_bits_in_a_path_is_refused_with_400(people: dict[str, Person], value: str) -> None:
+    person = people["participant_a"]
+    assert person.client.get(f"/r/{person.slug}/cards/{value}", follow_redirects=False).status_code == 400
+    answer = person.client.post(f"/r/{person.slug}/cards/{value}/edit", data={"title": "x"})
+    assert answer.status_code == 400
+
+
+def test_an_id_within_64_bits_that_names_nothing_is_not_found(people: dict[str, Person]) -> None:
+    person = people["participant_a"]
+    assert person.client.get(f"/r/{person.slug}/cards/{2**62}", follow_redirects=False).status_code == 404
+    assert person.post(f"/r/{person.slug}/team", {"team": str(2**62)}).status_code == 404
+
+
+@pytest.mark.parametrize("value", [str(2**64), "²", "١", "1_0", "x", ""])
+def test_an_id_in_a_form_that_is_no_64_bit_number_is_refused_with_400(
+    people: dict[str, Person], value: str
+) -> None:
+    person = people["participant_a"]
+    assert person.post(f"/r/{person.slug}/team", {"team": value}).status_code == 400
+    facilitator = people["facilitator"]
+    assert facilitator.post(f"/r/{person.slug}/spotlight", {"card": value}).status_code == 400
+
+
 @pytest.mark.parametrize(
     "message",
     [

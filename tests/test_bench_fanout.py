@@ -25,32 +25,35 @@ from bench import bare, fanout
 from bench.poster import Answer, Poster, PostFailed
 from bench.server import LocalServer
 
+# It starts processes: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[LocalServer]:
+def served() -> Iterator[LocalServer]:
     env = {"SECRET_KEY": uuid.uuid4().hex * 2, "KRAFTSAMLA_RATE_LIMIT_PER_SECOND": "0"}
     with LocalServer(env=env) as running:
         running.start()
         yield running
 
 
-def screens_for(server: LocalServer, roles: list[tuple[str, int | None]]) -> list[fanout.Screen]:
-    race = server.create_race(name=f"Fanout {uuid.uuid4().hex[:6]}", teams=2)
+def screens_for(served: LocalServer, roles: list[tuple[str, int | None]]) -> list[fanout.Screen]:
+    race = served.create_race(name=f"Fanout {uuid.uuid4().hex[:6]}", teams=2)
     team_ids = [team["id"] for team in race["teams"]]
     people = asyncio.run(
         fanout.join_people(
-            server.base_url, race, [(r, team_ids[t] if t is not None else None) for r, t in roles]
+            served.base_url, race, [(r, team_ids[t] if t is not None else None) for r, t in roles]
         )
     )
-    url = server.base_url.replace("http", "ws", 1) + f"/r/{race['slug']}/live"
-    return [fanout.Screen(url, person.cookie, server.base_url) for person in people]
+    url = served.base_url.replace("http", "ws", 1) + f"/r/{race['slug']}/live"
+    return [fanout.Screen(url, person.cookie, served.base_url) for person in people]
 
 
-def test_every_screen_is_caught_up(server: LocalServer) -> None:
-    screens = screens_for(server, [("participant", 0), ("participant", 1), ("facilitator", None)])
+def test_every_screen_is_caught_up(served: LocalServer) -> None:
+    screens = screens_for(served, [("participant", 0), ("participant", 1), ("facilitator", None)])
 
     async def run() -> None:
-        await fanout.open_all(screens, server)
+        await fanout.open_all(screens, served)
         for screen in screens:
             await screen.close()
 
@@ -59,16 +62,16 @@ def test_every_screen_is_caught_up(server: LocalServer) -> None:
 
 
 def test_a_screen_closed_before_it_is_caught_up_is_reported_with_its_close_codes(
-    server: LocalServer, monkeypatch: pytest.MonkeyPatch
+    served: LocalServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The N = 500 failure in miniature: a facilitator's snapshot over the client's frame limit.
-    screens = screens_for(server, [("participant", 0), ("facilitator", None)])
+    screens = screens_for(served, [("participant", 0), ("facilitator", None)])
     # A participant's snapshot here is about 3 KB, a facilitator's several times that.
     monkeypatch.setattr(fanout, "MAX_FRAME", 12_000)
 
     async def run() -> None:
         try:
-            await fanout.open_all(screens, server)
+            await fanout.open_all(screens, served)
         finally:
             for screen in screens:
                 await screen.close()

@@ -8,16 +8,9 @@ import pytest
 from sqlmodel import col, select
 
 from app.db import Database
-from app.models import Card, CardRevision, Comment, Event, Phase, Team, Vote
+from app.models import Card, CardRevision, Comment, Event, Vote
 from tests.conftest import Join, Person, soup
-
-
-def add_card(person: Person, slug: str, title: str = "Skruv", column: str = "idea") -> int:
-    response = person.htmx(f"/r/{slug}/cards", {"title": title, "body": "", "column": column, "key": ""})
-    assert response.status_code == 201, response.text
-    # The answer upserts the new card into its column.
-    (card,) = soup(response.text).select(f'hx-partial[hx-target="#col-{column}-cards"] > li.card')
-    return int(card["id"].removeprefix("card-"))
+from tests.helpers import add_card, event_count, lock, start_named_phase
 
 
 def open_card(person: Person, slug: str, card_id: int) -> Any:
@@ -26,30 +19,10 @@ def open_card(person: Person, slug: str, card_id: int) -> Any:
     return soup(response.text).select_one("#card-panel")
 
 
-def start_phase(join: Join, race: dict[str, Any], db: Database, name: str) -> None:
-    with db.read() as session:
-        phase = session.exec(select(Phase).where(Phase.name == name)).first()
-    assert phase is not None
-    assert join("facilitator", "Fia").post(f"/r/{race['slug']}/phases/{phase.id}/start").status_code == 303
-
-
-def lock(db: Database, team_id: int) -> None:
-    with db.write() as session:
-        team = session.get(Team, team_id)
-        assert team is not None
-        team.board_locked = True
-        session.add(team)
-
-
 def revisions_of(db: Database, card_id: int) -> list[CardRevision]:
     with db.read() as session:
         query = select(CardRevision).where(CardRevision.card_id == card_id).order_by(col(CardRevision.rev))
         return list(session.exec(query).all())
-
-
-def event_count(db: Database) -> int:
-    with db.read() as session:
-        return len(session.exec(select(Event)).all())
 
 
 def test_an_edit_is_a_new_revision_and_the_old_one_stays(
@@ -148,7 +121,7 @@ def test_a_removed_card_leaves_the_board_but_keeps_its_history(
 def test_another_teams_card_is_refused_and_nothing_changes(
     join: Join, race: dict[str, Any], db: Database, path: str, data: dict[str, str]
 ) -> None:
-    start_phase(join, race, db, "Ideation")  # voting open too, so only the team check can refuse
+    start_named_phase(join, race, db, "Ideation")  # voting open too, so only the team check can refuse
     card_id = add_card(join("participant", "Alva", team=0), race["slug"])
     cia = join("participant", "Cia", team=1)
     before = event_count(db)
@@ -230,7 +203,7 @@ def test_a_closed_board_refuses_every_change_with_the_phase_named(
 ) -> None:
     alva = join("participant", team=0)
     card_id = add_card(alva, race["slug"])
-    start_phase(join, race, db, "Night pause")
+    start_named_phase(join, race, db, "Night pause")
     before = event_count(db)
     response = alva.htmx(f"/r/{race['slug']}/cards/{card_id}/{path}", data)
     assert response.status_code == 409
@@ -255,7 +228,7 @@ def test_a_locked_board_refuses_every_change(
 ) -> None:
     alva = join("participant", team=0)
     card_id = add_card(alva, race["slug"])
-    start_phase(join, race, db, "Ideation")
+    start_named_phase(join, race, db, "Ideation")
     lock(db, race["teams"][0]["id"])
     before = event_count(db)
     response = alva.htmx(f"/r/{race['slug']}/cards/{card_id}/{path}", data)
@@ -267,7 +240,7 @@ def test_a_locked_board_refuses_every_change(
 def test_the_forms_say_why_the_board_is_closed(join: Join, race: dict[str, Any], db: Database) -> None:
     alva = join("participant", team=0)
     card_id = add_card(alva, race["slug"])
-    start_phase(join, race, db, "Night pause")
+    start_named_phase(join, race, db, "Night pause")
     page = alva.page()
     assert (
         page.select_one("#card-form #board-state").get_text().strip()

@@ -10,7 +10,7 @@ from app.db import Database
 from app.models import Race
 from app.services import events
 from tests.conftest import Join, LiveSession, apply_frame, oob_ids, soup
-from tests.test_board import add_card, lock, start_phase
+from tests.helpers import add_card, lock, start_named_phase
 
 
 def next_with(socket: LiveSession, region: str) -> str:
@@ -28,7 +28,7 @@ def test_edit_move_vote_and_comment_reach_team_mates_and_not_other_teams(
     bo = join("participant", "Bo", team=0)
     cia = join("participant", "Cia", team=1)
     slug = race["slug"]
-    start_phase(join, race, db, "Ideation")
+    start_named_phase(join, race, db, "Ideation")
     card_id = add_card(alva, slug, "Skruv")
     with bo.live() as s_bo, cia.live() as s_cia:
         s_bo.receive_text()
@@ -56,9 +56,9 @@ def test_edit_move_vote_and_comment_reach_team_mates_and_not_other_teams(
         assert card.select_one(".comment-list .comment-body").get_text() == "Snyggt <b>jobbat</b>"
 
         # Cia's next frame is the phase change everyone gets; nothing of team 0's card came before it.
-        start_phase(join, race, db, "Market")
+        start_named_phase(join, race, db, "Market")
         frame = s_cia.receive_text()
-        assert oob_ids(frame) == {"clock", "board-state", "team-requests"}
+        assert oob_ids(frame) == {"clock", "board-state", "team-requests", "team"}
         assert "skruv" not in frame.lower() and "jobbat" not in frame
 
 
@@ -80,11 +80,11 @@ def test_the_form_state_follows_the_phase_live(join: Join, race: dict[str, Any],
     with alva.live() as socket:
         snapshot = soup(socket.receive_text())
         assert snapshot.select_one("#board-state")["data-board"] == "open"
-        start_phase(join, race, db, "Night pause")
+        start_named_phase(join, race, db, "Night pause")
         state = soup(next_with(socket, "board-state")).select_one("#board-state")
         assert state["data-board"] == "closed" and state["data-voting"] == "closed"
         assert state.get_text().strip() == "The board is closed during Night pause."
-        start_phase(join, race, db, "Ideation")
+        start_named_phase(join, race, db, "Ideation")
         state = soup(next_with(socket, "board-state")).select_one("#board-state")
         assert state["data-board"] == "open" and state["data-voting"] == "open"
         assert state.select_one("[hx-get]")["hx-get"] == f"/r/{race['slug']}/votes/mine"
@@ -113,7 +113,7 @@ def test_screens_that_applied_every_frame_show_what_a_fresh_screen_shows(
     cia = join("participant", "Cia", team=1)
     wall = join("wall", "")
     slug = race["slug"]
-    start_phase(join, race, db, "Ideation")
+    start_named_phase(join, race, db, "Ideation")
     regions = {
         "participant": ["col-idea", "col-need", "col-market"],
         "wall": ["wall-teams", "wall-cards"],

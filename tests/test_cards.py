@@ -85,6 +85,20 @@ def test_control_characters_are_dropped_and_text_normalised(
         assert session.exec(select(Card)).one().title == "Café"
 
 
+FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # one emoji: three people joined by ZWJ
+ENGLAND = "\U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f"  # a flag made of tags
+
+
+def test_emoji_sequences_stay_whole_and_only_bidi_controls_and_controls_go(
+    join: Join, race: dict[str, Any], db: Database
+) -> None:
+    author = join("participant", team=0)
+    title = f"{FAMILY} {ENGLAND} \u200fשלום\u200c\u2066x\u2069\u202d\x07"
+    post_card(author, race["slug"], title=title, key="z1")
+    with db.read() as session:
+        assert session.exec(select(Card)).one().title == f"{FAMILY} {ENGLAND} \u200fשלום\u200cx"
+
+
 def test_someone_without_a_team_is_told_to_choose_one(join: Join, race: dict[str, Any]) -> None:
     response = post_card(join("participant"), race["slug"])
     assert response.status_code == 409

@@ -96,6 +96,7 @@ def test_every_command_and_option_has_help() -> None:
     assert missing == []
 
 
+@pytest.mark.slow
 def test_help_and_version_write_nothing(tmp_path: Path) -> None:
     for args in (["--help"], ["serve", "--help"], ["--version"]):
         done = run(*args, cwd=tmp_path)
@@ -174,6 +175,7 @@ def test_bad_options_are_one_line(args: list[str], capsys: pytest.CaptureFixture
     assert line.startswith("kraftsamla") and "--help" in line
 
 
+@pytest.mark.slow
 def test_a_bad_setting_stops_every_command_with_one_line(tmp_path: Path) -> None:
     done = run("migrate", cwd=tmp_path, env={"KRAFTSAMLA_LOG_FORMAT": "xml"})
     assert done.returncode == 2
@@ -181,6 +183,7 @@ def test_a_bad_setting_stops_every_command_with_one_line(tmp_path: Path) -> None
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_a_database_that_does_not_answer_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "a-file").write_text("")
     (tmp_path / "a-file").write_text("")
@@ -219,6 +222,7 @@ def test_backup_of_no_database_creates_none(tmp_path: Path, capsys: pytest.Captu
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_make_clean_never_deletes_data() -> None:
     recipe = subprocess.run(
         ["make", "-n", "clean"], cwd=ROOT, capture_output=True, text=True, check=True

@@ -7,6 +7,9 @@ import pytest
 from bench.crash import run
 from tests.conftest import POSTGRES_URL
 
+# It starts processes: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.skipif(bool(POSTGRES_URL), reason="the crash script checks the SQLite file")
 def test_kill_restart_cycles_lose_nothing() -> None:

@@ -47,6 +47,7 @@ def installed(tmp_path: Path) -> Path:
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
+@pytest.mark.slow
 def test_systemd_accepts_every_unit_and_timer(tmp_path: Path) -> None:
     units = installed(tmp_path)
     (units / "kraftsamla@8000.service").write_text((units / "kraftsamla@.service").read_text())
@@ -68,6 +69,7 @@ def next_elapses(calendar: str, count: int) -> list[datetime]:
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
+@pytest.mark.slow
 def test_backups_every_15_minutes_and_a_purge_every_night() -> None:
     backup = next_elapses(unit("kraftsamla-backup.timer")["Timer"]["OnCalendar"], 5)
     assert {(later - earlier).total_seconds() for earlier, later in pairwise(backup)} == {900}
@@ -113,6 +115,7 @@ def drill() -> str:
     return found.group(1)
 
 
+@pytest.mark.slow
 def test_the_timers_backups_restore_through_the_documented_drill(tmp_path: Path) -> None:
     units = installed(tmp_path)
     home = tmp_path / "opt"

@@ -16,7 +16,7 @@ from app.migrate import upgrade
 from app.models import Card, Criterion, Event, JuryConflict, Outcome, OutcomeCard, Person, Race, Score, Team
 from app.services import exports
 from tests.conftest import Join, Kraftsamla
-from tests.test_review import play
+from tests.helpers import play
 
 
 @pytest.fixture

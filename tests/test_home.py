@@ -128,7 +128,7 @@ def agenda_of(db: Database, slug: str) -> list[tuple[Any, ...]]:
 
 
 def test_a_race_copies_an_earlier_race_of_theirs_and_a_saved_template(
-    organiser: SignIn, db: Database, server: TestClient
+    organiser: SignIn, db: Database, app_client: TestClient
 ) -> None:
     anna = organiser()
     first = make_race(anna, "Förlagan")
@@ -182,7 +182,7 @@ def test_another_organisers_template_or_race_cannot_be_used_or_changed(
 
 
 def test_a_replaced_code_stops_working_at_once_and_people_already_in_stay(
-    organiser: SignIn, db: Database, app: Starlette, server: TestClient
+    organiser: SignIn, db: Database, app: Starlette, app_client: TestClient
 ) -> None:
     anna = organiser()
     slug = make_race(anna, "Kodracet")
@@ -192,7 +192,7 @@ def test_a_replaced_code_stops_working_at_once_and_people_already_in_stay(
 
     def browser() -> TestClient:
         client = TestClient(app, headers={"origin": ORIGIN})
-        client.portal = server.portal
+        client.portal = app_client.portal
         return client
 
     inside = browser()
@@ -215,14 +215,14 @@ def test_a_replaced_code_stops_working_at_once_and_people_already_in_stay(
 
 
 def test_the_wall_and_the_control_screen_get_a_replaced_code_live(
-    organiser: SignIn, db: Database, app: Starlette, server: TestClient
+    organiser: SignIn, db: Database, app: Starlette, app_client: TestClient
 ) -> None:
     anna = organiser()
     slug = make_race(anna, "Väggracet")
     with db.read() as session:
         codes = races.codes(session, races.get_race(session, slug).id or 0)
     wall = TestClient(app, headers={"origin": ORIGIN})
-    wall.portal = server.portal
+    wall.portal = app_client.portal
     wall.post("/join", data={"code": codes["wall"], "name": ""})
     with wall.websocket_connect(f"/r/{slug}/live", headers={"origin": ORIGIN}) as socket:
         while not socket.receive_text().startswith('{"type": "synced"'):
@@ -265,7 +265,7 @@ def test_only_an_ended_race_is_archived_and_then_nothing_in_it_changes(
 
 
 def test_deleting_a_race_needs_its_name_and_removes_all_its_data(
-    organiser: SignIn, db: Database, app: Starlette, server: TestClient
+    organiser: SignIn, db: Database, app: Starlette, app_client: TestClient
 ) -> None:
     anna = organiser()
     kept = make_race(anna, "Behålls")
@@ -274,7 +274,7 @@ def test_deleting_a_race_needs_its_name_and_removes_all_its_data(
         race = races.get_race(session, slug)
         code = races.codes(session, race.id or 0)["participant"]
     person = TestClient(app, headers={"origin": ORIGIN})
-    person.portal = server.portal
+    person.portal = app_client.portal
     person.post("/join", data={"code": code, "name": "Alva"})
     person.post(f"/r/{slug}/cards", data={"title": "Ett kort", "column": "idea", "key": "c1"})
     page = soup(anna.get(f"/home/races/{slug}/delete").text)

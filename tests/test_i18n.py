@@ -8,8 +8,10 @@ import pytest
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from bs4 import BeautifulSoup
 
-from app import i18n, settings
+from app import i18n, settings, templating
+from app.errors import Conflict, Invalid
 
 KEYWORDS = {
     "_": None,
@@ -127,9 +129,9 @@ def test_the_compiled_catalog_says_what_the_po_says(tmp_path: Path, monkeypatch:
 @pytest.mark.parametrize(
     ("lang", "escaped", "expected"),
     [
-        ("sv", True, "Rapport: R&amp;D &lt;Lab&gt; · 2 röster · 100%"),
-        ("en", True, "Report: R&amp;D &lt;Lab&gt; · 2 votes · 100%"),
-        ("sv", False, "Rapport: R&D <Lab> · 2 röster · 100%"),
+        ("sv", True, "Rapport: R&amp;D &lt;Lab&gt; · 2 röster"),
+        ("en", True, "Report: R&amp;D &lt;Lab&gt; · 2 votes"),
+        ("sv", False, "Rapport: R&D <Lab> · 2 röster"),
     ],
 )
 def test_templates_translate_and_escape_what_fills_a_message(lang: str, escaped: bool, expected: str) -> None:
@@ -137,8 +139,35 @@ def test_templates_translate_and_escape_what_fills_a_message(lang: str, escaped:
     from app.services.reports import markdown_env
     from app.templating import env
 
-    source = '{{ _("Report: %(race)s", race=name) }} · {{ ngettext("%(num)s vote", "%(num)s votes", 2) }} · '
-    source += '{{ _("100%%") }}'
+    source = '{{ _("Report: %(race)s", race=name) }} · {{ ngettext("%(num)s vote", "%(num)s votes", 2) }}'
     with i18n.language(lang):
         shown = (env if escaped else markdown_env).from_string(source).render(name="R&D <Lab>")
     assert shown == expected
+
+
+def test_typed_text_given_to_gettext_in_a_template_is_escaped_and_never_a_format() -> None:
+    typed = "<i hx-post=/leave hx-trigger=load></i> %(num)s %d"
+    template = templating.env.from_string(
+        '<p>{{ _(typed) }}</p><p>{{ _("Voting is open: %(num)s vote each.", num=_(typed)) }}</p>'
+    )
+    with i18n.language("sv"):
+        page = BeautifulSoup(template.render(typed=typed), "html.parser")
+    assert page.find("i") is None
+    first, second = (element.get_text() for element in page.find_all("p"))
+    assert first == typed
+    assert second == i18n.translate("sv", "Voting is open: %(num)s vote each.", num=typed)
+
+
+def test_catalogue_messages_are_markup_and_their_parameters_are_escaped() -> None:
+    with i18n.language("en"):
+        rendered = templating.env.from_string('{{ _("Moved to %(column)s", column="<b>x</b>") }}').render()
+    assert rendered == "Moved to &lt;b&gt;x&lt;/b&gt;"
+
+
+def test_a_refusal_translates_its_labels_and_shows_typed_parameters_as_typed() -> None:
+    with i18n.language("sv"):
+        assert Conflict("%(name)s is already there.", name="Market").translated() == "Market är redan där."
+        assert (
+            Invalid("Please fill in %(field)s.", field=i18n.Label("the name")).translated()
+            == "Fyll i namnet."
+        )

@@ -10,6 +10,9 @@ import pytest
 from bench.interface import check, join
 from bench.server import LocalServer
 
+# It starts processes: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def served() -> Iterator[LocalServer]:

@@ -7,8 +7,10 @@ import json
 from typing import Any
 
 import pytest
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from app import settings
 from tests.conftest import ORIGIN, Join, soup
 
 SCREENS = {
@@ -28,9 +30,9 @@ def test_each_code_opens_its_screen(join: Join, role: str) -> None:
 
 
 def test_join_redirects_to_the_race_with_an_httponly_lax_cookie(
-    server: TestClient, race: dict[str, Any]
+    app_client: TestClient, race: dict[str, Any]
 ) -> None:
-    response = server.post(
+    response = app_client.post(
         "/join", data={"code": race["codes"]["participant"], "name": "Alva"}, follow_redirects=False
     )
     assert response.status_code == 303
@@ -39,18 +41,18 @@ def test_join_redirects_to_the_race_with_an_httponly_lax_cookie(
     assert "httponly" in cookie and "samesite=lax" in cookie
 
 
-def test_the_session_cookie_carries_only_an_id(server: TestClient, race: dict[str, Any]) -> None:
-    server.post("/join", data={"code": race["codes"]["facilitator"], "name": "Fia"})
-    payload = server.cookies["kraftsamla"].split(".")[0]
+def test_the_session_cookie_carries_only_an_id(app_client: TestClient, race: dict[str, Any]) -> None:
+    app_client.post("/join", data={"code": race["codes"]["facilitator"], "name": "Fia"})
+    payload = app_client.cookies["kraftsamla"].split(".")[0]
     data = json.loads(base64.b64decode(payload + "=" * (-len(payload) % 4)))
     assert list(data) == ["sid"]
     assert "facilitator" not in json.dumps(data)
 
 
-def test_codes_are_read_leniently(server: TestClient, race: dict[str, Any]) -> None:
+def test_codes_are_read_leniently(app_client: TestClient, race: dict[str, Any]) -> None:
     code = race["codes"]["participant"]
     messy = f" {code[:3].lower()}-{code[3:].lower()} "
-    response = server.post("/join", data={"code": messy, "name": "Alva"}, follow_redirects=False)
+    response = app_client.post("/join", data={"code": messy, "name": "Alva"}, follow_redirects=False)
     assert response.status_code == 303
 
 
@@ -58,8 +60,10 @@ def test_codes_are_read_leniently(server: TestClient, race: dict[str, Any]) -> N
     ("code", "message"),
     [("WRONG1", "does not open any race"), ("", "Enter the code"), ("   ", "Enter the code")],
 )
-def test_a_bad_code_shows_the_form_again(server: TestClient, code: str, message: str) -> None:
-    response = server.post("/join", data={"code": code, "name": "Alva"}, headers={"accept-language": "en"})
+def test_a_bad_code_shows_the_form_again(app_client: TestClient, code: str, message: str) -> None:
+    response = app_client.post(
+        "/join", data={"code": code, "name": "Alva"}, headers={"accept-language": "en"}
+    )
     assert 400 <= response.status_code < 500
     page = soup(response.text)
     assert message in page.select_one("[role=alert]").get_text()
@@ -67,26 +71,26 @@ def test_a_bad_code_shows_the_form_again(server: TestClient, code: str, message:
     assert page.select_one("input[name=name]")["value"] == "Alva"
 
 
-def test_a_bad_code_is_explained_in_swedish(server: TestClient) -> None:
-    response = server.post(
+def test_a_bad_code_is_explained_in_swedish(app_client: TestClient) -> None:
+    response = app_client.post(
         "/join", data={"code": "NOPE99", "name": "Alva"}, headers={"accept-language": "sv"}
     )
     assert response.status_code == 422
     assert "Koden" in soup(response.text).select_one("[role=alert]").get_text()
 
 
-def test_a_participant_needs_a_name(server: TestClient, race: dict[str, Any]) -> None:
-    response = server.post("/join", data={"code": race["codes"]["participant"], "name": " "})
+def test_a_participant_needs_a_name(app_client: TestClient, race: dict[str, Any]) -> None:
+    response = app_client.post("/join", data={"code": race["codes"]["participant"], "name": " "})
     assert response.status_code == 422
 
 
-def test_the_wall_may_join_without_a_name(server: TestClient, race: dict[str, Any]) -> None:
-    response = server.post("/join", data={"code": race["codes"]["wall"]}, follow_redirects=False)
+def test_the_wall_may_join_without_a_name(app_client: TestClient, race: dict[str, Any]) -> None:
+    response = app_client.post("/join", data={"code": race["codes"]["wall"]}, follow_redirects=False)
     assert response.status_code == 303
 
 
-def test_a_foreign_origin_is_refused(app: Any, server: TestClient, race: dict[str, Any]) -> None:
-    response = server.post(
+def test_a_foreign_origin_is_refused(app: Any, app_client: TestClient, race: dict[str, Any]) -> None:
+    response = app_client.post(
         "/join",
         data={"code": race["codes"]["participant"], "name": "Eve"},
         headers={"origin": "https://evil.example"},
@@ -107,20 +111,22 @@ def test_a_post_without_origin_or_fetch_metadata_is_refused(app: Any, race: dict
         assert same_site.status_code == 303
 
 
-def test_a_screen_without_a_session_goes_to_the_join_form(server: TestClient, race: dict[str, Any]) -> None:
-    response = server.get(f"/r/{race['slug']}", follow_redirects=False)
+def test_a_screen_without_a_session_goes_to_the_join_form(
+    app_client: TestClient, race: dict[str, Any]
+) -> None:
+    response = app_client.get(f"/r/{race['slug']}", follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"].endswith("/")
 
 
-def test_health_answers_when_the_database_does(server: TestClient) -> None:
-    response = server.get("/healthz")
+def test_health_answers_when_the_database_does(app_client: TestClient) -> None:
+    response = app_client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["ok"] is True
 
 
-def test_responses_carry_the_security_headers(server: TestClient) -> None:
-    headers = server.get("/").headers
+def test_responses_carry_the_security_headers(app_client: TestClient) -> None:
+    headers = app_client.get("/").headers
     assert "script-src 'self'" in headers["content-security-policy"]
     assert "frame-ancestors 'none'" in headers["content-security-policy"]
     assert headers["x-content-type-options"] == "nosniff"
@@ -154,3 +160,47 @@ def test_switching_language_returns_to_the_page_it_was_made_on(
     answer = fia.post(f"/r/{slug}/lang", form)
     assert answer.status_code == 303
     assert answer.headers["location"] == lands.format(slug=slug)
+
+
+def test_the_codes_that_steer_or_judge_a_race_are_too_long_to_guess(race: dict[str, Any]) -> None:
+    codes = race["codes"]
+    assert len(codes["facilitator"]) >= 10 and len(codes["jury"]) >= 10
+    assert all(len(codes[role]) == 6 for role in ("participant", "expert", "wall"))  # typed by everyone
+
+
+def test_redirects_are_paths_and_never_send_the_host_header_back(
+    app: Starlette, app_client: TestClient, race: dict[str, Any]
+) -> None:
+    browser = TestClient(app, headers={"origin": "http://evil.example", "host": "evil.example"})
+    browser.portal = app_client.portal
+    joined = browser.post(
+        "/join", data={"code": race["codes"]["participant"], "name": "Eve"}, follow_redirects=False
+    )
+    assert joined.status_code == 303 and joined.headers["location"] == f"/r/{race['slug']}"
+    again = browser.get("/", follow_redirects=False)
+    assert again.headers["location"] == f"/r/{race['slug']}"
+    chosen = browser.post(
+        f"/r/{race['slug']}/team", data={"team": race["teams"][0]["id"]}, follow_redirects=False
+    )
+    assert chosen.headers["location"] == f"/r/{race['slug']}"
+    left = browser.post("/leave", follow_redirects=False)
+    assert left.headers["location"] == "/"
+    away = browser.get(f"/r/{race['slug']}", follow_redirects=False)
+    assert away.headers["location"] == "/"
+
+
+def test_the_public_origin_is_the_sites_own_for_posts(
+    app: Starlette, app_client: TestClient, race: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settings, "PUBLIC_ORIGIN", "https://race.example.se")
+    browser = TestClient(app, headers={"origin": "https://race.example.se"})
+    browser.portal = app_client.portal
+    data = {"code": race["codes"]["participant"], "name": "Eva"}
+    assert browser.post("/join", data=data, follow_redirects=False).status_code == 303
+
+
+def test_a_name_of_invisible_characters_is_no_name(app_client: TestClient, race: dict[str, Any]) -> None:
+    answer = app_client.post(
+        "/join", data={"code": race["codes"]["participant"], "name": "\u200b \u200d\u2060"}
+    )
+    assert answer.status_code == 422

@@ -508,3 +508,33 @@ def test_the_reveal_shows_the_ranking_everywhere_and_can_be_undone(
     assert facilitator.post(f"/r/{slug}/jury/reveal", {"reveal": "0"}).status_code == 303
     assert SECRET not in facilitator.client.get(f"/r/{slug}/jury/setup").text
     assert wall.page().select_one("#wall-ranking").has_attr("hidden")
+
+
+def test_scores_are_frozen_while_revealed_and_the_jury_page_says_so(
+    join: Join, db: Database, race: dict[str, Any]
+) -> None:
+    slug, known = race["slug"], ids(db, race)
+    facilitator, jan = join("facilitator", "Fia"), juror(join)
+    first = known["teams"][0]
+    assert (
+        jan.post(f"/r/{slug}/jury/teams/{first}", scores([5] * 5, criteria=known["criteria"])).status_code
+        == 303
+    )
+    assert jan.page().select_one("#jury-frozen") is None
+    assert facilitator.post(f"/r/{slug}/jury/reveal", {"reveal": "1"}).status_code == 303
+    page = jan.page()
+    assert "cannot be changed" in page.select_one("#jury-frozen").get_text()
+    assert page.select_one(f"#jt-{first}-save").has_attr("disabled")
+    before = event_count(db)
+    for team in known["teams"]:
+        refused = jan.htmx(f"/r/{slug}/jury/teams/{team}", scores([1] * 5, criteria=known["criteria"]))
+        assert refused.status_code == 409
+        alert = soup(refused.text).select_one(f"#jt-{team} [role=alert]")
+        assert alert is not None and "cannot be changed until the facilitator hides them" in alert.get_text()
+    assert event_count(db) == before and [s.value for s in score_rows(db)] == [5] * 5
+    assert facilitator.post(f"/r/{slug}/jury/reveal", {"reveal": "0"}).status_code == 303
+    assert (
+        jan.post(f"/r/{slug}/jury/teams/{first}", scores([2] * 5, criteria=known["criteria"])).status_code
+        == 303
+    )
+    assert [s.value for s in score_rows(db)] == [2] * 5

@@ -3,28 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import Any
 
 import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
 
 from app import settings
 from app.db import Database
 from app.models import Card
 from app.routes.live import _stream
+from bench.server import LocalServer
 from live import Connection
 from tests.conftest import Join, apply_frame, oob_ids, soup
-
-SEQ = re.compile(r"^<!--seq (\d+)-->")
-
-
-def seq_of(frame: str) -> int:
-    match = SEQ.match(frame)
-    assert match, frame[:80]
-    return int(match.group(1))
+from tests.helpers import seq_of
 
 
 def test_connect_sends_a_snapshot_of_every_region(join: Join) -> None:
@@ -49,6 +44,7 @@ def test_connect_sends_a_snapshot_of_every_region(join: Join) -> None:
                 "spotlight",
                 "prep",
                 "teams",
+                "team-choice",
                 "roster",
                 "feed",
                 "jury",
@@ -116,7 +112,7 @@ def test_a_card_reaches_its_team_the_facilitator_and_the_wall_only(join: Join, r
         start = facilitator.post(f"/r/{race['slug']}/phases/{race['phases'][0]['id']}/start")
         assert start.status_code == 303
         frame = s_other.receive_text()
-        assert oob_ids(frame) == {"clock", "board-state", "team-requests"}
+        assert oob_ids(frame) == {"clock", "board-state", "team-requests", "team"}
         assert title not in frame
 
 
@@ -146,7 +142,7 @@ def test_reconnecting_at_the_current_seq_sends_nothing_until_a_change(
     with member.live(since=seq) as socket:
         facilitator.post(f"/r/{race['slug']}/phases/{race['phases'][0]['id']}/start")
         frame = socket.receive_text()
-        assert oob_ids(frame) == {"clock", "board-state", "team-requests"}
+        assert oob_ids(frame) == {"clock", "board-state", "team-requests", "team"}
         assert seq_of(frame) > seq
 
 
@@ -164,10 +160,10 @@ def test_reconnecting_behind_gets_what_it_missed(join: Join, race: dict[str, Any
     assert [card.get_text() for card in cards] == ["Kort 0", "Kort 1", "Kort 2"]
 
 
-def test_a_socket_without_a_session_is_closed(server: TestClient, race: dict[str, Any]) -> None:
+def test_a_socket_without_a_session_is_closed(app_client: TestClient, race: dict[str, Any]) -> None:
     with (
         pytest.raises(WebSocketDisconnect) as closed,
-        server.websocket_connect(f"/r/{race['slug']}/live") as socket,
+        app_client.websocket_connect(f"/r/{race['slug']}/live") as socket,
     ):
         socket.receive_text()
     assert closed.value.code == 1008
@@ -279,3 +275,20 @@ async def test_a_socket_cut_off_by_the_server_ends_its_reader_before_its_handler
     conn.cut(1008)
     assert await streaming
     assert socket.closed_with == 1008
+
+
+@pytest.mark.slow
+def test_a_real_server_refuses_a_socket_with_close_1008_not_an_http_error() -> None:
+    """Refused before the handshake, uvicorn would answer 403 and the page would only see 1006."""
+    with LocalServer() as server:
+        race = server.create_race("Uttag", teams=1)
+        server.start()
+        url = server.base_url.replace("http", "ws", 1) + f"/r/{race['slug']}/live"
+        for origin in (server.base_url, "https://evil.example"):
+            with (
+                connect(url, origin=origin) as socket,  # type: ignore[arg-type]
+                pytest.raises(ConnectionClosed) as closed,
+            ):
+                socket.recv(timeout=10)
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+        assert server.errors() == []

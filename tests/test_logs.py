@@ -81,6 +81,7 @@ def test_a_sockets_logger_makes_no_record_of_its_per_socket_lines_unless_debuggi
         logger.removeHandler(kept)
 
 
+@pytest.mark.slow
 def test_a_served_socket_leaves_no_line_and_the_rest_is_logged() -> None:
     with LocalServer() as server:
         race = server.create_race(name="Loggen")
@@ -151,6 +152,7 @@ def test_a_text_line_has_time_level_logger_and_request_id() -> None:
     assert request == "[-]" and message == "disk full"
 
 
+@pytest.mark.slow
 def test_json_lines_carry_the_request_id_in_the_access_line() -> None:
     with LocalServer(env={"KRAFTSAMLA_LOG_FORMAT": "json"}) as server:
         server.start()
@@ -188,6 +190,7 @@ def _wait_for_line(server: LocalServer, needle: str, timeout: float = 20.0) -> l
     raise AssertionError(f"no line with {needle!r}:\n{server.log_tail()}")
 
 
+@pytest.mark.slow
 def test_a_client_that_goes_away_mid_upload_is_one_debug_line() -> None:
     with LocalServer(env={"KRAFTSAMLA_LOG_LEVEL": "debug"}) as server:
         server.start()

@@ -50,6 +50,7 @@ def arenas(limit: int) -> tuple[bool, int]:
     return applied == "True", int(heaps)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "linux", reason="glibc arenas, counted from /proc")
 def test_two_arenas_serve_eight_threads() -> None:
     applied, heaps = arenas(2)

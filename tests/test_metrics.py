@@ -25,6 +25,7 @@ def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     }
 
 
+@pytest.mark.slow
 def test_a_scrape_counts_sockets_frames_renders_writes_posts_and_people() -> None:
     with LocalServer() as server:
         race = server.create_race(name="Mätt")
@@ -56,6 +57,7 @@ def test_a_scrape_counts_sockets_frames_renders_writes_posts_and_people() -> Non
     assert found[("kraftsamla_post_seconds_count", ())] >= 4
 
 
+@pytest.mark.slow
 def test_a_proxied_client_is_refused_whatever_it_claims() -> None:
     with LocalServer() as server:
         server.start()
@@ -102,7 +104,7 @@ def test_a_socket_cut_off_for_its_backlog_is_counted_once() -> None:
     hub = Hub(_render)
     conn = Connection(_nothing, max_messages=2)
     assert hub.attach(1, "wall:0:sv", conn)
-    conn.prime(0, [])
+    conn.catch_up(0, [])
     for seq in range(1, 8):
         conn.offer(seq, f"frame {seq}")
     assert conn.overflowed and hub.cut_offs == 1

@@ -20,7 +20,7 @@ from sqlmodel import SQLModel
 import app.models  # noqa: F401
 from app.db import make_engine
 from app.migrate import WAITING, advisory_lock, alembic_config, sqlite_lock, upgrade
-from tests.conftest import POSTGRES_URL, _postgres_admin, _postgres_url
+from tests.conftest import POSTGRES_URL, _postgres_admin, _postgres_url, drop_database
 
 
 def test_an_empty_database_reaches_head_with_every_table(tmp_path: Path) -> None:
@@ -67,8 +67,7 @@ def empty_url(tmp_path: Path) -> Iterator[str]:
     with _postgres_admin() as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     yield _postgres_url(name)
-    with _postgres_admin() as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    drop_database(name)
 
 
 def migrate_process(url: str) -> subprocess.Popen[str]:
@@ -93,6 +92,7 @@ def version(url: str) -> str | None:
         engine.dispose()
 
 
+@pytest.mark.slow
 def test_two_processes_started_together_migrate_one_after_the_other(empty_url: str) -> None:
     processes = [migrate_process(empty_url) for _ in range(2)]
     results = [process.communicate(timeout=120) for process in processes]
@@ -117,6 +117,7 @@ def migration_under_way(url: str) -> Iterator[None]:
         engine.dispose()
 
 
+@pytest.mark.slow
 def test_a_migration_waits_for_the_one_under_way(empty_url: str) -> None:
     with migration_under_way(empty_url):
         process = migrate_process(empty_url)

@@ -47,10 +47,10 @@ def open_intake(facilitator: Person, slug: str) -> str:
     return url.removeprefix("http://testserver")
 
 
-def company(app: Starlette, server: TestClient) -> TestClient:
+def company(app: Starlette, app_client: TestClient) -> TestClient:
     """Return a browser that has not signed in to anything."""
     client = TestClient(app, headers={"origin": ORIGIN})
-    client.portal = server.portal
+    client.portal = app_client.portal
     return client
 
 
@@ -80,10 +80,10 @@ def test_opening_makes_the_link_once_and_closing_keeps_it(
 
 
 def test_a_company_sends_a_need_and_sees_what_it_sent(
-    join: Join, race: dict[str, Any], db: Database, app: Starlette, server: TestClient
+    join: Join, race: dict[str, Any], db: Database, app: Starlette, app_client: TestClient
 ) -> None:
     path = open_intake(join("facilitator", "Fia"), race["slug"])
-    browser = company(app, server)
+    browser = company(app, app_client)
     form = soup(browser.get(path).text)
     assert form.select_one("#intake-privacy") is not None
     assert form.select_one("input[name=key]")["value"]
@@ -110,10 +110,10 @@ def test_a_company_sends_a_need_and_sees_what_it_sent(
 
 
 def test_a_double_submit_makes_one_need(
-    join: Join, race: dict[str, Any], db: Database, app: Starlette, server: TestClient
+    join: Join, race: dict[str, Any], db: Database, app: Starlette, app_client: TestClient
 ) -> None:
     path = open_intake(join("facilitator", "Fia"), race["slug"])
-    browser = company(app, server)
+    browser = company(app, app_client)
     first, again = browser.post(path, data=NEED), browser.post(path, data=NEED)
     assert first.status_code == again.status_code == 201
     assert len(all_needs(db)) == 1 and kinds(db).count("need.submitted") == 1
@@ -122,10 +122,10 @@ def test_a_double_submit_makes_one_need(
 
 
 def test_bad_input_shows_the_form_again_with_what_was_typed(
-    join: Join, race: dict[str, Any], db: Database, app: Starlette, server: TestClient
+    join: Join, race: dict[str, Any], db: Database, app: Starlette, app_client: TestClient
 ) -> None:
     path = open_intake(join("facilitator", "Fia"), race["slug"])
-    browser = company(app, server)
+    browser = company(app, app_client)
     cases = [
         ({"title": "  "}, "title"),
         ({"contact_means": "ring mig"}, "e-mail"),
@@ -150,10 +150,10 @@ def test_bad_input_shows_the_form_again_with_what_was_typed(
 
 
 def test_unknown_and_closed_intakes_say_so(
-    join: Join, race: dict[str, Any], db: Database, app: Starlette, server: TestClient
+    join: Join, race: dict[str, Any], db: Database, app: Starlette, app_client: TestClient
 ) -> None:
     facilitator, slug = join("facilitator", "Fia"), race["slug"]
-    browser = company(app, server)
+    browser = company(app, app_client)
     unknown = browser.get("/intake/nope?lang=en")
     assert unknown.status_code == 404 and "no needs intake" in unknown.text
     path = open_intake(facilitator, slug)
@@ -165,13 +165,13 @@ def test_unknown_and_closed_intakes_say_so(
 
 
 def test_the_intake_speaks_the_race_language_until_asked_otherwise(
-    join: Join, db: Database, app: Starlette, server: TestClient
+    join: Join, db: Database, app: Starlette, app_client: TestClient
 ) -> None:
     made = races.create_race(db, "Svenska racet", lang="sv", teams=1)
-    facilitator = company(app, server)
+    facilitator = company(app, app_client)
     facilitator.post("/join", data={"code": made["codes"]["facilitator"], "name": "Fia"})
     path = open_intake(Person(facilitator, made["slug"]), made["slug"])
-    browser = company(app, server)
+    browser = company(app, app_client)
     swedish = soup(browser.get(path, headers={"accept-language": "en"}).text)
     assert swedish.html["lang"] == "sv" and swedish.select_one("#intake-send").get_text() == "Skicka behovet"
     english = soup(browser.get(path + "?lang=en").text)
@@ -183,11 +183,11 @@ def test_the_intake_speaks_the_race_language_until_asked_otherwise(
 
 
 def test_the_facilitator_edits_a_need(
-    join: Join, race: dict[str, Any], db: Database, app: Starlette, server: TestClient
+    join: Join, race: dict[str, Any], db: Database, app: Starlette, app_client: TestClient
 ) -> None:
     facilitator, slug = join("facilitator", "Fia"), race["slug"]
     path = open_intake(facilitator, slug)
-    company(app, server).post(path, data=NEED)
+    company(app, app_client).post(path, data=NEED)
     [need] = all_needs(db)
     edit = {
         "company": "Sågverket AB",
@@ -220,11 +220,11 @@ def test_the_facilitator_edits_a_need(
 
 
 def test_needs_are_listed_most_urgent_then_newest(
-    join: Join, race: dict[str, Any], db: Database, app: Starlette, server: TestClient
+    join: Join, race: dict[str, Any], db: Database, app: Starlette, app_client: TestClient
 ) -> None:
     facilitator, slug = join("facilitator", "Fia"), race["slug"]
     path = open_intake(facilitator, slug)
-    browser = company(app, server)
+    browser = company(app, app_client)
     for key, title, urgency in [
         ("a", "Låg", "1"),
         ("b", "Hög först", "3"),
@@ -241,11 +241,11 @@ def test_needs_are_listed_most_urgent_then_newest(
 
 
 def test_making_a_challenge_twice_makes_one(
-    join: Join, race: dict[str, Any], db: Database, app: Starlette, server: TestClient
+    join: Join, race: dict[str, Any], db: Database, app: Starlette, app_client: TestClient
 ) -> None:
     facilitator, slug = join("facilitator", "Fia"), race["slug"]
     path = open_intake(facilitator, slug)
-    company(app, server).post(path, data=NEED)
+    company(app, app_client).post(path, data=NEED)
     [need] = all_needs(db)
     with facilitator.live() as live:
         live.wait_synced()
@@ -315,10 +315,10 @@ def test_submit_refuses_a_key_used_for_something_else(join: Join, race: dict[str
 
 
 def test_retention_removes_the_contact_details(
-    join: Join, race: dict[str, Any], db: Database, app: Starlette, server: TestClient
+    join: Join, race: dict[str, Any], db: Database, app: Starlette, app_client: TestClient
 ) -> None:
     facilitator, slug = join("facilitator", "Fia"), race["slug"]
-    company(app, server).post(open_intake(facilitator, slug), data=NEED)
+    company(app, app_client).post(open_intake(facilitator, slug), data=NEED)
     facilitator.post(f"/r/{slug}/end")
     privacy.purge(db)
     assert all_needs(db)[0].contact != ""  # not yet: the retention period has just begun
@@ -334,10 +334,10 @@ def test_retention_removes_the_contact_details(
 
 
 def test_the_review_and_the_export_carry_the_needs(
-    join: Join, race: dict[str, Any], db: Database, app: Starlette, server: TestClient
+    join: Join, race: dict[str, Any], db: Database, app: Starlette, app_client: TestClient
 ) -> None:
     facilitator, slug = join("facilitator", "Fia"), race["slug"]
-    company(app, server).post(open_intake(facilitator, slug), data=NEED)
+    company(app, app_client).post(open_intake(facilitator, slug), data=NEED)
     [need] = all_needs(db)
     facilitator.post(f"/r/{slug}/needs/{need.id}/choose")
     review = facilitator.client.get(f"/r/{slug}/review")
@@ -351,10 +351,10 @@ def test_the_review_and_the_export_carry_the_needs(
 
 
 def test_an_imported_race_keeps_its_needs_linked(
-    join: Join, race: dict[str, Any], db: Database, app: Starlette, server: TestClient, tmp_path: Path
+    join: Join, race: dict[str, Any], db: Database, app: Starlette, app_client: TestClient, tmp_path: Path
 ) -> None:
     facilitator, slug = join("facilitator", "Fia"), race["slug"]
-    company(app, server).post(open_intake(facilitator, slug), data=NEED)
+    company(app, app_client).post(open_intake(facilitator, slug), data=NEED)
     [need] = all_needs(db)
     facilitator.post(f"/r/{slug}/needs/{need.id}/choose")
     document = exports.export_race(db, slug)
@@ -377,14 +377,14 @@ def test_an_imported_race_keeps_its_needs_linked(
 
 
 def test_the_control_screen_counts_needs_live(
-    join: Join, race: dict[str, Any], app: Starlette, server: TestClient
+    join: Join, race: dict[str, Any], app: Starlette, app_client: TestClient
 ) -> None:
     facilitator, slug = join("facilitator", "Fia"), race["slug"]
     path = open_intake(facilitator, slug)
     assert "0 needs sent" in facilitator.page().select_one("#prep").get_text()
     with facilitator.live() as live:
         live.wait_synced()
-        company(app, server).post(path, data=NEED)
+        company(app, app_client).post(path, data=NEED)
         frame = soup(live.receive_text())
     prep = frame.select_one("#prep")
     assert prep is not None and prep["hx-swap-oob"] == "true"

@@ -21,9 +21,10 @@ from bench.interface import check, join
 from bench.server import ROOT, LocalServer, free_port
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-pytestmark = pytest.mark.skipif(
-    not Path(NGINX).exists(), reason="nginx is not installed (.ci/run installs it)"
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx is not installed (.ci/run installs it)"),
+]
 
 
 def render(config: str, upstreams: list[int], http_port: int, https_port: int, cert: Path, key: Path) -> str:

@@ -18,9 +18,9 @@ from app.services import organisers
 from tests.conftest import ORIGIN, PASSWORD, Kraftsamla, SignIn, soup
 
 
-def browser(app: Starlette, server: TestClient) -> TestClient:
+def browser(app: Starlette, app_client: TestClient) -> TestClient:
     client = TestClient(app, headers={"origin": ORIGIN})
-    client.portal = server.portal
+    client.portal = app_client.portal
     return client
 
 
@@ -39,7 +39,7 @@ def test_the_command_line_makes_an_organiser_who_signs_in_and_owns_a_race(
     kraftsamla: Kraftsamla,
     tmp_path: Path,
     app: Starlette,
-    server: TestClient,
+    app_client: TestClient,
     db: Database,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -50,7 +50,7 @@ def test_the_command_line_makes_an_organiser_who_signs_in_and_owns_a_race(
     printed = capsys.readouterr().out.strip().splitlines()[-1]
     summary = json.loads(printed)
     assert set(summary) == {"slug", "codes", "teams", "phases"}
-    client = browser(app, server)
+    client = browser(app, app_client)
     answer = sign_in(client, "eva@example.se", PASSWORD)
     assert answer.status_code == 303 and answer.headers["location"].endswith("/home")
     names = [a.text for a in soup(client.get("/home").text).select(".glance-name")]
@@ -88,11 +88,11 @@ def test_a_short_password_or_a_bad_address_makes_no_account(db: Database, app: S
 
 
 def test_a_wrong_password_is_401_and_changes_nothing(
-    organiser: SignIn, app: Starlette, server: TestClient, db: Database
+    organiser: SignIn, app: Starlette, app_client: TestClient, db: Database
 ) -> None:
     organiser("anna@example.se")
     before = sessions(db)
-    client = browser(app, server)
+    client = browser(app, app_client)
     for email in ("anna@example.se", "nobody@example.se"):
         answer = sign_in(client, email, "fel lösenord!")
         assert answer.status_code == 401
@@ -102,13 +102,13 @@ def test_a_wrong_password_is_401_and_changes_nothing(
 
 
 def test_repeated_wrong_passwords_for_one_account_get_429_even_with_the_right_one(
-    organiser: SignIn, app: Starlette, server: TestClient
+    organiser: SignIn, app: Starlette, app_client: TestClient
 ) -> None:
     organiser("anna@example.se")
-    guesser = browser(app, server)
+    guesser = browser(app, app_client)
     for number in range(settings.SIGN_IN_FAILURES_PER_ACCOUNT):
         assert sign_in(guesser, "anna@example.se", f"gissning {number}").status_code == 401
-    refused = sign_in(browser(app, server), "ANNA@example.se", PASSWORD)
+    refused = sign_in(browser(app, app_client), "ANNA@example.se", PASSWORD)
     assert refused.status_code == 429
     assert int(refused.headers["retry-after"]) > 0
     assert refused.headers["content-type"].startswith("text/html")
@@ -116,11 +116,11 @@ def test_repeated_wrong_passwords_for_one_account_get_429_even_with_the_right_on
 
 
 def test_wrong_passwords_from_one_address_are_limited_across_accounts(
-    organiser: SignIn, app: Starlette, server: TestClient, monkeypatch: pytest.MonkeyPatch
+    organiser: SignIn, app: Starlette, app_client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(settings, "SIGN_IN_FAILURES_PER_ADDRESS", 3)
     organiser("anna@example.se")
-    client = browser(app, server)
+    client = browser(app, app_client)
     for number in range(3):
         assert sign_in(client, f"person{number}@example.se", "gissning!!").status_code == 401
     assert sign_in(client, "anna@example.se", PASSWORD).status_code == 429
@@ -136,8 +136,8 @@ def test_the_limits_forget_failures_once_the_window_has_passed(monkeypatch: pyte
     assert limits.wait("anna@example.se", "10.0.0.2", now=100.5) == 0
 
 
-def test_the_home_needs_a_signed_in_organiser(app: Starlette, server: TestClient) -> None:
-    client = browser(app, server)
+def test_the_home_needs_a_signed_in_organiser(app: Starlette, app_client: TestClient) -> None:
+    client = browser(app, app_client)
     answer = client.get("/home", follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"].endswith("/organisers/sign-in")
 
@@ -176,7 +176,7 @@ def test_a_password_change_needs_the_current_one_and_ends_the_other_sessions(
 
 
 def test_an_organiser_makes_another_organiser_in_the_browser(
-    organiser: SignIn, app: Starlette, server: TestClient
+    organiser: SignIn, app: Starlette, app_client: TestClient
 ) -> None:
     client = organiser()
     made = client.post(
@@ -187,7 +187,7 @@ def test_an_organiser_makes_another_organiser_in_the_browser(
         "/organisers/new", data={"email": "BO@example.se", "name": "Bo", "password": "bos lösenord 1"}
     )
     assert again.status_code == 409
-    assert sign_in(browser(app, server), "bo@example.se", "bos lösenord 1").status_code == 303
+    assert sign_in(browser(app, app_client), "bo@example.se", "bos lösenord 1").status_code == 303
 
 
 def test_a_cross_site_sign_in_is_refused(organiser: SignIn, app: Starlette) -> None:

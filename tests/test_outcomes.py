@@ -11,7 +11,7 @@ from app.db import Database
 from app.models import Card, Race
 from app.services import outcomes
 from tests.conftest import Join, soup
-from tests.test_review import play
+from tests.helpers import play
 
 
 def card_id(db: Database, title: str) -> int:

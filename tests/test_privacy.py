@@ -165,7 +165,7 @@ def test_purge_anonymises_races_past_their_retention(
     assert privacy.purge(db) == (1, 0)  # a second run finds nobody left to anonymise
 
 
-def test_the_join_form_says_what_is_stored_and_for_how_long(server: Any) -> None:
-    page = soup(server.get("/?lang=en").text)
+def test_the_join_form_says_what_is_stored_and_for_how_long(app_client: Any) -> None:
+    page = soup(app_client.get("/?lang=en").text)
     text = " ".join(item.get_text() for item in page.select(".privacy"))
     assert "retention period" in text and "two years" in text

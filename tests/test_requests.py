@@ -15,25 +15,7 @@ from app.services import experts, requests
 from app.services.people import Viewer
 from app.services.people import viewer as viewer_of
 from tests.conftest import Join, soup
-from tests.conftest import Person as Browser
-
-REQUESTS_PHASE = 3  # "Need framing" takes expert requests in the default agenda
-CLOSED_PHASE = 0  # "Kick-off" does not
-
-
-def start_phase(join: Join, race: dict[str, Any], index: int) -> Browser:
-    facilitator = join("facilitator", "Fia")
-    answer = facilitator.htmx(f"/r/{race['slug']}/phases/{race['phases'][index]['id']}/start")
-    assert answer.status_code == 204, answer.text
-    return facilitator
-
-
-def ask(person: Browser, slug: str, question: str = "Hur dimensionerar vi lagret?", **fields: Any) -> Any:
-    return person.htmx(f"/r/{slug}/requests", {"question": question, "key": "", **fields})
-
-
-def act(person: Browser, slug: str, request_id: int, action: str, **fields: Any) -> Any:
-    return person.htmx(f"/r/{slug}/requests/{request_id}/{action}", fields)
+from tests.helpers import KICK_OFF, REQUESTS_PHASE, act, ask, only_request, start_phase
 
 
 def expert_viewers(db: Database) -> list[Viewer]:
@@ -48,15 +30,10 @@ def expert_viewers(db: Database) -> list[Viewer]:
     return [viewer for viewer in found if viewer is not None]
 
 
-def only_request(db: Database) -> ExpertRequest:
-    with db.read() as session:
-        return session.exec(select(ExpertRequest)).one()
-
-
 def test_a_request_outside_requests_open_is_refused_and_changes_nothing(
     join: Join, race: dict[str, Any], db: Database
 ) -> None:
-    start_phase(join, race, CLOSED_PHASE)
+    start_phase(join, race, KICK_OFF)
     member = join("participant", team=0)
     answer = ask(member, race["slug"])
     assert answer.status_code == 409

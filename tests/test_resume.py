@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -15,59 +13,12 @@ from starlette.applications import Starlette
 from app import settings
 from app.db import Database
 from app.models import Card
-from app.routes import live as live_route
-from app.screens import frames
-from app.services import cards, people, races
-from tests.conftest import Join, Person, apply_frame, oob_ids
-from tests.test_live import seq_of, soup
+from app.screens import Renderer, frames
+from app.services import cards, people
+from tests.conftest import Join, apply_frame, oob_ids, soup
+from tests.helpers import BetweenLookAndAttach, post_cards, race_seq, seq_of
 
 ALL_PARTICIPANT_REGIONS = {"clock", "team", *(f"col-{c}" for c in ("need", "idea", "market"))}
-
-
-def post_cards(person: Person, race: dict[str, Any], count: int, prefix: str = "Kort") -> None:
-    for number in range(count):
-        form = {"title": f"{prefix} {number}", "column": "idea", "key": f"{prefix}-{number}"}
-        assert person.htmx(f"/r/{race['slug']}/cards", form).status_code == 201
-
-
-class BetweenLookAndAttach:
-    """Makes a change after a socket's first look and before its attach, and waits until the hub rendered it.
-
-    Set `change` (it gets the database and the socket's session token, and returns the race's seq after it);
-    the next socket to look runs it once, in the thread that read the look.
-    """
-
-    def __init__(self, app: Starlette, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.change: Callable[[Database, str], int] | None = None
-        hub = app.state.hub
-        rendered: list[int] = []
-        done = threading.Condition()
-        render, look = hub._render, live_route.first_look
-
-        async def noting(*args: Any) -> Any:
-            result = await render(*args)
-            with done:
-                rendered.append(result[0])
-                done.notify_all()
-            return result
-
-        def look_then_change(db: Database, token: str, since: int | None) -> Any:
-            looked = look(db, token, since)
-            change, self.change = self.change, None
-            if change is not None:
-                seq = change(db, token)
-                with done:
-                    assert done.wait_for(lambda: bool(rendered) and rendered[-1] >= seq, timeout=30)
-            return looked
-
-        monkeypatch.setattr(hub, "_render", noting)
-        monkeypatch.setattr(live_route, "first_look", look_then_change)
-
-
-def race_seq(db: Database, token: str) -> int:
-    viewer = people.viewer(db, token)
-    assert viewer is not None
-    return races.current_seqs(db, [viewer.race_id])[viewer.race_id]
 
 
 def idea_titles(frames: list[str]) -> list[str]:
@@ -217,31 +168,31 @@ def test_facilitators_resuming_at_the_same_seq_share_one_render_of_the_roster(
 
 
 def test_a_screen_that_missed_nothing_is_caught_up_by_one_read(
-    join: Join, monkeypatch: pytest.MonkeyPatch
+    renderer: Renderer, join: Join, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A reconnect storm is mostly these: the session and the race's seq in one read, in one hop to a thread.
     member = join("participant", team=0)
     with member.live() as socket:
         seq = socket.wait_synced()
     reads: list[str] = []
-    look, catch_up = live_route.first_look, live_route.catch_up
+    look, catch_up = renderer.viewer_and_seq, renderer.gap_or_snapshot
 
     def looking(*args: Any) -> Any:
-        reads.append("first_look")
+        reads.append("viewer_and_seq")
         return look(*args)
 
     def catching_up(*args: Any) -> Any:
-        reads.append("catch_up")
+        reads.append("gap_or_snapshot")
         return catch_up(*args)
 
-    monkeypatch.setattr(live_route, "first_look", looking)
-    monkeypatch.setattr(live_route, "catch_up", catching_up)
+    monkeypatch.setattr(renderer, "viewer_and_seq", looking)
+    monkeypatch.setattr(renderer, "gap_or_snapshot", catching_up)
     with member.live(since=seq) as again:
         assert again.wait_synced() == seq
-    assert reads == ["first_look"]
+    assert reads == ["viewer_and_seq"]
     with member.live() as fresh:  # a new screen reads its snapshot after the attach
         assert fresh.wait_synced() == seq
-    assert reads == ["first_look", "first_look", "catch_up"]
+    assert reads == ["viewer_and_seq", "viewer_and_seq", "gap_or_snapshot"]
 
 
 def test_the_first_looks_statements_are_compiled_when_the_server_starts(join: Join, db: Database) -> None:

@@ -9,25 +9,7 @@ from sqlmodel import select
 from app.db import Database, now_ms
 from app.models import Card, CardRevision, ExpertRequest, Race, RequestStatus, Vote
 from tests.conftest import Join, soup
-
-
-def play(join: Join, race: dict[str, Any]) -> dict[str, Any]:
-    """Play a short race through the stable interface: a phase, cards from two teams."""
-    slug = race["slug"]
-    boss = join("facilitator", "Fia")
-    alva = join("participant", "Alva", team=0)
-    bo = join("participant", "Bo", team=1)
-    assert boss.post(f"/r/{slug}/phases/{race['phases'][3]['id']}/start").status_code == 303
-    for person, title, column in [
-        (alva, "Fästen av trä", "idea"),
-        (bo, "Offert-robot", "idea"),
-        (alva, "Kunder vill återvinna", "need"),
-    ]:
-        response = person.htmx(
-            f"/r/{slug}/cards", {"title": title, "body": "", "column": column, "key": title}
-        )
-        assert response.status_code == 201, response.text
-    return {"boss": boss, "alva": alva, "bo": bo, "slug": slug}
+from tests.helpers import play
 
 
 def test_the_facilitator_sees_the_whole_timeline_and_filters_it(join: Join, race: dict[str, Any]) -> None:

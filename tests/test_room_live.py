@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conftest import Join, oob_ids, soup
-from tests.test_requests import REQUESTS_PHASE, act, ask, only_request, start_phase
+from tests.helpers import REQUESTS_PHASE, act, ask, only_request, start_phase
 
 MARKUP = 'Batteri <b>nu</b> <img src=x onerror="alert(1)">'
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -13,6 +12,7 @@ from app.models import Challenge, Person, Race, Team
 from app.screens import contexts
 from app.services import races
 from tests.conftest import Join, LiveSession, oob_ids, soup
+from tests.helpers import reload_arrives
 
 CHALLENGE = {
     "company": "Sågverket AB",
@@ -76,9 +76,9 @@ def test_editing_a_challenge_reaches_the_teams_working_on_it(
         assert "Noll spill" in soup(frame).select_one("#team").get_text()
         assert "wall-teams" in oob_ids(s_wall.receive_text())
         # The other team's next frame is the next change that concerns it.
-        facilitator.post(f"/r/{race['slug']}/phases/{race['phases'][0]['id']}/start")
+        facilitator.post(f"/r/{race['slug']}/announcements", {"body": "Fika", "key": "fika"})
         ids = oob_ids(s_other.receive_text())
-        assert "clock" in ids and "team" not in ids
+        assert "announcement" in ids and "team" not in ids
 
 
 @pytest.mark.parametrize(
@@ -173,7 +173,7 @@ def test_moving_a_person_changes_their_team_screen_live(
         )
         assert response.status_code == 200
         # The moved person's screen is told to load itself again, with the new team.
-        assert _reload_arrives(s_moved)
+        assert reload_arrives(s_moved)
         assert "Alva" not in soup(s_stay.receive_text()).select_one("#team").get_text()
         new_frame = soup(s_new.receive_text())
         assert "Alva" in new_frame.select_one("#team").get_text()
@@ -357,14 +357,6 @@ def _next_with(socket: LiveSession, region: str) -> str:
         frame = socket.receive_text()
         if region in oob_ids(frame):
             return frame
-
-
-def _reload_arrives(socket: LiveSession) -> bool:
-    """Read the socket until the server asks the screen to load itself again."""
-    while True:
-        text = socket.receive_raw()
-        if text.startswith("{") and json.loads(text).get("type") == "reload":
-            return True
 
 
 def test_a_big_roster_has_one_move_form_instead_of_one_per_person(

@@ -16,9 +16,10 @@ from bench.server import LocalServer
 from live.backplane import listener_name
 from tests.conftest import POSTGRES_URL, _postgres_admin, apply_frame, soup
 
-pytestmark = pytest.mark.skipif(
-    not POSTGRES_URL, reason="set KRAFTSAMLA_TEST_POSTGRES_URL to run on PostgreSQL"
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not POSTGRES_URL, reason="set KRAFTSAMLA_TEST_POSTGRES_URL to run on PostgreSQL"),
+]
 
 
 def titles_in_order(screen: Screen, prefix: str, count: int) -> list[str]:
@@ -171,3 +172,28 @@ def test_erasing_a_person_on_one_process_closes_their_screens_on_the_other(
             answer = facilitator.post(f"/r/{slug}/review/people/{found[0][0]}/erase", {"confirm": "yes"})
             assert answer.status_code == 303, answer.text
             assert _closed_code(screen) == 1008
+
+
+def test_moving_a_person_on_one_process_closes_their_screens_on_the_other(
+    two_servers: tuple[LocalServer, LocalServer, str],
+) -> None:
+    """The move is made on the first process; the moved person's screen on the second closes before the old
+    team's next card reaches it (each process's hub closes a moved person's sockets as it renders a move)."""
+    first, second, url = two_servers
+    race = first.create_race(name="Flytt")
+    slug, codes = race["slug"], race["codes"]
+    old, new = race["teams"][0]["id"], race["teams"][1]["id"]
+    with (
+        join(second.base_url, slug, codes["participant"], "Flyttas", old) as moved,
+        join(first.base_url, slug, codes["participant"], "Stannar", old) as mate,
+        join(first.base_url, slug, codes["facilitator"], "Fia") as facilitator,
+    ):
+        query = "SELECT p.id FROM person p JOIN race r ON r.id = p.race_id WHERE r.slug = %s AND p.name = %s"
+        person_id = rows(url, query, slug, "Flyttas")[0][0]
+        with moved.live() as screen:
+            answer = facilitator.post(f"/r/{slug}/people/{person_id}/team", {"team": new})
+            assert answer.status_code == 303, answer.text
+            form = {"title": "Bara för det gamla laget", "column": "idea", "key": uuid.uuid4().hex}
+            assert mate.post(f"/r/{slug}/cards", form).status_code == 303
+            assert _closed_code(screen) == 1008
+            assert all("Bara för det gamla laget" not in frame for frame in screen.frames)

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from app import settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +67,7 @@ def _run(code: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProce
     )
 
 
+@pytest.mark.slow
 def test_a_bad_value_is_named_and_the_default_kept(tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "KRAFTSAMLA_PORT": "eighty", "KRAFTSAMLA_LOG_FORMAT": "xml"}
     done = _run("from app import settings; print(settings.PORT); print(settings.PROBLEMS)", env, tmp_path)
@@ -75,6 +78,7 @@ def test_a_bad_value_is_named_and_the_default_kept(tmp_path: Path) -> None:
     assert "KRAFTSAMLA_LOG_FORMAT='xml' is not one of text, json" in problems
 
 
+@pytest.mark.slow
 def test_reading_the_settings_writes_nothing(tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin"}
     done = _run("from app import settings, main, cli; print(settings.DATA_DIR)", env, tmp_path)
@@ -83,6 +87,7 @@ def test_reading_the_settings_writes_nothing(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_a_dotenv_file_in_the_working_directory_is_read(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("KRAFTSAMLA_PORT=8123\n")
     done = _run("from app import settings; print(settings.PORT)", {"PATH": "/usr/bin:/bin"}, tmp_path)

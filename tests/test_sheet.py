@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from app import settings
 from app.db import Database
 from app.services import races
 from app.settings import STATIC_DIR
@@ -62,3 +65,18 @@ def test_the_sheet_prints_one_code_per_page() -> None:
     printed = css[css.index("@media print {\n  @page") :]
     assert ".sheet {" in printed and "break-after: page" in printed
     assert ".sheet-tools" in printed
+
+
+def test_links_read_away_from_the_site_use_the_public_origin_not_the_host_header(
+    join: Join, race: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    facilitator = join("facilitator", "Fia")
+    asked_as = {"host": "evil.example"}
+    page = soup(facilitator.client.get(f"/r/{race['slug']}/sheet", headers=asked_as).text)
+    assert "evil.example" in page.select_one(".sheet-steps li").get_text()  # no public origin: the one asked
+    monkeypatch.setattr(settings, "PUBLIC_ORIGIN", "https://race.example.se")
+    page = soup(facilitator.client.get(f"/r/{race['slug']}/sheet", headers=asked_as).text)
+    assert "https://race.example.se/" in page.select_one(".sheet-steps li").get_text()
+    assert "evil.example" not in str(page)
+    qr = facilitator.client.get(f"/r/{race['slug']}/qr.svg", headers=asked_as)
+    assert qr.status_code == 200

@@ -11,7 +11,7 @@ from app.db import Database
 from app.models import Challenge, Event, Person, Race, Team
 from tests.conftest import Join
 from tests.conftest import Person as Browser
-from tests.test_roster import _reload_arrives
+from tests.helpers import reload_arrives
 
 PEOPLE = [
     ("Ada", "research", "", ["AI"]),
@@ -115,7 +115,7 @@ def test_applying_moves_everyone_and_creates_the_teams_in_one_step(
         socket.receive_text()
         response = facilitator.post(f"/r/{race['slug']}/teams/suggest", {**data, "action": "apply"})
         assert response.status_code == 303, response.text
-        assert _reload_arrives(socket)
+        assert reload_arrives(socket)
     with db.read() as session:
         teams = {t.id: t for t in session.exec(select(Team).where(col(Team.challenge_id).is_not(None))).all()}
     assert len(teams) == 2

@@ -14,7 +14,7 @@ from app.models import Person as PersonRow
 from app.models import PersonSession, Phase, Vote
 from app.services import people, votes
 from tests.conftest import Join, Person, soup
-from tests.test_board import add_card, event_count, start_phase
+from tests.helpers import add_card, event_count, start_named_phase
 
 
 def set_budget(db: Database, name: str, budget: int) -> None:
@@ -43,7 +43,7 @@ def test_votes_stop_exactly_at_the_budget_and_say_how_many_are_left(
     alva = join("participant", team=0)
     first, second = add_card(alva, race["slug"], "A"), add_card(alva, race["slug"], "B")
     set_budget(db, "Ideation", 3)
-    start_phase(join, race, db, "Ideation")
+    start_named_phase(join, race, db, "Ideation")
     assert left_in(alva.page().decode()) == "You have 3 votes left."
     answers = [vote(alva, race["slug"], card) for card in (first, first, second)]
     assert [a.status_code for a in answers] == [200, 200, 200]
@@ -66,7 +66,7 @@ def test_withdrawing_gives_the_vote_back(join: Join, race: dict[str, Any], db: D
     alva = join("participant", team=0)
     card_id = add_card(alva, race["slug"])
     set_budget(db, "Ideation", 1)
-    start_phase(join, race, db, "Ideation")
+    start_named_phase(join, race, db, "Ideation")
     assert vote(alva, race["slug"], card_id).status_code == 200
     assert vote(alva, race["slug"], card_id).status_code == 409
     back = alva.htmx(f"/r/{race['slug']}/cards/{card_id}/votes/withdraw", {})
@@ -81,7 +81,7 @@ def test_withdrawing_gives_the_vote_back(join: Join, race: dict[str, Any], db: D
 def test_nothing_to_withdraw_is_refused(join: Join, race: dict[str, Any], db: Database) -> None:
     alva = join("participant", team=0)
     card_id = add_card(alva, race["slug"])
-    start_phase(join, race, db, "Ideation")
+    start_named_phase(join, race, db, "Ideation")
     response = alva.htmx(f"/r/{race['slug']}/cards/{card_id}/votes/withdraw", {})
     assert response.status_code == 409
     assert "no vote" in soup(response.text).select_one("[role=alert]").get_text()
@@ -91,7 +91,7 @@ def test_each_persons_budget_is_their_own(join: Join, race: dict[str, Any], db: 
     alva, bo = join("participant", "Alva", team=0), join("participant", "Bo", team=0)
     card_id = add_card(alva, race["slug"])
     set_budget(db, "Ideation", 1)
-    start_phase(join, race, db, "Ideation")
+    start_named_phase(join, race, db, "Ideation")
     assert vote(alva, race["slug"], card_id).status_code == 200
     answer = vote(bo, race["slug"], card_id)
     assert answer.status_code == 200
@@ -107,7 +107,7 @@ def test_votes_outside_a_voting_phase_are_refused(
     alva = join("participant", team=0)
     card_id = add_card(alva, race["slug"])
     if phase:
-        start_phase(join, race, db, phase)
+        start_named_phase(join, race, db, phase)
     before = event_count(db)
     response = vote(alva, race["slug"], card_id)
     assert response.status_code == 409
@@ -119,7 +119,7 @@ def test_votes_outside_a_voting_phase_are_refused(
 def test_a_repeated_vote_key_casts_one_vote(join: Join, race: dict[str, Any], db: Database) -> None:
     alva = join("participant", team=0)
     card_id = add_card(alva, race["slug"])
-    start_phase(join, race, db, "Ideation")
+    start_named_phase(join, race, db, "Ideation")
     assert vote(alva, race["slug"], card_id, "v-1").status_code == 200
     assert vote(alva, race["slug"], card_id, "v-1").status_code == 200
     assert standing(db) == 1
@@ -129,7 +129,7 @@ def test_concurrent_votes_never_pass_the_budget(join: Join, race: dict[str, Any]
     alva = join("participant", team=0)
     card_id = add_card(alva, race["slug"])
     set_budget(db, "Ideation", 3)
-    start_phase(join, race, db, "Ideation")
+    start_named_phase(join, race, db, "Ideation")
     viewer = _viewer_of(db, "Alva")  # the rule must hold in the service, where the transactions are
     barrier = threading.Barrier(12)
     outcomes: list[str] = []

@@ -9,13 +9,13 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from app import settings
 from app.auth import database, require_account
 from app.errors import Invalid, ServiceError
 from app.i18n import N_
-from app.routes import action, form, page
+from app.routes import action, form, page, redirect
 from app.routes.forms import FIELD_MAX, text
 from app.services import agenda_templates
 from app.services.organisers import Account
@@ -55,7 +55,7 @@ async def add(request: Request) -> Response:
         )
     except ServiceError as error:
         return await listing(request, {"error": error.translated()}, error.status)
-    return RedirectResponse(request.url_for("agenda_template", template_id=template_id), status_code=303)
+    return redirect(request, "agenda_template", template_id=template_id)
 
 
 def _number(value: str, label: str) -> int:
@@ -139,14 +139,13 @@ async def edit(request: Request) -> Response:
         )
     except ServiceError as error:
         # A stale edit meets the template as it is now; any other refusal keeps what was typed.
+        shown: Any = as_typed(row, data)
         if error.status == 409:
-            row = await run_in_threadpool(agenda_templates.get, db, who, template_id)
-        else:
-            row = as_typed(row, data)
-        context = _edit_context(who, row, error.translated())
+            shown = await run_in_threadpool(agenda_templates.get, db, who, template_id)
+        context = _edit_context(who, shown, error.translated())
         status = error.status
         return templates.TemplateResponse(request, "organiser/template.html", context, status_code=status)
-    return RedirectResponse(request.url_for("agenda_templates"), status_code=303)
+    return redirect(request, "agenda_templates")
 
 
 async def remove(request: Request) -> Response:
@@ -160,7 +159,7 @@ async def remove(request: Request) -> Response:
         )
     except ServiceError as error:
         return await listing(request, {"error": error.translated()}, error.status)
-    return RedirectResponse(request.url_for("agenda_templates"), status_code=303)
+    return redirect(request, "agenda_templates")
 
 
 ROUTES = [

@@ -7,14 +7,14 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from app import i18n
 from app.auth import database, require_viewer
 from app.db import Database
 from app.i18n import N_
-from app.models import Race, Role
-from app.routes import action, page
+from app.models import Role
+from app.routes import action, page, redirect
 from app.routes.forms import is_htmx, read_form, text
 from app.screens import board_context, cards_context
 from app.services import board, comments, revisions, votes
@@ -22,16 +22,9 @@ from app.services.people import Viewer
 from app.templating import templates
 
 
-def _budget(db: Database, viewer: Viewer) -> votes.Budget:
-    with db.read() as session:
-        race = session.get(Race, viewer.race_id)
-        assert race is not None
-        return votes.budget(session, race, viewer.person_id)
-
-
 def _back_to_board(request: Request, viewer: Viewer) -> Response:
     """Send a plain (not htmx) post back to the board."""
-    return RedirectResponse(request.url_for("race", slug=viewer.slug), status_code=303)
+    return redirect(request, "race", slug=viewer.slug)
 
 
 async def _open_panel(context: dict[str, Any], db: Database, viewer: Viewer, card_id: int, note: str) -> None:
@@ -69,7 +62,7 @@ async def _answer_with_card(
     context = await run_in_threadpool(cards_context, db, viewer, [card_id])
     context.update(touched=(), my_budget=None, panel=None)
     if voted:
-        context["my_budget"] = await run_in_threadpool(_budget, db, viewer)
+        context["my_budget"] = await run_in_threadpool(votes.viewers_budget, db, viewer)
     if panel:
         await _open_panel(context, db, viewer, card_id, note)
     return templates.TemplateResponse(request, "participant/_board_answer.html", context)
@@ -130,7 +123,7 @@ async def my_votes(request: Request) -> Response:
     """Return the viewer's votes left in the open phase, as a fragment that replaces the count."""
     viewer = await require_viewer(request, request.path_params["slug"])
     i18n.set_language(viewer.lang)
-    budget = await run_in_threadpool(_budget, database(request), viewer)
+    budget = await run_in_threadpool(votes.viewers_budget, database(request), viewer)
     return templates.TemplateResponse(
         request, "participant/_my_votes.html", {"my_budget": budget, "oob": True}
     )
@@ -158,7 +151,7 @@ async def team_board(request: Request) -> Response:
     if viewer.role == Role.PARTICIPANT:
         # In the gallery walk: shown inside the participant's own screen, so closing it takes it away at once.
         if not is_htmx(request):
-            return RedirectResponse(request.url_for("race", slug=viewer.slug), status_code=303)
+            return redirect(request, "race", slug=viewer.slug)
         return templates.TemplateResponse(request, "board/_read.html", context)
     return templates.TemplateResponse(request, "board/page.html", context)
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from app.auth import database, require_viewer
 from app.errors import NotFound
-from app.routes import action
+from app.routes import action, redirect
 from app.routes.forms import integer, is_htmx, read_form
 from app.services import phases
 
@@ -17,7 +17,7 @@ def _done(request: Request, slug: str) -> Response:
     # htmx buttons swap nothing: the new clock and agenda arrive over the socket like everyone's.
     if is_htmx(request):
         return Response(status_code=204)
-    return RedirectResponse(request.url_for("race", slug=slug), status_code=303)
+    return redirect(request, "race", slug=slug)
 
 
 async def phase_action(request: Request) -> Response:

@@ -7,13 +7,13 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from app import i18n
 from app.auth import database, require_viewer
 from app.errors import NotFound, ServiceError
-from app.routes import action
-from app.routes.forms import integer, is_htmx, read_form, text
+from app.routes import action, redirect
+from app.routes.forms import ident, is_htmx, read_form, text
 from app.services import profiles, requests
 from app.templating import templates
 
@@ -30,7 +30,7 @@ DONE = {
 def done(request: Request, slug: str, message: str) -> Response:
     """Answer a successful action: a short message for htmx, the screen again for a plain form."""
     if not is_htmx(request):
-        return RedirectResponse(request.url_for("race", slug=slug), status_code=303)
+        return redirect(request, "race", slug=slug)
     return templates.TemplateResponse(request, "_done.html", {"message": i18n.gettext(message)})
 
 
@@ -40,7 +40,11 @@ async def ask_expert(request: Request) -> Response:
     i18n.set_language(viewer.lang)
     form = await read_form(request)
     chosen = [value for value in form.getlist("tag") if isinstance(value, str)]
-    fields = {"question": text(form, "question"), "tag_more": text(form, "tag_more"), "tags": chosen}
+    fields: dict[str, Any] = {
+        "question": text(form, "question"),
+        "tag_more": text(form, "tag_more"),
+        "tags": chosen,
+    }
     key = text(form, "key")
     db = database(request)
     context: dict[str, Any] = {"request_form": {}, "request_key": uuid.uuid4().hex, "request_sent": True}
@@ -58,7 +62,7 @@ async def ask_expert(request: Request) -> Response:
         }
         status = error.status
     if not is_htmx(request):
-        return RedirectResponse(request.url_for("race", slug=viewer.slug), status_code=303)
+        return redirect(request, "race", slug=viewer.slug)
     race, _person, suggestions = await run_in_threadpool(profiles.get, db, viewer)
     context.update(race=race, competence_suggestions=suggestions)
     return templates.TemplateResponse(request, "participant/_request_form.html", context, status_code=status)
@@ -75,7 +79,7 @@ async def request_action(request: Request) -> Response:
     if action == "claim":
         await run_in_threadpool(requests.claim, db, viewer, request_id)
     elif action == "assign":
-        await run_in_threadpool(requests.assign, db, viewer, request_id, integer(form, "expert"))
+        await run_in_threadpool(requests.assign, db, viewer, request_id, ident(form, "expert"))
     elif action == "note":
         await run_in_threadpool(requests.add_note, db, viewer, request_id, text(form, "note"))
     elif action == "resolve":

@@ -7,12 +7,12 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from app import i18n
 from app.auth import database, require_viewer
 from app.i18n import N_
-from app.routes import action
+from app.routes import action, redirect
 from app.routes.forms import integer, is_htmx, read_form, text
 from app.services import gallery, planned
 from app.services.people import Viewer
@@ -25,7 +25,7 @@ async def _act(request: Request, run: Callable[[Viewer, Any], int], message: str
     form = await read_form(request)
     await run_in_threadpool(run, viewer, form)
     if not is_htmx(request):
-        return RedirectResponse(request.url_for("race", slug=viewer.slug), status_code=303)
+        return redirect(request, "race", slug=viewer.slug)
     return templates.TemplateResponse(request, "facilitator/_notice.html", {"message": i18n.gettext(message)})
 
 

@@ -7,20 +7,20 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from app import settings
 from app.auth import SESSION_KEY, database, require_account
 from app.errors import Invalid, ServiceError
 from app.i18n import N_
 from app.presence import registry
-from app.routes import action, form, page
+from app.routes import action, form, page, redirect
 from app.routes.forms import is_htmx, read_form, text
-from app.routes.live import CLOSE_POLICY, owner_of
 from app.routes.race import ROLE_NAMES
 from app.services import agenda_templates, archive, home, launch, owners
 from app.services.organisers import Account
 from app.templating import templates
+from app.wiring import close_screens
 
 # Where "open" takes an organiser once they are the race's facilitator in this browser.
 OPEN = {
@@ -113,7 +113,17 @@ async def create_race(request: Request) -> Response:
     data = await read_form(request)
     fields = {name: text(data, name) for name in RACE_FIELDS}
     try:
-        form_data = launch.RaceForm(**{**fields, "teams": _count(fields["teams"])})
+        form_data = launch.RaceForm(
+            name=fields["name"],
+            lang=fields["lang"],
+            teams=_count(fields["teams"]),
+            team_names=fields["team_names"],
+            start_date=fields["start_date"],
+            start_time=fields["start_time"],
+            timezone=fields["timezone"],
+            source=fields["source"],
+            key=fields["key"],
+        )
         slug = await run_in_threadpool(launch.create, database(request), who, form_data)
     except ServiceError as error:
         context = await run_in_threadpool(_race_form_context, request, who, fields)
@@ -121,7 +131,7 @@ async def create_race(request: Request) -> Response:
         return templates.TemplateResponse(
             request, "organiser/new_race.html", context, status_code=error.status
         )
-    return RedirectResponse(str(request.url_for("home")) + f"#race-{slug}", status_code=303)
+    return redirect(request, "home", f"#race-{slug}")
 
 
 def _count(value: str) -> int:
@@ -143,7 +153,7 @@ async def open_race(request: Request) -> Response:
     slug = request.path_params["slug"]
     token = await run_in_threadpool(owners.control_session, database(request), who, slug)
     request.session[SESSION_KEY] = token
-    return RedirectResponse(request.url_for(target, slug=slug), status_code=303)
+    return redirect(request, target, slug=slug)
 
 
 async def _act(request: Request, run: Any, anchor: str = "") -> Response:
@@ -156,7 +166,7 @@ async def _act(request: Request, run: Any, anchor: str = "") -> Response:
         if is_htmx(request):
             raise
         return await home_page(request, {"error": error.translated(), "error_race": slug}, error.status)
-    return RedirectResponse(str(request.url_for("home")) + (anchor or f"#race-{slug}"), status_code=303)
+    return redirect(request, "home", anchor or f"#race-{slug}")
 
 
 async def replace_code(request: Request) -> Response:
@@ -219,8 +229,8 @@ async def delete_race(request: Request) -> Response:
     # Their sessions are gone with the race: the screens open on this process close now, the others at
     # their next reconnect.
     for person_id in people:
-        request.app.state.hub.cut_owner(race_id, owner_of(person_id), CLOSE_POLICY)
-    return RedirectResponse(str(request.url_for("home")) + "#audit", status_code=303)
+        close_screens(request.app.state.hub, race_id, person_id)
+    return redirect(request, "home", "#audit")
 
 
 ROUTES = [

@@ -14,6 +14,7 @@ from app import i18n, settings
 from app.auth import database
 from app.errors import Conflict, Invalid
 from app.language import LANG_COOKIE
+from app.limits import TOO_MANY, Throttled, client_address
 from app.models import Race
 from app.routes import form
 from app.routes.forms import read_form, text
@@ -82,8 +83,20 @@ async def intake(request: Request) -> Response:
         return response
     posted = await read_form(request)
     form, key = _typed(posted), text(posted, "key")
+    address = client_address(request.scope)
     try:
-        need = await run_in_threadpool(needs.submit, db, token, _need_form(form), key)
+        need = await run_in_threadpool(
+            request.app.state.limits.intake.attempt,
+            address,
+            lambda: needs.submit(db, token, _need_form(form), key),
+        )
+    except Throttled as held:
+        context.update(
+            form=form, key=key or uuid.uuid4().hex, error=i18n.gettext(TOO_MANY, seconds=held.seconds)
+        )
+        response = templates.TemplateResponse(request, "intake/form.html", context, status_code=429)
+        response.headers["retry-after"] = str(held.seconds)
+        return response
     except (Invalid, Conflict) as error:
         context.update(form=form, key=key or uuid.uuid4().hex, error=error.translated())
         return templates.TemplateResponse(request, "intake/form.html", context, status_code=error.status)

@@ -8,14 +8,15 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Match
 
 from app import i18n, settings
-from app.auth import ORGANISER_KEY, SESSION_KEY, current_viewer, database
+from app.auth import ORGANISER_KEY, SESSION_KEY, current_viewer, database, device_token, remember_device
 from app.errors import ServiceError
 from app.language import LANG_COOKIE
-from app.routes import action, page
+from app.limits import TOO_MANY_JOINS, Throttled, client_address
+from app.routes import action, page, redirect
 from app.routes.forms import read_form, text
-from app.routes.live import CLOSE_POLICY, owner_of
-from app.services import people
+from app.services import devices, people
 from app.templating import templates
+from app.wiring import close_screens
 
 
 def remember_language(response: Response, lang: str) -> None:
@@ -39,7 +40,7 @@ async def join_form(request: Request) -> Response:
     if request.query_params.get("code") is None:
         viewer = await current_viewer(request)
         if viewer is not None:
-            return RedirectResponse(request.url_for("race", slug=viewer.slug), status_code=303)
+            return redirect(request, "race", slug=viewer.slug)
     response = _join_page(request, code=request.query_params.get("code", "")[:32])
     if lang in settings.LANGUAGES:
         remember_language(response, lang)
@@ -50,11 +51,22 @@ async def join(request: Request) -> Response:
     """Join the race the code opens, or show the form again with what went wrong."""
     form = await read_form(request)
     code, name = text(form, "code"), text(form, "name")
+    earlier = request.session.get(SESSION_KEY)
+    db, limits = database(request), request.app.state.limits.joins
+    # The browser's device: made on its first join, kept across sign-out.
+    device = device_token(request) or devices.new_token()
+
+    def attempt() -> tuple[str, str]:
+        return people.join(db, code, name, earlier if isinstance(earlier, str) else None, device)
+
+    address = client_address(request.scope)
     try:
-        earlier = request.session.get(SESSION_KEY)
-        token, slug = await run_in_threadpool(
-            people.join, database(request), code, name, earlier if isinstance(earlier, str) else None
-        )
+        token, slug = await run_in_threadpool(limits.attempt, address, attempt, people.UnknownCode)
+    except Throttled as held:
+        message = i18n.gettext(TOO_MANY_JOINS, seconds=held.seconds)
+        response = _join_page(request, error=message, code=code[:32], name=name[:80], status=429)
+        response.headers["retry-after"] = str(held.seconds)
+        return response
     except ServiceError as error:
         message = error.translated()
         return _join_page(request, error=message, code=code[:32], name=name[:80], status=error.status)
@@ -64,7 +76,9 @@ async def join(request: Request) -> Response:
     if isinstance(organiser, str):
         # An organiser who joins a race with a code stays signed in to their account.
         request.session[ORGANISER_KEY] = organiser
-    return RedirectResponse(request.url_for("race", slug=slug), status_code=303)
+    response = redirect(request, "race", slug=slug)
+    remember_device(request, response, device)
+    return response
 
 
 def _a_page(request: Request, path: str) -> bool:
@@ -82,7 +96,7 @@ async def language(request: Request) -> Response:
     viewer = await current_viewer(request)
     if viewer is not None and viewer.slug == request.path_params["slug"]:
         await run_in_threadpool(people.set_language, database(request), viewer.person_id, lang)
-    race_path = request.url_for("race", slug=request.path_params["slug"]).path
+    race_path = str(request.app.url_path_for("race", slug=request.path_params["slug"]))
     back = text(form, "next")
     # Back to the race's own page the switch was made on; anything else goes to the race's screen.
     if not (back == race_path or back.startswith(race_path + "/")) or not _a_page(request, back):
@@ -98,9 +112,9 @@ async def leave(request: Request) -> Response:
     if isinstance(token, str):
         who = await run_in_threadpool(people.leave, database(request), token)
         if who is not None:
-            request.app.state.hub.cut_owner(who.race_id, owner_of(who.person_id), CLOSE_POLICY)
+            close_screens(request.app.state.hub, who.race_id, who.person_id)
     request.session.clear()
-    return RedirectResponse(request.url_for("join_form"), status_code=303)
+    return redirect(request, "join_form")
 
 
 ROUTES = [

@@ -8,15 +8,15 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from app import i18n
 from app.auth import database, require_viewer
 from app.errors import ServiceError
 from app.models import Role
-from app.routes import action, page
-from app.routes.forms import integer, is_htmx, read_form, text
-from app.services import criteria, jury, scoreboard
+from app.routes import action, page, redirect
+from app.routes.forms import ident, idents, is_htmx, read_form, text
+from app.services import conflicts, criteria, jury, scoreboard
 from app.services.people import Viewer
 from app.templating import templates
 
@@ -26,7 +26,7 @@ async def identity(request: Request) -> Response:
     viewer = await require_viewer(request, request.path_params["slug"])
     i18n.set_language(viewer.lang)
     form = await read_form(request)
-    stakes = [int(value) for value in form.getlist("stake") if isinstance(value, str) and value.isdigit()]
+    stakes = idents(form, "stake")
     await run_in_threadpool(
         jury.set_identity,
         database(request),
@@ -36,7 +36,7 @@ async def identity(request: Request) -> Response:
         reason=text(form, "reason"),
         skip=text(form, "action") == "skip",
     )
-    return RedirectResponse(request.url_for("race", slug=viewer.slug), status_code=303)
+    return redirect(request, "race", slug=viewer.slug)
 
 
 async def save_scores(request: Request) -> Response:
@@ -64,8 +64,7 @@ async def save_scores(request: Request) -> Response:
             raise
         status, message, error = refused.status, "", refused.translated()
     if not is_htmx(request):
-        url = str(request.url_for("race", slug=viewer.slug))
-        return RedirectResponse(f"{url}#jt-{team_id}", status_code=303)
+        return redirect(request, "race", f"#jt-{team_id}", slug=viewer.slug)
     context = await run_in_threadpool(scoreboard.one_team, db, viewer, team_id)
     if error:
         context["posted"] = {**fields, "comment": text(form, "comment")}
@@ -100,9 +99,8 @@ async def _setup_act(request: Request, action: Callable[[Viewer, FormData], Any]
             raise
         return await setup(request, refused.translated(), refused.status)
     if text(form, "back") == "control":
-        return RedirectResponse(request.url_for("race", slug=viewer.slug), status_code=303)
-    url = str(request.url_for("jury_setup", slug=viewer.slug))
-    return RedirectResponse(f"{url}#{anchor}", status_code=303)
+        return redirect(request, "race", slug=viewer.slug)
+    return redirect(request, "jury_setup", f"#{anchor}", slug=viewer.slug)
 
 
 async def add_criterion(request: Request) -> Response:
@@ -150,11 +148,11 @@ async def add_conflict(request: Request) -> Response:
     db = database(request)
     return await _setup_act(
         request,
-        lambda viewer, form: jury.add_conflict(
+        lambda viewer, form: conflicts.add(
             db,
             viewer,
-            juror_id=integer(form, "juror"),
-            team_id=integer(form, "team"),
+            juror_id=ident(form, "juror"),
+            team_id=ident(form, "team"),
             reason=text(form, "reason"),
         ),
         "conflicts",
@@ -165,7 +163,17 @@ async def remove_conflict(request: Request) -> Response:
     """Take back a declared conflict."""
     db, conflict_id = database(request), request.path_params["conflict_id"]
     return await _setup_act(
-        request, lambda viewer, _form: jury.remove_conflict(db, viewer, conflict_id), "conflicts"
+        request, lambda viewer, _form: conflicts.remove(db, viewer, conflict_id), "conflicts"
+    )
+
+
+async def juror_company(request: Request) -> Response:
+    """Set a juror's company (theirs is fixed once they have scored)."""
+    db, juror_id = database(request), request.path_params["juror_id"]
+    return await _setup_act(
+        request,
+        lambda viewer, form: jury.set_company(db, viewer, juror_id, text(form, "company")),
+        "conflicts",
     )
 
 
@@ -187,5 +195,6 @@ ROUTES = [
     action("/r/{slug}/jury/criteria/{criterion_id:int}/remove", remove_criterion, "remove_criterion"),
     action("/r/{slug}/jury/conflicts", add_conflict, "add_conflict"),
     action("/r/{slug}/jury/conflicts/{conflict_id:int}/remove", remove_conflict, "remove_conflict"),
+    action("/r/{slug}/jury/jurors/{juror_id:int}/company", juror_company, "juror_company"),
     action("/r/{slug}/jury/reveal", reveal, "jury_reveal"),
 ]

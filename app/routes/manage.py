@@ -8,16 +8,16 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from app import i18n
 from app.auth import database, require_viewer
 from app.errors import Invalid
-from app.i18n import N_
-from app.presence import registry
-from app.routes import action
-from app.routes.forms import is_htmx, read_form, text
-from app.services import agenda, profiles, roster
+from app.i18n import N_, Label
+from app.numbers import whole
+from app.routes import action, redirect
+from app.routes.forms import is_htmx, optional_ident, read_form, text
+from app.services import agenda, profiles, roster, teams
 from app.services.people import Viewer
 from app.templating import templates
 
@@ -26,19 +26,9 @@ SAVED = N_("Saved.")
 
 def _number(form: FormData, name: str, label: str) -> int:
     try:
-        return int(text(form, name).strip())
+        return whole(text(form, name))
     except ValueError:
-        raise Invalid("Enter a whole number for %(field)s.", field=label) from None
-
-
-def _optional_id(form: FormData, name: str) -> int | None:
-    value = text(form, name).strip()
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise Invalid("The form is malformed.") from None
+        raise Invalid("Enter a whole number for %(field)s.", field=Label(label)) from None
 
 
 def _phase_form(form: FormData) -> agenda.PhaseForm:
@@ -60,7 +50,7 @@ async def _act(request: Request, action: Callable[[Viewer, FormData], Any], mess
     form = await read_form(request)
     await run_in_threadpool(action, viewer, form)
     if not is_htmx(request):
-        return RedirectResponse(request.url_for("race", slug=slug), status_code=303)
+        return redirect(request, "race", slug=slug)
     # The new state itself arrives over the socket, like everyone else's.
     return templates.TemplateResponse(request, "facilitator/_notice.html", {"message": i18n.gettext(message)})
 
@@ -120,7 +110,7 @@ def _team_fields(form: FormData) -> dict[str, Any]:
     return {
         "name": text(form, "name"),
         "colour": text(form, "colour"),
-        "challenge_id": _optional_id(form, "challenge"),
+        "challenge_id": optional_ident(form, "challenge"),
     }
 
 
@@ -148,8 +138,14 @@ async def lock_board(request: Request) -> Response:
     return await _act(request, action)
 
 
+async def team_choice(request: Request) -> Response:
+    """Open or close team choice for participants who already have a team."""
+    db = database(request)
+    return await _act(request, lambda viewer, form: teams.set_choice(db, viewer, text(form, "open") == "1"))
+
+
 async def move_person(request: Request) -> Response:
-    """Put a participant in another team; their screens load the new team at once."""
+    """Put a participant in another team; their screens load the new team."""
     return await _move(request, lambda _form: request.path_params["person_id"])
 
 
@@ -157,7 +153,7 @@ async def move_chosen_person(request: Request) -> Response:
     """Put the person chosen in the form in another team (the roster's one move form in a big race)."""
 
     def chosen(form: FormData) -> int:
-        person_id = _optional_id(form, "person")
+        person_id = optional_ident(form, "person")
         if person_id is None:
             raise Invalid("Choose a person to move.")
         return person_id
@@ -167,19 +163,13 @@ async def move_chosen_person(request: Request) -> Response:
 
 async def _move(request: Request, person_of: Callable[[FormData], int]) -> Response:
     db = database(request)
-    moved: list[tuple[int, int]] = []
 
     def action(viewer: Viewer, form: FormData) -> int:
-        roster.require_facilitator(viewer)
-        person_id = person_of(form)
-        seq = roster.move_person(db, viewer, person_id, _optional_id(form, "team"))
-        moved.append((viewer.race_id, person_id))
-        return seq
+        agenda.require_facilitator(viewer)
+        return roster.move_person(db, viewer, person_of(form), optional_ident(form, "team"))
 
-    response = await _act(request, action, N_("Moved."))
-    for race_id, person_id in moved:
-        registry.reload(race_id, person_id)
-    return response
+    # The person's screens close and load their new team as the hub renders the move (see Changes.moved).
+    return await _act(request, action, N_("Moved."))
 
 
 ROUTES = [
@@ -192,6 +182,7 @@ ROUTES = [
     action("/r/{slug}/teams", add_team, "add_team"),
     action("/r/{slug}/teams/{team_id:int}", update_team, "update_team"),
     action("/r/{slug}/teams/{team_id:int}/lock", lock_board, "lock_board"),
+    action("/r/{slug}/team-choice", team_choice, "team_choice"),
     action("/r/{slug}/people/{person_id:int}/team", move_person, "move_person"),
     action("/r/{slug}/people/team", move_chosen_person, "move_chosen_person"),
 ]

@@ -9,12 +9,12 @@ import segno
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from app import i18n
 from app.auth import database, require_viewer
 from app.errors import Invalid, NotFound
-from app.routes import action, page
+from app.routes import absolute, action, page, redirect
 from app.routes.forms import read_form, text
 from app.services import competences, needs, profiles
 from app.services.agenda import require_facilitator
@@ -32,8 +32,7 @@ async def _facilitator(request: Request) -> Viewer:
 
 
 def _back(request: Request, viewer: Viewer, anchor: str = "") -> Response:
-    url = str(request.url_for("needs", slug=viewer.slug))
-    return RedirectResponse(url + anchor, status_code=303)
+    return redirect(request, "needs", anchor, slug=viewer.slug)
 
 
 async def _page(
@@ -54,7 +53,7 @@ async def _page(
         "aspects": list(needs.ASPECTS.items()),
         "urgencies": list(needs.URGENCY_LABELS.items()),
         "urgency_labels": needs.URGENCY_LABELS,
-        "intake_url": str(request.url_for("intake", token=race.intake_token)) if race.intake_token else "",
+        "intake_url": absolute(request, "intake", token=race.intake_token) if race.intake_token else "",
     }
     status = 422 if errors else 200
     return templates.TemplateResponse(request, "needs/page.html", context, status_code=status)
@@ -108,7 +107,7 @@ async def intake_qr(request: Request) -> Response:
     if not race.intake_token:
         raise NotFound("The intake has no link yet: open it first.")
     buffer = io.BytesIO()
-    target = str(request.url_for("intake", token=race.intake_token))
+    target = absolute(request, "intake", token=race.intake_token)
     segno.make(target, error="m").save(buffer, kind="svg", scale=6, border=2, dark="#000", light="#fff")
     return Response(buffer.getvalue(), media_type="image/svg+xml", headers={"cache-control": "private"})
 

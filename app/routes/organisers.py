@@ -7,12 +7,12 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from app import i18n
 from app.auth import ORGANISER_KEY, SESSION_KEY, database, passwords, require_account
 from app.errors import ServiceError
-from app.routes import action, form, page
+from app.routes import action, form, page, redirect
 from app.routes.forms import read_form, text
 from app.services import organisers
 from app.templating import templates
@@ -34,7 +34,7 @@ async def sign_in_form(request: Request) -> Response:
     if isinstance(request.session.get(ORGANISER_KEY), str):
         found = await run_in_threadpool(organisers.account, database(request), request.session[ORGANISER_KEY])
         if found is not None:
-            return RedirectResponse(request.url_for("home"), status_code=303)
+            return redirect(request, "home")
     return _page(request, "sign_in", {"email": "", "error": ""})
 
 
@@ -43,7 +43,7 @@ async def sign_in(request: Request) -> Response:
     data = await read_form(request)
     email, password = text(data, "email"), text(data, "password")
     account = email.strip().casefold()[: organisers.EMAIL_MAX]
-    limits = request.app.state.sign_in_limits
+    limits = request.app.state.limits.sign_in
     address = client_address(request)
     context = {"email": email[: organisers.EMAIL_MAX]}
     wait = limits.wait(account, address)
@@ -63,7 +63,7 @@ async def sign_in(request: Request) -> Response:
     # A fresh cookie: whatever race session the browser held before is not carried into the account's.
     request.session.clear()
     request.session[ORGANISER_KEY] = token
-    return RedirectResponse(request.url_for("home"), status_code=303)
+    return redirect(request, "home")
 
 
 async def sign_out(request: Request) -> Response:
@@ -73,7 +73,7 @@ async def sign_out(request: Request) -> Response:
         await run_in_threadpool(organisers.sign_out, database(request), token)
     request.session.pop(ORGANISER_KEY, None)
     request.session.pop(SESSION_KEY, None)
-    return RedirectResponse(request.url_for("sign_in_form"), status_code=303)
+    return redirect(request, "sign_in_form")
 
 
 async def password(request: Request) -> Response:

@@ -6,14 +6,14 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from app import i18n
 from app.auth import database, require_viewer
 from app.db import Database
 from app.errors import Forbidden, ServiceError
 from app.models import Background
-from app.routes import form
+from app.routes import form, redirect
 from app.routes.forms import read_form, text
 from app.services import profiles
 from app.services.people import Viewer
@@ -49,7 +49,7 @@ async def profile(request: Request) -> Response:
     race_context = {"race": race, "person": person}
     if request.method == "GET":
         chosen = person.competences
-        form = {
+        form: dict[str, Any] = {
             "background": person.background if person.profile_ms else "",
             "company": person.company,
             "competences": chosen,
@@ -84,7 +84,7 @@ async def profile(request: Request) -> Response:
             "error": error.translated(),
         }
         return _page(request, context, status=error.status)
-    return RedirectResponse(request.url_for("race", slug=viewer.slug), status_code=303)
+    return redirect(request, "race", slug=viewer.slug)
 
 
 ROUTES = [

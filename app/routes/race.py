@@ -9,26 +9,20 @@ from typing import Any
 import segno
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from app import i18n
 from app.auth import database, require_viewer
 from app.errors import Forbidden, ServiceError
 from app.models import Role
-from app.routes import action, page
-from app.routes.forms import integer, is_htmx, read_form, text
+from app.routes import absolute, action, page, redirect
+from app.routes.forms import ident, is_htmx, read_form, text
 from app.routes.profile import profile_prompt
 from app.screens import board_context, cards_context, screen_context
-from app.services import cards, races, scoreboard, teams
+from app.services import cards, people, races, scoreboard, teams
 from app.templating import templates
 
-ROLE_NAMES = {
-    Role.PARTICIPANT: i18n.N_("Participant"),
-    Role.EXPERT: i18n.N_("Expert"),
-    Role.FACILITATOR: i18n.N_("Facilitator"),
-    Role.WALL: i18n.N_("Wall"),
-    Role.JURY: i18n.N_("Jury"),
-}
+ROLE_NAMES = people.ROLE_LABELS
 
 
 def card_form_context(
@@ -53,18 +47,19 @@ async def race(request: Request) -> Response:
         announce_key=uuid.uuid4().hex,
         role_names=ROLE_NAMES,
         live_url=str(request.url_for("live", slug=viewer.slug)).replace("http", "ws", 1),
-        join_url=str(request.url_for("join_form")),
+        join_url=absolute(request, "join_form"),
     )
     template = f"{viewer.role}/page.html"
     return templates.TemplateResponse(request, template, context)
 
 
 async def choose_team(request: Request) -> Response:
-    """Put the participant in the team they chose."""
+    """Put the participant in the team they chose, when the rules let them."""
     viewer = await require_viewer(request, request.path_params["slug"])
+    i18n.set_language(viewer.lang)
     form = await read_form(request)
-    await run_in_threadpool(teams.choose, database(request), viewer, integer(form, "team"))
-    return RedirectResponse(request.url_for("race", slug=viewer.slug), status_code=303)
+    await run_in_threadpool(teams.choose, database(request), viewer, ident(form, "team"))
+    return redirect(request, "race", slug=viewer.slug)
 
 
 async def add_card(request: Request) -> Response:
@@ -93,10 +88,10 @@ async def add_card(request: Request) -> Response:
             request, "participant/_card_posted.html", context, status_code=error.status
         )
     if not is_htmx(request):
-        return RedirectResponse(request.url_for("race", slug=viewer.slug), status_code=303)
+        return redirect(request, "race", slug=viewer.slug)
     # The answer is the form, emptied, and the new card, which joins its column (or replaces itself there).
     context = card_form_context()
-    context.update(await run_in_threadpool(cards_context, database(request), viewer, [card.id]))
+    context.update(await run_in_threadpool(cards_context, database(request), viewer, [card.id or 0]))
     return templates.TemplateResponse(request, "participant/_card_posted.html", context, status_code=201)
 
 
@@ -106,7 +101,7 @@ async def join_qr(request: Request) -> Response:
     if viewer.role not in (Role.WALL, Role.FACILITATOR):
         raise Forbidden("Only the wall and the facilitators show the join code.")
     code = await run_in_threadpool(races.participant_code, database(request), viewer.slug)
-    target = str(request.url_for("join_form").include_query_params(code=code))
+    target = absolute(request, "join_form", {"code": code})
     buffer = io.BytesIO()
     # A standalone SVG (with its xmlns), so browsers draw it in an <img>.
     segno.make(target, error="m").save(buffer, kind="svg", scale=8, border=2, dark="#000", light="#fff")

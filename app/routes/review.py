@@ -8,17 +8,17 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from app import i18n
 from app.auth import database, require_viewer
 from app.errors import Invalid, ServiceError
-from app.routes import action, page
-from app.routes.forms import integer, text
-from app.routes.live import CLOSE_POLICY, owner_of
+from app.routes import action, page, redirect
+from app.routes.forms import ident, idents, integer, text
 from app.services import outcomes, privacy, reports, review
 from app.services.people import Viewer
 from app.templating import templates
+from app.wiring import close_screens
 
 
 async def _viewer(request: Request) -> Viewer:
@@ -38,8 +38,7 @@ def _filters(request: Request) -> review.Filters:
 
 
 def _back(request: Request, anchor: str = "") -> Response:
-    url = str(request.url_for("review", slug=request.path_params["slug"]))
-    return RedirectResponse(url + anchor, status_code=303)
+    return redirect(request, "review", anchor, slug=request.path_params["slug"])
 
 
 def _download(body: str, media_type: str, filename: str) -> Response:
@@ -114,12 +113,12 @@ async def add_outcome(request: Request) -> Response:
     form = await request.form(max_files=0, max_fields=1000, max_part_size=64 * 1024)
     fields = {name: text(form, name) for name in ("team", "kind", "date", "note", "key")}
     try:
-        card_ids = [int(value) for value in form.getlist("cards") if isinstance(value, str)]
+        card_ids = idents(form, "cards")
         await run_in_threadpool(
             outcomes.record,
             database(request),
             viewer,
-            team_id=integer(form, "team"),
+            team_id=ident(form, "team"),
             kind=fields["kind"],
             date=fields["date"],
             note=fields["note"],
@@ -169,7 +168,7 @@ async def erase_person(request: Request) -> Response:
     person_id = request.path_params["person_id"]
     await run_in_threadpool(privacy.erase, database(request), viewer, person_id)
     # Their sessions are gone from the database; their open screens go too.
-    request.app.state.hub.cut_owner(viewer.race_id, owner_of(person_id), CLOSE_POLICY)
+    close_screens(request.app.state.hub, viewer.race_id, person_id)
     return _back(request, "#data")
 
 

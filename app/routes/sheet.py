@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import segno
 from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
@@ -12,9 +10,8 @@ from starlette.responses import Response
 
 from app import i18n
 from app.auth import database, require_viewer
-from app.db import Database
 from app.models import Role
-from app.routes import page
+from app.routes import absolute, page
 from app.routes.race import ROLE_NAMES
 from app.services import races
 from app.services.agenda import require_facilitator
@@ -22,12 +19,6 @@ from app.templating import templates
 
 # Who gets which code, in the order the sheet prints them.
 ROLE_ORDER = (Role.PARTICIPANT, Role.EXPERT, Role.JURY, Role.WALL, Role.FACILITATOR)
-
-
-def _race_and_codes(db: Database, slug: str) -> tuple[Any, dict[str, str]]:
-    with db.read() as session:
-        race = races.get_race(session, slug)
-        return race, races.codes(session, race.id or 0)
 
 
 def qr_svg(target: str) -> Markup:
@@ -40,17 +31,17 @@ async def join_sheet(request: Request) -> Response:
     """Show the race's codes as a printable sheet, one page per role."""
     viewer = await require_viewer(request, request.path_params["slug"])
     require_facilitator(viewer)
-    race, codes = await run_in_threadpool(_race_and_codes, database(request), viewer.slug)
+    race, codes = await run_in_threadpool(races.with_codes, database(request), viewer.slug)
     # Printed for the whole room: the race's language, not the facilitator's.
     i18n.set_language(race.lang)
-    join_url = str(request.url_for("join_form"))
+    join_url = absolute(request, "join_form")
     pages = [
         {
             "role": role.value,
             "label": ROLE_NAMES[role],
             "code": codes[role],
-            "link": str(request.url_for("join_form").include_query_params(code=codes[role])),
-            "qr": qr_svg(str(request.url_for("join_form").include_query_params(code=codes[role]))),
+            "link": absolute(request, "join_form", {"code": codes[role]}),
+            "qr": qr_svg(absolute(request, "join_form", {"code": codes[role]})),
         }
         for role in ROLE_ORDER
         if role in codes

@@ -6,14 +6,14 @@ import uuid
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from app import i18n
 from app.auth import database, require_viewer
 from app.errors import ServiceError
-from app.routes import action
+from app.routes import action, redirect
 from app.routes.experts import done
-from app.routes.forms import integer, is_htmx, read_form, text
+from app.routes.forms import ident, is_htmx, read_form, text
 from app.services import announcements, spotlight
 from app.templating import templates
 
@@ -38,7 +38,7 @@ async def announce(request: Request) -> Response:
         }
         status = error.status
     if not is_htmx(request):
-        return RedirectResponse(request.url_for("race", slug=viewer.slug), status_code=303)
+        return redirect(request, "race", slug=viewer.slug)
     race = {"slug": viewer.slug}
     return templates.TemplateResponse(
         request, "facilitator/_announce_form.html", {**context, "race": race}, status_code=status
@@ -50,7 +50,7 @@ async def spotlight_set(request: Request) -> Response:
     viewer = await require_viewer(request, request.path_params["slug"])
     i18n.set_language(viewer.lang)
     form = await read_form(request)
-    await run_in_threadpool(spotlight.set_card, database(request), viewer, integer(form, "card"))
+    await run_in_threadpool(spotlight.set_card, database(request), viewer, ident(form, "card"))
     return done(request, viewer.slug, i18n.N_("The card is in the spotlight on the wall."))
 
 

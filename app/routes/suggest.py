@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from app import i18n
 from app.auth import database, require_viewer
 from app.errors import Invalid, ServiceError
-from app.presence import registry
-from app.routes import form
+from app.models import Background
+from app.routes import form, redirect
 from app.routes.forms import FIELD_MAX, text
 from app.services import suggestions
 from app.services.agenda import require_facilitator
@@ -22,6 +23,7 @@ from app.services.matching import BACKGROUNDS
 from app.services.roster import BACKGROUND_LABELS
 from app.templating import templates
 
+PERSON_FIELD = re.compile(r"p[0-9]{1,18}")  # a participant's select: p and their id
 # One select per participant, plus the bounds, the team keys and the buttons.
 MAX_FIELDS = 2000
 
@@ -29,7 +31,7 @@ MAX_FIELDS = 2000
 def _chosen(form: FormData) -> dict[int, str]:
     chosen = {}
     for name, value in form.multi_items():
-        if name.startswith("p") and name[1:].isdigit() and isinstance(value, str):
+        if PERSON_FIELD.fullmatch(name) and isinstance(value, str):
             chosen[int(name[1:])] = value
     return chosen
 
@@ -50,7 +52,9 @@ def _page(request: Request, context: dict[str, Any], status: int = 200) -> Respo
             [suggestions.note_text(note, view.crowd, view.edited) for note in plan.explanation.notes]
             for plan in view.explained.teams
         ]
-    context["background_labels"] = {key: i18n.gettext(BACKGROUND_LABELS[key]) for key in BACKGROUNDS}
+    context["background_labels"] = {
+        key: i18n.gettext(BACKGROUND_LABELS[Background(key)]) for key in BACKGROUNDS
+    }
     context["request_key"] = uuid.uuid4().hex
     return templates.TemplateResponse(request, "facilitator/suggest.html", context, status_code=status)
 
@@ -74,12 +78,9 @@ async def suggest_teams(request: Request) -> Response:
     try:
         bounds = suggestions.bounds_from(values["min"], values["max"], values["per"])
         if action == "apply":
-            _seq, moved = await run_in_threadpool(
-                suggestions.apply, db, viewer, keys, chosen, text(form, "key")
-            )
-            for person_id in moved:
-                registry.reload(viewer.race_id, person_id)
-            return RedirectResponse(f"{request.url_for('race', slug=slug)}#roster", status_code=303)
+            # The moved people's screens close and load their new team as the hub renders the moves.
+            await run_in_threadpool(suggestions.apply, db, viewer, keys, chosen, text(form, "key"))
+            return redirect(request, "race", "#roster", slug=slug)
         if action == "recompute":
             view = await run_in_threadpool(suggestions.reexplain, db, viewer, bounds, keys, chosen)
         elif action in ("suggest", ""):

@@ -2,26 +2,16 @@
 
 - `audiences`: who sees the same bytes (an audience is a role, a language, and a team or a person).
 - `regions`: every live region declared once (partial, context, scope, item) and the regions of each screen.
-- `contexts`: what each region is made of (the context its partial is rendered from).
+- `contexts`: what each region is made of (the context its partial is rendered from, in one render's `Read`).
 - `rules`: which regions each kind of event touches (`RULES`, `SILENT`) and `changes()` over a run of events.
-- `frames`: rendering once per audience and content, snapshots, catch-up after a gap, and who is online.
+- `frames`: rendering regions into a frame, each once per team or person and language.
+- `renderer`: the `Renderer` made in `create_app`: frames of changes, snapshots, gaps, and their caches.
 """
 
-from app.screens.audiences import Audience, audience
+from app.screens.audiences import Audience, audience, watches
 from app.screens.contexts import board_context, cards_context
-from app.screens.frames import (
-    _race_regions,
-    _snapshots,
-    catch_up,
-    catch_up_to,
-    first_look,
-    known_catch_up,
-    prepare_first_look,
-    render_changes,
-    render_presence,
-    snapshot,
-)
 from app.screens.regions import COLUMN_REGIONS, REGIONS, region_context, screen_context, screen_regions
+from app.screens.renderer import Renderer
 from app.screens.rules import Changes, changes
 
 __all__ = [
@@ -29,21 +19,13 @@ __all__ = [
     "REGIONS",
     "Audience",
     "Changes",
-    "_race_regions",
-    "_snapshots",
+    "Renderer",
     "audience",
     "board_context",
     "cards_context",
-    "catch_up",
-    "catch_up_to",
     "changes",
-    "first_look",
-    "known_catch_up",
-    "prepare_first_look",
     "region_context",
-    "render_changes",
-    "render_presence",
     "screen_context",
     "screen_regions",
-    "snapshot",
+    "watches",
 ]

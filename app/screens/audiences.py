@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from app import i18n
 from app.models import Role
+
+if TYPE_CHECKING:
+    from app.services.people import Viewer
 
 NO_TEAM = 0
 NO_PERSON = 0
@@ -43,3 +47,10 @@ def audience(role: str, team_id: int | None, lang: str, person_id: int = NO_PERS
     if role == Role.EXPERT:
         return Audience(role, NO_TEAM, i18n.pick(lang), person_id)
     return Audience(role, NO_TEAM, i18n.pick(lang))
+
+
+def watches(viewer: Viewer | None, audience_key: str) -> bool:
+    """Return whether a signed-in person (None: signed out) is one of an audience."""
+    if viewer is None:
+        return False
+    return audience(viewer.role, viewer.team_id, viewer.lang, viewer.person_id).key == audience_key

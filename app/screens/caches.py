@@ -9,7 +9,6 @@ from typing import Generic, TypeVar
 
 from sqlmodel import Session
 
-from app.db import Database
 from app.screens.rules import Changes, changes
 from app.services import events
 
@@ -58,18 +57,22 @@ class RaceRegions:
 
     def __init__(self, size: int = 8, stripes: int = 64) -> None:
         self.size = size
-        self._items: OrderedDict[tuple[str, int, int], dict[tuple[str, object, str], str]] = OrderedDict()
+        self._items: OrderedDict[tuple[int, int], dict[tuple[str, object, str], str]] = OrderedDict()
         self._lock = threading.Lock()
         # Screens arriving together would each render a region the first has not finished yet: one renders,
         # the others wait for it. A lock per stripe of (seq, region, language), held for one region at a time.
         self._stripes = [threading.Lock() for _ in range(stripes)]
 
-    def rendering(self, key: tuple[str, int, int], region: str, lang: str) -> threading.Lock:
+    def rendering(self, key: tuple[int, int], region: str, lang: str) -> threading.Lock:
         """Return the lock to hold while a race-wide region is rendered (or found) at a seq."""
         return self._stripes[hash((key, region, lang)) % len(self._stripes)]
 
-    def at(self, key: tuple[str, int, int]) -> dict[tuple[str, object, str], str]:
-        """Return the regions rendered at (database, race, seq), to read and to add to."""
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def at(self, key: tuple[int, int]) -> dict[tuple[str, object, str], str]:
+        """Return the regions rendered at (race, seq), to read and to add to."""
         with self._lock:
             found = self._items.setdefault(key, {})
             self._items.move_to_end(key)
@@ -80,14 +83,14 @@ class RaceRegions:
 
 class GapChanges:
     """What the events in a gap (since, seq] touched, for a few recent gaps: in a reconnect storm most screens
-    last saw the same frame, and each would otherwise load and map the same events (10 ms for 250 of them)."""
+    last saw the same frame, and each would otherwise load and map the same events."""
 
     def __init__(self, size: int = 64) -> None:
-        self._items: Recent[tuple[str, int, int, int], Changes] = Recent(size)
+        self._items: Recent[tuple[int, int, int], Changes] = Recent(size)
 
-    def get(self, session: Session, db: Database, race_id: int, since: int, seq: int) -> Changes:
+    def get(self, session: Session, race_id: int, since: int, seq: int) -> Changes:
         """Return what the race's events after `since`, up to `seq` (the race's seq in this read), touched."""
-        key = (db.url, race_id, since, seq)
+        key = (race_id, since, seq)
         found = self._items.get(key)
         if found is None:
             with self._items.making(key):
@@ -97,6 +100,6 @@ class GapChanges:
                     self._items.put(key, found)
         return found
 
-    def known(self, db: Database, race_id: int, since: int, seq: int) -> Changes | None:
+    def known(self, race_id: int, since: int, seq: int) -> Changes | None:
         """Return what the gap touched when a screen read it lately; else None (nothing is read)."""
-        return self._items.get((db.url, race_id, since, seq))
+        return self._items.get((race_id, since, seq))

@@ -3,42 +3,66 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from app.db import Database, once_per_render
-from app.models import CardColumn, Phase, Race, Team
+from app import memo
+from app.db import Database
+from app.models import CardColumn, Race
 from app.presence import registry as presence
-from app.services import board, cards, experts, phases, races, roster, teams
-from app.services.people import Viewer
+from app.services import board, cards, devices, experts, phases, races, roster, spotlight, teams
+from app.services.people import ROLE_LABELS, Viewer
 
-Builder = Callable[[Session, Race, int], dict[str, Any]]
+
+@dataclass
+class Read:
+    """One render's read: its session, and what it loaded once for many teams' or regions' contexts."""
+
+    session: Session
+    # Every team and phase of the race, for a render over many teams (kept alive, so the session's
+    # identity map answers their look-ups too).
+    held: board.Held | None = None
+    # A whole screen's board, read at once: team id -> (columns, extras).
+    team_board: dict[int, tuple[dict[str, list[cards.CardView]], dict[int, board.CardExtras]]] = field(
+        default_factory=dict
+    )
+    # Many teams' expert requests, read at once: team id -> its requests.
+    team_requests: dict[int, list[experts.RequestView]] | None = None
+
+
+Builder = Callable[[Read, Race, int], dict[str, Any]]
 
 
 def column(name: str) -> Builder:
     """Return the builder of one column of a team's board."""
 
-    def build(session: Session, race: Race, team_id: int) -> dict[str, Any]:
+    def build(read: Read, race: Race, team_id: int) -> dict[str, Any]:
         # A whole screen loads the team's board once (see snapshot); a change reads the touched column.
-        whole = session.info.get("team_board", {}).get(team_id)
-        views = whole[0][name] if whole else cards.column(session, team_id, name)
+        whole = read.team_board.get(team_id)
+        views = whole[0][name] if whole else cards.column(read.session, team_id, name)
         return {
             "column_name": name,
             "cards": views,
-            "extras": whole[1] if whole else board.extras(session, views),
-            "board_state": board.state(session, race, team_id),
+            "extras": whole[1] if whole else board.extras(read.session, views),
+            "board_state": board_state(read, race, team_id),
         }
 
     return build
 
 
-def wall_teams(session: Session, race: Race, _team: int, team_ids: list[int] | None = None) -> dict[str, Any]:
+def board_state(read: Read, race: Race, team_id: int) -> board.BoardState:
+    """Return a team's board state, looked up among the teams and phases a render holds when it holds them."""
+    return board.state(read.session, race, team_id, read.held)
+
+
+def wall_teams(read: Read, race: Race, _team: int, team_ids: list[int] | None = None) -> dict[str, Any]:
     """Return the wall's team tiles (every team, or these), each with its card count and newest card."""
     return {
-        "team_views": teams.listing(session, race.id or 0, team_ids),
-        "card_counts": cards.counts(session, race.id or 0, team_ids),
-        "newest_by_team": newest_by_team(session, race, team_ids),
+        "team_views": teams.listing(read.session, race.id or 0, team_ids),
+        "card_counts": cards.counts(read.session, race.id or 0, team_ids),
+        "newest_by_team": newest_by_team(read.session, race, team_ids),
     }
 
 
@@ -50,9 +74,7 @@ WALL_CARDS = 8
 def newest(session: Session, race: Race, limit: int) -> list[cards.CardView]:
     """Return the race's newest cards, read once per render: a post's feed, newest ideas and tile share it."""
     assert limit <= FEED_CARDS
-    views = once_per_render(
-        session, ("cards.newest", race.id), lambda: cards.newest(session, race.id or 0, FEED_CARDS)
-    )
+    views = memo.once(("cards.newest", race.id), lambda: cards.newest(session, race.id or 0, FEED_CARDS))
     return views[:limit]
 
 
@@ -74,8 +96,9 @@ def newest_by_team(session: Session, race: Race, team_ids: list[int] | None) -> 
 COLUMN_ORDER = [name.value for name in CardColumn]
 
 
-def card_upserts(session: Session, race: Race, team_id: int, card_ids: list[int]) -> dict[str, Any]:
+def card_upserts(read: Read, race: Race, team_id: int, card_ids: list[int]) -> dict[str, Any]:
     """Return the context of _card_upsert.html: these cards of a team, by column, and the columns' counts."""
+    session = read.session
     views = cards.by_ids(session, team_id, card_ids)
     upserts: dict[str, list[cards.CardView]] = {}
     for view in views:
@@ -85,14 +108,14 @@ def card_upserts(session: Session, race: Race, team_id: int, card_ids: list[int]
         "upserts": [(name, upserts[name]) for name in COLUMN_ORDER if name in upserts],
         "counts": {name: counts.get(name, 0) for name in upserts},
         "extras": board.extras(session, views),
-        "board_state": board.state(session, race, team_id),
+        "board_state": board_state(read, race, team_id),
     }
 
 
-def card_items(session: Session, race: Race, team_id: int, items: list[str]) -> dict[str, Any]:
+def card_items(read: Read, race: Race, team_id: int, items: list[str]) -> dict[str, Any]:
     """Return the context of these card items ("card:idea:12" is card 12) of a team."""
     # A card gone since is in a region sent whole (see Changes.regions).
-    return card_upserts(session, race, team_id, [int(item.rpartition(":")[2]) for item in items])
+    return card_upserts(read, race, team_id, [int(item.rpartition(":")[2]) for item in items])
 
 
 def item_team_ids(items: list[str]) -> list[int]:
@@ -100,9 +123,11 @@ def item_team_ids(items: list[str]) -> list[int]:
     return sorted({int(item.rpartition(":")[2]) for item in items})
 
 
-def overview_context(session: Session, race: Race, team_ids: list[int] | None = None) -> dict[str, Any]:
+def overview_context(
+    read: Read, race: Race, _scope: int, team_ids: list[int] | None = None
+) -> dict[str, Any]:
     """Return per team (every team, or these) its members (who is online), cards, votes, requests waiting."""
-    race_id = race.id or 0
+    session, race_id = read.session, race.id or 0
     counts = cards.counts(session, race_id, team_ids)
     return {
         "team_views": teams.listing(session, race_id, team_ids),
@@ -112,14 +137,14 @@ def overview_context(session: Session, race: Race, team_ids: list[int] | None = 
     }
 
 
-# Past this many options in all (people x teams), the roster has one move form instead of one per person:
-# 1,000 people in 100 teams made every facilitator frame with the roster 4.6 MB.
+# Past this many options in all (people x teams), the roster has one move form instead of one per person, as
+# the options would make every facilitator frame with the roster megabytes long.
 MOVE_SELECT_OPTIONS = 3000
 
 
-def roster_context(session: Session, race: Race) -> dict[str, Any]:
+def roster_context(read: Read, race: Race, _scope: int) -> dict[str, Any]:
     """Return the teams with their mix, the people in no team, and the challenges to choose from."""
-    race_id = race.id or 0
+    session, race_id = read.session, race.id or 0
     views = teams.listing(session, race_id)
     unassigned = roster.unassigned(session, race_id)
     people = len(unassigned) + sum(len(view.members) for view in views)
@@ -132,20 +157,40 @@ def roster_context(session: Session, race: Race) -> dict[str, Any]:
         "challenge_list": roster.challenges(session, race_id),
         "background_labels": list(roster.BACKGROUND_LABELS.items()),
         "next_colour": races.TEAM_COLOURS[len(views) % len(races.TEAM_COLOURS)],
+        "same_device": devices.shared(session, race_id),
+        "role_labels": ROLE_LABELS,
     }
 
 
-def challenges_context(session: Session, race: Race) -> dict[str, Any]:
+def team_choice_context(read: Read, race: Race, _scope: int) -> dict[str, Any]:
+    """Return whether team choice is open, and whether it closes by itself at the first phase's start."""
+    automatic = race.team_choice_open is None
+    return {
+        "team_choice_open": teams.choice_open(read.session, race),
+        "team_choice_closes_at_start": automatic and not teams.started(read.session, race.id or 0),
+    }
+
+
+def challenges_context(read: Read, race: Race, _scope: int) -> dict[str, Any]:
     """Return the race's challenges."""
-    return {"challenge_list": roster.challenges(session, race.id or 0)}
+    return {"challenge_list": roster.challenges(read.session, race.id or 0)}
 
 
-def team_requests(session: Session, team_id: int) -> list[experts.RequestView]:
+def agenda_context(read: Read, race: Race, _scope: int) -> dict[str, Any]:
+    """Return the race's phases and its clock."""
+    return {"agenda": phases.agenda(read.session, race.id or 0), "clock": phases.clock(read.session, race)}
+
+
+def spotlight_context(read: Read, race: Race, _scope: int) -> dict[str, Any]:
+    """Return the card in the spotlight, if any."""
+    return {"spotlit": spotlight.current(read.session, race)}
+
+
+def team_requests(read: Read, team_id: int) -> list[experts.RequestView]:
     """Return a team's expert requests (from those loaded for many teams, when a render loaded them)."""
-    loaded = session.info.get("team_requests")
-    if loaded is not None and team_id in loaded:
-        return list(loaded[team_id])
-    return experts.for_team(session, team_id)
+    if read.team_requests is not None and team_id in read.team_requests:
+        return list(read.team_requests[team_id])
+    return experts.for_team(read.session, team_id)
 
 
 def requests_open(session: Session, race: Race) -> bool:
@@ -154,18 +199,21 @@ def requests_open(session: Session, race: Race) -> bool:
     return phase is not None and phase.requests_open
 
 
-def prepare(session: Session, race: Race, team_regions: dict[int, list[str]]) -> None:
+def prepare(read: Read, race: Race, team_regions: dict[int, list[str]]) -> None:
     """Load once what many teams' regions need, before they are rendered one team at a time."""
     if len(team_regions) < 2:
         return
-    # Held for the render: the session's identity map keeps them, so each team's look-up costs no query.
-    session.info["held"] = [
-        *session.exec(select(Team).where(Team.race_id == race.id)).all(),
-        *session.exec(select(Phase).where(Phase.race_id == race.id)).all(),
-    ]
+    read.held = board.hold(read.session, race.id or 0)
     wanted = [team_id for team_id, regions in team_regions.items() if "team-requests" in regions]
     if len(wanted) > 1:
-        session.info["team_requests"] = experts.for_teams(session, wanted)
+        read.team_requests = experts.for_teams(read.session, wanted)
+
+
+def load_board(read: Read, team_id: int) -> None:
+    """Read a team's whole board at once (its votes and comments too), for a screen that shows it all."""
+    columns = cards.board(read.session, team_id)
+    every = [view for views in columns.values() for view in views]
+    read.team_board[team_id] = (columns, board.extras(read.session, every))
 
 
 def board_context(db: Database, viewer: Viewer, only: Iterable[str] | None = None) -> dict[str, Any]:
@@ -189,5 +237,5 @@ def cards_context(db: Database, viewer: Viewer, card_ids: list[int]) -> dict[str
     with db.read() as session:
         race = session.get(Race, viewer.race_id)
         assert race is not None
-        context = card_upserts(session, race, viewer.team_id or 0, card_ids)
+        context = card_upserts(Read(session), race, viewer.team_id or 0, card_ids)
     return {"race": race, **context}

@@ -11,13 +11,12 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session
-
-from app.db import Database, rendering
+from app import memo
+from app.db import Database
 from app.models import CardColumn, Race, Role
 from app.screens import contexts
 from app.screens.audiences import NO_TEAM, Audience, audience
-from app.screens.contexts import Builder
+from app.screens.contexts import Builder, Read
 from app.services import (
     announcements,
     board,
@@ -29,7 +28,6 @@ from app.services import (
     profiles,
     races,
     scoreboard,
-    spotlight,
     teams,
     votes,
 )
@@ -45,7 +43,7 @@ class Scope(enum.Enum):
     PERSON = "person"  # the screens of one person (an expert's queue is ordered by their competences)
 
 
-ItemsBuilder = Callable[[Session, Race, int, list[str]], dict[str, Any]]
+ItemsBuilder = Callable[[Read, Race, int, list[str]], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -87,37 +85,40 @@ CARD = Item("card", "participant/_card_upsert.html", contexts.card_items)
 COLUMN_REGIONS = tuple(f"col:{name.value}" for name in CardColumn)
 
 _DECLARED = (
-    Region("clock", "_clock.html", lambda s, race, _: {"clock": phases.clock(s, race)}, Scope.RACE),
+    Region("clock", "_clock.html", lambda r, race, _: {"clock": phases.clock(r.session, race)}, Scope.RACE),
     Region(
         "announcement",
         "_announcement.html",
-        lambda s, race, _: {"announcement": announcements.latest(s, race.id or 0)},
+        lambda r, race, _: {"announcement": announcements.latest(r.session, race.id or 0)},
         Scope.RACE,
     ),
     Region(
         "teampick",
         "participant/_teampick.html",
-        lambda s, race, _: {"team_views": teams.listing(s, race.id or 0)},
+        lambda r, race, _: {"team_views": teams.listing(r.session, race.id or 0)},
     ),
     Region(
         "team",
         "participant/_team.html",
-        lambda s, race, team_id: {"team_view": teams.get_team(s, race.id or 0, team_id)},
+        lambda r, race, team_id: {
+            "team_view": teams.get_team(r.session, race.id or 0, team_id),
+            "team_choice": teams.choice(r.session, race, team_id),
+        },
         Scope.TEAM,
     ),
     Region(
         "board-state",
         "participant/_board_state.html",
-        lambda s, race, team_id: {"board_state": board.state(s, race, team_id)},
+        lambda r, race, team_id: {"board_state": contexts.board_state(r, race, team_id)},
         Scope.TEAM,
         shared=_board_state_shown,
     ),
     Region(
         "team-requests",
         "participant/_requests.html",
-        lambda s, race, team_id: {
-            "team_requests": contexts.team_requests(s, team_id),
-            "requests_open": contexts.requests_open(s, race),
+        lambda r, race, team_id: {
+            "team_requests": contexts.team_requests(r, team_id),
+            "requests_open": contexts.requests_open(r.session, race),
         },
         Scope.TEAM,
         shared=_requests_shown,
@@ -131,45 +132,50 @@ _DECLARED = (
     Region(
         "agenda",
         "facilitator/_agenda.html",
-        lambda s, race, _: {"agenda": phases.agenda(s, race.id or 0), "clock": phases.clock(s, race)},
+        contexts.agenda_context,
     ),
     Region(
-        "challenges", "facilitator/_challenges.html", lambda s, race, _: contexts.challenges_context(s, race)
+        "challenges",
+        "facilitator/_challenges.html",
+        contexts.challenges_context,
     ),
     Region(
         "fac-queue",
         "facilitator/_queue.html",
-        lambda s, race, _: {
-            "active_requests": experts.open_requests(s, race.id or 0),
-            "expert_people": experts.experts(s, race.id or 0),
+        lambda r, race, _: {
+            "active_requests": experts.open_requests(r.session, race.id or 0),
+            "expert_people": experts.experts(r.session, race.id or 0),
         },
     ),
     Region(
-        "spotlight", "facilitator/_spotlight.html", lambda s, race, _: {"spotlit": spotlight.current(s, race)}
+        "spotlight",
+        "facilitator/_spotlight.html",
+        contexts.spotlight_context,
     ),
-    Region("prep", "facilitator/_prep.html", lambda s, race, _: {"intake": needs.summary(s, race)}),
+    Region("prep", "facilitator/_prep.html", lambda r, race, _: {"intake": needs.summary(r.session, race)}),
     Region(
         "teams",
         "facilitator/_teams.html",
-        lambda s, race, _: contexts.overview_context(s, race),
+        contexts.overview_context,
         seq=False,
         item=Item(
             "row",
             "facilitator/_overview_rows.html",
-            lambda s, race, _, items: contexts.overview_context(s, race, contexts.item_team_ids(items)),
+            lambda r, race, _, items: contexts.overview_context(r, race, _, contexts.item_team_ids(items)),
         ),
     ),
-    Region("roster", "facilitator/_roster.html", lambda s, race, _: contexts.roster_context(s, race)),
+    Region("roster", "facilitator/_roster.html", contexts.roster_context),
+    Region("team-choice", "facilitator/_team_choice.html", contexts.team_choice_context),
     Region(
         "feed",
         "facilitator/_feed.html",
-        lambda s, race, _: {"feed": contexts.newest(s, race, contexts.FEED_CARDS)},
+        lambda r, race, _: {"feed": contexts.newest(r.session, race, contexts.FEED_CARDS)},
     ),
-    Region("jury", "facilitator/_jury.html", lambda s, race, _: scoreboard.jury_context(s, race)),
+    Region("jury", "facilitator/_jury.html", lambda r, race, _: scoreboard.jury_context(r.session, race)),
     Region(
         "wall-ranking",
         "wall/_ranking.html",
-        lambda s, race, _: {"jury_results": scoreboard.results(s, race)},
+        lambda r, race, _: {"jury_results": scoreboard.results(r.session, race)},
     ),
     Region(
         "wall-teams",
@@ -178,38 +184,42 @@ _DECLARED = (
         item=Item(
             "tile",
             "wall/_tiles.html",
-            lambda s, race, _, items: contexts.wall_teams(s, race, _, contexts.item_team_ids(items)),
+            lambda r, race, _, items: contexts.wall_teams(r, race, _, contexts.item_team_ids(items)),
         ),
     ),
     Region(
         "wall-cards",
         "wall/_cards.html",
-        lambda s, race, _: {"feed": contexts.newest(s, race, contexts.WALL_CARDS)},
+        lambda r, race, _: {"feed": contexts.newest(r.session, race, contexts.WALL_CARDS)},
     ),
     Region(
         "wall-queue",
         "wall/_queue.html",
-        lambda s, race, _: {
-            "active_requests": experts.open_requests(s, race.id or 0),
-            "median_wait": experts.median_wait_ms(s, race.id or 0),
+        lambda r, race, _: {
+            "active_requests": experts.open_requests(r.session, race.id or 0),
+            "median_wait": experts.median_wait_ms(r.session, race.id or 0),
         },
     ),
     Region(
-        "wall-spotlight", "wall/_spotlight.html", lambda s, race, _: {"spotlit": spotlight.current(s, race)}
+        "wall-spotlight",
+        "wall/_spotlight.html",
+        contexts.spotlight_context,
     ),
     # Organisers: the planned start and the gallery walk (the team's own board is never in its gallery).
-    Region("planned-start", "facilitator/_planned.html", lambda s, race, _: {}),
+    Region("planned-start", "facilitator/_planned.html", lambda r, race, _: {}),
     Region(
         "gallery-control",
         "facilitator/_gallery.html",
-        lambda s, race, _: {"gallery_open": gallery.is_open(race), "clock": phases.clock(s, race)},
+        lambda r, race, _: {"gallery_open": gallery.is_open(race), "clock": phases.clock(r.session, race)},
     ),
     Region(
         "gallery",
         "participant/_gallery.html",
-        lambda s, race, team_id: {
+        lambda r, race, team_id: {
             "gallery_open": gallery.is_open(race),
-            "gallery_teams": [view for view in teams.listing(s, race.id or 0) if view.team.id != team_id]
+            "gallery_teams": [
+                view for view in teams.listing(r.session, race.id or 0) if view.team.id != team_id
+            ]
             if gallery.is_open(race)
             else [],
         },
@@ -217,24 +227,26 @@ _DECLARED = (
         shared=lambda context: None if context["gallery_open"] else ("closed",),
     ),
     # A replaced code reaches the screens that show it at once.
-    Region("codes", "facilitator/_codes.html", lambda s, race, _: {"codes": races.codes(s, race.id or 0)}),
+    Region(
+        "codes", "facilitator/_codes.html", lambda r, race, _: {"codes": races.codes(r.session, race.id or 0)}
+    ),
     Region(
         "wall-join",
         "wall/_join.html",
-        lambda s, race, _: {"participant_code": races.codes(s, race.id or 0)[Role.PARTICIPANT]},
+        lambda r, race, _: {"participant_code": races.codes(r.session, race.id or 0)[Role.PARTICIPANT]},
     ),
     Region(
         "requests",
         "expert/_requests.html",
-        lambda s, race, expert_id: {"queue": experts.queue(s, race.id or 0, expert_id)},
+        lambda r, race, expert_id: {"queue": experts.queue(r.session, race.id or 0, expert_id)},
         Scope.PERSON,
     ),
     Region(
         "my-requests",
         "expert/_mine.html",
-        lambda s, race, expert_id: {
-            "mine": experts.claimed_by(s, expert_id),
-            "history": experts.history(s, expert_id),
+        lambda r, race, expert_id: {
+            "mine": experts.claimed_by(r.session, expert_id),
+            "history": experts.history(r.session, expert_id),
         },
         Scope.PERSON,
     ),
@@ -248,7 +260,7 @@ SCREENS: dict[str, tuple[str, ...]] = {
     Role.FACILITATOR: (
         *_EVERY_SCREEN,
         *("planned-start", "agenda", "gallery-control", "challenges", "fac-queue", "spotlight", "jury"),
-        *("codes", "prep", "teams", "roster", "feed"),
+        *("codes", "prep", "teams", "team-choice", "roster", "feed"),
     ),
     Role.WALL: (
         *_EVERY_SCREEN,
@@ -335,25 +347,26 @@ def scope_id(aud: Audience, region: str) -> int:
     return aud.person_id if found.scope is Scope.PERSON else aud.team_id
 
 
-def region_context(session: Session, race: Race, aud: Audience, regions: Iterable[str]) -> dict[str, Any]:
+def region_context(read: Read, race: Race, aud: Audience, regions: Iterable[str]) -> dict[str, Any]:
     """Return the merged context the page needs to render these regions."""
     context: dict[str, Any] = {"race": race}
     for name in regions:
         if name not in COLUMN_REGIONS:  # the page's board is loaded whole, below
-            context.update(REGIONS[name].build(session, race, scope_id(aud, name)))
+            context.update(REGIONS[name].build(read, race, scope_id(aud, name)))
     if aud.role == Role.PARTICIPANT and aud.team_id:
-        context["board"] = cards.board(session, aud.team_id)
-        context["extras"] = board.extras(session, [v for views in context["board"].values() for v in views])
+        context["board"] = cards.board(read.session, aud.team_id)
+        context["extras"] = board.extras(
+            read.session, [v for views in context["board"].values() for v in views]
+        )
     return context
 
 
 def screen_context(db: Database, viewer: Viewer) -> dict[str, Any]:
     """Return everything a person's screen renders on first load."""
     aud = audience(viewer.role, viewer.team_id, viewer.lang, viewer.person_id)
-    with db.read() as session:
-        rendering(session)
+    with db.read() as session, memo.render_scope():
         race = races.get_race(session, viewer.slug)
-        context = region_context(session, race, aud, screen_regions(aud))
+        context = region_context(Read(session), race, aud, screen_regions(aud))
         context["competence_suggestions"] = profiles.suggestions(session, race.id or 0)
         codes = races.codes(session, race.id or 0)
         if aud.role == Role.PARTICIPANT and aud.team_id:

@@ -26,6 +26,9 @@ class Changes:
     touched: dict[Bucket, set[str]] = field(default_factory=dict)
     # People whose sessions ended (signed out, erased): every process closes their sockets.
     ended: set[int] = field(default_factory=set)
+    # People who changed team: their sockets watch the old team's audience, so every process closes them too
+    # (the screens load the new team); no frame rendered after the move reaches them.
+    moved: set[int] = field(default_factory=set)
 
     def touch(self, *regions: str) -> None:
         """Mark regions or items touched for every screen that shows them."""
@@ -116,7 +119,8 @@ def _challenge_teams(result: Changes, event: Event) -> None:
 
 
 def _moved(result: Changes, event: Event) -> None:
-    """The person's screens reload; a screen that was away catches up on the whole new board."""
+    """The person's screens close and load again; a screen that was away catches up on the whole new board."""
+    result.moved.add(int(event.data["person"]))
     if event.data.get("team"):
         result.touch_team(event.data["team"], "team", *COLUMN_REGIONS)
     if event.data.get("previous"):
@@ -124,8 +128,16 @@ def _moved(result: Changes, event: Event) -> None:
 
 
 def _previous_team(result: Changes, event: Event) -> None:
-    """The team a participant left lists them no more."""
+    """The team a participant left lists them no more; their screens close and load the new team."""
     result.touch_team(event.data.get("previous"), "team")
+    if event.person_id:
+        result.moved.add(event.person_id)
+
+
+def _rejoined_juror(result: Changes, event: Event) -> None:
+    """A juror back under another name shows so in the jury's progress."""
+    if event.data.get("role") == Role.JURY:
+        result.touch("jury")
 
 
 def _juror_joined(result: Changes, event: Event) -> None:
@@ -158,8 +170,11 @@ def _rules(kinds: Iterable[Kind], rule: Rule) -> dict[str, Rule]:
     return dict.fromkeys(kinds, rule)
 
 
-# Jury progress (never a value before the reveal) and, once revealed, the ranking.
+# Jury progress (never a value before the reveal) and, once revealed, the ranking. A change of a team's
+# company or members may give a juror a stake in it, so which scores count changes too.
 _JURY = ("jury", "wall-ranking")
+# Whether a team's members may change team: their team's head and the facilitators' switch.
+_TEAM_CHOICE = ("team", "team-choice")
 # The open phase stays open through a pause (a paused phase is open): boards and requests look the same.
 _CLOCK = ("clock", "agenda")
 # The facilitators' planned start and gallery walk follow the phase.
@@ -170,28 +185,33 @@ RULES: dict[str, Rule] = {
         (Kind.PHASE_ADDED, Kind.PHASE_UPDATED, Kind.PHASE_MOVED, Kind.PHASE_REMOVED),
         Rule(("agenda",), more=(_open_phase_settings,)),
     ),
-    # Whether the team may call an expert now is shown with its requests.
+    # Whether the team may call an expert now is shown with its requests; the first start closes team choice.
     # A new phase ends the wait for a planned start (an open gallery closes with an event of its own).
-    Kind.PHASE_STARTED: Rule((*_CLOCK, "team-requests", "board-state", *_ORGANISED)),
+    Kind.PHASE_STARTED: Rule((*_CLOCK, "team-requests", "board-state", *_TEAM_CHOICE, *_ORGANISED)),
     **_rules((Kind.PHASE_PAUSED, Kind.PHASE_RESUMED, Kind.PHASE_EXTENDED), Rule(_CLOCK)),
-    **_rules(
-        (Kind.CHALLENGE_ADDED, Kind.CHALLENGE_UPDATED),
-        Rule(("roster", "teams", "challenges"), more=(_challenge_teams,)),
+    Kind.CHALLENGE_ADDED: Rule(("roster", "teams", "challenges"), more=(_challenge_teams,)),
+    Kind.CHALLENGE_UPDATED: Rule(("roster", "teams", "challenges", *_JURY), more=(_challenge_teams,)),
+    # A team's name and colour show in every member's list of teams to change to.
+    Kind.TEAM_ADDED: Rule(("roster", "teams", "teampick", "wall-teams", "team", *_JURY)),
+    Kind.TEAM_UPDATED: Rule(("roster", "teams", "teampick", "wall-teams", "team", *_JURY)),
+    Kind.TEAM_JOINED: Rule(
+        ("teampick", "teams", "wall-teams", "roster", *_JURY), ("team",), (_previous_team,)
     ),
-    Kind.TEAM_ADDED: Rule(("roster", "teams", "teampick", "wall-teams", *_JURY)),
-    Kind.TEAM_UPDATED: Rule(("roster", "teams", "teampick", "wall-teams", *_JURY), team=("team",)),
-    Kind.TEAM_JOINED: Rule(("teampick", "teams", "wall-teams", "roster"), ("team",), (_previous_team,)),
     # Each move and new team has its own event; the summary refreshes the lists once more.
-    Kind.TEAMS_APPLIED: Rule(("teams", "roster", "teampick", "wall-teams")),
-    Kind.PERSON_MOVED: Rule(("roster", "teams", "teampick", "wall-teams"), more=(_moved,)),
+    Kind.TEAMS_APPLIED: Rule(("teams", "roster", "teampick", "wall-teams", "team")),
+    Kind.PERSON_MOVED: Rule(("roster", "teams", "teampick", "wall-teams", *_JURY), more=(_moved,)),
+    **_rules((Kind.TEAM_CHOICE_OPENED, Kind.TEAM_CHOICE_CLOSED), Rule(_TEAM_CHOICE)),
+    Kind.RACE_ENDED: Rule(_TEAM_CHOICE),
     # The team's forms close or open, live.
     **_rules(
         (Kind.BOARD_LOCKED, Kind.BOARD_UNLOCKED),
         Rule(("roster", "teams"), team=("team", "board-state", *COLUMN_REGIONS)),
     ),
     Kind.PERSON_JOINED: Rule(("teams", "roster"), more=(_juror_joined,)),
+    # The same person again, perhaps by another name: where their name shows.
+    Kind.PERSON_REJOINED: Rule(("teams", "roster"), ("team",), (_rejoined_juror,)),
     Kind.PERSON_LEFT: Rule(more=(_signed_out,)),
-    Kind.PERSON_ERASED: Rule(("teams", "feed", "wall-teams", "wall-cards"), ("team",), (_erased,)),
+    Kind.PERSON_ERASED: Rule(("teams", "feed", "wall-teams", "wall-cards", *_JURY), ("team",), (_erased,)),
     Kind.PROFILE_UPDATED: Rule(("fac-queue",), more=(_experts_queue,)),
     Kind.CARD_ADDED: Rule(("feed", "wall-cards"), more=(_the_card, _the_tile, _the_row)),
     **_rules(
@@ -238,7 +258,7 @@ RULES: dict[str, Rule] = {
 # Kinds no live screen shows: the review and exports read them from the log.
 SILENT = frozenset(
     {
-        *(Kind.RACE_CREATED, Kind.RACE_ENDED, Kind.RACE_PRIVACY, Kind.PERSON_EXPORTED, Kind.OUTCOME_RECORDED),
+        *(Kind.RACE_CREATED, Kind.RACE_PRIVACY, Kind.PERSON_EXPORTED, Kind.OUTCOME_RECORDED),
         *(Kind.RACE_ARCHIVED, Kind.RACE_UNARCHIVED),
     }
 )

@@ -170,7 +170,7 @@ def update(db: Database, who: Account, template_id: int, rev: int, name: str, pl
     with db.write() as session:
         _own(session, who, template_id)
         # One conditional statement: of two edits from one revision, exactly one matches.
-        changed = session.execute(
+        changed = session.exec(
             update_rows(AgendaTemplate)
             .where(col(AgendaTemplate.id) == template_id, col(AgendaTemplate.rev) == rev)
             .values(name=name, rev=col(AgendaTemplate.rev) + 1, updated_ms=now_ms(), **_rows(plan))
@@ -183,7 +183,7 @@ def remove(db: Database, who: Account, template_id: int, rev: int) -> None:
     """Remove one of the organiser's templates, as it was shown (409 when it changed)."""
     with db.write() as session:
         _own(session, who, template_id)
-        gone = session.execute(
+        gone = session.exec(
             delete(AgendaTemplate).where(
                 col(AgendaTemplate.id) == template_id, col(AgendaTemplate.rev) == rev
             )

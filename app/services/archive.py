@@ -6,8 +6,9 @@ that its organisers can see who deleted it; everything else of it is removed.
 
 from __future__ import annotations
 
-from sqlalchemy import Table, delete, select, update
-from sqlmodel import Session, SQLModel, col
+from sqlalchemy import Table, delete, update
+from sqlalchemy import select as select_rows
+from sqlmodel import Session, SQLModel, col, select
 
 from app.db import Database, now_ms
 from app.errors import Conflict, Invalid
@@ -37,12 +38,12 @@ def replace_code(db: Database, who: Account, slug: str, role: str, shown: str) -
         events.lock_race(session, race.id or 0)
         row = session.exec(
             select(RaceCode).where(col(RaceCode.race_id) == race.id, col(RaceCode.role) == role)
-        ).scalar_one()
+        ).one()
         if row.code != shown:
             raise Conflict("This code was replaced meanwhile; the new one is shown now.")
         # Recorded first: an archived race refuses it, and nothing changes.
         events.record(session, race.id or 0, Kind.CODE_REPLACED, data={"role": role})
-        row.code = races._unique_code(session)
+        row.code = races.unique_code(session, Role(role))
         session.add(row)
         audit(session, race.id or 0, "code.replaced", who, role)
         return row.code
@@ -87,7 +88,9 @@ def delete_race(db: Database, who: Account, slug: str, typed_name: str) -> tuple
         if " ".join(typed_name.split()) != " ".join(race.name.split()):
             raise Invalid("Type the race's name exactly as it is written to delete it.")
         assert race.id is not None
-        people = list(session.exec(select(Person.id).where(col(Person.race_id) == race.id)).scalars())
+        people = [
+            found for found in session.exec(select(Person.id).where(col(Person.race_id) == race.id)) if found
+        ]
         session.execute(
             update(RaceOrganiser).where(col(RaceOrganiser.race_id) == race.id).values(person_id=None)
         )
@@ -113,7 +116,7 @@ def remove_data(session: Session, race_id: int) -> None:
             parent = key.column.table
             if parent.name in owned:
                 assert isinstance(parent, Table)
-                ids = select(parent.c.id).where(parent.c.race_id == race_id)
+                ids = select_rows(parent.c.id).where(parent.c.race_id == race_id)
                 session.execute(delete(table).where(key.parent.in_(ids)))
 
 
@@ -121,7 +124,7 @@ def history(db: Database, who: Account, limit: int = 50) -> list[tuple[AuditReco
     """Return the organiser's races' newest organiser actions: (record, race name, organiser name)."""
     with db.read() as session:
         rows = session.execute(
-            select(AuditRecord, Race.name, Organiser.name)
+            select_rows(AuditRecord, col(Race.name), col(Organiser.name))
             .join(Race, col(Race.id) == AuditRecord.race_id)
             .join(RaceOrganiser, col(RaceOrganiser.race_id) == Race.id)
             .join(Organiser, col(Organiser.id) == AuditRecord.organiser_id)

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
-from app.db import Database, once_per_render
+from app import memo
+from app.db import Database
 from app.errors import Forbidden
 from app.models import Phase, PhaseState, Race, Role, Team
 from app.services import cards, comments, gallery, revisions, teams, votes
@@ -38,10 +39,26 @@ class CardExtras:
     comments: list[comments.CommentView]
 
 
-def state(session: Session, race: Race, team_id: int) -> BoardState:
+@dataclass(frozen=True)
+class Held:
+    """Every team and phase of a race, read once for a render over many teams: looked up, not read again."""
+
+    teams: dict[int, Team]
+    phases: dict[int, Phase]
+
+
+def hold(session: Session, race_id: int) -> Held:
+    """Read every team and phase of a race, for `state` over many teams."""
+    return Held(
+        {team.id or 0: team for team in session.exec(select(Team).where(Team.race_id == race_id)).all()},
+        {phase.id or 0: phase for phase in session.exec(select(Phase).where(Phase.race_id == race_id)).all()},
+    )
+
+
+def state(session: Session, race: Race, team_id: int, held: Held | None = None) -> BoardState:
     """Return the board's state for a team under the open phase and the facilitator's lock."""
     # A team's screen shows it in each column and above them: a render works it out once.
-    return once_per_render(session, ("board.state", race.id, team_id), lambda: _state(session, race, team_id))
+    return memo.once(("board.state", race.id, team_id), lambda: _state(session, race, team_id, held))
 
 
 # The team's lock and the race's current phase in one row of plain values (a team or a phase missing: nulls).
@@ -54,19 +71,18 @@ _TEAM_AND_PHASE = select(
 )
 
 
-def _state(session: Session, race: Race, team_id: int) -> BoardState:
-    if "held" in session.info:
-        # A render for many teams holds every team and phase (regions.prepare): looked up, not read.
-        team = session.get(Team, team_id)
-        phase = session.get(Phase, race.current_phase_id) if race.current_phase_id else None
+def _state(session: Session, race: Race, team_id: int, held: Held | None = None) -> BoardState:
+    if held is not None:
+        team = held.teams.get(team_id)
+        phase = held.phases.get(race.current_phase_id) if race.current_phase_id else None
         held_lock = team.board_locked if team is not None else None
         row: tuple[Any, ...] = (held_lock, None, None, None, None, None)
         if phase is not None:
             row = (held_lock, phase.state, phase.name, phase.board_open, phase.voting_open, phase.vote_budget)
     else:
         # One row, not a Team and a Phase loaded as entities: a post's answer and its render each ask once.
-        params = {"team": team_id, "phase": race.current_phase_id or 0}
-        row = tuple(session.connection().execute(_TEAM_AND_PHASE, params).one())
+        ids = {"team": team_id, "phase": race.current_phase_id or 0}
+        row = tuple(session.connection().execute(_TEAM_AND_PHASE, ids).one())
     held_lock, state, name, board_open, voting_open, vote_budget = row
     locked = bool(held_lock)
     # Only a running or paused phase decides the board; none or a finished one leaves it open, without votes.

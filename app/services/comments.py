@@ -6,14 +6,15 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from sqlalchemy import bindparam
-from sqlmodel import Session, col, select
+from sqlalchemy import select as select_columns
+from sqlmodel import Session, col
 
-from app.db import Database, now_ms
+from app.db import Database, now_ms, table_of
 from app.i18n import N_
 from app.kinds import Kind
 from app.models import Card, Comment, Person
 from app.services import cards, events
-from app.services.people import Viewer, clean_text
+from app.services.people import Viewer, clean_text, require_team
 from app.services.revisions import own_card, require_member
 
 COMMENT_MAX = 2000
@@ -29,7 +30,7 @@ class CommentRow(NamedTuple):
     created_ms: int
 
 
-_COMMENT = Comment.__table__  # type: ignore[attr-defined]
+_COMMENT = table_of(Comment)
 assert CommentRow._fields == tuple(_COMMENT.c.keys()), "CommentRow must list Comment's columns in order"
 
 
@@ -50,6 +51,7 @@ def add(db: Database, viewer: Viewer, card_id: int, *, body: str, key: str | Non
         earlier = events.replayed(session, key, viewer.person_id)
         if earlier is not None:
             return own_card(session, viewer, earlier.data["card"], removed=True)
+        require_team(session, viewer)
         card = own_card(session, viewer, card_id)
         cards.refuse_closed_board(session, card.team_id)
         comment = Comment(card_id=card_id, author_id=viewer.person_id, body=body, created_ms=now_ms())
@@ -70,8 +72,8 @@ def add(db: Database, viewer: Viewer, card_id: int, *, body: str, key: str | Non
 # Built once: building a statement costs more than running it (see docs/performance.md).
 # Plain rows on the session's connection: every card in a post's answer and render asks, most have none.
 _UNDER = (
-    select(*_COMMENT.c, col(Person.name))
-    .join_from(_COMMENT, Person.__table__, col(Person.id) == _COMMENT.c.author_id)  # type: ignore[attr-defined]
+    select_columns(*_COMMENT.c, col(Person.name))
+    .join_from(_COMMENT, table_of(Person), col(Person.id) == _COMMENT.c.author_id)
     .where(_COMMENT.c.card_id.in_(bindparam("cards", expanding=True)))
     .order_by(_COMMENT.c.id)
 )

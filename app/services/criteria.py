@@ -11,6 +11,7 @@ from app.errors import Conflict, Invalid, NotFound
 from app.i18n import N_
 from app.kinds import Kind
 from app.models import Criterion, Race, Score
+from app.numbers import decimal
 from app.services import events, races
 from app.services.agenda import require_facilitator
 from app.services.people import Viewer, clean_text
@@ -42,7 +43,7 @@ def ensure(db: Database, race_id: int) -> None:
 
 def _weight(value: str) -> float:
     try:
-        weight = float(value.strip().replace(",", "."))
+        weight = decimal(value)
     except ValueError:
         raise Invalid("Enter a number for the weight, such as 1 or 1.5.") from None
     if not math.isfinite(weight) or weight <= 0 or weight > WEIGHT_MAX:

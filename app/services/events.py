@@ -7,19 +7,17 @@ from typing import Any
 from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, func, select
 
-from app.db import now_ms
+from app.db import now_ms, table_of
 from app.errors import Conflict, Invalid
 from app.kinds import WHILE_ARCHIVED, Kind
 from app.models import Event, Race
-from live.backplane import CHANNEL, payload
 
 KEY_MAX = 64
 
 
-# Built once, with parameters: building a statement costs more than running it (see cards.py).
-# The new seq is taken from RETURNING; a Race this session holds is not brought up to it in memory (the ORM's
-# evaluation of the WHERE against the session's objects was a third of a card post's event), and no write
-# reads race.seq after recording.
+# Built once, with parameters (see cards.py). The new seq is taken from RETURNING, and a Race the session
+# holds is not brought up to it, as the ORM's matching of the session's objects is dear and no write reads
+# race.seq after recording.
 _NEXT_SEQ = (
     update(Race)
     .where(col(Race.id) == bindparam("race_key"))
@@ -27,7 +25,7 @@ _NEXT_SEQ = (
     .returning(col(Race.seq), col(Race.archived_ms))
     .execution_options(synchronize_session=False)
 )
-_INSERT_EVENT = insert(Event.__table__).returning(Event.__table__.c.id)  # type: ignore[attr-defined]
+_INSERT_EVENT = insert(table_of(Event)).returning(table_of(Event).c.id)
 _BY_KEY = select(Event).where(Event.key == bindparam("key"))
 _SINCE = (
     select(Event)
@@ -77,10 +75,8 @@ def record(
     }
     # A plain insert: the log is read back by queries, never through this session's identity map.
     event = Event(id=session.connection().execute(_INSERT_EVENT, values).scalar_one(), **values)
+    # Published after commit (Database.write), to this process's hub and, through the backplane, the others.
     session.info.setdefault("published", {})[race_id] = seq
-    if session.get_bind().dialect.name == "postgresql":
-        # Delivered to every process's listener when (and only if) this transaction commits.
-        session.exec(select(func.pg_notify(CHANNEL, payload(race_id, seq))))  # type: ignore[call-overload]
     return event
 
 
@@ -90,14 +86,14 @@ def lock_race(session: Session, race_id: int) -> None:
         session.exec(select(Race.id).where(Race.id == race_id).with_for_update())
 
 
-def replayed(session: Session, key: str | None, person_id: int) -> Event | None:
+def replayed(session: Session, key: str | None, person_id: int | None) -> Event | None:
     """Return the event an earlier post with this key made, if any; one key is checked at a time."""
     if key is None:
         return None
     if session.get_bind().dialect.name == "postgresql":
         # Concurrent posts of one key wait here for each other, so the check and the insert are atomic.
-        session.exec(select(func.pg_advisory_xact_lock(func.hashtext(key))))  # type: ignore[call-overload]
-    event = session.exec(_BY_KEY, params={"key": key}).first()  # type: ignore[call-overload]
+        session.exec(select(func.pg_advisory_xact_lock(func.hashtext(key))))
+    event = session.exec(_BY_KEY, params={"key": key}).first()
     if event is not None and event.person_id != person_id:
         raise Conflict("This request key was already used.")
     return event
@@ -105,4 +101,4 @@ def replayed(session: Session, key: str | None, person_id: int) -> Event | None:
 
 def since(session: Session, race_id: int, after_seq: int, limit: int = 10_000) -> list[Event]:
     """Return the race's events after a seq, oldest first."""
-    return list(session.exec(_SINCE, params={"race": race_id, "after": after_seq, "limit": limit}).all())  # type: ignore[call-overload]
+    return list(session.exec(_SINCE, params={"race": race_id, "after": after_seq, "limit": limit}).all())

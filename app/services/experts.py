@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from statistics import median
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
 from app.db import now_ms
@@ -24,7 +25,9 @@ class RequestView:
     matching: tuple[str, ...] = ()
 
 
-def _views(session: Session, *where: object, newest_first: bool = False) -> list[RequestView]:
+def _views(
+    session: Session, *where: ColumnElement[bool] | bool, newest_first: bool = False
+) -> list[RequestView]:
     order = col(ExpertRequest.created_ms).desc() if newest_first else col(ExpertRequest.created_ms)
     query = (
         select(ExpertRequest, Team)

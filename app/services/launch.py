@@ -89,7 +89,7 @@ def team_names(count: int, typed: str) -> list[str] | None:
 
 def _replayed(session: Session, who: Account, key: str | None) -> str | None:
     """Return the slug of the race an earlier post with this key made, if any."""
-    event = events.replayed(session, key, None)  # type: ignore[arg-type]
+    event = events.replayed(session, key, None)
     if event is None:
         return None
     race = session.get(Race, event.race_id)

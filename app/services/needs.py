@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from sqlalchemy import update as sql_update
 from sqlmodel import Session, col, select
@@ -14,6 +15,7 @@ from app.errors import Conflict, Invalid, NotFound, ServiceError
 from app.i18n import N_
 from app.kinds import Kind
 from app.models import Challenge, Need, Race
+from app.numbers import whole
 from app.services import events
 from app.services.agenda import require_facilitator
 from app.services.people import Viewer, clean_text
@@ -67,7 +69,7 @@ def contact_of(name: str, means: str) -> str:
 
 def _checked(form: NeedForm) -> NeedForm:
     try:
-        urgency = int(form.urgency)
+        urgency = whole(str(form.urgency))
     except ValueError:
         urgency = 0
     if urgency not in URGENCY_LABELS:
@@ -227,14 +229,19 @@ def choose(db: Database, viewer: Viewer, need_id: int) -> Challenge:
         session.add(challenge)
         session.add(need)
         session.flush()
-        data = {"need": need_id, "challenge": challenge.id, "title": challenge.title, "teams": []}
+        data: dict[str, Any] = {
+            "need": need_id,
+            "challenge": challenge.id,
+            "title": challenge.title,
+            "teams": [],
+        }
         events.record(session, viewer.race_id, Kind.NEED_CHOSEN, data=data, person_id=viewer.person_id)
         return challenge
 
 
 def forget_contacts(session: Session, race_id: int) -> int:
     """Blank the contact details of a race's needs (its retention is over); return how many were blanked."""
-    blanked = session.exec(  # type: ignore[call-overload]
+    blanked = session.exec(
         sql_update(Need).where(col(Need.race_id) == race_id, col(Need.contact) != "").values(contact="")
     ).rowcount
     if blanked:

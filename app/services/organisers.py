@@ -137,7 +137,7 @@ def change_password(
     hashed = passwords.hash(new)
     with db.write() as session:
         # Named on the hash it checked: of two changes at once, the second finds it changed.
-        changed = session.execute(
+        changed = session.exec(
             update(Organiser)
             .where(col(Organiser.id) == row.id, col(Organiser.password_hash) == row.password_hash)
             .values(password_hash=hashed, password_ms=now_ms())

@@ -8,17 +8,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, update
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from app.db import Database, now_ms
-from app.errors import Invalid, NotFound
-from app.i18n import translate
+from app.errors import Conflict, Invalid, NotFound
+from app.i18n import N_, Label, translate
 from app.kinds import Kind
 from app.models import Person, PersonSession, Race, Role
-from app.services import events, races
+from app.services import devices, events, races
 
 NAME_MAX = 80
+ROLE_LABELS = {
+    Role.PARTICIPANT: N_("Participant"),
+    Role.EXPERT: N_("Expert"),
+    Role.FACILITATOR: N_("Facilitator"),
+    Role.WALL: N_("Wall"),
+    Role.JURY: N_("Jury"),
+}
 
 
 @dataclass(frozen=True)
@@ -34,38 +42,68 @@ class Viewer:
     lang: str
 
 
+# Embeddings, overrides and isolates reorder what others read around the text; the marks (LRM, RLM) do not.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _dropped(ch: str) -> bool:
+    """Return whether a character goes: a control (not a line break or tab), a lone surrogate, a bidi one."""
+    kind = unicodedata.category(ch)
+    return (kind == "Cc" and ch not in "\n\t") or kind == "Cs" or ch in BIDI_CONTROLS
+
+
 def clean_text(value: str, limit: int, *, field: str, required: bool = True) -> str:
-    """Normalise user text (NFC, no control characters, trimmed) and enforce its length."""
+    """Normalise user text (NFC, no controls or bidi overrides, trimmed) and enforce its length.
+
+    Other format characters stay: a zero-width joiner holds an emoji family together, tags make a flag.
+    """
     text = unicodedata.normalize("NFC", value or "")
     if not text.isprintable():
         # Printable text has no character of category C ("Other"): only other text is looked at by character.
-        text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+        text = "".join(ch for ch in text if not _dropped(ch))
     text = text.strip()
-    if required and not text:
-        raise Invalid("Please fill in %(field)s.", field=field)
+    if required and not any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in text):
+        raise Invalid("Please fill in %(field)s.", field=Label(field))
     if len(text) > limit:
-        raise Invalid("%(field)s can be at most %(limit)s characters.", field=field, limit=limit)
+        raise Invalid("%(field)s can be at most %(limit)s characters.", field=Label(field), limit=limit)
     return text
 
 
-def join(db: Database, code: str, name: str, earlier: str | None = None) -> tuple[str, str]:
+UNKNOWN_CODE = N_("That code does not open any race. Check it and try again.")
+
+
+class UnknownCode(Invalid):
+    """A code that opens no race: a wrong guess, limited per address (app/limits.py)."""
+
+
+def join(
+    db: Database, code: str, name: str, earlier: str | None = None, device: str | None = None
+) -> tuple[str, str]:
     """Join the race a code opens; return (session token, slug).
 
-    `earlier` is the session this browser held before: when it was in the same race, the event notes who the
-    person was, so a juror who took part earlier on a team is kept from judging it.
+    `device` is the browser's device token: joining again with the same role from the same browser gives the
+    same person back (their team and votes), with a new session that ends their earlier ones. `earlier` is
+    the session this browser held before: when it was in the same race, the event notes who the person was.
     """
     if not (code or "").strip():
         raise Invalid("Enter the code you were given.")
     with db.write() as session:
         found = races.find_code(session, code)
         if found is None:
-            raise Invalid("That code does not open any race. Check it and try again.")
+            raise UnknownCode(UNKNOWN_CODE)
         race, role = found
         if role == Role.WALL and not (name or "").strip():
             name = translate(race.lang, "Wall")
-        name = clean_text(name, NAME_MAX, field="name")
+        name = clean_text(name, NAME_MAX, field=N_("the name"))
         assert race.id is not None
-        person = Person(race_id=race.id, name=name, role=role, created_ms=now_ms())
+        known = devices.digest(device) if device else None
+        if known:
+            # Two joins at once from one browser (a double submit) find or make one person, not two.
+            events.lock_race(session, race.id)
+        person = _returning(session, race.id, role, known) if known else None
+        if person is not None:
+            return _rejoin(session, person, name), race.slug
+        person = Person(race_id=race.id, name=name, role=role, created_ms=now_ms(), device=known)
         session.add(person)
         session.flush()
         assert person.id is not None
@@ -84,12 +122,52 @@ def join(db: Database, code: str, name: str, earlier: str | None = None) -> tupl
         return token, race.slug
 
 
+def _returning(session: Session, race_id: int, role: str, device: str) -> Person | None:
+    """Return the person this device already is in the race in this role, if any."""
+    query = (
+        select(Person)
+        .where(
+            Person.race_id == race_id,
+            Person.role == role,
+            Person.device == device,
+            col(Person.erased_ms).is_(None),
+        )
+        .order_by(col(Person.id))
+    )
+    return session.exec(query).first()
+
+
+def _rejoin(session: Session, person: Person, name: str) -> str:
+    """Give a returning person a new session, ending their earlier ones; return its token."""
+    now = now_ms()
+    assert person.id is not None
+    session.execute(
+        update(PersonSession)
+        .where(col(PersonSession.person_id) == person.id, col(PersonSession.ended_ms).is_(None))
+        .values(ended_ms=now)
+    )
+    token = secrets.token_urlsafe(32)
+    session.add(PersonSession(token=token, person_id=person.id, created_ms=now))
+    data: dict[str, object] = {"name": name, "role": person.role}
+    if name != person.name:
+        data["was_named"] = person.name
+        person.name = name
+        session.add(person)
+    events.record(
+        session, person.race_id, Kind.PERSON_REJOINED, data=data, person_id=person.id, team_id=person.team_id
+    )
+    return token
+
+
 # Every request asks this: built once, and reading columns, not entities.
 _VIEWER = (
-    select(Person.id, Person.name, Person.role, Person.team_id, Person.lang, Race.id, Race.slug, Race.lang)
+    select_columns(
+        *(col(column) for column in (Person.id, Person.name, Person.role, Person.team_id, Person.lang)),
+        *(col(column) for column in (Race.id, Race.slug, Race.lang)),
+    )
     .join(PersonSession, col(PersonSession.person_id) == Person.id)
     .join(Race, col(Race.id) == Person.race_id)
-    .where(PersonSession.token == bindparam("token"), col(PersonSession.ended_ms).is_(None))
+    .where(col(PersonSession.token) == bindparam("token"), col(PersonSession.ended_ms).is_(None))
 )
 
 
@@ -101,8 +179,8 @@ def viewer(db: Database, token: str | None) -> Viewer | None:
         return viewer_in(session, token)
 
 
-# A live socket's first look: who, and the race's seq, in one statement (see app/screens/frames.first_look).
-VIEWER_AND_SEQ = _VIEWER.add_columns(Race.seq)
+# A live socket's look before it attaches: who, and the race's seq, in one statement.
+VIEWER_AND_SEQ = _VIEWER.add_columns(col(Race.seq))
 
 
 def viewer_in(session: Session, token: str) -> Viewer | None:
@@ -123,6 +201,16 @@ def viewer_from(row: Sequence[Any]) -> Viewer:
         team_id=team_id,
         lang=lang or race_lang,
     )
+
+
+# Locked (PostgreSQL; SQLite is serial): a move of the person waits for the write that checked their team.
+_TEAM_NOW = select(Person.team_id).where(Person.id == bindparam("person")).with_for_update()
+
+
+def require_team(session: Session, viewer: Viewer) -> None:
+    """Refuse a team member's write when a move committed after the request read who they are."""
+    if session.execute(_TEAM_NOW, {"person": viewer.person_id}).scalar_one_or_none() != viewer.team_id:
+        raise Conflict("You have been moved to another team: load the page again to see it.")
 
 
 def leave(db: Database, token: str) -> Viewer | None:

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from app.db import Database, now_ms, once_per_render
+from app import memo
+from app.db import Database, now_ms
 from app.errors import Conflict, Forbidden, NotFound
 from app.kinds import Kind
 from app.models import Phase, PhaseState, Race, Role
@@ -29,7 +30,7 @@ class Clock:
 def agenda(session: Session, race_id: int) -> list[Phase]:
     """Return the race's phases in order."""
     # The clock and the facilitators' agenda both show it: a render loads it once.
-    return list(once_per_render(session, ("phases.agenda", race_id), lambda: _agenda(session, race_id)))
+    return list(memo.once(("phases.agenda", race_id), lambda: _agenda(session, race_id)))
 
 
 def _agenda(session: Session, race_id: int) -> list[Phase]:

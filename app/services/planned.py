@@ -50,7 +50,8 @@ def due(db: Database) -> list[tuple[int, int]]:
     """Return (race id, planned start) of every race whose start is still to come, soonest first."""
     with db.read() as session:
         rows = session.exec(PENDING).all()
-    return sorted(((race_id, at_ms) for race_id, _target, at_ms, _stamp in rows), key=lambda row: row[1])
+    starts = [(race_id, at_ms) for race_id, _target, at_ms, _stamp in rows if race_id and at_ms]
+    return sorted(starts, key=lambda row: row[1])
 
 
 def act(db: Database, race_id: int, planned_ms: int, now: int) -> bool:

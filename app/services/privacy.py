@@ -11,7 +11,7 @@ from sqlalchemy import String, Table, delete, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
-from app.db import Database, now_ms
+from app.db import Database, now_ms, table_of
 from app.errors import Forbidden, Invalid, NotFound
 from app.kinds import Kind
 from app.models import AuditRecord, Card, CardRevision, Event, Person, PersonSession, Race, Role
@@ -158,11 +158,9 @@ def _erase(session: Session, race: Race, person: Person, mode: str, *, actor: in
                 for owner in owners:
                     conn.execute(update(table).where(table.c[owner] == person_id).values(**values))
         now = now_ms()
+        conn.execute(update(table_of(Card)).where(col(Card.id).in_(removed_cards)).values(deleted_ms=now))
         conn.execute(
-            update(Card.__table__).where(col(Card.id).in_(removed_cards)).values(deleted_ms=now)  # type: ignore[attr-defined]
-        )
-        conn.execute(
-            update(CardRevision.__table__)  # type: ignore[attr-defined]
+            update(table_of(CardRevision))
             .where(col(CardRevision.card_id).in_(removed_cards))
             .values(title="", body="", deleted=True)
         )
@@ -173,6 +171,8 @@ def _erase(session: Session, race: Race, person: Person, mode: str, *, actor: in
             event.data = {key: _scrubbed(key, value, name, removing) for key, value in event.data.items()}
             session.add(event)
     person.name, person.company, person.competences, person.lang = "", "", [], None
+    # The browser they joined from is personal data too; joining again from it makes someone new.
+    person.device = None
     person.erased_ms = now_ms()
     session.add(person)
     session.execute(delete(PersonSession).where(col(PersonSession.person_id) == person_id))
@@ -262,6 +262,6 @@ def purge(db: Database, at_ms: int | None = None, progress: Progress | None = No
         with db.write() as session:
             race_id = session.exec(select(Race.id).where(Race.slug == slug)).one()
             # The companies' contact people in the needs intake are personal data too.
-            needs.forget_contacts(session, race_id)
+            needs.forget_contacts(session, race_id or 0)
     scrub(db)  # also after an erasure whose own scrub found the file busy
     return len(slugs), people

@@ -6,6 +6,7 @@ from collections import Counter
 
 from sqlmodel import Session, col, select
 
+from app import i18n
 from app.db import Database, now_ms
 from app.errors import Forbidden, Invalid, NotFound
 from app.i18n import N_
@@ -132,3 +133,8 @@ def update(
             team_id=person.team_id,
         )
         return person
+
+
+def competence_label(tag: str) -> str:
+    """Return a competence as shown: a suggested one translated (stored in English), a typed one as typed."""
+    return i18n.gettext(tag) if tag in COMMON_COMPETENCES else tag

@@ -20,6 +20,8 @@ from app.services import events
 # Unambiguous when read off a projector: no 0/O, 1/I/L.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 6
+# The codes that steer the race or judge it are long enough never to be guessed (31**10 is about 8e14).
+LONG_CODES = {Role.FACILITATOR: 10, Role.JURY: 10}
 TEAM_COLOURS = ("#c0392b", "#2e86c1", "#27ae60", "#8e44ad", "#d68910", "#17a589", "#cb4335", "#2c3e50")
 
 
@@ -99,9 +101,9 @@ def slugify(name: str) -> str:
     return slug[:48] or "race"
 
 
-def new_code() -> str:
+def new_code(length: int = CODE_LENGTH) -> str:
     """Return a random join code."""
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
 
 
 def _unique_slug(session: Session, name: str) -> str:
@@ -112,9 +114,10 @@ def _unique_slug(session: Session, name: str) -> str:
     return slug
 
 
-def _unique_code(session: Session) -> str:
+def unique_code(session: Session, role: Role) -> str:
+    """Return a join code for a role that no race uses."""
     while True:
-        code = new_code()
+        code = new_code(LONG_CODES.get(role, CODE_LENGTH))
         if session.exec(select(RaceCode.id).where(RaceCode.code == code)).first() is None:
             return code
 
@@ -161,7 +164,7 @@ def build(
     session.add(race)
     session.flush()
     assert race.id is not None
-    codes = {role.value: _unique_code(session) for role in Role}
+    codes = {role.value: unique_code(session, role) for role in Role}
     session.add_all(RaceCode(race_id=race.id, role=role, code=code) for role, code in codes.items())
     phases = [
         Phase(
@@ -239,6 +242,13 @@ def codes(session: Session, race_id: int) -> dict[str, str]:
     """Return role -> code for a race."""
     rows = session.exec(select(RaceCode).where(RaceCode.race_id == race_id)).all()
     return {row.role: row.code for row in rows}
+
+
+def with_codes(db: Database, slug: str) -> tuple[Race, dict[str, str]]:
+    """Return a race and its codes by role, in one read."""
+    with db.read() as session:
+        race = get_race(session, slug)
+        return race, codes(session, race.id or 0)
 
 
 def summary(db: Database, slug: str) -> dict[str, Any]:

@@ -20,8 +20,10 @@ from app.services import charts, exports, outcomes, replay, review, scoreboard
 from app.services.people import Viewer
 from app.templating import env
 
-# Markdown is written without HTML escaping; user text is escaped for Markdown instead (see md_escape).
+# Markdown is written without HTML escaping; user text is escaped for Markdown instead (see md_escape). Its
+# filters are its own; its globals are the pages' (the app installs them).
 markdown_env = env.overlay(autoescape=False)
+markdown_env.filters = dict(env.filters)
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
 
 
@@ -42,14 +44,13 @@ def when(epoch_ms: int | None, tz: str = "Europe/Stockholm") -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
-env.filters["when"] = when
-
 # Every event kind in words; a kind added later shows as its code until it is named here.
 KIND_LABELS = {
     "race.created": N_("Race created"),
     "race.ended": N_("Race ended"),
     "race.privacy": N_("Privacy settings changed"),
     "person.joined": N_("Joined"),
+    "person.rejoined": N_("Joined again from the same browser"),
     "person.exported": N_("Personal data exported"),
     "person.erased": N_("Person erased"),
     "team.joined": N_("Joined a team"),
@@ -61,6 +62,8 @@ KIND_LABELS = {
     "outcome.recorded": N_("Outcome recorded"),
     "person.left": N_("Signed out"),
     "person.moved": N_("Moved to another team"),
+    "team_choice.opened": N_("Team choice opened"),
+    "team_choice.closed": N_("Team choice closed"),
     "profile.updated": N_("Profile updated"),
     "card.edited": N_("Card edited"),
     "card.moved": N_("Card moved"),
@@ -121,7 +124,6 @@ def kind_label(kind: str) -> str:
     return gettext(label) if label else kind
 
 
-env.globals["kind_label"] = kind_label
 markdown_env.filters["when"] = when
 
 
@@ -272,7 +274,7 @@ def csv_table(db: Database, viewer: Viewer, name: str) -> str:
             race = session.get(Race, viewer.race_id)
             assert race is not None
             rows = scoreboard.score_rows(session, race)
-        return _csv(["team", "juror", "criterion", "weight", "value", "comment"], rows)
+        return _csv(["team", "juror", "criterion", "weight", "value", "comment", "counted"], rows)
     with db.engine.connect() as conn, conn.begin():
         for table, rows in exports.race_rows(conn, viewer.race_id):
             if table.name == name:

@@ -12,8 +12,9 @@ from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.i18n import N_
 from app.kinds import Kind
 from app.models import ExpertRequest, Person, Race, RequestStatus, Role
+from app.numbers import whole
 from app.services import events, phases
-from app.services.people import Viewer, clean_text
+from app.services.people import Viewer, clean_text, require_team
 
 QUESTION_MAX = 2000
 NOTE_MAX = 2000
@@ -34,6 +35,7 @@ def ask(db: Database, viewer: Viewer, *, question: str, tags: list[str], key: st
             found = session.get(ExpertRequest, earlier.data["request"])
             assert found is not None
             return found
+        require_team(session, viewer)
         race = session.get(Race, viewer.race_id)
         assert race is not None
         phase = phases.open_phase(session, race)
@@ -56,7 +58,7 @@ def ask(db: Database, viewer: Viewer, *, question: str, tags: list[str], key: st
 def parse_rating(value: str) -> int:
     """Return a rating 1-5 or refuse it."""
     try:
-        rating = int(value)
+        rating = whole(value)
     except ValueError:
         rating = 0
     if not 1 <= rating <= 5:
@@ -72,7 +74,7 @@ def claim(db: Database, viewer: Viewer, request_id: int) -> ExpertRequest:
         request = _load(session, viewer, request_id)
         now = now_ms()
         # The status test inside the UPDATE is what decides a race between two experts.
-        won = session.exec(  # type: ignore[call-overload]
+        won = session.exec(
             update(ExpertRequest)
             .where(col(ExpertRequest.id) == request_id, col(ExpertRequest.status) == RequestStatus.OPEN)
             .values(status=RequestStatus.CLAIMED, claimed_by=viewer.person_id, claimed_ms=now)
@@ -95,7 +97,7 @@ def assign(db: Database, viewer: Viewer, request_id: int, expert_id: int) -> Exp
             raise NotFound("There is no such expert in this race.")
         previous = request.claimed_by
         now = now_ms()
-        won = session.exec(  # type: ignore[call-overload]
+        won = session.exec(
             update(ExpertRequest)
             .where(
                 col(ExpertRequest.id) == request_id,
@@ -181,6 +183,8 @@ def _mine(session: Session, viewer: Viewer, request_id: int, *statuses: str) -> 
 
 def _team_request(session: Session, viewer: Viewer, request_id: int) -> ExpertRequest:
     request = _load(session, viewer, request_id)
+    if viewer.role == Role.PARTICIPANT:
+        require_team(session, viewer)
     if viewer.role != Role.PARTICIPANT or request.team_id != viewer.team_id:
         raise Forbidden("Only the team that asked can do this.")
     return request

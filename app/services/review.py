@@ -25,6 +25,7 @@ from app.models import (
     Team,
     Vote,
 )
+from app.numbers import whole
 from app.services import events, races
 from app.services.people import Viewer
 
@@ -260,6 +261,6 @@ def optional_int(value: str) -> int | None:
     if not value:
         return None
     try:
-        return int(value)
+        return whole(value)
     except ValueError:
         raise Invalid("The form is malformed.") from None

@@ -12,7 +12,7 @@ from app.i18n import N_
 from app.kinds import Kind
 from app.models import Card, CardColumn, CardRevision, Person, Role
 from app.services import cards, events
-from app.services.people import Viewer, clean_text
+from app.services.people import Viewer, clean_text, require_team
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,7 @@ def require_member(viewer: Viewer) -> None:
 
 
 def _open_card(session: Session, viewer: Viewer, card_id: int) -> Card:
+    require_team(session, viewer)
     card = own_card(session, viewer, card_id)
     cards.refuse_closed_board(session, card.team_id)
     return card

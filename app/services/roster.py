@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, func, select
@@ -13,8 +14,19 @@ from app.db import Database
 from app.errors import Conflict, Invalid, NotFound
 from app.i18n import N_
 from app.kinds import Kind
-from app.models import Background, Card, Challenge, ExpertRequest, Person, RequestStatus, Role, Team, Vote
-from app.services import events
+from app.models import (
+    Background,
+    Card,
+    Challenge,
+    ExpertRequest,
+    Person,
+    Race,
+    RequestStatus,
+    Role,
+    Team,
+    Vote,
+)
+from app.services import events, teams
 from app.services.agenda import require_facilitator
 from app.services.people import Viewer, clean_text
 from app.services.races import TEAM_COLOURS
@@ -78,7 +90,9 @@ def _challenge_fields(company: str, title: str, description: str) -> tuple[str, 
 
 def _teams_of(session: Session, challenge_id: int) -> list[int]:
     return [
-        team_id for team_id in session.exec(select(Team.id).where(Team.challenge_id == challenge_id)).all()
+        team_id
+        for team_id in session.exec(select(Team.id).where(Team.challenge_id == challenge_id)).all()
+        if team_id is not None
     ]
 
 
@@ -100,7 +114,7 @@ def add_challenge(
         )
         session.add(challenge)
         session.flush()
-        data = {"challenge": challenge.id, "title": title, "teams": []}
+        data: dict[str, Any] = {"challenge": challenge.id, "title": title, "teams": []}
         return events.record(
             session, viewer.race_id, Kind.CHALLENGE_ADDED, data=data, person_id=viewer.person_id
         ).seq
@@ -187,7 +201,11 @@ def move_person(db: Database, viewer: Viewer, person_id: int, team_id: int | Non
     """Put a participant in another team, or in none."""
     require_facilitator(viewer)
     with db.write() as session:
-        person = session.get(Person, person_id)
+        race = session.get(Race, viewer.race_id)
+        assert race is not None
+        teams.refuse_after_end(race)
+        # Locked, so that the person's own choice and this move are decided one after the other.
+        person = session.exec(select(Person).where(Person.id == person_id).with_for_update()).first()
         if person is None or person.race_id != viewer.race_id:
             raise NotFound("There is no such person in this race.")
         if person.role != Role.PARTICIPANT:

@@ -11,18 +11,24 @@ from sqlmodel import Session, col, select
 
 from app.db import Database
 from app.models import Criterion, JuryConflict, Person, Race, Score, Team
-from app.services import criteria, jury, ranking, teams
+from app.services import conflicts, criteria, devices, jury, ranking, teams
 from app.services.agenda import require_facilitator
-from app.services.people import Viewer
+from app.services.people import ROLE_LABELS, Viewer
 
 
 @dataclass
 class Progress:
-    """Who has scored how much, without a single value: per team the jurors, per juror the teams."""
+    """Who has scored how much, without a single value: per team the jurors, per juror the teams.
+
+    Only scores that count are counted: none by a juror with a stake in the team. Per juror: (name, teams
+    scored, teams they may score).
+    """
 
     teams: list[tuple[Team, int]]
-    jurors: list[tuple[str, int]]
+    jurors: list[tuple[str, int, int]]
     team_count: int
+    # Scores that do not count, for the facilitator: (juror, team, why), values never shown.
+    set_aside: list[tuple[str, str, list[conflicts.Reason]]] = field(default_factory=list)
 
 
 @dataclass
@@ -49,31 +55,44 @@ def _teams(session: Session, race_id: int) -> list[Team]:
     return list(session.exec(select(Team).where(Team.race_id == race_id).order_by(col(Team.id))).all())
 
 
-def progress(session: Session, race: Race) -> Progress:
-    """Return how many jurors scored each team and how many teams each juror scored."""
-    pairs = set(
+def progress(session: Session, race: Race, stakes: conflicts.Stakes | None = None) -> Progress:
+    """Return how many jurors scored each team and how many teams each juror scored, counting only the
+    scores that count, and the scores set aside for a stake."""
+    stakes = conflicts.of_race(session, race.id or 0) if stakes is None else stakes
+    scored = set(
         session.exec(select(Score.juror_id, Score.team_id).where(Score.race_id == race.id).distinct()).all()
     )
-    per_team = Counter(team for _juror, team in pairs)
-    per_juror = Counter(juror for juror, _team in pairs)
+    aside = conflicts.pairs(stakes)
+    counted = scored - aside
+    per_team = Counter(team for _juror, team in counted)
+    per_juror = Counter(juror for juror, _team in counted)
     teams = _teams(session, race.id or 0)
     people = jury.jurors(session, race.id or 0)
+    names = {person.id: person.name for person in people}
+    team_names = {team.id: team.name for team in teams}
     return Progress(
         [(team, per_team.get(team.id or 0, 0)) for team in teams],
-        [(person.name, per_juror.get(person.id or 0, 0)) for person in people],
+        [
+            (person.name, per_juror.get(person.id or 0, 0), len(teams) - len(stakes.get(person.id or 0, {})))
+            for person in people
+        ],
         len(teams),
+        [
+            (names.get(juror, ""), team_names.get(team, ""), stakes[juror][team])
+            for juror, team in sorted(scored & aside)
+        ],
     )
 
 
-def results(session: Session, race: Race) -> Results | None:
-    """Return the ranking with averages and comments, or None while the scores are hidden."""
+def results(session: Session, race: Race, stakes: conflicts.Stakes | None = None) -> Results | None:
+    """Return the ranking with averages and comments from the scores that count, or None while hidden."""
     if not is_revealed(race):
         return None
     race_id = race.id or 0
     found = criteria.listing(session, race_id)
     weights = {item.id or 0: item.weight for item in found}
     teams = {team.id or 0: team for team in _teams(session, race_id)}
-    scores = list(session.exec(select(Score).where(Score.race_id == race_id).order_by(col(Score.id))).all())
+    scores = _counted(session, race_id, stakes)
     marks = [ranking.Mark(s.juror_id, s.team_id, s.criterion_id, s.value) for s in scores]
     placings = ranking.rank(list(teams), weights, marks)
     names = {person.id: person.name for person in jury.jurors(session, race_id)}
@@ -88,20 +107,30 @@ def results(session: Session, race: Race) -> Results | None:
     return Results(found, [(placing, teams[placing.team_id]) for placing in placings], comments)
 
 
+def _counted(session: Session, race_id: int, stakes: conflicts.Stakes | None = None) -> list[Score]:
+    """Return the race's scores that count: none by a juror with a stake in the team, known when it may."""
+    aside = conflicts.pairs(conflicts.of_race(session, race_id) if stakes is None else stakes)
+    scores = session.exec(select(Score).where(Score.race_id == race_id).order_by(col(Score.id))).all()
+    return [score for score in scores if (score.juror_id, score.team_id) not in aside]
+
+
 def jury_context(session: Session, race: Race) -> dict[str, Any]:
     """Return what the facilitators' jury region and the setup page show."""
+    stakes = conflicts.of_race(session, race.id or 0)
     return {
-        "jury_progress": progress(session, race),
-        "jury_results": results(session, race),
+        "jury_progress": progress(session, race, stakes),
+        "jury_results": results(session, race, stakes),
         "jury_revealed": is_revealed(race),
     }
 
 
 def score_rows(session: Session, race: Race) -> list[dict[str, Any]]:
-    """Return one row per juror, team and criterion with names, for the scores CSV (revealed races only)."""
+    """Return one row per juror, team and criterion with names, for the scores CSV (revealed races only);
+    `counted` says whether the score counts (not when the juror has a stake in the team)."""
     if not is_revealed(race):
         return []
     race_id = race.id or 0
+    aside = conflicts.pairs(conflicts.of_race(session, race_id))
     teams = {team.id: team.name for team in _teams(session, race_id)}
     names = {person.id: person.name for person in jury.jurors(session, race_id)}
     found = {item.id: item for item in criteria.listing(session, race_id)}
@@ -117,6 +146,7 @@ def score_rows(session: Session, race: Race) -> list[dict[str, Any]]:
                 "weight": criterion.weight if criterion else "",
                 "value": score.value,
                 "comment": score.comment,
+                "counted": "no" if (score.juror_id, score.team_id) in aside else "yes",
             }
         )
     return rows
@@ -131,6 +161,7 @@ def screen(db: Database, viewer: Viewer) -> dict[str, Any]:
         return {
             "juror": person,
             "identity_pending": person is not None and person.profile_ms is None,
+            "juror_scored": jury.has_scored(session, viewer.person_id),
             "criteria_list": criteria.listing(session, viewer.race_id),
             "juror_teams": jury.juror_view(session, viewer),
             "stakes": set(session.exec(declared).all()),
@@ -157,11 +188,14 @@ def setup(db: Database, viewer: Viewer) -> dict[str, Any]:
         people = jury.jurors(session, viewer.race_id)
         team_list = [view.team for view in teams.listing(session, viewer.race_id)]
         query = select(JuryConflict).where(JuryConflict.race_id == viewer.race_id)
+        stakes = conflicts.of_race(session, viewer.race_id)
         return {
             "race": race,
             "viewer": viewer,
             "criteria_list": criteria.listing(session, viewer.race_id),
-            "jurors": [(person, jury.conflicts(session, person)) for person in people],
+            "jurors": [(person, stakes.get(person.id or 0, {})) for person in people],
+            "same_device": devices.shared(session, viewer.race_id),
+            "role_labels": ROLE_LABELS,
             "declared": list(session.exec(query.order_by(col(JuryConflict.id))).all()),
             "team_list": team_list,
             "team_names": {team.id: team.name for team in team_list},

@@ -19,7 +19,8 @@ from app.errors import Conflict, Invalid
 from app.i18n import N_
 from app.kinds import Kind
 from app.models import Challenge, Person, Race, Role, Team
-from app.services import events, matching
+from app.numbers import whole
+from app.services import events, matching, teams
 from app.services.agenda import require_facilitator
 from app.services.people import Viewer
 from app.services.races import TEAM_COLOURS
@@ -27,8 +28,8 @@ from app.services.roster import BACKGROUND_LABELS, TEAM_NAME_MAX
 
 SIZE_MAX = 50
 PER_CHALLENGE_MAX = 20
-NEW_KEY = re.compile(r"^n(\d{1,9})-(\d{1,3})$")
-TEAM_KEY = re.compile(r"^t(\d{1,9})$")
+NEW_KEY = re.compile(r"^n([0-9]{1,9})-([0-9]{1,3})\Z")
+TEAM_KEY = re.compile(r"^t([0-9]{1,9})\Z")
 STALE = N_("Someone joined or left since this suggestion was made: ask for a new suggestion.")
 STALE_TEAMS = N_("The teams changed since this suggestion was made: ask for a new suggestion.")
 
@@ -95,8 +96,8 @@ class View:
 def bounds_from(min_size: str, max_size: str, per_challenge: str) -> matching.Bounds:
     """Read the size bounds and teams per challenge from the form, or refuse them."""
     try:
-        low, high = int(min_size.strip()), int(max_size.strip())
-        per = int(per_challenge.strip()) if per_challenge.strip() else None
+        low, high = whole(min_size), whole(max_size)
+        per = whole(per_challenge) if per_challenge.strip() else None
     except ValueError:
         raise Invalid("Enter whole numbers for the sizes and the teams per challenge.") from None
     if not 1 <= low <= high <= SIZE_MAX:
@@ -218,6 +219,9 @@ def apply(
         if replayed is not None:
             return replayed.seq, []
         events.lock_race(session, viewer.race_id)
+        race = session.get(Race, viewer.race_id)
+        assert race is not None
+        teams.refuse_after_end(race)
         crowd = _crowd(session, viewer.race_id)
         _check(crowd)
         places = _places(crowd, keys)

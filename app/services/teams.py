@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
-from app.db import Database, once_per_render
-from app.errors import Forbidden, NotFound
+from app import memo
+from app.db import Database
+from app.errors import Conflict, Forbidden, NotFound
 from app.kinds import Kind
-from app.models import Challenge, Person, Role, Team
+from app.models import Challenge, Event, Person, Race, Role, Team
 from app.services import events
+from app.services.agenda import require_facilitator
 from app.services.people import Viewer
 
 
@@ -27,7 +29,7 @@ class TeamView:
 def listing(session: Session, race_id: int, team_ids: list[int] | None = None) -> list[TeamView]:
     """Return every team of a race (or these teams) with its challenge and members."""
     key = ("teams.listing", race_id, None if team_ids is None else tuple(team_ids))
-    return once_per_render(session, key, lambda: _listing(session, race_id, team_ids))
+    return memo.once(key, lambda: _listing(session, race_id, team_ids))
 
 
 # Built once, with parameters (see cards.py): every team, or some.
@@ -62,17 +64,54 @@ def get_team(session: Session, race_id: int, team_id: int) -> TeamView:
     raise NotFound("There is no such team in this race.")
 
 
-def choose(db: Database, viewer: Viewer, team_id: int) -> int:
-    """Put a participant in a team of their race."""
+def started(session: Session, race_id: int) -> bool:
+    """Return whether a phase of the race has ever started (the log keeps it, whatever the agenda is now)."""
+    return memo.once(
+        ("teams.started", race_id), lambda: session.execute(_STARTED, {"race": race_id}).first() is not None
+    )
+
+
+_STARTED = (
+    select(Event.id).where(Event.race_id == bindparam("race"), Event.kind == Kind.PHASE_STARTED).limit(1)
+)
+
+
+def choice_open(session: Session, race: Race) -> bool:
+    """Return whether participants who have a team may choose another one now."""
+    if race.ended_ms is not None:
+        return False
+    if race.team_choice_open is not None:
+        return race.team_choice_open
+    return not started(session, race.id or 0)
+
+
+def refuse_after_end(race: Race) -> None:
+    """Refuse any change of team once the race has ended."""
+    if race.ended_ms is not None:
+        raise Forbidden("The race has ended: nobody changes team any more.")
+
+
+def choose(db: Database, viewer: Viewer, team_id: int) -> int | None:
+    """Put a participant in a team of their race, when the rules let them; None when they are in it already.
+
+    A participant with no team chooses one; one who has a team changes only while team choice is open.
+    """
     if viewer.role != Role.PARTICIPANT:
         raise Forbidden("Only participants choose a team.")
     with db.write() as session:
+        race = session.get(Race, viewer.race_id)
+        assert race is not None
+        refuse_after_end(race)
         team = session.get(Team, team_id)
         if team is None or team.race_id != viewer.race_id:
             raise NotFound("There is no such team in this race.")
-        person = session.get(Person, viewer.person_id)
-        assert person is not None
+        # Locked, so that a facilitator's move and this choice are decided one after the other.
+        person = session.exec(select(Person).where(Person.id == viewer.person_id).with_for_update()).one()
         previous = person.team_id
+        if previous == team_id:
+            return None
+        if previous is not None and not choice_open(session, race):
+            raise Forbidden("Team choice is closed, so you stay in your team. A facilitator can move you.")
         person.team_id = team_id
         session.add(person)
         return events.record(
@@ -83,3 +122,36 @@ def choose(db: Database, viewer: Viewer, team_id: int) -> int:
             person_id=viewer.person_id,
             team_id=team_id,
         ).seq
+
+
+def set_choice(db: Database, viewer: Viewer, open_: bool) -> int:
+    """Open or close team choice for participants who have a team (the facilitator only)."""
+    require_facilitator(viewer)
+    with db.write() as session:
+        race = session.get(Race, viewer.race_id)
+        assert race is not None
+        refuse_after_end(race)
+        if choice_open(session, race) == open_:
+            if open_:
+                raise Conflict("Team choice is already open.")
+            raise Conflict("Team choice is already closed.")
+        # Opened again before the first phase: it closes at the first start, as it would have.
+        race.team_choice_open = None if open_ and not started(session, race.id or 0) else open_
+        session.add(race)
+        kind = Kind.TEAM_CHOICE_OPENED if open_ else Kind.TEAM_CHOICE_CLOSED
+        return events.record(session, viewer.race_id, kind, person_id=viewer.person_id).seq
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What a team member's screen says about changing team: whether they may, and to which teams."""
+
+    open: bool
+    others: list[Team]
+
+
+def choice(session: Session, race: Race, team_id: int) -> Choice:
+    """Return whether a member of a team may change team now, and the other teams of the race."""
+    if not choice_open(session, race):
+        return Choice(False, [])
+    return Choice(True, [view.team for view in listing(session, race.id or 0) if view.team.id != team_id])

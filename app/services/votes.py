@@ -11,9 +11,9 @@ from sqlmodel import Session, col, func, select
 from app.db import Database, now_ms
 from app.errors import Conflict
 from app.kinds import Kind
-from app.models import Card, Person, Phase, Race, Team, Vote
+from app.models import Card, Phase, Race, Team, Vote
 from app.services import events, phases
-from app.services.people import Viewer
+from app.services.people import Viewer, require_team
 from app.services.revisions import own_card, require_member
 
 
@@ -45,6 +45,14 @@ def budget(session: Session, race: Race, person_id: int) -> Budget:
     return Budget(True, phase.vote_budget, _used(session, person_id, phase.id or 0))
 
 
+def viewers_budget(db: Database, viewer: Viewer) -> Budget:
+    """Return the viewer's votes in the open phase, in a read of its own."""
+    with db.read() as session:
+        race = session.get(Race, viewer.race_id)
+        assert race is not None
+        return budget(session, race, viewer.person_id)
+
+
 def _voting_phase(session: Session, viewer: Viewer, card: Card) -> Phase:
     race = session.get(Race, viewer.race_id)
     team = session.get(Team, card.team_id)
@@ -54,8 +62,6 @@ def _voting_phase(session: Session, viewer: Viewer, card: Card) -> Phase:
     phase = phases.open_phase(session, race)
     if phase is None or not phase.voting_open:
         raise Conflict("Voting is not open right now.")
-    # Lock the voter's row so two votes at once cannot both pass the budget (PostgreSQL; SQLite is serial).
-    session.exec(select(Person).where(Person.id == viewer.person_id).with_for_update()).one()
     return phase
 
 
@@ -74,6 +80,8 @@ def _change(
         earlier = events.replayed(session, key, viewer.person_id)
         if earlier is not None:
             return own_card(session, viewer, earlier.data["card"], removed=True)
+        # Also locks the voter's row, so two votes at once cannot both pass the budget.
+        require_team(session, viewer)
         card = own_card(session, viewer, card_id)
         phase = _voting_phase(session, viewer, card)
         vote = change(session, card, phase)

@@ -52,11 +52,12 @@
     if (badge) badge.setAttribute("data-pending", String(pending));
   }
 
-  // Resolve when the connection is back (the socket opened, the browser is online) or after a backoff.
-  function whenBack(attempt) {
+  // Resolve when the connection is back (the socket opened, the browser is online) or after a backoff;
+  // a server that said when to come back (429 with Retry-After) is not asked again before then.
+  function whenBack(attempt, atLeast) {
     return new Promise(function (resolve) {
-      waiters.push(resolve);
-      setTimeout(resolve, Math.min(30000, 1000 * Math.pow(2, attempt)));
+      if (!atLeast) waiters.push(resolve);
+      setTimeout(resolve, Math.max(atLeast || 0, Math.min(30000, 1000 * Math.pow(2, attempt))));
     });
   }
 
@@ -75,12 +76,14 @@
     var waiting = false;
     try {
       for (var attempt = 0; ; attempt++) {
+        var later = 0;
         try {
           var response = await window.fetch(url, init);
           if (!transient(response.status)) {
             forget(key);
             return response;
           }
+          later = 1000 * (Number(response.headers.get("Retry-After")) || 0);
         } catch (error) {
           if (error && error.name === "AbortError") {
             forget(key);
@@ -94,7 +97,7 @@
           if (elt) elt.setAttribute("aria-busy", "true");
           K.say("pending");
         }
-        await whenBack(attempt);
+        await whenBack(attempt, later);
       }
     } finally {
       if (waiting) {

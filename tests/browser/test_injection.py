@@ -8,7 +8,10 @@ every screen is loaded afresh (with the scores revealed or hidden again as the s
 dialog, `window.__pwned` never set, no element or attribute made from a payload, no Content-Security-Policy
 violation, and each field's value shown as text.
 
-A new field is one row in FIELDS (and, for a new screen, one entry in SCREENS).
+A new field is one row in FIELDS (and, for a new screen, one entry in SCREENS). The race's own name, typed
+by the organiser who creates it, is one of them (the join sheet shows it). Apart from the rotation, a phase
+named `Paus<i hx-post=/leave hx-trigger=load></i>` closes the boards while every screen watches, and nobody
+may be signed out by it.
 """
 
 from __future__ import annotations
@@ -346,29 +349,52 @@ def typed_at_join(race: Race, value: str) -> None:
     """Names are typed at the join form, before the rest (see the test)."""
 
 
+def typed_at_creation(race: Race, value: str) -> None:
+    """The race's name is typed by the organiser who creates it, before anyone joins (see the test)."""
+
+
+# The screens whose header names the race (the wall shows its clock and teams only, the profile its form).
+EVERY_HEADER = (
+    LIVE,
+    BOARD,
+    PANEL,
+    EXPERT,
+    CONTROL,
+    REVIEW,
+    REPLAY,
+    REPORT,
+    JURY,
+    NEEDS,
+    COMPETENCES,
+    SUGGEST,
+    SETUP,
+)
 FIELDS: tuple[Field, ...] = (
+    Field("R1", "race name", typed_at_creation, (*EVERY_HEADER, SHEET, THANKS, MARKDOWN)),
     Field(
         "N1",
         "participant name",
         typed_at_join,
-        (BOARD, PANEL, CONTROL, REVIEW, REPLAY, REPORT, MARKDOWN, COMPETENCES, SUGGEST),
+        (LIVE, BOARD, PANEL, CONTROL, REVIEW, REPLAY, REPORT, MARKDOWN, COMPETENCES, SUGGEST),
     ),
-    Field("N2", "expert name", typed_at_join, (BOARD, PANEL, EXPERT, REVIEW, REPORT, PROFILE, COMPETENCES)),
+    Field(
+        "N2", "expert name", typed_at_join, (LIVE, BOARD, PANEL, EXPERT, REVIEW, REPORT, PROFILE, COMPETENCES)
+    ),
     Field("N3", "juror name", typed_at_join, (JURY, SETUP, CONTROL, REVIEW)),
     Field(
         "C1",
         "challenge company",
         fill_challenge("company"),
-        (BOARD, PANEL, CONTROL, WALL, REPLAY, COMPETENCES, SUGGEST, JURY),
+        (LIVE, BOARD, PANEL, CONTROL, WALL, REPLAY, COMPETENCES, SUGGEST, JURY),
     ),
     Field(
         "C2",
         "challenge title",
         fill_challenge("title"),
-        (BOARD, PANEL, CONTROL, REVIEW, COMPETENCES, SUGGEST, JURY),
+        (LIVE, BOARD, PANEL, CONTROL, REVIEW, COMPETENCES, SUGGEST, JURY),
     ),
     Field("C4", "challenge competence", fill_challenge("tags"), (CONTROL, COMPETENCES, SUGGEST)),
-    Field("C3", "challenge description", fill_challenge("description"), (BOARD, PANEL, CONTROL)),
+    Field("C3", "challenge description", fill_challenge("description"), (LIVE, BOARD, PANEL, CONTROL)),
     Field(
         "T1",
         "team name",
@@ -408,7 +434,7 @@ FIELDS: tuple[Field, ...] = (
     Field("K2", "card body", fill_card_body, (LIVE, BOARD, PANEL, REVIEW, REPLAY, REPORT, MARKDOWN)),
     Field("M1", "comment", fill_comment, (LIVE, BOARD, PANEL, REVIEW)),
     Field("Q1", "expert request question", fill_question, (LIVE, BOARD, PANEL, EXPERT, REVIEW, REPORT)),
-    Field("Q2", "expert request tag", fill_request_tag, (BOARD, PANEL)),
+    Field("Q2", "expert request tag", fill_request_tag, (LIVE, BOARD, PANEL)),
     Field("E1", "expert note", fill_expert_note, (EXPERT,)),
     Field("R1", "rating word", fill_rating_word, (LIVE, BOARD, PANEL, EXPERT)),
     Field("F1", "profile company", fill_profile("company"), (PROFILE, COMPETENCES)),
@@ -447,6 +473,10 @@ FIELDS: tuple[Field, ...] = (
     Field("J5", "juror's comment", fill_juror_comment, (JURY, CONTROL, REVIEW, SETUP)),
     Field("O1", "outcome note", fill_outcome_note, (REVIEW, REPORT, MARKDOWN)),
 )
+
+
+def field_named(name: str) -> Field:
+    return next(row for row in FIELDS if row.name == name)
 
 
 def open_jury_comments(race: Race, page: Page) -> None:
@@ -527,16 +557,17 @@ def shown(page: Page) -> str:
 def test_no_typed_value_runs_or_becomes_markup_anywhere(
     server: Server, new_page: Callable[..., Page], offset: int
 ) -> None:
-    summary: dict[str, Any] = server.create_race("Injektionsracet", lang="en", teams=3)
+    race = Race(server, {}, offset)
+    summary: dict[str, Any] = server.create_race(race.value(field_named("race name")), lang="en", teams=3)
+    race.summary = summary
     server.start()
-    race = Race(server, summary, offset)
     codes, slug = summary["codes"], summary["slug"]
     people = {
         "facilitator": ("facilitator", "Fia"),
         "wall": ("wall", "Wall"),
-        "jury": ("jury", race.value(FIELDS[2])),
-        "ebba": ("expert", race.value(FIELDS[1])),
-        "alice": ("participant", race.value(FIELDS[0])),
+        "jury": ("jury", race.value(field_named("juror name"))),
+        "ebba": ("expert", race.value(field_named("expert name"))),
+        "alice": ("participant", race.value(field_named("participant name"))),
         "bo": ("participant", "Bo"),
     }
     for who, (role, name) in people.items():
@@ -598,3 +629,59 @@ def test_no_typed_value_runs_or_becomes_markup_anywhere(
     in_markdown = [row for row in FIELDS if MARKDOWN in row.screens]
     assert [row.name for row in in_markdown if md_escape(race.value(row)) not in document] == []
     assert [row.name for row in in_markdown if "<" in race.value(row) and race.value(row) in document] == []
+
+
+# The issue's own vector: in the board-closed message it signed out everyone whose board was open.
+LEAVE = "Paus<i hx-post=/leave hx-trigger=load></i>"
+
+
+def test_a_phase_named_in_htmx_markup_signs_nobody_out(server: Server, new_page: Callable[..., Page]) -> None:
+    summary: dict[str, Any] = server.create_race("Pausracet", lang="en", teams=2)
+    server.start()
+    slug, codes = summary["slug"], summary["codes"]
+    pause = summary["phases"][10]["id"]  # the night pause: boards are closed while it runs
+    pages: dict[str, Page] = {}
+    leaving: list[str] = []
+    roles = {"fia": "facilitator", "alice": "participant", "bo": "participant", "ebba": "expert"}
+    for who, role in {**roles, "wall": "wall", "jury": "jury"}.items():
+        page = new_page((1366, 900))
+        page.add_init_script(WATCH)
+        page.on("request", lambda request: leaving.append(request.url) if "/leave" in request.url else None)
+        join(page, server, slug, codes[role], who.capitalize())
+        if page.locator("#profile-prompt").count():
+            page.locator("#profile-prompt button[value=skip]").click()
+        pages[who] = page
+    for who in ("alice", "bo"):
+        choose_team(pages[who], summary["teams"][0]["name"])
+    alice = pages["alice"]
+    alice.locator("#card-title").fill("Ett kort")
+    alice.locator("#card-form button[type=submit]").click()
+    expect(alice.locator("#col-idea .card")).to_have_count(1)
+    for page in pages.values():
+        expect_live(page)
+
+    fia = pages["fia"]
+    fia.locator(f"#phase-{pause}-details summary").click()
+    fia.locator(f"#phase-{pause}-name").fill(LEAVE)
+    fia.locator(f"#phase-{pause}-save").click()
+    expect(fia.locator(f"#phase-{pause} .phase-name")).to_have_text(LEAVE)
+    fia.locator(f"#agenda form[action$='/phases/{pause}/start'] button").press("Enter")
+    # Arrived live: the closed board names the phase, as text, and the clocks of every screen do too.
+    expect(pages["bo"].locator("#board-state .board-closed")).to_contain_text(LEAVE)
+    for page in pages.values():
+        expect(page.locator("#clock-phase")).to_have_text(LEAVE)
+    alice.locator("#col-idea .card .card-open a").click()
+    expect(alice.locator("#card-panel .board-closed")).to_contain_text(LEAVE)
+
+    # Everyone is still signed in: each screen loads afresh as theirs, and showed no markup of the name.
+    for who, page in pages.items():
+        for _ in range(2):
+            assert page.evaluate(INJECTED) == [], who
+            assert page.evaluate("() => typeof window.__pwned") == "undefined", who
+            assert page.evaluate("() => window.__csp") == [], who
+            page.goto(f"{server.base_url}/r/{slug}")
+            expect(page).to_have_url(f"{server.base_url}/r/{slug}")
+            expect_live(page)
+            expect(page.locator("#clock-phase")).to_have_text(LEAVE)
+    expect(pages["bo"].locator("#board-state .board-closed")).to_contain_text(LEAVE)
+    assert leaving == []

@@ -103,14 +103,14 @@ def explain(
             floor, ceil = total[background] // max(count, 1), math.ceil(total[background] / max(count, 1))
             have = mix[background]
             if have < floor or have > ceil:
-                params = (
+                quota = (
                     ("background", background),
                     ("have", have),
                     ("floor", floor),
                     ("ceil", ceil),
                     ("company", company),
                 )
-                team_notes.append(Note("quota_low" if have < floor else "quota_high", params))
+                team_notes.append(Note("quota_low" if have < floor else "quota_high", quota))
         for person in members:
             own = bound.get(normal(person.company))
             if own and slot.challenge_id not in own:

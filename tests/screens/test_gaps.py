@@ -11,44 +11,29 @@ from starlette.websockets import WebSocketDisconnect
 
 from app import presence
 from app.db import Database
-from app.routes import live as live_route
-from app.screens import Audience, audience, catch_up, frames
-from app.services import cards, people, phases, races, requests, teams
+from app.screens import Audience, Renderer, audience
+from app.services import cards, people, phases, races, requests
 from app.services.people import Viewer
 from tests.conftest import Join, oob_ids
-from tests.test_live import seq_of
-from tests.test_resume import BetweenLookAndAttach, post_cards, race_seq
-
-REQUESTS_PHASE = 3  # "Need framing" takes expert requests in the default agenda
-
-
-def viewer_and_token(db: Database, code: str, name: str, team_id: int | None = None) -> tuple[Viewer, str]:
-    token, _ = people.join(db, code, name)
-    viewer = people.viewer(db, token)
-    assert viewer is not None
-    if team_id is not None:
-        teams.choose(db, viewer, team_id)
-        viewer = people.viewer(db, token)
-        assert viewer is not None
-    return viewer, token
+from tests.helpers import REQUESTS_PHASE, BetweenLookAndAttach, post_cards, race_seq, seq_of, viewer_and_token
 
 
 @pytest.fixture
-def renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Count the catch-up renders: each call of `_render_shared` notes the regions it rendered."""
+def renders(renderer: Renderer, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Count the catch-up renders: each render of a screen's regions notes the screen's audience."""
     rendered: list[str] = []
-    original = frames._render_shared
+    original = renderer._render_shared
 
-    def counting(session: Any, db: Database, race: Any, aud: Audience, regions: list[str]) -> str:
+    def counting(read: Any, race: Any, aud: Audience, regions: list[str]) -> str:
         rendered.append(aud.key)
-        return original(session, db, race, aud, regions)
+        return original(read, race, aud, regions)
 
-    monkeypatch.setattr(frames, "_render_shared", counting)
+    monkeypatch.setattr(renderer, "_render_shared", counting)
     return rendered
 
 
 def test_screens_of_one_team_catching_up_from_one_seq_share_one_render(
-    db: Database, renders: list[str]
+    renderer: Renderer, db: Database, renders: list[str]
 ) -> None:
     race = races.create_race(db, "Storm", lang="en", teams=2)
     team_id = race["teams"][0]["id"]
@@ -58,7 +43,7 @@ def test_screens_of_one_team_catching_up_from_one_seq_share_one_render(
     for number in range(3):
         cards.add(db, members[0][0], title=f"Card {number}", body="", column="idea", key=None)
     key = Audience("participant", team_id, "en").key
-    got = [catch_up(db, other.race_id, key, since, token) for _, token in members]
+    got = [renderer.gap_or_snapshot(other.race_id, key, since, token) for _, token in members]
     assert renders == [key]
     assert all(answer == got[0] for answer in got)
     assert got[0] is not None
@@ -67,18 +52,20 @@ def test_screens_of_one_team_catching_up_from_one_seq_share_one_render(
     assert all(f"Card {number}" in sent[0][1] for number in range(3))
     # Another team's screens missed nothing of theirs: nothing to render or send, and nothing shared.
     other_key = Audience("participant", race["teams"][1]["id"], "en").key
-    assert catch_up(db, other.race_id, other_key, since, other_token) == (seq, [])
+    assert renderer.gap_or_snapshot(other.race_id, other_key, since, other_token) == (seq, [])
     # A later gap, or one from another seq, is its own render.
     cards.add(db, members[0][0], title="Card 3", body="", column="idea", key=None)
-    later = catch_up(db, other.race_id, key, since, members[1][1])
+    later = renderer.gap_or_snapshot(other.race_id, key, since, members[1][1])
     assert later is not None and "Card 3" in later[1][0][1]
-    newer = catch_up(db, other.race_id, key, seq, members[2][1])
+    newer = renderer.gap_or_snapshot(other.race_id, key, seq, members[2][1])
     assert newer is not None and newer[0] == later[0] == seq + 1
     assert "Card 3" in newer[1][0][1] and "Card 0" not in newer[1][0][1]
     assert renders == [key, key, key]
 
 
-def test_screens_arriving_together_wait_for_the_first_render(db: Database, renders: list[str]) -> None:
+def test_screens_arriving_together_wait_for_the_first_render(
+    renderer: Renderer, db: Database, renders: list[str]
+) -> None:
     race = races.create_race(db, "Together", lang="en", teams=1)
     team_id = race["teams"][0]["id"]
     members = [viewer_and_token(db, race["codes"]["participant"], f"Member {n}", team_id) for n in range(6)]
@@ -91,7 +78,7 @@ def test_screens_arriving_together_wait_for_the_first_render(db: Database, rende
 
     def reconnect(token: str) -> None:
         barrier.wait()
-        got.append(catch_up(db, race_id, key, since, token))
+        got.append(renderer.gap_or_snapshot(race_id, key, since, token))
 
     threads = [threading.Thread(target=reconnect, args=(token,)) for _, token in members]
     for thread in threads:
@@ -103,7 +90,9 @@ def test_screens_arriving_together_wait_for_the_first_render(db: Database, rende
     assert renders == [key]
 
 
-def test_an_experts_own_requests_are_not_shared_with_another_expert(db: Database, renders: list[str]) -> None:
+def test_an_experts_own_requests_are_not_shared_with_another_expert(
+    renderer: Renderer, db: Database, renders: list[str]
+) -> None:
     race = races.create_race(db, "Experts", lang="en", teams=1)
     member, _ = viewer_and_token(db, race["codes"]["participant"], "Mia", race["teams"][0]["id"])
     facilitator, _ = viewer_and_token(db, race["codes"]["facilitator"], "Fia")
@@ -116,7 +105,7 @@ def test_an_experts_own_requests_are_not_shared_with_another_expert(db: Database
 
     def body(viewer: Viewer, token: str) -> str:
         key = audience(viewer.role, viewer.team_id, viewer.lang, viewer.person_id).key
-        got = catch_up(db, member.race_id, key, since, token)
+        got = renderer.gap_or_snapshot(member.race_id, key, since, token)
         assert got is not None and len(got[1]) == 1
         return got[1][0][1]
 
@@ -130,27 +119,29 @@ def test_an_experts_own_requests_are_not_shared_with_another_expert(db: Database
     assert len(renders) == 2
 
 
-def test_a_facilitators_catch_up_shows_who_is_online_now(db: Database) -> None:
+def test_a_facilitators_catch_up_shows_who_is_online_now(renderer: Renderer, db: Database) -> None:
     race = races.create_race(db, "Online", lang="en", teams=1)
     member, _ = viewer_and_token(db, race["codes"]["participant"], "Mia", race["teams"][0]["id"])
     _, token = viewer_and_token(db, race["codes"]["facilitator"], "Fia")
     since = races.current_seqs(db, [member.race_id])[member.race_id]
     cards.add(db, member, title="Card", body="", column="idea", key=None)  # the team's row changes
     key = Audience("facilitator", 0, "en").key
-    first = catch_up(db, member.race_id, key, since, token)
+    first = renderer.gap_or_snapshot(member.race_id, key, since, token)
     assert first is not None and 'class="person offline"' in first[1][0][1]
     socket = object()
     presence.registry.arrive(member.race_id, member.person_id, socket)
     try:
         # Nothing was written: the same seq, and a facilitator's screen arriving now sees her online.
-        again = catch_up(db, member.race_id, key, since, token)
+        again = renderer.gap_or_snapshot(member.race_id, key, since, token)
     finally:
         presence.registry.leave(member.race_id, member.person_id, socket)
     assert again is not None and again[0] == first[0]
     assert 'class="person online"' in again[1][0][1]
 
 
-def test_a_signed_out_screen_gets_nothing_even_when_its_audience_has_the_gap_rendered(db: Database) -> None:
+def test_a_signed_out_screen_gets_nothing_even_when_its_audience_has_the_gap_rendered(
+    renderer: Renderer, db: Database
+) -> None:
     race = races.create_race(db, "Gone", lang="en", teams=1)
     team_id = race["teams"][0]["id"]
     staying, staying_token = viewer_and_token(db, race["codes"]["participant"], "Kvar", team_id)
@@ -160,9 +151,9 @@ def test_a_signed_out_screen_gets_nothing_even_when_its_audience_has_the_gap_ren
     key = Audience("participant", team_id, "en").key
     assert people.leave(db, leaving_token) is not None
     # Her team-mate's screen renders the gap for the audience first; hers is still refused.
-    rendered = catch_up(db, staying.race_id, key, since, staying_token)
+    rendered = renderer.gap_or_snapshot(staying.race_id, key, since, staying_token)
     assert rendered is not None and "Card" in rendered[1][0][1]
-    assert catch_up(db, staying.race_id, key, since, leaving_token) is None
+    assert renderer.gap_or_snapshot(staying.race_id, key, since, leaving_token) is None
 
 
 def test_screens_of_a_team_reconnecting_with_one_seq_get_the_same_frame(
@@ -188,7 +179,7 @@ def test_screens_of_a_team_reconnecting_with_one_seq_get_the_same_frame(
 
 
 def test_a_screen_whose_audience_has_the_gap_rendered_is_caught_up_by_its_first_look(
-    join: Join, race: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    join: Join, race: dict[str, Any], renderer: Renderer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # After a restart most screens come back behind. The first of a team renders the gap after its attach,
     # with no second look at its session (its first look saw it, and no frame went out in between); the
@@ -201,19 +192,19 @@ def test_a_screen_whose_audience_has_the_gap_rendered_is_caught_up_by_its_first_
         assert seq_of(socket.receive_text()) == since
     post_cards(author, race, 2)
     reads: list[str] = []
-    for name in ("first_look", "catch_up", "catch_up_to"):
-        monkeypatch.setattr(live_route, name, _noting(reads, name, getattr(live_route, name)))
+    for name in ("viewer_and_seq", "gap_or_snapshot", "render_gap"):
+        monkeypatch.setattr(renderer, name, _noting(reads, name, getattr(renderer, name)))
     got = []
     for member in (author, mate):
         with member.live(since=since) as socket:
             got.append(socket.receive_text())
             socket.wait_synced()
-    assert reads == ["first_look", "catch_up_to", "first_look"]
+    assert reads == ["viewer_and_seq", "render_gap", "viewer_and_seq"]
     assert got[0] == got[1]
     assert "Kort 0" in got[0] and "Kort 1" in got[0]
     with elsewhere.live(since=since) as socket:
         assert socket.wait_synced() == seq_of(got[0])
-    assert reads == ["first_look", "catch_up_to", "first_look", "first_look"]
+    assert reads == ["viewer_and_seq", "render_gap", "viewer_and_seq", "viewer_and_seq"]
 
 
 def _noting(reads: list[str], name: str, func: Any) -> Any:
@@ -251,7 +242,7 @@ def test_a_sign_out_after_the_first_look_found_the_gap_closes_the_socket(
 
 
 def test_a_catch_up_without_a_second_look_brings_a_screen_to_its_first_looks_seq_or_gives_up(
-    db: Database, renders: list[str]
+    renderer: Renderer, db: Database, renders: list[str]
 ) -> None:
     # Sign-outs after the first look reach the socket from the hub's renders after that seq: a catch-up that
     # skips the second session check must stop at that seq, and leaves a race that moved on to the full one.
@@ -261,12 +252,12 @@ def test_a_catch_up_without_a_second_look_brings_a_screen_to_its_first_looks_seq
     cards.add(db, member, title="Card", body="", column="idea", key=None)
     seq = since + 1
     key = Audience("participant", race["teams"][0]["id"], "en").key
-    assert frames.known_catch_up(db, member.race_id, key, since, seq) is None
-    got = frames.catch_up_to(db, member.race_id, key, since, seq)
+    assert renderer.rendered_gap(member.race_id, key, since, seq) is None
+    got = renderer.render_gap(member.race_id, key, since, seq)
     assert got is not None and [frame_seq for frame_seq, _ in got] == [seq] and "Card" in got[0][1]
-    assert frames.known_catch_up(db, member.race_id, key, since, seq) == got
+    assert renderer.rendered_gap(member.race_id, key, since, seq) == got
     cards.add(db, member, title="Later", body="", column="idea", key=None)
-    assert frames.catch_up_to(db, member.race_id, key, since + 1, seq + 1) is not None
-    assert frames.catch_up_to(db, member.race_id, key, since, seq) == got  # rendered: no read needed
-    assert frames.catch_up_to(db, member.race_id, key, 0, seq) is None  # the race is past seq now
+    assert renderer.render_gap(member.race_id, key, since + 1, seq + 1) is not None
+    assert renderer.render_gap(member.race_id, key, since, seq) == got  # rendered: no read needed
+    assert renderer.render_gap(member.race_id, key, 0, seq) is None  # the race is past seq now
     assert len(renders) == 2

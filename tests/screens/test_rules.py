@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
 import pytest
 
+from app import settings
 from app.db import Database
 from app.kinds import Kind
 from app.models import Event, Race, Role
@@ -15,7 +15,7 @@ from app.screens.regions import REGIONS, SCREENS, TEAMLESS_SCREEN, Scope, roles_
 from app.screens.rules import RULES, SILENT, Changes, changes
 from app.services import events, races
 
-APP = Path(__file__).resolve().parent.parent / "app"
+APP = settings.PACKAGE
 
 
 def test_every_kind_is_mapped_to_regions_or_listed_as_silent() -> None:

@@ -63,6 +63,7 @@ def online_marks(screen: Screen, name: str, online: bool) -> None:
                 return
 
 
+@pytest.mark.slow
 def test_a_facilitator_on_one_process_sees_who_is_online_on_another(
     two_servers: tuple[LocalServer, LocalServer, str],
 ) -> None:

@@ -8,15 +8,15 @@ from typing import Any
 import markupsafe
 from sqlmodel import select
 
-from app import i18n
-from app.db import Database, rendering
+from app import i18n, memo
+from app.db import Database
 from app.models import Card, Comment, Phase, Race, Team
-from app.screens import Audience, Changes, audience, render_changes
-from app.screens.contexts import FEED_CARDS, WALL_CARDS, newest, newest_by_team
+from app.screens import Audience, Changes, Renderer, audience
+from app.screens.contexts import FEED_CARDS, WALL_CARDS, Read, newest, newest_by_team
 from app.screens.regions import REGIONS
 from app.services import board, cards, comments, people, phases, revisions, teams
 from app.services.people import Viewer
-from app.templating import card_form, render
+from app.templating import render
 
 
 def _members(db: Database, race: dict[str, Any], count: int) -> list[Viewer]:
@@ -49,8 +49,7 @@ def test_a_few_teams_newest_cards_from_the_race_newest_equal_the_query(db: Datab
         _post(db, third, f"Third {number}")  # pushes the first and second teams out of the newest cards
     revisions.remove(db, second, gone, key=None)
     _post(db, third, "Newest")
-    with db.read() as session:
-        rendering(session)
+    with db.read() as session, memo.render_scope():
         race_row = session.get(Race, first.race_id)
         assert race_row is not None
         every = [team["id"] for team in race["teams"]]
@@ -99,7 +98,7 @@ def test_the_feed_kept_per_card_follows_an_edit_in_both_languages(db: Database, 
             with db.read() as session, i18n.language(lang):
                 race_row = session.get(Race, alva.race_id)
                 feed = REGIONS["feed"]
-                context = feed.build(session, race_row, 0)  # type: ignore[arg-type]
+                context = feed.build(Read(session), race_row, 0)  # type: ignore[arg-type]
                 html = render(feed.template, race=race_row, oob=True, **context)
                 # The item kept is the item rendered afresh.
                 (view,) = context["feed"]
@@ -135,12 +134,14 @@ def test_a_render_passes_over_only_audiences_without_touched_regions(
             assert touched.touches(aud) or not touched.regions(aud), (touched, aud)
 
 
-def test_a_post_frames_every_screen_it_touches_and_no_other(db: Database, race: dict[str, Any]) -> None:
+def test_a_post_frames_every_screen_it_touches_and_no_other(
+    renderer: Renderer, db: Database, race: dict[str, Any]
+) -> None:
     alva, bo = _members(db, race, 2)
     facilitator = people.viewer(db, people.join(db, race["codes"]["facilitator"], "Fac")[0])
     assert facilitator is not None
     phases.start(db, facilitator, race["phases"][1]["id"])
-    before = render_changes(db, alva.race_id, 10**9, frozenset())[0]
+    before = renderer.changes(alva.race_id, 10**9, frozenset())[0]
     _post(db, alva, "Ny idé")
     keys = frozenset(
         Audience(role, team_id, lang, person_id).key
@@ -153,7 +154,7 @@ def test_a_post_frames_every_screen_it_touches_and_no_other(db: Database, race: 
             ("expert", 0, facilitator.person_id),
         ]
     )
-    _, frames, _ = render_changes(db, alva.race_id, before, keys)
+    _, frames, _ = renderer.changes(alva.race_id, before, keys)
     assert set(frames) == {
         Audience(role, team_id, lang).key
         for lang in ("sv", "en")
@@ -176,9 +177,7 @@ def test_a_board_state_read_as_one_row_equals_the_one_from_held_entities(
             assert race_row is not None
             for team_id in (first, second, 0, 10**6):
                 one_row = board._state(session, race_row, team_id)
-                session.info["held"] = []
-                held = board._state(session, race_row, team_id)
-                del session.info["held"]
+                held = board._state(session, race_row, team_id, board.hold(session, race_row.id or 0))
                 assert one_row == held, (team_id, race_row.current_phase_id)
                 seen.append(one_row)
 
@@ -207,8 +206,9 @@ def test_a_board_state_read_as_one_row_equals_the_one_from_held_entities(
 
 
 def test_the_empty_card_form_kept_equals_a_fresh_one_with_its_own_key(
-    db: Database, race: dict[str, Any]
+    renderer: Renderer, race: dict[str, Any]
 ) -> None:
+    card_form = renderer.fragments.card_form
     states = [
         board.BoardState(True, False, 0),
         board.BoardState(True, True, 5),

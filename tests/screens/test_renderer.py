@@ -9,23 +9,22 @@ from bs4 import BeautifulSoup
 
 from app import presence, templating
 from app.db import Database, now_ms
-from app.screens import COLUMN_REGIONS, Audience, render_changes, snapshot
+from app.screens import COLUMN_REGIONS, Audience, Renderer
 from app.services import (
     cards,
     comments,
     experts,
+    people,
     phases,
     races,
     requests,
     revisions,
     roster,
+    teams,
     votes,
 )
 from app.services.people import Viewer
-from tests.test_catch_up import viewer_and_token
-
-REQUESTS_PHASE = 3  # "Need framing" takes expert requests in the default agenda
-VOTING_PHASE = 4  # "Ideation" opens the voting
+from tests.helpers import REQUESTS_PHASE, VOTING_PHASE, viewer_and_token
 
 
 def _viewer(db: Database, code: str, name: str, team_id: int | None = None) -> Viewer:
@@ -33,7 +32,7 @@ def _viewer(db: Database, code: str, name: str, team_id: int | None = None) -> V
 
 
 def test_a_phase_change_renders_each_team_as_its_own_screen_would(
-    db: Database, monkeypatch: pytest.MonkeyPatch
+    renderer: Renderer, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The running clock shows the time left to the second: renders on either side of a second's turn differ.
     frozen = now_ms()
@@ -60,9 +59,9 @@ def test_a_phase_change_renders_each_team_as_its_own_screen_would(
 
     keys = [Audience("participant", team_id, "en").key for team_id in team_ids]
     keys += [Audience("participant", team_ids[0], "sv").key, Audience("facilitator", 0, "en").key]
-    _, together, _ = render_changes(db, members[0].race_id, before, frozenset(keys))
+    _, together, _ = renderer.changes(members[0].race_id, before, frozenset(keys))
     for key in keys:
-        _, alone, _ = render_changes(db, members[0].race_id, before, frozenset([key]))
+        _, alone, _ = renderer.changes(members[0].race_id, before, frozenset([key]))
         assert together[key] == alone[key]
     mine = together[keys[0]]
     assert f'id="team-request-{asked[0].id}"' in mine and f'id="team-request-{asked[1].id}"' in mine
@@ -75,7 +74,9 @@ def swapped(frame: str) -> list[str]:
     return [tag["id"] for tag in BeautifulSoup(frame, "html.parser").find_all(attrs={"hx-swap-oob": True})]
 
 
-def test_a_pause_a_resume_and_an_extension_change_the_clock_and_the_agenda_alone(db: Database) -> None:
+def test_a_pause_a_resume_and_an_extension_change_the_clock_and_the_agenda_alone(
+    renderer: Renderer, db: Database
+) -> None:
     race = races.create_race(db, "Paus", lang="en", teams=3)
     codes, team_ids = race["codes"], [team["id"] for team in race["teams"]]
     member = _viewer(db, codes["participant"], "Member", team_ids[0])
@@ -92,14 +93,14 @@ def test_a_pause_a_resume_and_an_extension_change_the_clock_and_the_agenda_alone
     ]
     for change in changes:
         before = change() - 1
-        _, frames, _ = render_changes(db, member.race_id, before, frozenset(keys))
+        _, frames, _ = renderer.changes(member.race_id, before, frozenset(keys))
         regions = {key: swapped(text) for key, text in frames.items()}
         for key in keys[:3] + keys[4:]:
             assert regions[key] == ["clock"], (key, regions[key])
         assert regions[keys[3]] == ["clock", "agenda"]
         # What the boards and the requests show is what a fresh screen shows, without being sent again.
         for key in keys[:3]:
-            assert ('data-board="closed"' in snapshot(db, member.race_id, key)[1]) == (key == keys[1])
+            assert ('data-board="closed"' in renderer.snapshot(member.race_id, key)[1]) == (key == keys[1])
 
 
 def test_the_wall_tiles_show_each_teams_newest_live_card(db: Database) -> None:
@@ -129,17 +130,19 @@ def test_the_wall_tiles_show_each_teams_newest_live_card(db: Database) -> None:
         }
 
 
-def test_snapshots_at_one_seq_share_the_race_wide_regions_but_not_who_is_online(db: Database) -> None:
+def test_snapshots_at_one_seq_share_the_race_wide_regions_but_not_who_is_online(
+    renderer: Renderer, db: Database
+) -> None:
     race = races.create_race(db, "Shared", lang="en", teams=2)
     member = _viewer(db, race["codes"]["participant"], "Mia", race["teams"][0]["id"])
     _viewer(db, race["codes"]["facilitator"], "Fia")
     key = Audience("facilitator", 0, "en").key
-    seq, first = snapshot(db, member.race_id, key)
+    seq, first = renderer.snapshot(member.race_id, key)
     assert "0 people online" in first
     socket = object()
     presence.registry.arrive(member.race_id, member.person_id, socket)
     try:
-        again_seq, again = snapshot(db, member.race_id, key)
+        again_seq, again = renderer.snapshot(member.race_id, key)
     finally:
         presence.registry.leave(member.race_id, member.person_id, socket)
     assert again_seq == seq
@@ -149,7 +152,7 @@ def test_snapshots_at_one_seq_share_the_race_wide_regions_but_not_who_is_online(
     assert first.split('id="teams"')[0] == again.split('id="teams"')[0]
 
 
-def test_a_team_snapshot_shows_each_column_as_a_change_to_it_does(db: Database) -> None:
+def test_a_team_snapshot_shows_each_column_as_a_change_to_it_does(renderer: Renderer, db: Database) -> None:
     race = races.create_race(db, "Columns", lang="en", teams=2)
     member = _viewer(db, race["codes"]["participant"], "Mia", race["teams"][0]["id"])
     other = _viewer(db, race["codes"]["participant"], "Ola", race["teams"][1]["id"])
@@ -165,11 +168,33 @@ def test_a_team_snapshot_shows_each_column_as_a_change_to_it_does(db: Database) 
     # Locking the board re-renders every column of the team, one column at a time.
     seq = roster.set_locked(db, facilitator, race["teams"][0]["id"], True)
     key = Audience("participant", race["teams"][0]["id"], "en").key
-    _, changed, _ = render_changes(db, member.race_id, seq - 1, frozenset([key]))
-    snapshot_seq, whole = snapshot(db, member.race_id, key)
+    _, changed, _ = renderer.changes(member.race_id, seq - 1, frozenset([key]))
+    snapshot_seq, whole = renderer.snapshot(member.race_id, key)
     assert snapshot_seq == seq
     sections = re.findall(r'<section id="col-.*?</section>', changed[key], flags=re.S)
     assert len(sections) == len(COLUMN_REGIONS)
     for section in sections:
         assert section in whole
     assert "Bra idé" in whole and 'data-votes="1"' in whole and "Not ours" not in whole
+
+
+def test_whose_screens_close_names_the_audience_a_moved_person_watches_now(
+    renderer: Renderer, db: Database
+) -> None:
+    race = races.create_race(db, "Flytt", lang="sv", teams=2)
+    codes, team_ids = race["codes"], [team["id"] for team in race["teams"]]
+    facilitator = _viewer(db, codes["facilitator"], "Fia")
+    chooser = _viewer(db, codes["participant"], "Alva")
+    mover = _viewer(db, codes["participant"], "Bo", team_ids[0])
+    leaver, leaver_token = viewer_and_token(db, codes["participant"], "Cia", team_ids[0])
+    before = renderer.changes(chooser.race_id, 10**9, frozenset())[0]
+    teams.choose(db, chooser, team_ids[1])
+    roster.move_person(db, facilitator, mover.person_id, team_ids[1])
+    people.leave(db, leaver_token)
+    _, _, closing = renderer.changes(chooser.race_id, before, frozenset())
+    # A screen opened on the new team after the choice or the move stays; the old team's close.
+    assert closing == {
+        chooser.person_id: Audience("participant", team_ids[1], "sv").key,
+        mover.person_id: Audience("participant", team_ids[1], "sv").key,
+        leaver.person_id: None,
+    }

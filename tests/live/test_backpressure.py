@@ -13,12 +13,15 @@ from websockets.sync.client import connect
 from bench.interface import join
 from bench.server import LocalServer
 
+# It starts processes: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 CARDS = 40
 EDITS = 80
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[LocalServer]:
+def served() -> Iterator[LocalServer]:
     env = {
         "KRAFTSAMLA_LIVE_SEND_TIMEOUT_S": "2",
         "KRAFTSAMLA_LIVE_QUEUE_MESSAGES": "64",
@@ -29,10 +32,10 @@ def server() -> Iterator[LocalServer]:
         yield running
 
 
-def test_a_stalled_reader_is_cut_off_and_the_others_get_everything(server: LocalServer) -> None:
-    race = server.create_race(name="Backpressure")
+def test_a_stalled_reader_is_cut_off_and_the_others_get_everything(served: LocalServer) -> None:
+    race = served.create_race(name="Backpressure")
     slug, team = race["slug"], race["teams"][0]["id"]
-    base = server.base_url
+    base = served.base_url
     url = base.replace("http", "ws", 1) + f"/r/{slug}/live"
     with (
         join(base, slug, race["codes"]["participant"], "Author", team) as author,

@@ -8,9 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from app import settings
 from live.collector import THRESHOLDS
 
-ROOT = Path(__file__).resolve().parent.parent
+# It starts processes: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
 
 
 def test_the_served_app_freezes_its_imports_and_collects_young_objects_less_often(tmp_path: Path) -> None:
@@ -18,7 +22,12 @@ def test_the_served_app_freezes_its_imports_and_collects_young_objects_less_ofte
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'k.db'}"}
     env["KRAFTSAMLA_DATA_DIR"] = str(tmp_path)
     done = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", script],
+        cwd=settings.PACKAGE.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 0, done.stderr
     thresholds, frozen = json.loads(done.stdout.strip().splitlines()[-1])
