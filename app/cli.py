@@ -1,4 +1,5 @@
-"""The `kraftsamla` command: races, organisers, demo, migrate, serve; export, import, backup, restore, purge.
+"""The `kraftsamla` command: create-race, create-organiser, demo, migrate, serve, status; export, import,
+backup, restore, purge.
 
 Each command is a function of its parsed arguments that returns the exit code, registered in build_parser()
 with a help text for it and for each of its options. What an operator got wrong (a missing file, bad JSON, an
@@ -185,6 +186,28 @@ def _progress(label: str, args: argparse.Namespace) -> Progress:
     from app.progress import Progress
 
     return Progress(label, enabled=True if args.progress else None)
+
+
+def status(args: argparse.Namespace) -> int:
+    """Print a race's state at a glance: phase, people, teams, cards, ended or not."""
+    from app.errors import ServiceError
+    from app.services import races
+
+    try:
+        found = races.status(_database(), args.slug)
+    except ServiceError as error:
+        raise Failed(f"{args.slug}: {error.translated()}") from None
+    if args.json:
+        print(json.dumps(found, ensure_ascii=False))
+        return 0
+    phase = found["phase"]
+    people = ", ".join(f"{count} {role}" for role, count in found["people"].items() if count)
+    print(f"Race '{found['slug']}': {found['name']}")
+    print(f"  ended:  {'yes' if found['ended'] else 'no'}")
+    print(f"  phase:  {phase['name'] + ' (' + phase['state'] + ')' if phase else 'none started'}")
+    print(f"  people: {people or 'nobody yet'}")
+    print(f"  teams:  {found['teams']}   cards: {found['cards']}   seq: {found['seq']}")
+    return 0
 
 
 def export(args: argparse.Namespace) -> int:
@@ -402,6 +425,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     command.add_argument("--workers", type=int, default=1, help="processes on this port (PostgreSQL only)")
     command.set_defaults(func=serve)
+
+    command = commands.add_parser("status", help="show a race's phase, people, teams and cards, ended or not")
+    command.add_argument("slug", help="the race's address name (the SLUG in /r/SLUG)")
+    command.add_argument("--json", action="store_true", help="print the status as one JSON object")
+    command.set_defaults(func=status)
 
     command = commands.add_parser("export", help="write a whole race to a JSON file")
     command.add_argument("slug", help="the race's address name (the SLUG in /r/SLUG)")

@@ -10,6 +10,7 @@ class Kind(enum.StrEnum):
 
     RACE_CREATED = "race.created"
     RACE_ENDED = "race.ended"
+    RACE_REOPENED = "race.reopened"
     RACE_PRIVACY = "race.privacy"
     RACE_PLANNED = "race.planned"
     RACE_ARCHIVED = "race.archived"
@@ -34,12 +35,16 @@ class Kind(enum.StrEnum):
     PHASE_PAUSED = "phase.paused"
     PHASE_RESUMED = "phase.resumed"
     PHASE_EXTENDED = "phase.extended"
+    PHASE_UNDONE = "phase.undone"
+    PHASE_TIMEUP = "phase.timeup"
+    PHASE_UNDO_EXPIRED = "phase.undo_expired"
 
     CHALLENGE_ADDED = "challenge.added"
     CHALLENGE_UPDATED = "challenge.updated"
     TEAM_ADDED = "team.added"
     TEAM_UPDATED = "team.updated"
     TEAM_JOINED = "team.joined"
+    TEAM_PLACED = "team.placed"
     TEAMS_APPLIED = "teams.applied"
     TEAM_CHOICE_OPENED = "team_choice.opened"
     TEAM_CHOICE_CLOSED = "team_choice.closed"
@@ -63,6 +68,7 @@ class Kind(enum.StrEnum):
     REQUEST_RATED = "request.rated"
 
     ANNOUNCEMENT_SENT = "announcement.sent"
+    ANNOUNCEMENT_CLEARED = "announcement.cleared"
     SPOTLIGHT_SET = "spotlight.set"
     SPOTLIGHT_CLEARED = "spotlight.cleared"
 

@@ -22,7 +22,6 @@ from app.logs import RequestIdMiddleware
 from app.metrics import Metrics, PostTimer
 from app.pages import client_gone, database_error, malformed, service_error
 from app.passwords import Passwords
-from app.planner import Planner
 from app.routes import (
     agendas,
     board,
@@ -45,9 +44,10 @@ from app.routes import (
     stage,
     suggest,
 )
+from app.scheduler import Scheduler
 from app.screens import Renderer
 from app.security import SecurityMiddleware
-from app.services import cards, profiles, reports
+from app.services import cards, competences, phases, reports
 from app.wiring import LiveWiring
 
 
@@ -60,9 +60,9 @@ def create_app(database_url: str | None = None) -> Starlette:
     wiring = LiveWiring(db, renderer)
     metrics = Metrics(wiring.hub, lambda: sum(presence.registry.counts().values()), settings.METRICS_ALLOW)
     wiring.on_render = metrics.renders.observe
-    # Planned starts: a commit here or in another process may have planned, moved or cleared one.
-    planner = Planner(db)
-    wiring.on_commit.append(lambda _race, _seq: planner.poke())
+    # Timed actions: a commit here or in another process may have moved the next deadline.
+    scheduler = Scheduler(db)
+    wiring.on_commit.append(lambda _race, _seq: scheduler.poke())
     db.on_commit = metrics.writes.observe
 
     @asynccontextmanager
@@ -78,7 +78,7 @@ def create_app(database_url: str | None = None) -> Starlette:
             message = f"a restore is running on {db.url}; start the server when it is done"
             raise RuntimeError(message) from None
         try:
-            async with wiring.running(), planner.running():
+            async with wiring.running(), scheduler.running():
                 # /healthz reports whether this process hears the others' changes (PostgreSQL only).
                 app.state.listener = wiring.listener
                 yield
@@ -151,15 +151,16 @@ def create_app(database_url: str | None = None) -> Starlette:
             "card_form": fragments.card_form,
             "columns": list(cards.COLUMN_LABELS.items()),
             "kind_label": reports.kind_label,
+            "stamp": phases.stamp,
         },
-        filters={"competence": profiles.competence_label, "when": reports.when},
+        filters={"competence": competences.label, "when": reports.when},
     )
     app.state.db = db
     app.state.renderer = renderer
     app.state.device_signer = auth.device_signer(secret)
     app.state.hub = wiring.hub
+    app.state.scheduler = scheduler
     app.state.limits = Limits()
     app.state.metrics = metrics
-    app.state.planner = planner
     app.state.passwords = Passwords()
     return app

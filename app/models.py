@@ -76,6 +76,9 @@ class Race(SQLModel, table=True):
     # Whether participants who have a team may choose another: None until the facilitator says, which means
     # open until the first phase starts.
     team_choice_open: bool | None = None
+    # The last start that can still be undone: its event's seq (which keeps what it replaced), until when.
+    undo_seq: int | None = None
+    undo_until_ms: int | None = Field(default=None, sa_type=BigInteger)
     # When the first phase starts by itself, unless a facilitator starts one first.
     planned_start_ms: int | None = Field(default=None, sa_type=BigInteger)
     # The competences the race asks for: offered first on the profile form, copied with the agenda.
@@ -152,6 +155,7 @@ class Need(SQLModel, table=True):
     technology: str = Field(default="", max_length=2000)
     financing: str = Field(default="", max_length=2000)
     resources: str = Field(default="", max_length=2000)
+    # Competence keys (services/competences.py), as in every list of competences or tags below.
     tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     urgency: int = 2
     chosen: bool = False
@@ -176,6 +180,11 @@ class Phase(SQLModel, table=True):
     deadline_ms: int | None = Field(default=None, sa_type=BigInteger)
     remaining_ms: int | None = Field(default=None, sa_type=BigInteger)
     extended_ms: int = Field(default=0, sa_type=BigInteger)
+    # Timed actions at time-up, set on the agenda: lock the boards, start the next phase.
+    lock_at_end: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    next_at_end: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    # The deadline whose time-up actions have run: they run once per deadline (an extension makes a new one).
+    timeup_ms: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class Challenge(SQLModel, table=True):
@@ -196,6 +205,20 @@ class Team(SQLModel, table=True):
     colour: str = Field(default="#3b6ea5", max_length=16)
     challenge_id: int | None = Field(default=None, foreign_key="challenge.id")
     board_locked: bool = False
+    # Where the team sits (a table, a room), typed by the team or the facilitator: experts find it there.
+    place: str = Field(default="", max_length=80, sa_column_kwargs={"server_default": ""})
+
+
+class Competence(SQLModel, table=True):
+    """A competence first typed in this race: its key is that spelling (the suggested ones are built in)."""
+
+    __table_args__ = (UniqueConstraint("race_id", "match_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    race_id: int = Field(foreign_key="race.id", index=True)
+    key: str = Field(max_length=40)
+    # The key as typed text is compared: accents stripped, case folded, spaces collapsed.
+    match_key: str = Field(max_length=160)
+    created_ms: int = Field(sa_type=BigInteger)
 
 
 class Person(SQLModel, table=True):
@@ -296,6 +319,8 @@ class Announcement(SQLModel, table=True):
     author_id: int = Field(foreign_key="person.id")
     body: str = Field(max_length=2000)
     created_ms: int = Field(sa_type=BigInteger)
+    # Taken off every screen by a facilitator; it stays in the control screen's history.
+    cleared_ms: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class Criterion(SQLModel, table=True):

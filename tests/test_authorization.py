@@ -17,6 +17,7 @@ from starlette.websockets import WebSocketDisconnect
 from app.db import Database
 from app.models import (
     AgendaTemplate,
+    Announcement,
     Card,
     CardRevision,
     Challenge,
@@ -104,6 +105,25 @@ def _card(callers: dict[str, Person], ids: dict[str, Any], db: Database) -> dict
         return {"card_id": session.exec(select(Card.id)).first()}
 
 
+def _announcement(callers: dict[str, Person], ids: dict[str, Any], db: Database) -> dict[str, Any]:
+    callers["facilitator"].client.post(
+        f"/r/{ids['slug']}/announcements", data={"body": "Fika", "key": "fika"}
+    )
+    with db.read() as session:
+        return {"announcement_id": session.exec(select(Announcement.id)).first()}
+
+
+def _started(callers: dict[str, Person], ids: dict[str, Any], _db: Database) -> dict[str, Any]:
+    """Start the first phase (so that it can be undone)."""
+    callers["facilitator"].client.post(f"/r/{ids['slug']}/phases/{ids['phases'][0]['id']}/start")
+    return {}
+
+
+def _ended(callers: dict[str, Person], ids: dict[str, Any], _db: Database) -> dict[str, Any]:
+    callers["facilitator"].client.post(f"/r/{ids['slug']}/end")
+    return {}
+
+
 def room_rows() -> list[Row]:
     """Profiles, expert requests, announcements and the spotlight."""
     request = "/r/{slug}/requests/{request_id}/"
@@ -134,7 +154,11 @@ def room_rows() -> list[Row]:
             prepare=lambda callers, ids, db: _open_request(callers, ids, db, "claim"),
         ),
         Row(
-            "POST", request + "resolve", expert, prepare=lambda c, ids, db: _open_request(c, ids, db, "claim")
+            "POST",
+            request + "resolve",
+            expert,
+            lambda _ids: {"note": "Klart"},
+            prepare=lambda c, ids, db: _open_request(c, ids, db, "claim"),
         ),
         Row("POST", request + "cancel", team_a, prepare=_open_request),
         Row(
@@ -158,6 +182,20 @@ def room_rows() -> list[Row]:
             prepare=_card,
         ),
         Row("POST", "/r/{slug}/spotlight/clear", frozenset({"facilitator"})),
+        Row(
+            "POST",
+            "/r/{slug}/announcements/clear",
+            frozenset({"facilitator"}),
+            lambda ids: {"announcement": str(ids["announcement_id"])},
+            prepare=_announcement,
+        ),
+        # Where a team sits: its own members or a facilitator.
+        Row(
+            "POST",
+            "/r/{slug}/teams/{team_a}/place",
+            team_a | {"facilitator"},
+            lambda _ids: {"place": "Bord 1", "was": ""},
+        ),
     ]
 
 
@@ -325,8 +363,8 @@ def walk_rows() -> list[Row]:
             lambda ids: {"phase": ids["phase_id"]},
             prepare=_gallery,
         ),
-        Row("GET", board, readers, writes=False),
-        # In the gallery walk the other team reads it too (its own members have it on their screen).
+        # In the gallery walk the other team reads it too (its own members have it on their screen); without
+        # it, the row in ROWS: only the jury, the experts and the facilitators.
         Row("GET", board, readers | {"participant_b"}, writes=False, prepare=_gallery),
     ]
 
@@ -392,7 +430,7 @@ def organiser_rows() -> list[Row]:
     ]
 
 
-PHASE = {"name": "Fika", "minutes": "15", "vote_budget": "5"}
+PHASE = {"name": "Fika", "minutes": "15", "vote_budget": "5", "lock_at_end": "1", "next_at_end": "1"}
 CHALLENGE = {"company": "Sågverket AB", "title": "Mindre spill"}
 TEAM = {"name": "Nytt lag", "colour": "#123456"}
 
@@ -413,15 +451,33 @@ MATRIX: list[Row] = [
         lambda ids: {"title": "Kort", "column": "idea", "key": f"k-{ids['caller']}"},
     ),
     Row("GET", "/r/{slug}/qr.svg", frozenset({"wall", "facilitator"}), writes=False),
-    Row("POST", "/r/{slug}/phases/next", frozenset({"facilitator"})),
-    Row("POST", "/r/{slug}/phases/{phase_id}/start", frozenset({"facilitator"})),
-    Row("POST", "/r/{slug}/phases/{phase_id}/pause", frozenset({"facilitator"})),
-    Row("POST", "/r/{slug}/phases/{phase_id}/resume", frozenset({"facilitator"})),
+    Row("POST", "/r/{slug}/phases/next", frozenset({"facilitator"}), lambda _ids: {"from": ""}),
+    Row(
+        "POST",
+        "/r/{slug}/phases/undo",
+        frozenset({"facilitator"}),
+        lambda ids: {"from": str(ids["phase_id"])},
+        prepare=_started,
+    ),
+    # The screen showed no phase before the start, and the started one before the others.
+    Row("POST", "/r/{slug}/phases/{phase_id}/start", frozenset({"facilitator"}), lambda _ids: {"from": ""}),
+    Row(
+        "POST",
+        "/r/{slug}/phases/{phase_id}/pause",
+        frozenset({"facilitator"}),
+        lambda ids: {"from": str(ids["phase_id"])},
+    ),
+    Row(
+        "POST",
+        "/r/{slug}/phases/{phase_id}/resume",
+        frozenset({"facilitator"}),
+        lambda ids: {"from": str(ids["phase_id"])},
+    ),
     Row(
         "POST",
         "/r/{slug}/phases/{phase_id}/extend",
         frozenset({"facilitator"}),
-        lambda _ids: {"minutes": "1"},
+        lambda ids: {"minutes": "1", "from": str(ids["phase_id"])},
     ),
     Row("WS", "/r/{slug}/live", MEMBERS, writes=False),
     # The facilitator's control screen.
@@ -484,14 +540,22 @@ MATRIX: list[Row] = [
         "POST", "/r/{slug}/review/people/1/erase", frozenset({"facilitator"}), lambda _ids: {"confirm": "yes"}
     ),
     Row("POST", "/r/{slug}/end", frozenset({"facilitator"})),
+    Row("POST", "/r/{slug}/reopen", frozenset({"facilitator"}), prepare=_ended),
     # The participant's board: a card of participant_a's team.
-    Row("POST", "/r/{slug}/cards/{card_id}/edit", TEAM_A, lambda _ids: {"title": "Nytt", "body": ""}),
+    Row(
+        "POST",
+        "/r/{slug}/cards/{card_id}/edit",
+        TEAM_A,
+        lambda _ids: {"title": "Nytt", "body": "", "rev": "1"},
+    ),
     Row("POST", "/r/{slug}/cards/{card_id}/move", TEAM_A, lambda _ids: {"column": "need"}),
     Row("POST", "/r/{slug}/cards/{card_id}/comments", TEAM_A, lambda _ids: {"body": "Hej"}),
     Row("POST", "/r/{slug}/cards/{card_id}/votes", TEAM_A),
     Row("POST", "/r/{slug}/cards/{card_id}/votes/withdraw", TEAM_A),
     Row("POST", "/r/{slug}/cards/{card_id}/remove", TEAM_A),
     Row("GET", "/r/{slug}/cards/{card_id}", TEAM_A | {"facilitator"}, writes=False),
+    # Any team's board, to read: the jury judges it, experts help it, facilitators run the race.
+    Row("GET", "/r/{slug}/teams/{team_a}/board", frozenset({"jury", "expert", "facilitator"}), writes=False),
     Row("GET", "/r/{slug}/votes/mine", MEMBERS, writes=False),
 ]
 # Routes whose path is a pattern in the app: the rows that cover each.

@@ -34,7 +34,7 @@ def test_edit_move_vote_and_comment_reach_team_mates_and_not_other_teams(
         s_bo.receive_text()
         s_cia.receive_text()
 
-        alva.htmx(f"/r/{slug}/cards/{card_id}/edit", {"title": "Hemlig <i>skruv</i>", "body": ""})
+        alva.htmx(f"/r/{slug}/cards/{card_id}/edit", {"title": "Hemlig <i>skruv</i>", "body": "", "rev": "1"})
         card = soup(next_with(s_bo, "col-idea")).select_one(f"#card-{card_id}")
         assert card.select_one("h3").get_text() == "Hemlig <i>skruv</i>"
         assert card.select_one("h3 i") is None and card.select_one(".edited") is not None

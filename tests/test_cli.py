@@ -10,11 +10,13 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from app import __version__, cli, settings
 from app.services.races import DEFAULT_AGENDA
+from tests.conftest import Join, Kraftsamla
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -231,3 +233,43 @@ def test_make_clean_never_deletes_data() -> None:
         word.rstrip("/") for line in recipe.splitlines() if line.startswith("rm") for word in line.split()
     }
     assert removed and "data" not in removed and not any(re.match(r"\.?/?data\b", w) for w in removed)
+
+
+def test_status_prints_the_race_at_a_glance(
+    join: Join, race: dict[str, Any], kraftsamla: Kraftsamla, capsys: pytest.CaptureFixture[str]
+) -> None:
+    slug = race["slug"]
+    assert kraftsamla("status", slug, "--json") == 0
+    fresh = json.loads(capsys.readouterr().out)
+    assert fresh == {
+        "slug": slug,
+        "name": "Testracet",
+        "ended": False,
+        "seq": fresh["seq"],
+        "phase": None,
+        "teams": 2,
+        "people": {"participant": 0, "expert": 0, "facilitator": 0, "wall": 0, "jury": 0},
+        "cards": 0,
+    }
+    facilitator = join("facilitator", "Fia")
+    alva = join("participant", "Alva", team=0)
+    join("participant", "Bo", team=1)
+    facilitator.post(f"/r/{slug}/phases/{race['phases'][0]['id']}/start")
+    alva.htmx(f"/r/{slug}/cards", {"title": "Skruv", "column": "idea", "key": "s1"})
+    facilitator.post(f"/r/{slug}/phases/{race['phases'][0]['id']}/pause")
+    assert kraftsamla("status", slug, "--json") == 0
+    found = json.loads(capsys.readouterr().out)
+    assert found["phase"] == {"id": race["phases"][0]["id"], "name": "Kick-off", "state": "paused"}
+    assert found["people"]["participant"] == 2 and found["people"]["facilitator"] == 1
+    assert found["cards"] == 1 and found["seq"] > fresh["seq"]
+    assert kraftsamla("status", slug) == 0
+    text = capsys.readouterr().out
+    assert "Kick-off (paused)" in text and "2 participant" in text and "ended:  no" in text
+
+
+def test_status_of_an_unknown_race_is_one_line_and_fails(
+    race: dict[str, Any], kraftsamla: Kraftsamla, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert kraftsamla("status", "finns-inte", "--json") == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and len(captured.err.strip().splitlines()) == 1

@@ -111,6 +111,9 @@ class Room:
         return self.keep(f"{who} GET {url}", self.people[who].client.get(url, follow_redirects=False))
 
 
+HX = {"hx-request": "true"}
+
+
 def route_name(app: Starlette, path: str, method: str) -> str:
     """Return the name of the route a path and method reach."""
     scope = {"type": "http", "path": path.split("?")[0], "method": method}
@@ -233,6 +236,15 @@ def _participants_work(room: Room, slug: str, teams: Any, phases: Any, db: Datab
         },
     )
     room.post("bo", f"cards/{second}/move", {"column": "market", "key": "b3"})
+    # A save from an older revision shows both texts, by htmx and as a page; an open panel fetches its parts.
+    stale = {
+        "title": room.value("K6", "stale card title"),
+        "body": room.value("K7", "stale card body"),
+        "rev": "1",
+    }
+    room.post("bo", f"cards/{second}/edit", {**stale, "key": "b4"})
+    room.post("bo", f"cards/{second}/edit", {**stale, "key": "b5"}, htmx=False)
+    room.keep("bo follows", room.people["bo"].client.get(f"/r/{slug}/cards/{second}?follow=1", headers=HX))
     # A refusal shows what was typed again: the form with its error.
     room.post(
         "alice", "cards", {"title": room.value("K5", "refused card title") + "x" * 200, "column": "idea"}
@@ -260,6 +272,9 @@ def _experts_help(room: Room, slug: str, teams: Any, phases: Any, db: Database) 
         },
     )
     request_id = _one(db, select(ExpertRequest.id))
+    # Where the team sits shows to the expert who claims its request and in the facilitators' queue.
+    place = room.value("L1", "team's place")
+    room.post("alice", f"teams/{teams[0]['id']}/place", {"place": place, "was": ""})
     room.post("ebba", f"requests/{request_id}/claim", {})
     room.post("ebba", f"requests/{request_id}/note", {"note": room.value("E1", "expert note")})
     room.post("ebba", f"requests/{request_id}/resolve", {})
@@ -381,6 +396,9 @@ def _refusals_and_a_closed_board(room: Room, slug: str, teams: Any, phases: Any,
     # The phase added with a typed name closes the boards while it runs: the board says so, naming it.
     added = _one(db, select(Phase.id).order_by(col(Phase.id).desc()))
     room.post("facilitator", f"phases/{added}/start", {})
+    # A clock action from a screen that showed another phase: refused, the clock as it is (htmx and not).
+    room.post("facilitator", "phases/next", {"from": str(phases[3]["id"])})
+    room.post("facilitator", "phases/next", {"from": str(phases[3]["id"])}, htmx=False)
     room.get("alice", f"/r/{slug}")
     room.get("alice", f"/r/{slug}/cards/{_one(db, select(Card.id))}")
 

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from app.db import Database
 from app.models import Phase, Race
-from app.planner import Planner
+from app.scheduler import Scheduler
 from app.services import races
 from tests.conftest import Join, oob_ids, soup
 
@@ -101,13 +101,13 @@ def test_a_planned_start_starts_the_first_phase_once_and_a_hand_start_cancels_it
     assert stale.status_code == 409
     clock = facilitator.page().select_one("#clock .clock-planned")
     assert clock is not None and int(clock["data-planned"]) == planned
-    planner = Planner(db)
-    assert planner.step(now=planned - 1) == planned
+    scheduler = Scheduler(db)
+    assert scheduler.step(now=planned - 1) == planned
     with db.read() as session:
         assert races.get_race(session, slug).current_phase_id is None
     # Two processes at once: one starts it, the other finds nothing to do.
-    assert planner.step(now=planned + 5) is None
-    assert Planner(db).step(now=planned + 6) is None
+    assert scheduler.step(now=planned + 5) is None
+    assert Scheduler(db).step(now=planned + 6) is None
     with db.read() as session:
         race_row = races.get_race(session, slug)
         first = session.exec(select(Phase).where(Phase.id == phase_id(race))).one()
@@ -124,7 +124,7 @@ def test_a_phase_started_by_hand_before_the_planned_time_wins(
     facilitator.post(f"/r/{slug}/phases/{phase_id(race, 2)}/start")
     with db.read() as session:
         planned = session.exec(select(Race.planned_start_ms).where(Race.slug == slug)).one()
-    assert Planner(db).step(now=(planned or 0) + 1) is None
+    assert Scheduler(db).step(now=(planned or 0) + 1) is None
     with db.read() as session:
         assert races.get_race(session, slug).current_phase_id == phase_id(race, 2)
     cleared = facilitator.post(f"/r/{slug}/planned-start", {"shown": str(planned), "date": "", "time": ""})

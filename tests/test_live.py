@@ -40,6 +40,7 @@ def test_connect_sends_a_snapshot_of_every_region(join: Join) -> None:
                 "announcement",
                 "agenda",
                 "challenges",
+                "announcements",
                 "fac-queue",
                 "spotlight",
                 "prep",
@@ -67,7 +68,7 @@ def test_connect_sends_a_snapshot_of_every_region(join: Join) -> None:
             },
         ),
         ("expert", {"clock", "announcement", "requests", "my-requests"}),
-        ("jury", {"clock", "announcement"}),
+        ("jury", {"clock", "announcement", "jury-mine"}),
     ],
 )
 def test_each_role_gets_its_regions(join: Join, role: str, regions: set[str]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter
+from collections.abc import Iterable
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -225,6 +226,67 @@ def test_explanations_match_the_members(crowd: tuple[list[Participant], list[Cha
             assert all(normal(tag) not in {normal(s) for s in by_id[i].competences} for i in plan.members)
         mix = Counter(by_id[i].background for i in plan.members)
         assert dict(explanation.backgrounds) == {b: k for b, k in mix.items() if k}
+
+
+def coverage(members: Iterable[Participant], challenge: ChallengeNeed) -> int:
+    """Return how many of the challenge's asked-for competences these members cover."""
+    asked = {normal(tag) for tag in challenge.tags if normal(tag)}
+    return len(asked & {normal(tag) for person in members for tag in person.competences})
+
+
+@PROPERTY
+@given(crowds())
+def test_no_swap_of_two_people_of_one_background_raises_coverage(
+    crowd: tuple[list[Participant], list[ChallengeNeed], Bounds],
+) -> None:
+    """Whatever the placement left, trading two people of one background never covers more.
+
+    A trade that would take someone off their own company's challenge is not one to make (rule 3).
+    """
+    people, challenges, bounds = crowd
+    result = suggest(people, challenges, bounds)
+    by_id, needs = {p.id: p for p in people}, {c.id: c for c in challenges}
+    with_team = {plan.slot.challenge_id for plan in result.teams}
+    own: dict[str, set[int]] = {}
+    for challenge in challenges:
+        if challenge.id in with_team and normal(challenge.company):
+            own.setdefault(normal(challenge.company), set()).add(challenge.id)
+
+    def may_trade(person: Participant, here: int, there: int) -> bool:
+        mine = own.get(normal(person.company))
+        return not mine or here not in mine or there in mine
+
+    teams = [(needs[plan.slot.challenge_id], [by_id[i] for i in plan.members]) for plan in result.teams]
+    for index, (first, first_members) in enumerate(teams):
+        for second, second_members in teams[index + 1 :]:
+            before = coverage(first_members, first) + coverage(second_members, second)
+            for a in first_members:
+                for b in second_members:
+                    if a.background != b.background:
+                        continue
+                    if not (may_trade(a, first.id, second.id) and may_trade(b, second.id, first.id)):
+                        continue
+                    after = coverage([*(p for p in first_members if p is not a), b], first) + coverage(
+                        [*(p for p in second_members if p is not b), a], second
+                    )
+                    assert after <= before, (a, b, first.id, second.id)
+
+
+def test_a_trade_of_two_researchers_covers_what_the_first_placement_missed() -> None:
+    """Team Trä asks for AI and software; the researcher with both was placed where she covered nothing."""
+    challenges = [ChallengeNeed(1, "Mejeriet", ("ai",)), ChallengeNeed(2, "Trä AB", ("ai", "software"))]
+    people = [
+        Participant(1, "Sara", "research", "", ("ai", "software")),
+        Participant(2, "Rolf", "research", "", ("ai",)),
+        Participant(3, "Stina", "student", "", ()),
+        Participant(4, "Sam", "student", "", ()),
+    ]
+    result = suggest(people, challenges, Bounds(2, 2))
+    members = {plan.slot.challenge_id: set(plan.members) for plan in result.teams}
+    assert members == {1: {2, 3}, 2: {1, 4}}
+    explained = {plan.slot.challenge_id: plan.explanation for plan in result.teams}
+    assert explained[2].covered == (("ai", (1,)), ("software", (1,))) and explained[2].missing == ()
+    assert explained[1].covered == (("ai", (2,)),)
 
 
 def first_race() -> tuple[list[Participant], list[ChallengeNeed]]:

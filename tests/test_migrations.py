@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -129,3 +130,58 @@ def test_a_migration_waits_for_the_one_under_way(empty_url: str) -> None:
     out, _err = process.communicate(timeout=120)
     assert process.returncode == 0 and "up to date" in out
     assert version(empty_url) is not None
+
+
+def test_stored_competences_become_keys_with_the_first_spelling_kept(empty_url: str) -> None:
+    upgrade(empty_url, "0006")
+    engine = make_engine(empty_url)
+    rows = {
+        "race": "(id, slug, name, lang, timezone, seq, created_ms) VALUES (1, 'r', 'R', 'sv', 'UTC', 0, 0)",
+        "team": "(id, race_id, name, colour, board_locked) VALUES (1, 1, 'Lag', '#000000', false)",
+        "person": (
+            "(id, race_id, name, role, background, company, competences, created_ms) VALUES"
+            """ (1, 1, 'Fredrik', 'participant', 'other', '', '["Hälsa", "Mjukvara", "Trä "]', 0),"""
+            """ (2, 1, 'Ebba', 'expert', 'other', '', '["software", "TRA", "mjukvara"]', 0)"""
+        ),
+        "challenge": (
+            "(id, race_id, company, title, description, tags) VALUES"
+            """ (1, 1, 'AB', 'T', '', '["Health"]')"""
+        ),
+        "need": (
+            "(id, race_id, company, contact, title, description, market, technology, financing, resources,"
+            " tags, urgency, chosen, created_ms) VALUES"
+            """ (1, 1, 'AB', '', 'T', '', '', '', '', '', '["Software", "Fiske"]', 2, false, 0)"""
+        ),
+        "expertrequest": (
+            "(id, race_id, team_id, asked_by, question, tags, status, note, rating_word, created_ms) VALUES"
+            """ (1, 1, 1, 1, 'Hur?', '["fiske", "Juridik"]', 'open', '', '', 0)"""
+        ),
+    }
+    with engine.begin() as conn:
+        for table, values in rows.items():
+            conn.execute(text(f"INSERT INTO {table} {values}"))
+    engine.dispose()
+    upgrade(empty_url)
+    engine = make_engine(empty_url)
+    try:
+        with engine.connect() as conn:
+            people = [
+                json_list(value)
+                for (value,) in conn.execute(text("SELECT competences FROM person ORDER BY id"))
+            ]
+            challenge = json_list(conn.execute(text("SELECT tags FROM challenge")).scalar())
+            need = json_list(conn.execute(text("SELECT tags FROM need")).scalar())
+            request = json_list(conn.execute(text("SELECT tags FROM expertrequest")).scalar())
+            own = conn.execute(text("SELECT key, match_key FROM competence ORDER BY id")).all()
+            place = conn.execute(text("SELECT place FROM team")).scalar()
+    finally:
+        engine.dispose()
+    assert people == [["health", "software", "Trä"], ["software", "Trä"]]
+    assert (challenge, need, request) == (["health"], ["software", "Fiske"], ["Fiske", "law"])
+    assert [tuple(row) for row in own] == [("Trä", "tra"), ("Fiske", "fiske")]
+    assert place == ""
+
+
+def json_list(value: object) -> list[str]:
+    """Return a JSON column's list, whichever way the driver hands it over."""
+    return json.loads(value) if isinstance(value, str) else list(value)  # type: ignore[arg-type]

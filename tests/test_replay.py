@@ -8,7 +8,7 @@ from bs4 import BeautifulSoup
 from sqlmodel import select
 
 from app.db import Database, now_ms
-from app.models import Card, CardRevision, Race
+from app.models import Card, CardRevision, ExpertRequest, Race
 from app.services import events
 from tests.conftest import Join, Person, soup
 
@@ -139,3 +139,72 @@ def test_a_seq_out_of_range_is_clamped_and_text_is_escaped(
     assert response.status_code == 200
     assert "<script>alert(1)</script>" not in response.text
     assert soup(response.text).select_one("#col-idea li.card h3").get_text() == "<script>alert(1)</script>"
+
+
+def test_votes_clock_announcement_spotlight_and_queue_replay_as_they_were(
+    join: Join, race: dict[str, Any], db: Database
+) -> None:
+    slug, phases, team_a = race["slug"], race["phases"], race["teams"][0]["id"]
+    boss, alva, ebba = join("facilitator", "Fia"), join("participant", "Alva", team=0), join("expert", "Ebba")
+    moments: dict[str, int] = {}
+    # Need framing: a request waits, a card is spotlit, the first announcement is up.
+    boss.post(f"/r/{slug}/phases/{phases[3]['id']}/start")
+    alva.htmx(f"/r/{slug}/requests", {"question": "Vilken cellkemi?", "key": "q"})
+    alva.htmx(
+        f"/r/{slug}/cards", {"title": "Stift <b>av</b> björk", "body": "", "column": "idea", "key": "c"}
+    )
+    with db.read() as session:
+        card_id = session.exec(select(Card.id)).one()
+    boss.htmx(f"/r/{slug}/announcements", {"body": "Fika kl 15", "key": "a1"})
+    boss.htmx(f"/r/{slug}/spotlight", {"card": str(card_id)})
+    moments["framing"] = seq(db)
+    # Ideation: Alva votes.
+    boss.post(f"/r/{slug}/phases/{phases[4]['id']}/start")
+    assert alva.htmx(f"/r/{slug}/cards/{card_id}/votes", {}).status_code == 200
+    moments["voted"] = seq(db)
+    # Then the vote is taken back, the request is helped, the spotlight goes and the clock is paused.
+    assert alva.htmx(f"/r/{slug}/cards/{card_id}/votes/withdraw", {}).status_code == 200
+    with db.read() as session:
+        request_id = session.exec(select(ExpertRequest.id)).one()
+    ebba.htmx(f"/r/{slug}/requests/{request_id}/claim", {})
+    ebba.htmx(f"/r/{slug}/requests/{request_id}/resolve", {"note": "Natrium"})
+    boss.htmx(f"/r/{slug}/announcements", {"body": "Pitch kl 16", "key": "a2"})
+    boss.htmx(f"/r/{slug}/spotlight/clear", {})
+    boss.post(f"/r/{slug}/phases/{phases[4]['id']}/pause")
+    moments["paused"] = seq(db)
+
+    def replayed(at: int) -> BeautifulSoup:
+        answer = boss.client.get(f"/r/{slug}/review/replay?seq={at}&team={team_a}")
+        assert answer.status_code == 200
+        return soup(answer.text).select_one("#replay-view")
+
+    def votes(view: BeautifulSoup) -> str:
+        return view.select_one(f".replay-board #card-{card_id} .vote-count")["data-votes"]
+
+    framing, voted, paused = (replayed(moments[name]) for name in ("framing", "voted", "paused"))
+    assert [votes(view) for view in (framing, voted, paused)] == ["0", "1", "0"]
+    phase_names = [
+        view.select_one(".replay-clock .clock-phase").get_text(strip=True)
+        for view in (framing, voted, paused)
+    ]
+    assert phase_names == [phases[3]["name"], phases[4]["name"], phases[4]["name"]]
+    assert [view.select_one(".replay-clock")["class"][-1] for view in (framing, paused)] == [
+        "clock-running",
+        "clock-paused",
+    ]
+    assert paused.select_one(".replay-clock .clock-time").get_text(strip=True) != "–:––"
+    assert [view.select_one("#announcement .announce-body").get_text() for view in (framing, paused)] == [
+        "Fika kl 15",
+        "Pitch kl 16",
+    ]
+    assert framing.select_one("#wall-spotlight .spot-title").get_text() == "Stift <b>av</b> björk"
+    assert paused.select_one("#wall-spotlight .spot-card") is None
+    assert [item.strong.get_text() for item in framing.select("#wall-queue li")] == [race["teams"][0]["name"]]
+    assert framing.select_one("#wall-queue .queue-count").get_text() == "1 team waiting"
+    assert paused.select("#wall-queue li") == []
+    # Read, not worked: nothing on the replayed board looks like something to press, and nothing counts on.
+    for view in (framing, voted, paused):
+        board_then = view.select_one(".replay-board")
+        assert board_then.select("form, button, .card-open, [hx-post], [data-since]") == []
+        assert view.select("#clock, [data-since]") == []
+        assert view.find("b") is None

@@ -111,3 +111,19 @@ def test_cards_show_revisions_and_votes_and_requests_their_times(
 def test_review_is_refused_to_experts_and_strangers(join: Join, race: dict[str, Any]) -> None:
     expert = join("expert", "Eva")
     assert expert.client.get(f"/r/{race['slug']}/review").status_code == 403
+
+
+def test_after_an_undone_start_the_timeline_counts_events_in_the_phase_put_back(
+    join: Join, race: dict[str, Any]
+) -> None:
+    played = play(join, race)
+    slug, framing, ideation = race["slug"], race["phases"][3]["id"], race["phases"][4]["id"]
+    assert played["boss"].post(f"/r/{slug}/phases/next", {"from": framing}).status_code == 303
+    assert played["boss"].post(f"/r/{slug}/phases/undo", {"from": ideation}).status_code == 303
+    played["bo"].htmx(f"/r/{slug}/cards", {"title": "Efter ångrat", "column": "idea", "key": "after"})
+    page = soup(played["boss"].client.get(f"/r/{slug}/review?kind=card.added").text)
+    rows = {
+        row.select("td")[6].get_text(): row.select("td")[5].get_text()
+        for row in page.select("#timeline tbody tr")
+    }
+    assert rows["Efter ångrat"] == "Need framing"

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlmodel import select
+
+from app.models import Race, Team
 from tests.conftest import Join, oob_ids, soup
 from tests.helpers import REQUESTS_PHASE, act, ask, only_request, start_phase
 
@@ -89,7 +92,8 @@ def test_an_announcement_reaches_every_screen_as_text(join: Join, race: dict[str
         assert soup(answer.text).select_one("#announce-body").text == ""
         for socket in entered:
             frame = socket.receive_text()
-            assert oob_ids(frame) == {"announcement"}
+            # The facilitators' frame also carries the history of announcements.
+            assert oob_ids(frame) - {"announcements"} == {"announcement"}
             page = soup(frame)
             assert page.select_one(".announce-body").get_text() == MARKUP
             assert page.find("img") is None
@@ -99,6 +103,45 @@ def test_an_announcement_reaches_every_screen_as_text(join: Join, race: dict[str
     # The page has it too, inside a region screen readers announce.
     page = screens[0].page()
     assert page.select_one("[aria-live] #announcement .announce-body").get_text() == MARKUP
+
+
+def test_an_announcement_is_cleared_from_every_screen_and_kept_in_the_history(
+    join: Join, race: dict[str, Any]
+) -> None:
+    slug = race["slug"]
+    facilitator, other = join("facilitator", "Fia"), join("facilitator", "Frans")
+    facilitator.htmx(f"/r/{slug}/announcements", {"body": "Fika kl 15", "key": "a-1"})
+    facilitator.htmx(f"/r/{slug}/announcements", {"body": MARKUP, "key": "a-2"})
+    history = facilitator.page().select("#announcements li")
+    assert [item.select_one(".announce-body").get_text() for item in history] == [MARKUP, "Fika kl 15"]
+    shown, older = (int(item["id"].removeprefix("announcement-")) for item in history)
+    assert history[0].select_one("input[name=announcement]")["value"] == str(shown)
+    assert len(facilitator.page().select("#announcements form")) == 1
+    screens = [join("participant", "Alva", team=0), join("wall", ""), join("expert"), other]
+    sockets = [person.live() for person in screens]
+    entered = [socket.__enter__() for socket in sockets]
+    try:
+        for socket in entered:
+            socket.receive_text()
+        assert (
+            join("participant", "Bo", team=0)
+            .htmx(f"/r/{slug}/announcements/clear", {"announcement": shown})
+            .status_code
+            == 403
+        )
+        assert facilitator.htmx(f"/r/{slug}/announcements/clear", {"announcement": older}).status_code == 409
+        assert facilitator.htmx(f"/r/{slug}/announcements/clear", {"announcement": shown}).status_code == 200
+        for socket in entered:
+            page = soup(socket.receive_text())
+            assert page.select_one("#announcement .announce-body") is None
+        assert other.htmx(f"/r/{slug}/announcements/clear", {"announcement": shown}).status_code == 409
+    finally:
+        for socket in reversed(sockets):
+            socket.__exit__(None, None, None)
+    assert screens[0].page().select_one("#announcement .announce-body") is None
+    history = facilitator.page().select("#announcements li")
+    assert len(history) == 2 and "cleared" in history[0].select_one(".meta").get_text()
+    assert facilitator.page().select_one("#announcements form") is None
 
 
 def test_only_a_facilitator_announces_and_empty_is_refused(join: Join, race: dict[str, Any]) -> None:
@@ -186,3 +229,117 @@ def test_a_team_learns_when_it_may_call_an_expert(join: Join, race: dict[str, An
         facilitator.htmx(f"/r/{race['slug']}/phases/{race['phases'][REQUESTS_PHASE]['id']}/start")
         frame = soup(socket.receive_text())
     assert closed not in frame.select_one("#team-requests").get_text()
+
+
+def test_the_spotlight_follows_its_card_s_edits_and_removal(
+    join: Join, race: dict[str, Any], db: Any
+) -> None:
+    slug = race["slug"]
+    member = join("participant", "Alva", team=0)
+    posted = member.htmx(f"/r/{slug}/cards", {"title": "Skruv", "column": "idea", "key": "c1"})
+    card_id = int(posted.headers["location"].rsplit("/", 1)[1])
+    facilitator, wall = join("facilitator", "Fia"), join("wall", "")
+    facilitator.htmx(f"/r/{slug}/spotlight", {"card": card_id})
+    with facilitator.live() as s_fac, wall.live() as s_wall:
+        for socket in (s_fac, s_wall):
+            socket.receive_text()
+        member.htmx(f"/r/{slug}/cards/{card_id}/edit", {"title": MARKUP, "body": "Ny text", "rev": "1"})
+        frame = soup(s_wall.receive_text())
+        assert frame.select_one("#wall-spotlight .spot-title").get_text() == MARKUP
+        assert frame.select_one("#wall-spotlight .spot-body").get_text() == "Ny text"
+        assert frame.find("img") is None
+        control = soup(s_fac.receive_text())
+        assert MARKUP in control.select_one("#spotlight").get_text()
+        member.htmx(f"/r/{slug}/cards/{card_id}/move", {"column": "market"})
+        assert (
+            "Market potential"
+            in soup(s_wall.receive_text()).select_one("#wall-spotlight .spot-team").get_text()
+        )
+        s_fac.receive_text()
+        member.htmx(f"/r/{slug}/cards/{card_id}/remove", {})
+        assert soup(s_wall.receive_text()).select_one("#wall-spotlight .spot-card") is None
+        assert soup(s_fac.receive_text()).select_one("#spotlight .empty") is not None
+    with db.read() as session:
+        assert session.exec(select(Race.spotlight_card_id)).one() is None
+
+
+def test_resolving_keeps_the_typed_note_and_it_reaches_the_team_review_and_report(
+    join: Join, race: dict[str, Any], db: Any
+) -> None:
+    slug = race["slug"]
+    facilitator = start_phase(join, race, REQUESTS_PHASE)
+    member, ebba = join("participant", "Alva", team=0), join("expert", "Ebba")
+    ask(member, slug, "Vilken cellkemi?")
+    request_id = only_request(db).id
+    act(ebba, slug, request_id, "claim")
+    form = soup(ebba.client.get(f"/r/{slug}").text).select_one(f"#mine-{request_id} form.note-form")
+    # One form: the note's textarea and both buttons, "Resolved" posting the form with the note.
+    assert form.select_one("textarea[name=note]") is not None
+    assert form["action"] == f"/r/{slug}/requests/{request_id}/resolve"
+    assert [button.get("hx-post") for button in form.select("button")] == [
+        f"/r/{slug}/requests/{request_id}/note",
+        f"/r/{slug}/requests/{request_id}/resolve",
+    ]
+    with member.live() as s_member:
+        s_member.receive_text()
+        # Typed and "Resolved" pressed, never "Save note".
+        assert act(ebba, slug, request_id, "resolve", note=MARKUP).status_code == 200
+        team = soup(s_member.receive_text())
+    request = only_request(db)
+    assert (request.status, request.note) == ("resolved", MARKUP)
+    shown = team.select_one(f"#team-request-{request_id} .expert-note")
+    assert shown is not None and MARKUP in shown.get_text() and "Ebba" in shown.get_text()
+    assert team.find("b") is None and team.find("img") is None
+    assert MARKUP in member.page().select_one(f"#team-request-{request_id} .expert-note").get_text()
+    review = soup(facilitator.client.get(f"/r/{slug}/review").text)
+    assert review.select_one(f"#request-{request_id} .request-note").get_text() == MARKUP
+    report = facilitator.client.get(f"/r/{slug}/review/report?format=md").text
+    assert "Batteri \\<b\\>nu\\</b\\>" in report
+
+
+def test_a_team_says_where_it_sits_and_the_claiming_expert_and_facilitators_see_it(
+    join: Join, race: dict[str, Any], db: Any
+) -> None:
+    slug = race["slug"]
+    facilitator = start_phase(join, race, REQUESTS_PHASE)
+    team_a, team_b = (team["id"] for team in race["teams"])
+    member, other, ebba = (
+        join("participant", "Alva", team=0),
+        join("participant", "Bo", team=1),
+        join("expert"),
+    )
+    ask(member, slug, "Vilken cellkemi?")
+    request_id = only_request(db).id
+    act(ebba, slug, request_id, "claim")
+    place = "Bord 7 <b>vid</b> fönstret"
+    with member.live() as s_member, ebba.live() as s_ebba, facilitator.live() as s_fac:
+        for socket in (s_member, s_ebba, s_fac):
+            socket.receive_text()
+        answer = member.htmx(f"/r/{slug}/teams/{team_a}/place", {"place": place, "was": ""})
+        assert answer.status_code == 200
+        assert soup(answer.text).select_one("#place-input")["value"] == place
+        for socket, where in (
+            (s_member, "#team .team-place"),
+            (s_ebba, f"#mine-{request_id} .team-place"),
+            (s_fac, f"#fac-request-{request_id} .team-place"),
+        ):
+            frame = soup(socket.receive_text())
+            assert place in frame.select_one(where).get_text()
+            assert frame.find("b") is None
+    # A form that showed another place is refused and changes nothing; so are other teams and long text.
+    stale = member.htmx(f"/r/{slug}/teams/{team_a}/place", {"place": "Bord 9", "was": ""})
+    assert stale.status_code == 409
+    assert soup(stale.text).select_one("#place-error[role=alert]") is not None
+    assert other.htmx(f"/r/{slug}/teams/{team_a}/place", {"place": "Hos oss"}).status_code == 403
+    assert member.htmx(f"/r/{slug}/teams/{team_a}/place", {"place": "x" * 81}).status_code == 422
+    assert member.htmx(f"/r/{slug}/teams/{team_b}/place", {"place": "Hos dem"}).status_code == 403
+    with db.read() as session:
+        assert session.get(Team, team_a).place == place
+    # The facilitator sets it from the control screen's roster.
+    roster = facilitator.page().select_one(f"#team-{team_b}-details")
+    assert roster.select_one("input[name=place]") is not None
+    assert (
+        facilitator.htmx(f"/r/{slug}/teams/{team_b}/place", {"place": "Rum 2", "was": ""}).status_code == 200
+    )
+    with db.read() as session:
+        assert session.get(Team, team_b).place == "Rum 2"

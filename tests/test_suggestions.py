@@ -14,13 +14,13 @@ from tests.conftest import Person as Browser
 from tests.helpers import reload_arrives
 
 PEOPLE = [
-    ("Ada", "research", "", ["AI"]),
-    ("Bea", "student", "", ["Design"]),
-    ("Cai", "business", "", ["Market"]),
+    ("Ada", "research", "", ["ai"]),
+    ("Bea", "student", "", ["design"]),
+    ("Cai", "business", "", ["market"]),
     ("Dan", "company", "Sågverket AB", []),
-    ("Eli", "research", "", ["Energy"]),
+    ("Eli", "research", "", ["energy"]),
     ("Fia", "student", "", []),
-    ("Gus", "business", "", ["Financing"]),
+    ("Gus", "business", "", ["financing"]),
     ("Hed", "company", "mejeriet", []),
 ]
 
@@ -32,10 +32,10 @@ def setup(join: Join, db: Database, race: dict[str, Any]) -> tuple[Browser, dict
     with db.write() as session:
         race_id = session.exec(select(Race.id).where(Race.slug == race["slug"])).one()
         session.add(
-            Challenge(race_id=race_id, company="Sågverket AB", title="Mindre spill", tags=["AI", "Law"])
+            Challenge(race_id=race_id, company="Sågverket AB", title="Mindre spill", tags=["ai", "law"])
         )
         session.add(
-            Challenge(race_id=race_id, company="Mejeriet", title="Grön mjölk", tags=["Energy", "Market"])
+            Challenge(race_id=race_id, company="Mejeriet", title="Grön mjölk", tags=["energy", "market"])
         )
         for name, background, company, competences in PEOPLE:
             person = session.exec(select(Person).where(Person.name == name)).one()

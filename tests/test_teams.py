@@ -219,3 +219,21 @@ def test_a_write_that_read_its_team_before_a_move_is_refused(
     with pytest.raises(Conflict):
         cards.add(db, stale, title="Fel lag", body="", column="idea", key=None)
     assert events(db) == before
+
+
+def test_undoing_the_first_start_opens_team_choice_again(
+    join: Join, db: Database, race: dict[str, Any]
+) -> None:
+    facilitator = join("facilitator", "Fia")
+    alva = join("participant", "Alva", team=0)
+    start(facilitator, race)
+    assert choose(alva, race, 1).status_code == 403
+    first = race["phases"][0]["id"]
+    assert facilitator.post(f"/r/{race['slug']}/phases/undo", {"from": first}).status_code == 303
+    # No phase has started now: team choice is as it was before the start, on the team's head too.
+    assert alva.page().select_one("#team-change") is not None
+    assert choose(alva, race, 1).status_code == 303
+    assert team_of(db, "Alva") == race["teams"][1]["id"]
+    # Started again, it closes again.
+    start(facilitator, race)
+    assert choose(alva, race, 0).status_code == 403

@@ -6,16 +6,18 @@ from collections.abc import Callable
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
 from app import i18n
 from app.auth import database, require_viewer
 from app.db import Database
+from app.errors import Invalid
 from app.i18n import N_
 from app.models import Role
 from app.routes import action, page, redirect
-from app.routes.forms import is_htmx, read_form, text
+from app.routes.forms import integer, is_htmx, read_form, text
 from app.screens import board_context, cards_context
 from app.services import board, comments, revisions, votes
 from app.services.people import Viewer
@@ -31,40 +33,39 @@ async def _open_panel(context: dict[str, Any], db: Database, viewer: Viewer, car
     """Add the card's panel, opened, with a note above its forms, to an answer's context."""
     context["panel"] = await run_in_threadpool(revisions.panel, db, viewer, card_id)
     context["panel_note"] = i18n.gettext(note) if note else ""
+    context.setdefault("conflict", None)
 
 
-async def _answer_with_columns(
-    request: Request, viewer: Viewer, columns: tuple[str, ...], *, panel: int, note: str = ""
+async def _answer_in_panel(
+    request: Request,
+    viewer: Viewer,
+    card_id: int,
+    part: str,
+    *,
+    columns: tuple[str, ...] = (),
+    note: str = "",
+    status: int = 200,
+    conflict: dict[str, str] | None = None,
 ) -> Response:
-    """Answer an edit, a move or a removal with the touched columns whole and the card's panel opened."""
+    """Answer a change made in an opened card: its note, the touched columns whole, and the card's parts."""
     if not is_htmx(request):
         return _back_to_board(request, viewer)
     db = database(request)
     context = await run_in_threadpool(board_context, db, viewer, columns)
-    context.update(touched=columns, my_budget=None)
-    await _open_panel(context, db, viewer, panel, note)
-    return templates.TemplateResponse(request, "participant/_board_answer.html", context)
+    context.update(touched=columns, my_budget=None, parts=(part,), conflict=conflict)
+    if part == "comment":
+        context.update(await run_in_threadpool(cards_context, db, viewer, [card_id]))
+    await _open_panel(context, db, viewer, card_id, note)
+    return templates.TemplateResponse(request, "participant/_card_answer.html", context, status_code=status)
 
 
-async def _answer_with_card(
-    request: Request,
-    viewer: Viewer,
-    card_id: int,
-    *,
-    voted: bool = False,
-    panel: bool = False,
-    note: str = "",
-) -> Response:
-    """Answer a vote or a comment with its card alone (an upsert), the voter's count or its opened panel."""
+async def _answer_with_card(request: Request, viewer: Viewer, card_id: int) -> Response:
+    """Answer a vote with its card alone (an upsert) and the voter's count."""
     if not is_htmx(request):
         return _back_to_board(request, viewer)
     db = database(request)
     context = await run_in_threadpool(cards_context, db, viewer, [card_id])
-    context.update(touched=(), my_budget=None, panel=None)
-    if voted:
-        context["my_budget"] = await run_in_threadpool(votes.viewers_budget, db, viewer)
-    if panel:
-        await _open_panel(context, db, viewer, card_id, note)
+    context.update(touched=(), my_budget=await run_in_threadpool(votes.viewers_budget, db, viewer))
     return templates.TemplateResponse(request, "participant/_board_answer.html", context)
 
 
@@ -79,44 +80,69 @@ async def _act(request: Request, action: Callable[..., Any], *fields: str) -> tu
     return viewer, done
 
 
+def _revision(form: FormData) -> int:
+    """Return the card revision an edit started from (the `rev` field)."""
+    if "rev" not in form:
+        raise Invalid("The form does not say which version of the card you edited. Open the card again.")
+    return integer(form, "rev")
+
+
 async def edit_card(request: Request) -> Response:
-    """Give a card a new title and text."""
-    viewer, changed = await _act(request, revisions.edit, "title", "body")
-    return await _answer_with_columns(
-        request, viewer, changed.columns, panel=changed.card.id, note=N_("Saved.")
+    """Give a card a new title and text; an edit begun on an older revision shows both texts instead."""
+    viewer = await require_viewer(request, request.path_params["slug"])
+    i18n.set_language(viewer.lang)
+    form = await read_form(request)
+    card_id = request.path_params["card_id"]
+    fields = {"title": text(form, "title"), "body": text(form, "body")}
+    db = database(request)
+    try:
+        changed = await run_in_threadpool(
+            lambda: revisions.edit(
+                db, viewer, card_id, **fields, rev=_revision(form), key=text(form, "key") or None
+            )
+        )
+    except revisions.Stale:
+        if not is_htmx(request):
+            context = await run_in_threadpool(board_context, db, viewer, ())
+            await _open_panel(context, db, viewer, card_id, "")
+            context.update(oob=False, conflict=fields)
+            return templates.TemplateResponse(request, "participant/card.html", context, status_code=409)
+        return await _answer_in_panel(request, viewer, card_id, "edit", status=409, conflict=fields)
+    return await _answer_in_panel(
+        request, viewer, card_id, "edit", columns=changed.columns, note=N_("Saved.")
     )
 
 
 async def move_card(request: Request) -> Response:
     """Move a card to another column."""
     viewer, changed = await _act(request, revisions.move, "column")
-    return await _answer_with_columns(
-        request, viewer, changed.columns, panel=changed.card.id, note=N_("Moved.")
+    return await _answer_in_panel(
+        request, viewer, changed.card.id, "move", columns=changed.columns, note=N_("Moved.")
     )
 
 
 async def remove_card(request: Request) -> Response:
     """Take a card off the board (its history stays)."""
     viewer, changed = await _act(request, revisions.remove)
-    return await _answer_with_columns(request, viewer, changed.columns, panel=changed.card.id)
+    return await _answer_in_panel(request, viewer, changed.card.id, "remove", columns=changed.columns)
 
 
 async def cast_vote(request: Request) -> Response:
     """Put one of the voter's dots on a card."""
     viewer, card = await _act(request, votes.cast)
-    return await _answer_with_card(request, viewer, card.id, voted=True)
+    return await _answer_with_card(request, viewer, card.id)
 
 
 async def withdraw_vote(request: Request) -> Response:
     """Take back one of the voter's dots on a card."""
     viewer, card = await _act(request, votes.withdraw)
-    return await _answer_with_card(request, viewer, card.id, voted=True)
+    return await _answer_with_card(request, viewer, card.id)
 
 
 async def add_comment(request: Request) -> Response:
     """Comment on a card."""
     viewer, card = await _act(request, comments.add, "body")
-    return await _answer_with_card(request, viewer, card.id, panel=True, note=N_("Comment sent."))
+    return await _answer_in_panel(request, viewer, card.id, "comment", note=N_("Comment sent."))
 
 
 async def my_votes(request: Request) -> Response:
@@ -135,9 +161,13 @@ async def card(request: Request) -> Response:
     i18n.set_language(viewer.lang)
     db = database(request)
     panel = await run_in_threadpool(revisions.panel, db, viewer, request.path_params["card_id"])
-    context = await run_in_threadpool(board_context, db, viewer)
-    context.update(panel=panel, oob=False)
-    template = "participant/_card_panel.html" if is_htmx(request) else "participant/card.html"
+    following = is_htmx(request) and "follow" in request.query_params
+    context = await run_in_threadpool(board_context, db, viewer, () if following else None)
+    context.update(panel=panel, oob=False, conflict=None)
+    if following:
+        template = "participant/_card_follow.html"
+    else:
+        template = "participant/_card_panel.html" if is_htmx(request) else "participant/card.html"
     return templates.TemplateResponse(request, template, context)
 
 

@@ -83,7 +83,7 @@ async def request_action(request: Request) -> Response:
     elif action == "note":
         await run_in_threadpool(requests.add_note, db, viewer, request_id, text(form, "note"))
     elif action == "resolve":
-        await run_in_threadpool(requests.resolve, db, viewer, request_id)
+        await run_in_threadpool(requests.resolve, db, viewer, request_id, text(form, "note"))
     elif action == "cancel":
         await run_in_threadpool(requests.cancel, db, viewer, request_id)
     elif action == "rate":

@@ -19,7 +19,7 @@ from app.models import Race
 from app.routes import form
 from app.routes.forms import read_form, text
 from app.routes.join import remember_language
-from app.services import needs, profiles
+from app.services import competences, needs, profiles
 from app.templating import templates
 
 FIELDS = ("company", "contact_name", "contact_means", "title", "description", *needs.ASPECTS, "urgency")
@@ -41,7 +41,7 @@ def _context(race: Race, token: str) -> dict[str, Any]:
         "aspects": list(needs.ASPECTS.items()),
         "urgencies": list(needs.URGENCY_LABELS.items()),
         "urgency_labels": needs.URGENCY_LABELS,
-        "competence_suggestions": list(profiles.COMMON_COMPETENCES),
+        "competence_suggestions": list(competences.BUILT_IN),
     }
 
 

@@ -69,7 +69,7 @@ async def save_scores(request: Request) -> Response:
     if error:
         context["posted"] = {**fields, "comment": text(form, "comment")}
     context.update(message=message, error=error)
-    return templates.TemplateResponse(request, "jury/_team.html", context, status_code=status)
+    return templates.TemplateResponse(request, "jury/_saved.html", context, status_code=status)
 
 
 async def setup(request: Request, error: str = "", status: int = 200) -> Response:

@@ -39,6 +39,8 @@ def _phase_form(form: FormData) -> agenda.PhaseForm:
         voting_open=bool(text(form, "voting_open")),
         requests_open=bool(text(form, "requests_open")),
         vote_budget=_number(form, "vote_budget", N_("the vote budget")),
+        lock_at_end=bool(text(form, "lock_at_end")),
+        next_at_end=bool(text(form, "next_at_end")),
     )
 
 

@@ -16,7 +16,7 @@ from app.auth import database, require_viewer
 from app.errors import Invalid, NotFound
 from app.routes import absolute, action, page, redirect
 from app.routes.forms import read_form, text
-from app.services import competences, needs, profiles
+from app.services import competence_map, needs, profiles
 from app.services.agenda import require_facilitator
 from app.services.people import Viewer
 from app.templating import templates
@@ -112,10 +112,10 @@ async def intake_qr(request: Request) -> Response:
     return Response(buffer.getvalue(), media_type="image/svg+xml", headers={"cache-control": "private"})
 
 
-async def competence_map(request: Request) -> Response:
+async def competences_page(request: Request) -> Response:
     """Show who brings which competence, what the challenges ask for, and what nobody brings."""
     viewer = await _facilitator(request)
-    found = await run_in_threadpool(competences.build, database(request), viewer)
+    found = await run_in_threadpool(competence_map.build, database(request), viewer)
     context = {
         "race": found.race,
         "viewer": viewer,
@@ -131,5 +131,5 @@ ROUTES = [
     page("/r/{slug}/needs/qr.svg", intake_qr, "intake_qr"),
     action("/r/{slug}/needs/{need_id:int}", update_need, "update_need"),
     action("/r/{slug}/needs/{need_id:int}/choose", choose_need, "choose_need"),
-    page("/r/{slug}/competences", competence_map, "competences"),
+    page("/r/{slug}/competences", competences_page, "competences"),
 ]

@@ -15,7 +15,7 @@ from app.errors import Forbidden, ServiceError
 from app.models import Background
 from app.routes import form, redirect
 from app.routes.forms import read_form, text
-from app.services import profiles
+from app.services import competences, profiles
 from app.services.people import Viewer
 from app.templating import templates
 
@@ -53,7 +53,7 @@ async def profile(request: Request) -> Response:
             "background": person.background if person.profile_ms else "",
             "company": person.company,
             "competences": chosen,
-            "competence_more": ", ".join(tag for tag in chosen if tag not in suggestions),
+            "competence_more": ", ".join(competences.label(tag) for tag in chosen if tag not in suggestions),
         }
         return _page(request, {**race_context, "profile_form": form, "competence_suggestions": suggestions})
     posted = await read_form(request)

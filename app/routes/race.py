@@ -62,6 +62,36 @@ async def choose_team(request: Request) -> Response:
     return redirect(request, "race", slug=viewer.slug)
 
 
+async def set_place(request: Request) -> Response:
+    """Say where a team sits; the team's form comes back with the answer, a facilitator gets a notice."""
+    viewer = await require_viewer(request, request.path_params["slug"])
+    i18n.set_language(viewer.lang)
+    team_id = request.path_params["team_id"]
+    form = await read_form(request)
+    db = database(request)
+    typed = text(form, "place")
+    context: dict[str, Any] = {"race": {"slug": viewer.slug}, "place_saved": True}
+    status = 200
+    try:
+        team = await run_in_threadpool(
+            teams.set_place, db, viewer, team_id, typed, text(form, "was") if "was" in form else None
+        )
+    except ServiceError as error:
+        if not is_htmx(request) or viewer.role != Role.PARTICIPANT or error.status in (401, 403, 404):
+            raise
+        team = await run_in_threadpool(teams.read_team, db, viewer, team_id)
+        context = {**context, "place_saved": False, "place_typed": typed, "place_error": error.translated()}
+        status = error.status
+    if not is_htmx(request):
+        return redirect(request, "race", slug=viewer.slug)
+    if viewer.role != Role.PARTICIPANT:
+        return templates.TemplateResponse(
+            request, "facilitator/_notice.html", {"message": i18n.gettext("Saved.")}
+        )
+    context["place_team"] = team
+    return templates.TemplateResponse(request, "participant/_place_form.html", context, status_code=status)
+
+
 async def add_card(request: Request) -> Response:
     """Add a card; htmx gets the form back (with the column), a plain form post goes back to the board."""
     viewer = await require_viewer(request, request.path_params["slug"])
@@ -92,7 +122,9 @@ async def add_card(request: Request) -> Response:
     # The answer is the form, emptied, and the new card, which joins its column (or replaces itself there).
     context = card_form_context()
     context.update(await run_in_threadpool(cards_context, database(request), viewer, [card.id or 0]))
-    return templates.TemplateResponse(request, "participant/_card_posted.html", context, status_code=201)
+    answer = templates.TemplateResponse(request, "participant/_card_posted.html", context, status_code=201)
+    answer.headers["location"] = request.app.url_path_for("card", slug=viewer.slug, card_id=card.id or 0)
+    return answer
 
 
 async def join_qr(request: Request) -> Response:
@@ -113,6 +145,7 @@ async def join_qr(request: Request) -> Response:
 ROUTES = [
     page("/r/{slug}", race, "race"),
     action("/r/{slug}/team", choose_team, "choose_team"),
+    action("/r/{slug}/teams/{team_id:int}/place", set_place, "set_place"),
     action("/r/{slug}/cards", add_card, "add_card"),
     page("/r/{slug}/qr.svg", join_qr, "join_qr"),
 ]

@@ -100,13 +100,6 @@ async def export_json(request: Request) -> Response:
     )
 
 
-async def end_race(request: Request) -> Response:
-    """End the race: the review opens to the teams."""
-    viewer = await _viewer(request)
-    await run_in_threadpool(review.end_race, database(request), viewer)
-    return _back(request)
-
-
 async def add_outcome(request: Request) -> Response:
     """Record an outcome; a refused one shows the form again with the message."""
     viewer = await _viewer(request)
@@ -173,7 +166,6 @@ async def erase_person(request: Request) -> Response:
 
 
 ROUTES = [
-    action("/r/{slug}/end", end_race, "end_race"),
     page("/r/{slug}/review", review_page, "review"),
     page("/r/{slug}/review/replay", replay, "replay"),
     page("/r/{slug}/review/report", report, "report"),

@@ -45,6 +45,15 @@ async def announce(request: Request) -> Response:
     )
 
 
+async def announcement_clear(request: Request) -> Response:
+    """Take the announcement the screen showed off every screen."""
+    viewer = await require_viewer(request, request.path_params["slug"])
+    i18n.set_language(viewer.lang)
+    form = await read_form(request)
+    await run_in_threadpool(announcements.clear, database(request), viewer, ident(form, "announcement"))
+    return done(request, viewer.slug, i18n.N_("The announcement is cleared from every screen."))
+
+
 async def spotlight_set(request: Request) -> Response:
     """Put a card in the spotlight."""
     viewer = await require_viewer(request, request.path_params["slug"])
@@ -64,6 +73,7 @@ async def spotlight_clear(request: Request) -> Response:
 
 ROUTES = [
     action("/r/{slug}/announcements", announce, "announce"),
+    action("/r/{slug}/announcements/clear", announcement_clear, "announcement_clear"),
     action("/r/{slug}/spotlight", spotlight_set, "spotlight_set"),
     action("/r/{slug}/spotlight/clear", spotlight_clear, "spotlight_clear"),
 ]

@@ -10,7 +10,14 @@
 
 from app.screens.audiences import Audience, audience, watches
 from app.screens.contexts import board_context, cards_context
-from app.screens.regions import COLUMN_REGIONS, REGIONS, region_context, screen_context, screen_regions
+from app.screens.regions import (
+    COLUMN_REGIONS,
+    REGIONS,
+    region_context,
+    regions_context,
+    screen_context,
+    screen_regions,
+)
 from app.screens.renderer import Renderer
 from app.screens.rules import Changes, changes
 
@@ -25,6 +32,7 @@ __all__ = [
     "cards_context",
     "changes",
     "region_context",
+    "regions_context",
     "screen_context",
     "screen_regions",
     "watches",

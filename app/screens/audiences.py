@@ -13,13 +13,16 @@ if TYPE_CHECKING:
 
 NO_TEAM = 0
 NO_PERSON = 0
+# Roles with regions of a person's own (an expert's queue, a juror's progress).
+PERSONAL_ROLES = frozenset({Role.EXPERT, Role.JURY})
 
 
 @dataclass(frozen=True)
 class Audience:
-    """Everyone who sees the same bytes: one role, one language, one team (participants) or person (experts).
+    """Everyone who sees the same bytes: one role, one language, one team (participants) or person.
 
-    An expert's queue is ordered by their own competences, so each expert is an audience of their own.
+    An expert's queue is ordered by their own competences and a juror's progress counts the teams they may
+    score, so each expert and each juror is an audience of their own.
     """
 
     role: str
@@ -44,7 +47,7 @@ def audience(role: str, team_id: int | None, lang: str, person_id: int = NO_PERS
     """Return the audience of a person on their screen."""
     if role == Role.PARTICIPANT:
         return Audience(role, team_id or NO_TEAM, i18n.pick(lang))
-    if role == Role.EXPERT:
+    if role in PERSONAL_ROLES:
         return Audience(role, NO_TEAM, i18n.pick(lang), person_id)
     return Audience(role, NO_TEAM, i18n.pick(lang))
 

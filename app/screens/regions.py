@@ -40,7 +40,7 @@ class Scope(enum.Enum):
     RACE = "race"  # every screen of the race
     ROLE = "role"  # every screen of the one role that shows it
     TEAM = "team"  # the screens of one participant team
-    PERSON = "person"  # the screens of one person (an expert's queue is ordered by their competences)
+    PERSON = "person"  # one person's screens (an expert's queue by their competences, a juror's progress)
 
 
 ItemsBuilder = Callable[[Read, Race, int, list[str]], dict[str, Any]]
@@ -138,6 +138,11 @@ _DECLARED = (
         "challenges",
         "facilitator/_challenges.html",
         contexts.challenges_context,
+    ),
+    Region(
+        "announcements",
+        "facilitator/_announcements.html",
+        lambda r, race, _: {"announcements": announcements.history(r.session, race.id or 0)},
     ),
     Region(
         "fac-queue",
@@ -250,6 +255,12 @@ _DECLARED = (
         },
         Scope.PERSON,
     ),
+    Region(
+        "jury-mine",
+        "jury/_progress.html",
+        lambda r, race, juror_id: {"juror_teams": scoreboard.juror_teams(r.session, race, juror_id)},
+        Scope.PERSON,
+    ),
 )
 REGIONS = {region.name: region for region in _DECLARED}
 
@@ -259,15 +270,23 @@ SCREENS: dict[str, tuple[str, ...]] = {
     Role.PARTICIPANT: (*_EVERY_SCREEN, "team", "gallery", "board-state", "team-requests", *COLUMN_REGIONS),
     Role.FACILITATOR: (
         *_EVERY_SCREEN,
-        *("planned-start", "agenda", "gallery-control", "challenges", "fac-queue", "spotlight", "jury"),
-        *("codes", "prep", "teams", "team-choice", "roster", "feed"),
+        *(
+            "planned-start",
+            "agenda",
+            "gallery-control",
+            "challenges",
+            "announcements",
+            "fac-queue",
+            "spotlight",
+        ),
+        *("jury", "codes", "prep", "teams", "team-choice", "roster", "feed"),
     ),
     Role.WALL: (
         *_EVERY_SCREEN,
         *("wall-ranking", "wall-teams", "wall-join", "wall-cards", "wall-queue", "wall-spotlight"),
     ),
     Role.EXPERT: (*_EVERY_SCREEN, "requests", "my-requests"),
-    Role.JURY: _EVERY_SCREEN,
+    Role.JURY: (*_EVERY_SCREEN, "jury-mine"),
 }
 TEAMLESS_SCREEN = (*_EVERY_SCREEN, "teampick")
 
@@ -359,6 +378,14 @@ def region_context(read: Read, race: Race, aud: Audience, regions: Iterable[str]
             read.session, [v for views in context["board"].values() for v in views]
         )
     return context
+
+
+def regions_context(db: Database, viewer: Viewer, regions: Iterable[str]) -> dict[str, Any]:
+    """Return what some of the viewer's regions render from, for an answer that refreshes them."""
+    aud = audience(viewer.role, viewer.team_id, viewer.lang, viewer.person_id)
+    with db.read() as session, memo.render_scope():
+        race = races.get_race(session, viewer.slug)
+        return region_context(Read(session), race, aud, regions)
 
 
 def screen_context(db: Database, viewer: Viewer) -> dict[str, Any]:

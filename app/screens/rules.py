@@ -157,6 +157,18 @@ def _experts_queue(result: Changes, event: Event) -> None:
     result.touch_person(event.person_id, "requests")
 
 
+def _spotlit(result: Changes, event: Event) -> None:
+    """The spotlight shows the card's text: it follows an edit or move, and a removal takes it off."""
+    if event.data.get("spotlit"):
+        result.touch("spotlight", "wall-spotlight")
+
+
+def _locked_at_timeup(result: Changes, event: Event) -> None:
+    """A phase that locks the boards at time-up closes every team's forms."""
+    if event.data.get("locked"):
+        result.touch("board-state")
+
+
 def _signed_out(result: Changes, event: Event) -> None:
     if event.person_id:
         result.ended.add(event.person_id)
@@ -170,9 +182,10 @@ def _rules(kinds: Iterable[Kind], rule: Rule) -> dict[str, Rule]:
     return dict.fromkeys(kinds, rule)
 
 
-# Jury progress (never a value before the reveal) and, once revealed, the ranking. A change of a team's
-# company or members may give a juror a stake in it, so which scores count changes too.
-_JURY = ("jury", "wall-ranking")
+# Jury progress (never a value before the reveal) and, once revealed, the ranking; each juror's own progress
+# counts only the teams they may score. A change of a team's company or members may give a juror a stake in
+# it, so which scores count changes too.
+_JURY = ("jury", "wall-ranking", "jury-mine")
 # Whether a team's members may change team: their team's head and the facilitators' switch.
 _TEAM_CHOICE = ("team", "team-choice")
 # The open phase stays open through a pause (a paused phase is open): boards and requests look the same.
@@ -185,9 +198,21 @@ RULES: dict[str, Rule] = {
         (Kind.PHASE_ADDED, Kind.PHASE_UPDATED, Kind.PHASE_MOVED, Kind.PHASE_REMOVED),
         Rule(("agenda",), more=(_open_phase_settings,)),
     ),
-    # Whether the team may call an expert now is shown with its requests; the first start closes team choice.
-    # A new phase ends the wait for a planned start (an open gallery closes with an event of its own).
-    Kind.PHASE_STARTED: Rule((*_CLOCK, "team-requests", "board-state", *_TEAM_CHOICE, *_ORGANISED)),
+    # Whether the team may call an expert now is shown with its requests; the first start closes team choice
+    # (and undoing it opens it again); a new phase ends the wait for a planned start (an open gallery closes
+    # with an event of its own).
+    **_rules(
+        (Kind.PHASE_STARTED, Kind.PHASE_UNDONE),
+        Rule((*_CLOCK, "team-requests", "board-state", *_TEAM_CHOICE, *_ORGANISED)),
+    ),
+    # Not the clock: each screen sees the time-up itself, and a new clock would reset its end signal.
+    Kind.PHASE_TIMEUP: Rule(("agenda",), more=(_locked_at_timeup,)),
+    Kind.PHASE_UNDO_EXPIRED: Rule(("agenda",)),
+    # The end stops the clock and closes the boards, the votes, the requests (the claims) and team choice.
+    **_rules(
+        (Kind.RACE_ENDED, Kind.RACE_REOPENED),
+        Rule((*_CLOCK, "team-requests", "board-state", "requests", *_TEAM_CHOICE)),
+    ),
     **_rules((Kind.PHASE_PAUSED, Kind.PHASE_RESUMED, Kind.PHASE_EXTENDED), Rule(_CLOCK)),
     Kind.CHALLENGE_ADDED: Rule(("roster", "teams", "challenges"), more=(_challenge_teams,)),
     Kind.CHALLENGE_UPDATED: Rule(("roster", "teams", "challenges", *_JURY), more=(_challenge_teams,)),
@@ -197,11 +222,12 @@ RULES: dict[str, Rule] = {
     Kind.TEAM_JOINED: Rule(
         ("teampick", "teams", "wall-teams", "roster", *_JURY), ("team",), (_previous_team,)
     ),
+    # Where a team sits: its header, and where experts and facilitators look for it.
+    Kind.TEAM_PLACED: Rule(("fac-queue", "roster", "requests", "my-requests"), team=("team",)),
     # Each move and new team has its own event; the summary refreshes the lists once more.
     Kind.TEAMS_APPLIED: Rule(("teams", "roster", "teampick", "wall-teams", "team")),
     Kind.PERSON_MOVED: Rule(("roster", "teams", "teampick", "wall-teams", *_JURY), more=(_moved,)),
     **_rules((Kind.TEAM_CHOICE_OPENED, Kind.TEAM_CHOICE_CLOSED), Rule(_TEAM_CHOICE)),
-    Kind.RACE_ENDED: Rule(_TEAM_CHOICE),
     # The team's forms close or open, live.
     **_rules(
         (Kind.BOARD_LOCKED, Kind.BOARD_UNLOCKED),
@@ -216,7 +242,7 @@ RULES: dict[str, Rule] = {
     Kind.CARD_ADDED: Rule(("feed", "wall-cards"), more=(_the_card, _the_tile, _the_row)),
     **_rules(
         (Kind.CARD_EDITED, Kind.CARD_MOVED, Kind.CARD_REMOVED),
-        Rule(("feed", "wall-cards"), more=(_its_columns, _the_tile, _the_row)),
+        Rule(("feed", "wall-cards"), more=(_its_columns, _the_tile, _the_row, _spotlit)),
     ),
     **_rules((Kind.VOTE_CAST, Kind.VOTE_WITHDRAWN), Rule(more=(_the_card, _the_row))),
     Kind.COMMENT_ADDED: Rule(more=(_the_card,)),
@@ -232,7 +258,7 @@ RULES: dict[str, Rule] = {
         (Kind.REQUEST_NOTED, Kind.REQUEST_RATED),
         Rule(("fac-queue",), ("team-requests",), (_request_experts, _the_row)),
     ),
-    Kind.ANNOUNCEMENT_SENT: Rule(("announcement",)),
+    **_rules((Kind.ANNOUNCEMENT_SENT, Kind.ANNOUNCEMENT_CLEARED), Rule(("announcement", "announcements"))),
     **_rules((Kind.SPOTLIGHT_SET, Kind.SPOTLIGHT_CLEARED), Rule(("spotlight", "wall-spotlight"))),
     **_rules(
         (Kind.INTAKE_OPENED, Kind.INTAKE_CLOSED, Kind.NEED_SUBMITTED, Kind.NEED_UPDATED),

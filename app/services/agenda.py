@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlmodel import Session, select
 
@@ -29,6 +29,8 @@ class PhaseForm:
     voting_open: bool = False
     requests_open: bool = False
     vote_budget: int = 5
+    lock_at_end: bool = False
+    next_at_end: bool = False
 
 
 def require_facilitator(viewer: Viewer) -> None:
@@ -43,9 +45,7 @@ def _checked(form: PhaseForm) -> PhaseForm:
         raise Invalid("A phase lasts from %(low)s to %(high)s minutes.", low=MINUTES[0], high=MINUTES[1])
     if not BUDGET[0] <= form.vote_budget <= BUDGET[1]:
         raise Invalid("The vote budget is from %(low)s to %(high)s.", low=BUDGET[0], high=BUDGET[1])
-    return PhaseForm(
-        name, form.minutes, form.board_open, form.voting_open, form.requests_open, form.vote_budget
-    )
+    return replace(form, name=name)
 
 
 def _clock_key(session: Session, race: Race) -> tuple[object, ...]:
@@ -95,6 +95,8 @@ def add(db: Database, viewer: Viewer, form: PhaseForm) -> int:
             voting_open=form.voting_open,
             requests_open=form.requests_open,
             vote_budget=form.vote_budget,
+            lock_at_end=form.lock_at_end,
+            next_at_end=form.next_at_end,
         )
         session.add(phase)
         return _record(session, race, Kind.PHASE_ADDED, phase, before)
@@ -113,13 +115,17 @@ def update(db: Database, viewer: Viewer, phase_id: int, form: PhaseForm) -> int:
             phase.deadline_ms += (form.minutes - phase.planned_minutes) * 60_000
         elif phase.state == PhaseState.PAUSED and phase.remaining_ms is not None:
             phase.remaining_ms = max(0, phase.remaining_ms + (form.minutes - phase.planned_minutes) * 60_000)
-        changed_clock = phase.planned_minutes != form.minutes and phase.id == race.current_phase_id
+        # A new length moves the deadline; the time-up lock setting may lock or unlock the boards now.
+        changed = phase.planned_minutes != form.minutes or phase.lock_at_end != form.lock_at_end
+        changed_clock = changed and phase.id == race.current_phase_id
         phase.name = form.name
         phase.planned_minutes = form.minutes
         phase.board_open = form.board_open
         phase.voting_open = form.voting_open
         phase.requests_open = form.requests_open
         phase.vote_budget = form.vote_budget
+        phase.lock_at_end = form.lock_at_end
+        phase.next_at_end = form.next_at_end
         session.add(phase)
         if changed_clock:
             before = ("changed",)

@@ -15,6 +15,7 @@ from app.models import Phase, PhaseState, Race, Role, Team
 from app.services import cards, comments, gallery, revisions, teams, votes
 from app.services.cards import CardView, closed_reason
 from app.services.people import Viewer
+from app.services.phases import locked_at_timeup
 
 # Who reads any team's board (to judge it, to help it, to run the race); a team's members work on their own.
 READERS = frozenset({Role.JURY, Role.EXPERT, Role.FACILITATOR})
@@ -66,7 +67,16 @@ _TEAM_AND_PHASE = select(
     select(Team.board_locked).where(col(Team.id) == bindparam("team")).scalar_subquery(),
     *(
         select(column).where(col(Phase.id) == bindparam("phase")).scalar_subquery()
-        for column in (Phase.state, Phase.name, Phase.board_open, Phase.voting_open, Phase.vote_budget)
+        for column in (
+            Phase.state,
+            Phase.name,
+            Phase.board_open,
+            Phase.voting_open,
+            Phase.vote_budget,
+            Phase.lock_at_end,
+            Phase.timeup_ms,
+            Phase.deadline_ms,
+        )
     ),
 )
 
@@ -76,21 +86,27 @@ def _state(session: Session, race: Race, team_id: int, held: Held | None = None)
         team = held.teams.get(team_id)
         phase = held.phases.get(race.current_phase_id) if race.current_phase_id else None
         held_lock = team.board_locked if team is not None else None
-        row: tuple[Any, ...] = (held_lock, None, None, None, None, None)
+        row: tuple[Any, ...] = (held_lock, None, None, None, None, None, None, None, None)
         if phase is not None:
-            row = (held_lock, phase.state, phase.name, phase.board_open, phase.voting_open, phase.vote_budget)
+            row = (
+                held_lock,
+                *(phase.state, phase.name, phase.board_open, phase.voting_open, phase.vote_budget),
+                *(phase.lock_at_end, phase.timeup_ms, phase.deadline_ms),
+            )
     else:
         # One row, not a Team and a Phase loaded as entities: a post's answer and its render each ask once.
         ids = {"team": team_id, "phase": race.current_phase_id or 0}
         row = tuple(session.connection().execute(_TEAM_AND_PHASE, ids).one())
-    held_lock, state, name, board_open, voting_open, vote_budget = row
+    held_lock, state, name, board_open, voting_open, vote_budget, lock_at_end, timeup_ms, deadline_ms = row
     locked = bool(held_lock)
+    ended = race.ended_ms is not None
+    time_up = locked_at_timeup(state, lock_at_end, timeup_ms, deadline_ms)
     # Only a running or paused phase decides the board; none or a finished one leaves it open, without votes.
     is_open = state in (PhaseState.RUNNING, PhaseState.PAUSED)
-    voting = bool(is_open and voting_open and not locked)
+    voting = bool(is_open and voting_open and not (locked or ended or time_up))
     budget = vote_budget if voting else 0
     name, board_open = (name, board_open) if is_open else (None, True)
-    reason = closed_reason(locked, name, board_open)
+    reason = closed_reason(locked, name, board_open, ended=ended, time_up=time_up)
     if reason is None:
         return BoardState(True, voting, budget)
     message, params = reason

@@ -16,7 +16,9 @@ from app.i18n import N_, Label
 from app.kinds import Kind
 from app.models import Card, CardColumn, CardRevision, Person, Phase, PhaseState, Race, Role, Team
 from app.services import events
+from app.services.ending import ENDED
 from app.services.people import Viewer, clean_text, require_team
+from app.services.phases import locked_at_timeup
 
 TITLE_MAX = 200
 BODY_MAX = 5000
@@ -115,38 +117,52 @@ def add(db: Database, viewer: Viewer, *, title: str, body: str, column: str, key
 
 _INSERT_CARD = insert(table_of(Card)).returning(table_of(Card).c.id)
 _INSERT_REVISION = insert(table_of(CardRevision))
-# Whether a team's board takes changes: the facilitator's lock, and the open phase's setting.
+# Whether a team's board takes changes: the race's end, the facilitator's lock, the open phase's time-up lock
+# and its setting.
 _BOARD_OPEN = (
-    select(Team.board_locked, Phase.state, Phase.board_open, Phase.name)
+    select_columns(
+        *(col(column) for column in (Race.ended_ms, Team.board_locked, Phase.state, Phase.board_open)),
+        *(col(column) for column in (Phase.name, Phase.lock_at_end, Phase.timeup_ms, Phase.deadline_ms)),
+    )
     .select_from(Team)
     .join(Race, col(Race.id) == Team.race_id)
     .outerjoin(Phase, col(Phase.id) == Race.current_phase_id)
-    .where(Team.id == bindparam("team"))
+    .where(col(Team.id) == bindparam("team"))
 )
 
 
 BOARD_LOCKED = N_("The facilitator has locked this board.")
 BOARD_CLOSED_DURING = N_("The board is closed during %(phase)s.")
+BOARD_TIME_UP = N_("Time is up for %(phase)s: the boards are locked.")
 # A message and its parameters, translated where it is shown.
 Reason = tuple[str, dict[str, str]]
 
 
-def closed_reason(locked: bool, open_phase: str | None, board_open: bool) -> Reason | None:
+def closed_reason(
+    locked: bool, open_phase: str | None, board_open: bool, *, ended: bool = False, time_up: bool = False
+) -> Reason | None:
     """Return why a board takes no changes (a message and its parameters), or None when it does."""
-    # open_phase is the name of the running or paused phase, if any; board_open is that phase's setting.
+    # open_phase is the name of the running or paused phase, if any; board_open is that phase's setting;
+    # time_up says its time is up and it locks the boards then.
+    if ended:
+        return ENDED, {}
     if locked:
         return BOARD_LOCKED, {}
+    if open_phase is not None and time_up:
+        return BOARD_TIME_UP, {"phase": open_phase}
     if open_phase is not None and not board_open:
         return BOARD_CLOSED_DURING, {"phase": open_phase}
     return None
 
 
 def refuse_closed_board(session: Session, team_id: int) -> None:
-    """Refuse a change when the facilitator locked the team's board or the open phase closes it."""
+    """Refuse a change when the race has ended, the board is locked or the open phase closes it."""
     # A plain row on the session's connection (no ORM): every card post asks.
-    locked, state, board_open, phase = session.connection().execute(_BOARD_OPEN, {"team": team_id}).one()
+    row = tuple(session.connection().execute(_BOARD_OPEN, {"team": team_id}).one())
+    ended, locked, state, board_open, phase, lock_at_end, timeup_ms, deadline_ms = row
     open_phase = phase if state in (PhaseState.RUNNING, PhaseState.PAUSED) else None
-    reason = closed_reason(locked, open_phase, board_open)
+    time_up = locked_at_timeup(state, lock_at_end, timeup_ms, deadline_ms)
+    reason = closed_reason(locked, open_phase, board_open, ended=ended is not None, time_up=time_up)
     if reason is not None:
         message, params = reason
         raise Conflict(message, None, **{name: Label(value) for name, value in params.items()})

@@ -52,9 +52,9 @@ def open_requests(session: Session, race_id: int) -> list[RequestView]:
 
 
 def matches(tags: list[str], competences: list[str]) -> tuple[str, ...]:
-    """Return the request's tags that an expert's competences cover (case does not matter)."""
-    known = {tag.casefold() for tag in competences}
-    return tuple(tag for tag in tags if tag.casefold() in known)
+    """Return the request's competence keys that an expert's competences cover."""
+    known = set(competences)
+    return tuple(tag for tag in tags if tag in known)
 
 
 def queue(session: Session, race_id: int, expert_id: int) -> list[RequestView]:

@@ -16,7 +16,7 @@ from app.i18n import N_
 from app.kinds import Kind
 from app.models import Challenge, Need, Race
 from app.numbers import whole
-from app.services import events
+from app.services import competences, events
 from app.services.agenda import require_facilitator
 from app.services.people import Viewer, clean_text
 
@@ -88,9 +88,10 @@ def _checked(form: NeedForm) -> NeedForm:
     )
 
 
-def _apply(need: Need, form: NeedForm) -> None:
+def _apply(session: Session, need: Need, form: NeedForm) -> None:
     for name, value in asdict(form).items():
         setattr(need, name, int(value) if name == "urgency" else value)
+    need.tags = competences.resolve(session, need.race_id, form.tags)
 
 
 def _words(need: Need) -> dict[str, object]:
@@ -161,7 +162,7 @@ def submit(db: Database, token: str, form: NeedForm, key: str | None) -> Need:
         checked = _checked(form)
         assert race.id is not None
         need = Need(race_id=race.id, company="", title="", created_ms=now_ms())
-        _apply(need, checked)
+        _apply(session, need, checked)
         session.add(need)
         session.flush()
         events.record(session, race.id, Kind.NEED_SUBMITTED, data=_words(need), key=key)
@@ -199,7 +200,7 @@ def update(db: Database, viewer: Viewer, need_id: int, form: NeedForm) -> Need:
     checked = _checked(form)
     with db.write() as session:
         need = _need(session, viewer, need_id)
-        _apply(need, checked)
+        _apply(session, need, checked)
         need.updated_ms = now_ms()
         session.add(need)
         data = {"need": need_id, "title": need.title, "urgency": need.urgency, "tags": need.tags}

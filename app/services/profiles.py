@@ -6,13 +6,13 @@ from collections import Counter
 
 from sqlmodel import Session, col, select
 
-from app import i18n
 from app.db import Database, now_ms
 from app.errors import Forbidden, Invalid, NotFound
 from app.i18n import N_
 from app.kinds import Kind
 from app.models import Background, Person, Race, Role
 from app.services import events
+from app.services.competences import BUILT_IN, built_in, known_key, match_key, resolve
 from app.services.people import Viewer, clean_text
 
 COMPANY_MAX = 120
@@ -29,37 +29,23 @@ BACKGROUND_LABELS = {
     Background.OTHER: N_("Other"),
 }
 
-# Offered before anyone has typed their own; the race's most used tags come first once they have.
-COMMON_COMPETENCES = (
-    N_("AI"),
-    N_("Software"),
-    N_("Hardware"),
-    N_("Design"),
-    N_("Materials"),
-    N_("Energy"),
-    N_("Sustainability"),
-    N_("Business models"),
-    N_("Market"),
-    N_("Financing"),
-    N_("Patents and IP"),
-    N_("Law"),
-    N_("Production"),
-    N_("Health"),
-)
-
 
 def parse_tags(chosen: list[str], typed: str) -> list[str]:
-    """Return clean tags from ticked suggestions and comma-separated text, first spelling kept."""
+    """Return clean competences from ticked suggestions and comma-separated text, each once as first written.
+
+    They are still text: a service turns them into keys (`competences.resolve`) in its transaction.
+    """
     typed = clean_text(typed, TAGS_TEXT_MAX, field=N_("the competences"), required=False)
     tags: list[str] = []
     seen: set[str] = set()
     for raw in [*chosen, *typed.replace(";", ",").replace("\n", ",").split(",")]:
         tag = " ".join(clean_text(raw, 10 * TAG_MAX, field=N_("a competence"), required=False).split())
-        if not tag or tag.casefold() in seen:
+        same = built_in(tag) or match_key(tag)
+        if not same or same in seen:
             continue
         if len(tag) > TAG_MAX:
             raise Invalid("A competence can be at most %(limit)s characters.", limit=TAG_MAX)
-        seen.add(tag.casefold())
+        seen.add(same)
         tags.append(tag)
     if len(tags) > TAGS_MAX:
         raise Invalid("Choose at most %(limit)s competences.", limit=TAGS_MAX)
@@ -84,31 +70,27 @@ def get(db: Database, viewer: Viewer) -> tuple[Race, Person, list[str]]:
 
 
 def suggestions(session: Session, race_id: int, limit: int = 16) -> list[str]:
-    """Return competences to offer: those the race asks for, its most used, then common ones."""
+    """Return the keys of the competences to offer: those the race asks for, its most used, the built-in."""
     used: Counter[str] = Counter()
-    spelling: dict[str, str] = {}
     query = select(Person.competences).where(Person.race_id == race_id, col(Person.profile_ms).is_not(None))
     for tags in session.exec(query).all():
-        for tag in tags:
-            used[tag.casefold()] += 1
-            spelling.setdefault(tag.casefold(), tag)
+        used.update(tags)
     race = session.get(Race, race_id)
-    # The competences the race asks for come first, then what its people use most.
-    asked = list(race.competences) if race is not None else []
-    asked_keys = {tag.casefold() for tag in asked}
-    most_used = [spelling[key] for key, _ in used.most_common(limit) if key not in asked_keys]
+    # The competences the race asks for come first, as the keys ticking them gives (their text when new).
+    asked: list[str] = []
+    for text in race.competences if race is not None else []:
+        key = built_in(text) or known_key(session, race_id, text) or " ".join(text.split())
+        if key and key not in asked:
+            asked.append(key)
+    most_used = [key for key, _ in used.most_common(limit) if key not in asked]
     found = asked + most_used[: max(0, limit - len(asked))]
-    known = {tag.casefold() for tag in found}
-    return (
-        found
-        + [tag for tag in COMMON_COMPETENCES if tag.casefold() not in known][: max(0, limit - len(found))]
-    )
+    return found + [key for key in BUILT_IN if key not in found][: max(0, limit - len(found))]
 
 
 def update(
     db: Database, viewer: Viewer, *, background: str, company: str, competences: list[str], skip: bool = False
 ) -> Person:
-    """Save (or skip) the viewer's background and competences."""
+    """Save (or skip) the viewer's background and competences (as ticked or typed: stored as keys)."""
     if viewer.role not in PROFILE_ROLES:
         raise Forbidden("Only participants and experts have a profile.")
     with db.write() as session:
@@ -121,7 +103,7 @@ def update(
             company = clean_text(company, COMPANY_MAX, field=N_("the company name"), required=False)
             person.background = background
             person.company = company if background == Background.COMPANY else ""
-            person.competences = competences
+            person.competences = resolve(session, viewer.race_id, competences)
         person.profile_ms = now_ms()
         session.add(person)
         events.record(
@@ -133,8 +115,3 @@ def update(
             team_id=person.team_id,
         )
         return person
-
-
-def competence_label(tag: str) -> str:
-    """Return a competence as shown: a suggested one translated (stored in English), a typed one as typed."""
-    return i18n.gettext(tag) if tag in COMMON_COMPETENCES else tag

@@ -8,13 +8,13 @@ import unicodedata
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from app.db import Database, now_ms
 from app.errors import NotFound
 from app.i18n import N_, pick, translate
 from app.kinds import Kind
-from app.models import Challenge, Criterion, Phase, Race, RaceCode, Role, Team
+from app.models import Card, Challenge, Criterion, Person, Phase, PhaseState, Race, RaceCode, Role, Team
 from app.services import events
 
 # Unambiguous when read off a projector: no 0/O, 1/I/L.
@@ -281,3 +281,44 @@ def participant_code(db: Database, slug: str) -> str:
     with db.read() as session:
         race = get_race(session, slug)
         return codes(session, race.id or 0)[Role.PARTICIPANT]
+
+
+# A phase's state as `kraftsamla status` names it.
+STATUS_STATES = {
+    PhaseState.PLANNED: "not-started",
+    PhaseState.RUNNING: "running",
+    PhaseState.PAUSED: "paused",
+    PhaseState.DONE: "finished",
+}
+
+
+def status(db: Database, slug: str) -> dict[str, Any]:
+    """Return what an operator checks at a glance: the phase, people, teams and cards, ended or not."""
+    with db.read() as session:
+        race = get_race(session, slug)
+        phase = session.get(Phase, race.current_phase_id) if race.current_phase_id is not None else None
+        people = dict(
+            session.exec(
+                select(Person.role, func.count())
+                .where(Person.race_id == race.id, col(Person.erased_ms).is_(None))
+                .group_by(col(Person.role))
+            ).all()
+        )
+        teams = session.exec(select(func.count()).where(Team.race_id == race.id)).one()
+        live_cards = session.exec(
+            select(func.count()).where(Card.race_id == race.id, col(Card.deleted_ms).is_(None))
+        ).one()
+        return {
+            "slug": race.slug,
+            "name": race.name,
+            "ended": race.ended_ms is not None,
+            "seq": race.seq,
+            "phase": (
+                {"id": phase.id, "name": phase.name, "state": STATUS_STATES[PhaseState(phase.state)]}
+                if phase is not None
+                else None
+            ),
+            "teams": teams,
+            "people": {role.value: people.get(role.value, 0) for role in Role},
+            "cards": live_cards,
+        }

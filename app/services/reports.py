@@ -48,6 +48,7 @@ def when(epoch_ms: int | None, tz: str = "Europe/Stockholm") -> str:
 KIND_LABELS = {
     "race.created": N_("Race created"),
     "race.ended": N_("Race ended"),
+    "race.reopened": N_("Race reopened"),
     "race.privacy": N_("Privacy settings changed"),
     "person.joined": N_("Joined"),
     "person.rejoined": N_("Joined again from the same browser"),
@@ -59,6 +60,9 @@ KIND_LABELS = {
     "phase.paused": N_("Phase paused"),
     "phase.resumed": N_("Phase resumed"),
     "phase.extended": N_("Phase extended"),
+    "phase.undone": N_("Phase start undone"),
+    "phase.timeup": N_("Time up"),
+    "phase.undo_expired": N_("Undo no longer possible"),
     "outcome.recorded": N_("Outcome recorded"),
     "person.left": N_("Signed out"),
     "person.moved": N_("Moved to another team"),
@@ -79,6 +83,7 @@ KIND_LABELS = {
     "request.cancelled": N_("Request cancelled"),
     "request.rated": N_("Help rated"),
     "announcement.sent": N_("Announcement"),
+    "announcement.cleared": N_("Announcement cleared"),
     "spotlight.set": N_("Card in the spotlight"),
     "spotlight.cleared": N_("Spotlight cleared"),
     "phase.added": N_("Phase added"),
@@ -89,6 +94,7 @@ KIND_LABELS = {
     "challenge.updated": N_("Challenge changed"),
     "team.added": N_("Team added"),
     "team.updated": N_("Team changed"),
+    "team.placed": N_("Team's place set"),
     "teams.applied": N_("Suggested teams applied"),
     "board.locked": N_("Board locked"),
     "board.unlocked": N_("Board unlocked"),
@@ -207,18 +213,21 @@ def replay_view(db: Database, viewer: Viewer, seq: int | None, team: int | None)
         if team is not None and all(item.id != team for item in team_list):
             raise NotFound("There is no such team in this race.")
         at = replay.moment(session, race, seq)
+        board = replay.board_at(session, race_id, team, at.at_ms) if team is not None else {}
+        shown = [view for views in board.values() for view in views]
         context: dict[str, Any] = {
             "race": race,
             "viewer": viewer,
             "moment": at,
             "team_id": team,
             "team_list": team_list,
-            "board": replay.board_at(session, race_id, team, at.at_ms) if team is not None else {},
+            "board": board,
+            # Votes and comments as they stood then, not as they stand now.
+            "extras": replay.extras_at(session, race_id, at.seq, shown),
             "show_wall": scope.team_id is None,
         }
         if scope.team_id is None:
-            context.update(replay.wall_at(session, race_id, at.at_ms))
-            context["team_views"] = replay.teams_at(session, race_id, at.seq)
+            context.update(replay.wall_at(session, race, at))
     return context
 
 

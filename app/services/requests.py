@@ -13,7 +13,7 @@ from app.i18n import N_
 from app.kinds import Kind
 from app.models import ExpertRequest, Person, Race, RequestStatus, Role
 from app.numbers import whole
-from app.services import events, phases
+from app.services import competences, ending, events, phases
 from app.services.people import Viewer, clean_text, require_team
 
 QUESTION_MAX = 2000
@@ -38,9 +38,11 @@ def ask(db: Database, viewer: Viewer, *, question: str, tags: list[str], key: st
         require_team(session, viewer)
         race = session.get(Race, viewer.race_id)
         assert race is not None
+        ending.refuse_ended(race)
         phase = phases.open_phase(session, race)
         if phase is None or not phase.requests_open:
             raise Conflict("Experts can only be called while the phase takes requests.")
+        tags = competences.resolve(session, viewer.race_id, tags)
         request = ExpertRequest(
             race_id=viewer.race_id,
             team_id=viewer.team_id,
@@ -72,6 +74,7 @@ def claim(db: Database, viewer: Viewer, request_id: int) -> ExpertRequest:
         raise Forbidden("Only experts claim requests.")
     with db.write() as session:
         request = _load(session, viewer, request_id)
+        _refuse_ended(session, viewer)
         now = now_ms()
         # The status test inside the UPDATE is what decides a race between two experts.
         won = session.exec(
@@ -92,6 +95,7 @@ def assign(db: Database, viewer: Viewer, request_id: int, expert_id: int) -> Exp
         raise Forbidden("Only a facilitator assigns experts.")
     with db.write() as session:
         request = _load(session, viewer, request_id)
+        _refuse_ended(session, viewer)
         expert = session.get(Person, expert_id)
         if expert is None or expert.race_id != viewer.race_id or expert.role != Role.EXPERT:
             raise NotFound("There is no such expert in this race.")
@@ -123,10 +127,15 @@ def add_note(db: Database, viewer: Viewer, request_id: int, note: str) -> Expert
         return request
 
 
-def resolve(db: Database, viewer: Viewer, request_id: int) -> ExpertRequest:
-    """Mark the viewer's claimed request as resolved."""
+def resolve(db: Database, viewer: Viewer, request_id: int, note: str | None = None) -> ExpertRequest:
+    """Mark the viewer's claimed request as resolved, keeping the note typed with it (if any)."""
+    note = clean_text(note or "", NOTE_MAX, field=N_("the note"), required=False)
     with db.write() as session:
         request = _mine(session, viewer, request_id, RequestStatus.CLAIMED)
+        if note and note != request.note:
+            # Typed and never saved on its own: it goes with the resolution, in the same transaction.
+            request.note = note
+            _record(session, request, Kind.REQUEST_NOTED, viewer)
         request.status = RequestStatus.RESOLVED
         request.resolved_ms = now_ms()
         session.add(request)
@@ -163,6 +172,12 @@ def rate(db: Database, viewer: Viewer, request_id: int, rating: int, word: str) 
         session.add(request)
         _record(session, request, Kind.REQUEST_RATED, viewer, extra={"rating": rating})
         return request
+
+
+def _refuse_ended(session: Session, viewer: Viewer) -> None:
+    race = session.get(Race, viewer.race_id)
+    assert race is not None
+    ending.refuse_ended(race)
 
 
 def _load(session: Session, viewer: Viewer, request_id: int) -> ExpertRequest:

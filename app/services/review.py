@@ -8,8 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.db import Database, now_ms
-from app.errors import Conflict, Forbidden, Invalid
+from app.errors import Forbidden, Invalid
 from app.i18n import N_
 from app.kinds import Kind
 from app.models import (
@@ -94,25 +93,6 @@ def require_facilitator(viewer: Viewer) -> None:
         raise Forbidden("Only a facilitator can do this.")
 
 
-def end_race(db: Database, viewer: Viewer) -> int:
-    """Mark the race as ended: its teams may review it and the follow-ups count from now."""
-    require_facilitator(viewer)
-    with db.write() as session:
-        race = session.get(Race, viewer.race_id)
-        assert race is not None
-        if race.ended_ms is not None:
-            raise Conflict("The race has already ended.")
-        race.ended_ms = now_ms()
-        session.add(race)
-        return events.record(
-            session,
-            viewer.race_id,
-            Kind.RACE_ENDED,
-            data={"ended_ms": race.ended_ms},
-            person_id=viewer.person_id,
-        ).seq
-
-
 def names(session: Session, race_id: int) -> dict[int, str]:
     """Return person id -> the name to show ("" for someone erased, shown as a former participant)."""
     people = session.exec(select(Person).where(Person.race_id == race_id)).all()
@@ -143,7 +123,8 @@ def phase_at(session: Session, race_id: int) -> dict[int, int | None]:
     found: dict[int, int | None] = {}
     cache[race_id] = found
     for event in race_events(session, race_id):
-        if event.kind == Kind.PHASE_STARTED:
+        if event.kind in (Kind.PHASE_STARTED, Kind.PHASE_UNDONE):
+            # An undone start makes the phase it replaced current again (data "phase" names it).
             current = event.data.get("phase")
         found[event.seq] = current
     return found

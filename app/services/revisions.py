@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from app.db import Database, now_ms
-from app.errors import Forbidden, Invalid, NotFound
+from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.i18n import N_
 from app.kinds import Kind
-from app.models import Card, CardColumn, CardRevision, Person, Role
+from app.models import Card, CardColumn, CardRevision, Person, Race, Role, Vote
 from app.services import cards, events
 from app.services.people import Viewer, clean_text, require_team
 
@@ -78,6 +78,24 @@ def _revise(session: Session, viewer: Viewer, card: Card, *, deleted: bool = Fal
     )
 
 
+STALE = N_("Someone else saved this card while you were editing it. Nothing was changed.")
+
+
+class Stale(Conflict):
+    """An edit that started from an older revision than the card has now: nothing was changed."""
+
+
+def _spotlit(session: Session, card: Card, *, removed: bool = False) -> dict[str, bool]:
+    """Return the event's note that the card is spotlit (the spotlight follows it); a removal clears it."""
+    race = session.get(Race, card.race_id)
+    if race is None or race.spotlight_card_id != card.id:
+        return {}
+    if removed:
+        race.spotlight_card_id = None
+        session.add(race)
+    return {"spotlit": True}
+
+
 def _replay(session: Session, key: str | None, viewer: Viewer) -> Changed | None:
     earlier = events.replayed(session, key, viewer.person_id)
     if earlier is None:
@@ -87,8 +105,10 @@ def _replay(session: Session, key: str | None, viewer: Viewer) -> Changed | None
     return Changed(card, tuple(earlier.data.get("columns", [card.column])))
 
 
-def edit(db: Database, viewer: Viewer, card_id: int, *, title: str, body: str, key: str | None) -> Changed:
-    """Give a card a new title and text as a new revision."""
+def edit(
+    db: Database, viewer: Viewer, card_id: int, *, title: str, body: str, rev: int, key: str | None
+) -> Changed:
+    """Save a new title and text as a new revision if the card is still at the revision the edit began at."""
     require_member(viewer)
     title = clean_text(title, cards.TITLE_MAX, field=N_("the title"))
     body = clean_text(body, cards.BODY_MAX, field=N_("the text"), required=False)
@@ -98,6 +118,8 @@ def edit(db: Database, viewer: Viewer, card_id: int, *, title: str, body: str, k
         if replay is not None:
             return replay
         card = _open_card(session, viewer, card_id)
+        if card.rev != rev:
+            raise Stale(STALE)
         if (card.title, card.body) == (title, body):
             return Changed(card, ())
         card.title, card.body = title, body
@@ -112,6 +134,7 @@ def edit(db: Database, viewer: Viewer, card_id: int, *, title: str, body: str, k
                 "column": card.column,
                 "columns": [card.column],
                 "title": title,
+                **_spotlit(session, card),
             },
             person_id=viewer.person_id,
             team_id=card.team_id,
@@ -140,7 +163,13 @@ def move(db: Database, viewer: Viewer, card_id: int, *, column: str, key: str | 
             session,
             viewer.race_id,
             Kind.CARD_MOVED,
-            data={"card": card.id, "rev": card.rev, "column": column, "columns": [before, column]},
+            data={
+                "card": card.id,
+                "rev": card.rev,
+                "column": column,
+                "columns": [before, column],
+                **_spotlit(session, card),
+            },
             person_id=viewer.person_id,
             team_id=card.team_id,
             key=key,
@@ -162,7 +191,13 @@ def remove(db: Database, viewer: Viewer, card_id: int, *, key: str | None) -> Ch
             session,
             viewer.race_id,
             Kind.CARD_REMOVED,
-            data={"card": card.id, "rev": card.rev, "column": card.column, "columns": [card.column]},
+            data={
+                "card": card.id,
+                "rev": card.rev,
+                "column": card.column,
+                "columns": [card.column],
+                **_spotlit(session, card, removed=True),
+            },
             person_id=viewer.person_id,
             team_id=card.team_id,
             key=key,
@@ -177,6 +212,7 @@ class Panel:
     card: Card
     revisions: list[RevisionView]
     member: bool
+    votes: int = 0
 
 
 def panel(db: Database, viewer: Viewer, card_id: int) -> Panel:
@@ -187,7 +223,11 @@ def panel(db: Database, viewer: Viewer, card_id: int) -> Panel:
         if not (facilitator and card is not None and card.race_id == viewer.race_id):
             card = own_card(session, viewer, card_id, removed=True)
         kept = revisions(session, [card.id or 0]).get(card.id or 0, [])
-        return Panel(card, kept, member=viewer.role == Role.PARTICIPANT and card.team_id == viewer.team_id)
+        dots = session.exec(
+            select(func.count()).where(Vote.card_id == card.id, col(Vote.withdrawn_ms).is_(None))
+        ).one()
+        member = viewer.role == Role.PARTICIPANT and card.team_id == viewer.team_id
+        return Panel(card, kept, member=member, votes=int(dots))
 
 
 def revisions(session: Session, card_ids: list[int]) -> dict[int, list[RevisionView]]:

@@ -26,7 +26,7 @@ from app.models import (
     Team,
     Vote,
 )
-from app.services import events, teams
+from app.services import competences, events, teams
 from app.services.agenda import require_facilitator
 from app.services.people import Viewer, clean_text
 from app.services.races import TEAM_COLOURS
@@ -109,8 +109,9 @@ def add_challenge(
     require_facilitator(viewer)
     company, title, description = _challenge_fields(company, title, description)
     with db.write() as session:
+        keys = competences.resolve(session, viewer.race_id, tags or [])
         challenge = Challenge(
-            race_id=viewer.race_id, company=company, title=title, description=description, tags=tags or []
+            race_id=viewer.race_id, company=company, title=title, description=description, tags=keys
         )
         session.add(challenge)
         session.flush()
@@ -138,7 +139,7 @@ def update_challenge(
         assert challenge is not None
         challenge.company, challenge.title, challenge.description = company, title, description
         if tags is not None:
-            challenge.tags = tags
+            challenge.tags = competences.resolve(session, viewer.race_id, tags)
         session.add(challenge)
         data = {"challenge": challenge_id, "title": title, "teams": _teams_of(session, challenge_id)}
         return events.record(

@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.db import Database
-from app.models import Criterion, JuryConflict, Person, Race, Score, Team
+from app.models import Criterion, JuryConflict, Person, Race, Role, Score, Team
 from app.services import conflicts, criteria, devices, jury, ranking, teams
 from app.services.agenda import require_facilitator
 from app.services.people import ROLE_LABELS, Viewer
@@ -82,6 +82,12 @@ def progress(session: Session, race: Race, stakes: conflicts.Stakes | None = Non
             for juror, team in sorted(scored & aside)
         ],
     )
+
+
+def juror_teams(session: Session, race: Race, juror_id: int) -> list[jury.JurorTeam]:
+    """Return every team as one juror sees it (the juror's live progress region)."""
+    viewer = Viewer(juror_id, "", Role.JURY, race.id or 0, race.slug, None, race.lang)
+    return jury.juror_view(session, viewer)
 
 
 def results(session: Session, race: Race, stakes: conflicts.Stakes | None = None) -> Results | None:

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam
-from sqlmodel import Session, col, select
+from sqlalchemy import bindparam, case
+from sqlmodel import Session, col, func, select
 
 from app import memo
 from app.db import Database
 from app.errors import Conflict, Forbidden, NotFound
+from app.i18n import N_
 from app.kinds import Kind
 from app.models import Challenge, Event, Person, Race, Role, Team
-from app.services import events
+from app.services import ending, events
 from app.services.agenda import require_facilitator
-from app.services.people import Viewer
+from app.services.people import Viewer, clean_text
+
+PLACE_MAX = 80
 
 
 @dataclass
@@ -67,18 +70,19 @@ def get_team(session: Session, race_id: int, team_id: int) -> TeamView:
 def started(session: Session, race_id: int) -> bool:
     """Return whether a phase of the race has ever started (the log keeps it, whatever the agenda is now)."""
     return memo.once(
-        ("teams.started", race_id), lambda: session.execute(_STARTED, {"race": race_id}).first() is not None
+        ("teams.started", race_id), lambda: (session.execute(_STARTED, {"race": race_id}).scalar() or 0) > 0
     )
 
 
-_STARTED = (
-    select(Event.id).where(Event.race_id == bindparam("race"), Event.kind == Kind.PHASE_STARTED).limit(1)
+# Starts less undone starts (each undo takes back one start): an undone first start leaves none.
+_STARTED = select(func.sum(case((col(Event.kind) == Kind.PHASE_STARTED, 1), else_=-1))).where(
+    Event.race_id == bindparam("race"), col(Event.kind).in_((Kind.PHASE_STARTED, Kind.PHASE_UNDONE))
 )
 
 
 def choice_open(session: Session, race: Race) -> bool:
     """Return whether participants who have a team may choose another one now."""
-    if race.ended_ms is not None:
+    if ending.is_ended(race):
         return False
     if race.team_choice_open is not None:
         return race.team_choice_open
@@ -87,7 +91,7 @@ def choice_open(session: Session, race: Race) -> bool:
 
 def refuse_after_end(race: Race) -> None:
     """Refuse any change of team once the race has ended."""
-    if race.ended_ms is not None:
+    if ending.is_ended(race):
         raise Forbidden("The race has ended: nobody changes team any more.")
 
 
@@ -122,6 +126,43 @@ def choose(db: Database, viewer: Viewer, team_id: int) -> int | None:
             person_id=viewer.person_id,
             team_id=team_id,
         ).seq
+
+
+def set_place(db: Database, viewer: Viewer, team_id: int, place: str, was: str | None = None) -> Team:
+    """Say where a team sits (members or facilitators); `was`, the place the form showed, must be current."""
+    if not (
+        viewer.role == Role.FACILITATOR or (viewer.role == Role.PARTICIPANT and viewer.team_id == team_id)
+    ):
+        raise Forbidden("Only the team and the facilitators can say where the team sits.")
+    place = clean_text(place, PLACE_MAX, field=N_("the place"), required=False)
+    with db.write() as session:
+        team = session.get(Team, team_id)
+        if team is None or team.race_id != viewer.race_id:
+            raise NotFound("There is no such team in this race.")
+        if place == team.place:
+            return team  # already so (a retried post): nothing to change
+        if was is not None and was.strip() != team.place:
+            raise Conflict("Someone else changed the place meanwhile: check it and save again.")
+        team.place = place
+        session.add(team)
+        events.record(
+            session,
+            viewer.race_id,
+            Kind.TEAM_PLACED,
+            data={"team": team_id, "place": place},
+            person_id=viewer.person_id,
+            team_id=team_id,
+        )
+        return team
+
+
+def read_team(db: Database, viewer: Viewer, team_id: int) -> Team:
+    """Return a team of the viewer's race or raise NotFound."""
+    with db.read() as session:
+        team = session.get(Team, team_id)
+        if team is None or team.race_id != viewer.race_id:
+            raise NotFound("There is no such team in this race.")
+        return team
 
 
 def set_choice(db: Database, viewer: Viewer, open_: bool) -> int:

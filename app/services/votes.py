@@ -12,7 +12,8 @@ from app.db import Database, now_ms
 from app.errors import Conflict
 from app.kinds import Kind
 from app.models import Card, Phase, Race, Team, Vote
-from app.services import events, phases
+from app.services import ending, events, phases
+from app.services.cards import BOARD_TIME_UP
 from app.services.people import Viewer, require_team
 from app.services.revisions import own_card, require_member
 
@@ -57,11 +58,14 @@ def _voting_phase(session: Session, viewer: Viewer, card: Card) -> Phase:
     race = session.get(Race, viewer.race_id)
     team = session.get(Team, card.team_id)
     assert race is not None and team is not None
+    ending.refuse_ended(race)
     if team.board_locked:
         raise Conflict("The facilitator has locked this board.")
     phase = phases.open_phase(session, race)
     if phase is None or not phase.voting_open:
         raise Conflict("Voting is not open right now.")
+    if phases.locked_at_timeup(phase.state, phase.lock_at_end, phase.timeup_ms, phase.deadline_ms):
+        raise Conflict(BOARD_TIME_UP, phase=phase.name)
     return phase
 
 

@@ -65,7 +65,7 @@ def set_the_room(server: Server, new_page: Callable[..., Page], lang: str) -> di
     join(participant, server, slug, codes["participant"], "Alice Andersson")
     join(expert, server, slug, codes["expert"], "Ebba Expert")
     answer_profile(participant, "student", [], "Maskininlärning")
-    answer_profile(expert, "research", ["Energy"], "batterier")
+    answer_profile(expert, "research", ["energy"], "batterier")
     choose_team(participant, race["teams"][0]["name"])
     pages = {"participant": participant, "facilitator": facilitator, "wall": wall, "expert": expert}
     for page in pages.values():
@@ -79,7 +79,7 @@ def set_the_room(server: Server, new_page: Callable[..., Page], lang: str) -> di
     participant.locator("#card-form button[type=submit]").click()
     expect(participant.locator("#col-idea .card")).to_have_count(1)
     participant.locator("#request-question").fill("Vilken cellkemi klarar kyla?")
-    participant.locator("#request-form input[name=tag][value=Energy]").check()
+    participant.locator("#request-form input[name=tag][value=energy]").check()
     participant.locator("#request-form button[type=submit]").click()
     expect(expert.locator("#requests li")).to_have_count(1)
     facilitator.locator("#announce-body").fill("Lunch klockan 12.")

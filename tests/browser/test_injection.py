@@ -197,9 +197,9 @@ def fill_request_tag(race: Race, value: str) -> None:
 def fill_expert_note(race: Race, value: str) -> None:
     page = race.pages["ebba"]
     page.locator("#my-requests textarea[name=note]").fill(value)
-    page.locator("#my-requests .note-form button").click()
+    page.locator("#my-requests .note-form button").first.click()
     expect(page.locator("#action-msg .done")).to_be_visible()
-    page.locator("#my-requests li form").nth(1).locator("button").click()
+    page.locator("#my-requests .note-form button").nth(1).click()
     expect(race.pages["alice"].locator("#team-requests .rate-form")).to_have_count(1)
 
 

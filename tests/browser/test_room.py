@@ -64,7 +64,7 @@ def test_request_claim_resolve_rate_across_screens(
     join(alice, server, slug, codes["participant"], "Alice Andersson")
     join(ebba, server, slug, codes["expert"], "Ebba Expert")
     answer_profile(alice, "student", [], "Maskininlärning")
-    answer_profile(ebba, "research", ["Energy"], "batterier, cellkemi")
+    answer_profile(ebba, "research", ["energy"], "batterier, cellkemi")
     choose_team(alice, team_name)
     for page in (facilitator, wall, alice, ebba):
         expect_live(page)
@@ -74,7 +74,7 @@ def test_request_claim_resolve_rate_across_screens(
 
     # Alice calls an expert; Ebba sees it marked as matching; the wall's queue counts it.
     alice.locator("#request-question").fill(QUESTION)
-    alice.locator("#request-form input[name=tag][value=Energy]").check()
+    alice.locator("#request-form input[name=tag][value=energy]").check()
     alice.locator("#tag-more").fill("Kyla")
     alice.locator("#request-form button[type=submit]").click()
     expect(alice.locator("#request-form .done")).to_be_visible()
@@ -107,9 +107,9 @@ def test_request_claim_resolve_rate_across_screens(
     expect(wall.locator("#wall-queue .queue-count")).to_have_text("0 lag väntar")
     expect(wall.locator("#wall-queue li .wait-line")).to_have_text(["Ebba Expert"])
     ebba.locator("#my-requests textarea[name=note]").fill("Titta på natriumjon, tål -30 °C")
-    ebba.locator("#my-requests .note-form button").click()
+    ebba.locator("#my-requests .note-form button").first.click()
     expect(ebba.locator("#action-msg .done")).to_have_text("Din anteckning är sparad.")
-    ebba.locator("#my-requests li form").nth(1).locator("button").click()
+    ebba.locator("#my-requests .note-form button").nth(1).click()
     expect(mine.locator(".request-status")).to_contain_text("Löst av Ebba Expert")
     mine.locator(".rate-form input[name=rating][value='5']").check()
     mine.locator(".rate-form input[name=word]").fill("Klockrent")
@@ -229,7 +229,7 @@ def test_what_a_person_is_typing_survives_a_live_update_of_its_region(
     alice.locator("#request-question").fill("Which cell chemistry survives the cold?")
     alice.locator("#request-form button[type=submit]").click()
     ebba.locator("#requests li").get_by_role("button").click()
-    ebba.locator("#my-requests li form").nth(1).locator("button").click()
+    ebba.locator("#my-requests .note-form button").nth(1).click()
     first = alice.locator("#team-requests li")
     expect(first.locator(".rate-form")).to_be_visible()
 
@@ -249,3 +249,60 @@ def test_what_a_person_is_typing_survives_a_live_update_of_its_region(
     alice.keyboard.type("pful")
     alice.locator(".rate-form button[type=submit]").click()
     expect(alice.locator("#team-requests .rating")).to_have_text("Rated 4 of 5: “Very helpful”")
+
+
+def test_a_typed_note_survives_live_changes_and_goes_with_resolved(
+    server: Server, new_page: Callable[..., Page], screenshot_dir: Path
+) -> None:
+    race: dict[str, Any] = server.create_race("Anteckningsracet", lang="sv", teams=2)
+    server.start()
+    slug, codes = race["slug"], race["codes"]
+    team_name = race["teams"][0]["name"]
+    facilitator, alice, ebba = new_page((1366, 900)), new_page((1280, 800)), new_page((1366, 900))
+    join(facilitator, server, slug, codes["facilitator"], "Fia Facilitator")
+    join(alice, server, slug, codes["participant"], "Alice Andersson")
+    join(ebba, server, slug, codes["expert"], "Ebba Expert")
+    answer_profile(alice, "student", [], "")
+    answer_profile(ebba, "research", [], "kyla")
+    choose_team(alice, team_name)
+    for page in (facilitator, alice, ebba):
+        expect_live(page)
+    facilitator.locator(f"#agenda form[action$='/phases/{race['phases'][3]['id']}/start'] button").click()
+    expect(alice.locator("#clock")).to_have_attribute("data-state", "running")
+
+    # Alice's team says where it sits; its header shows it.
+    place = "Bord 7 <b>vid</b> fönstret"
+    alice.locator("#place-input").fill(place)
+    alice.locator("#place-form button[type=submit]").click()
+    expect(alice.locator("#place-form .done")).to_be_visible()
+    expect(alice.locator("#team .team-place")).to_contain_text(place)
+
+    first, second = "Vilken cellkemi klarar kyla?", "Hur testar vi i minusgrader?"
+    for question in (first, second):
+        alice.locator("#request-question").fill(question)
+        alice.locator("#request-form button[type=submit]").click()
+        expect(alice.locator("#request-question")).to_have_value("")
+    expect(ebba.locator("#requests li")).to_have_count(2)
+    ebba.locator("#requests li").filter(has_text=first).get_by_role("button").click()
+    mine = ebba.locator("#my-requests > ol > li").filter(has_text=first)
+    expect(mine.locator(".team-place")).to_contain_text(place)
+    expect(facilitator.locator("#fac-queue li .team-place").first).to_contain_text(place)
+
+    # Ebba types a note and, before she resolves, the facilitator gives her the second request too.
+    note = "Titta på natriumjon: tål -30 °C"
+    mine.locator("textarea[name=note]").fill(note)
+    assigned = facilitator.locator("#fac-queue li").filter(has_text=second)
+    assigned.locator("select[name=expert]").select_option(index=1)
+    assigned.locator("button[type=submit]").click()
+    expect(ebba.locator("#my-requests > ol > li")).to_have_count(2)
+    expect(mine.locator("textarea[name=note]")).to_have_value(note)
+
+    # "Resolved" without "Save note": the note goes with it, to the team.
+    mine.locator(".note-form button").nth(1).click()
+    expect(ebba.locator("#action-msg .done")).to_contain_text("löst")
+    expect(alice.locator("#team-requests li").filter(has_text=first).locator(".expert-note")).to_contain_text(
+        note
+    )
+    alice.screenshot(path=screenshot_dir / "participant-expert-note.png", full_page=True)
+    for page in (alice, ebba, facilitator):
+        expect(page.locator(".team-place b")).to_have_count(0)

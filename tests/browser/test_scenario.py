@@ -71,9 +71,9 @@ def test_a_race_across_five_screens(server: Server, new_page: Callable[..., Page
     join(alice, server, slug, codes["participant"], "Alice Andersson")
     join(bertil, server, slug, codes["participant"], "Bertil Berg")
     join(ebba, server, slug, codes["expert"], "Ebba Ek")
-    answer_profile(alice, "research", ["Energy"], "Värmelager")
-    answer_profile(bertil, "company", ["Software"], "")
-    answer_profile(ebba, "research", ["Energy", "Materials"], "termisk lagring")
+    answer_profile(alice, "research", ["energy"], "Värmelager")
+    answer_profile(bertil, "company", ["software"], "")
+    answer_profile(ebba, "research", ["energy", "materials"], "termisk lagring")
     choose_team(alice, team_a)
     choose_team(bertil, team_b)
     screens = {"facilitator": facilitator, "wall": wall, "alice": alice, "bertil": bertil, "ebba": ebba}
@@ -123,7 +123,7 @@ def test_a_race_across_five_screens(server: Server, new_page: Callable[..., Page
 
     # Alice calls an expert; Ebba sees it marked as hers; the wall's queue counts it.
     alice.locator("#request-question").fill(QUESTION)
-    alice.locator("#request-form input[name=tag][value=Energy]").check()
+    alice.locator("#request-form input[name=tag][value=energy]").check()
     alice.locator("#request-form button[type=submit]").click()
     request = alice.locator("#team-requests li")
     expect(request.locator(".request-status")).to_contain_text("Väntar på en expert")
@@ -138,9 +138,9 @@ def test_a_race_across_five_screens(server: Server, new_page: Callable[..., Page
     expect(request.locator(".request-status")).to_contain_text("Ebba Ek är på väg")
     expect(wall.locator("#wall-queue .queue-count")).to_have_text("0 lag väntar")
     ebba.locator("#my-requests textarea[name=note]").fill("Räkna på 3 m³ sand per 100 kWh.")
-    ebba.locator("#my-requests .note-form button").click()
+    ebba.locator("#my-requests .note-form button").first.click()
     expect(ebba.locator("#action-msg .done")).to_have_text("Din anteckning är sparad.")
-    ebba.locator("#my-requests li form").nth(1).locator("button").click()
+    ebba.locator("#my-requests .note-form button").nth(1).click()
     expect(request.locator(".request-status")).to_contain_text("Löst av Ebba Ek")
     request.locator(".rate-form input[name=rating][value='4']").check()
     request.locator(".rate-form input[name=word]").fill("Tydligt")

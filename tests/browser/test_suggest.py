@@ -35,8 +35,8 @@ def add_challenges(server: Server, slug: str) -> None:
     try:
         with db.write() as session:
             race_id = session.exec(select(Race.id).where(Race.slug == slug)).one()
-            session.add(Challenge(race_id=race_id, company="Sågverket AB", title="Mindre spill", tags=["AI"]))
-            session.add(Challenge(race_id=race_id, company="Mejeriet", title="Grön mjölk", tags=["Energy"]))
+            session.add(Challenge(race_id=race_id, company="Sågverket AB", title="Mindre spill", tags=["ai"]))
+            session.add(Challenge(race_id=race_id, company="Mejeriet", title="Grön mjölk", tags=["energy"]))
     finally:
         db.dispose()
 

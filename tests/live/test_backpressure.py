@@ -65,6 +65,7 @@ def test_a_stalled_reader_is_cut_off_and_the_others_get_everything(served: Local
                 reader.start()
                 for number in range(EDITS):
                     form = {"title": f"Ändring {number}!", "body": "y" * 4000, "key": f"bp-edit-{number}"}
+                    form["rev"] = str(number + 1)
                     assert author.post(f"/r/{slug}/cards/{first}/edit", form).status_code in (200, 303)
                 reader.join(timeout=60)
             assert received, "the healthy screen did not get the last card"

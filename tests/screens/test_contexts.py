@@ -93,7 +93,7 @@ def test_the_feed_kept_per_card_follows_an_edit_in_both_languages(db: Database, 
     card_id = _post(db, alva, "Before")
     for title in ("Before", "After <i>edit</i>"):
         if title != "Before":
-            revisions.edit(db, alva, card_id, title=title, body="", key=None)
+            revisions.edit(db, alva, card_id, title=title, body="", rev=1, key=None)
         for lang in ("sv", "en"):
             with db.read() as session, i18n.language(lang):
                 race_row = session.get(Race, alva.race_id)

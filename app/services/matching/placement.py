@@ -19,6 +19,12 @@ No database here: dataclasses in, dataclasses out. The rules, in priority order:
 5. The competences a challenge asks for are covered greedily: the tag that most teams still miss first (ties
    by name), in team order, by the free person who covers most of that team's missing tags (ties by id).
 6. Whoever is left fills the team with most room (ties by team order).
+7. Then two people of the same background on different teams trade places while that raises coverage (how
+   many asked-for competences the teams cover, counted per team): team by team in order, the first trade
+   that brings the team a competence it misses and raises the coverage (its missing tags by name, then by
+   id), until no trade raises it. Someone placed with their own company's challenge trades only within that
+   challenge's teams. Sizes and each team's background mix do not change, so rules 1-4 hold as before; the
+   greedy rule 5 can leave a person where they cover nothing although a trade would fix a gap.
 
 Deterministic: participants and challenges are sorted by id first and every tie is broken by id or team order,
 so the same crowd in any input order gives the same teams.
@@ -133,6 +139,7 @@ def suggest(
     pool = _place_quotas(pool, teams, people)
     pool = _cover_competences(pool, teams, people)
     _fill(pool, teams, people)
+    _improve(teams, bound_challenges(needs, slots))
     assignment = [(team.slot, [person.id for person in team.members]) for team in teams]
     explained = explain(assignment, people, needs, bounds)
     return Suggestion(explained.teams, tuple(notes) + explained.notes)
@@ -255,3 +262,60 @@ def _fill(pool: list[Participant], teams: list[_Team], people: list[Participant]
         fitting = [team for team in open_teams if _allowed(person, team, ceilings)] or open_teams
         team = min(fitting, key=lambda t: (-t.room(), teams.index(t)))
         team.members.append(person)
+
+
+def _may_move(person: Participant, here: _Team, there: _Team, bound: dict[str, set[int]]) -> bool:
+    """Return whether rule 7 lets a person trade from one team to another (rule 3 stays met)."""
+    own = bound.get(normal(person.company))
+    return not own or here.slot.challenge_id not in own or there.slot.challenge_id in own
+
+
+def _improve(teams: list[_Team], bound: dict[str, set[int]]) -> None:
+    """Rule 7: trade people of one background between teams while that raises coverage."""
+    people = sorted((person for team in teams for person in team.members), key=lambda p: p.id)
+    has = {person.id: skills(person) for person in people}
+    team_of = {person.id: index for index, team in enumerate(teams) for person in team.members}
+    counts = [Counter(tag for person in team.members for tag in has[person.id]) for team in teams]
+    holders: dict[str, list[Participant]] = {}
+    for person in people:
+        for tag in has[person.id]:
+            holders.setdefault(tag, []).append(person)
+
+    def gain(index: int, leaving: Participant, coming: Participant) -> int:
+        lost, got, count = has[leaving.id], has[coming.id], counts[index]
+        change = 0
+        for tag in (lost | got) & teams[index].asked.keys():
+            change += int(count[tag] - (tag in lost) + (tag in got) > 0) - int(count[tag] > 0)
+        return change
+
+    def trade(b_index: int) -> tuple[int, Participant, Participant] | None:
+        """Return the first trade that brings the team a competence it misses and raises coverage."""
+        there = teams[b_index]
+        for tag in sorted(tag for tag in there.asked if counts[b_index][tag] == 0):
+            for a in holders.get(tag, []):
+                a_index = team_of[a.id]
+                here = teams[a_index]
+                if a_index == b_index or not _may_move(a, here, there, bound):
+                    continue
+                for b in sorted(there.members, key=lambda p: p.id):
+                    if b.background != a.background or not _may_move(b, there, here, bound):
+                        continue
+                    if gain(a_index, a, b) + gain(b_index, b, a) > 0:
+                        return a_index, a, b
+        return None
+
+    # Every trade raises the coverage, so this ends; it ends when no team can gain a competence it misses by
+    # a trade that raises the coverage, which is when no trade raises it (one of its two teams must gain).
+    traded = True
+    while traded:
+        traded = False
+        for b_index in range(len(teams)):
+            while (found := trade(b_index)) is not None:
+                a_index, a, b = found
+                for index, leaving, coming in ((a_index, a, b), (b_index, b, a)):
+                    teams[index].members.remove(leaving)
+                    teams[index].members.append(coming)
+                    counts[index].subtract(has[leaving.id])
+                    counts[index].update(has[coming.id])
+                    team_of[coming.id] = index
+                traded = True
