@@ -79,8 +79,7 @@ async def home_status(request: Request) -> Response:
 
 def _race_form_context(request: Request, who: Account, fields: dict[str, str]) -> dict[str, Any]:
     db = database(request)
-    with db.read() as session:
-        races = owners.races_of(session, who.organiser_id)
+    races = owners.own_races(db, who)
     return {
         "who": who,
         "form": fields,
@@ -212,8 +211,7 @@ async def delete_race(request: Request) -> Response:
     slug = request.path_params["slug"]
     db = database(request)
     if request.method == "GET":
-        with db.read() as session:
-            race = owners.require_race(session, who, slug)
+        race = await run_in_threadpool(owners.own_race, db, who, slug)
         return templates.TemplateResponse(
             request, "organiser/delete.html", {"who": who, "race": race, "error": ""}
         )
@@ -221,8 +219,7 @@ async def delete_race(request: Request) -> Response:
     try:
         deleted = await run_in_threadpool(archive.delete_race, db, who, slug, text(data, "name"))
     except Invalid as error:
-        with db.read() as session:
-            race = owners.require_race(session, who, slug)
+        race = await run_in_threadpool(owners.own_race, db, who, slug)
         context = {"who": who, "race": race, "error": error.translated()}
         return templates.TemplateResponse(request, "organiser/delete.html", context, status_code=error.status)
     race_id, people = deleted

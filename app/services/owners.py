@@ -41,6 +41,18 @@ def require_race(session: Session, who: Account, slug: str) -> Race:
     return race
 
 
+def own_races(db: Database, who: Account) -> list[Race]:
+    """Return the races the organiser runs, in one read."""
+    with db.read() as session:
+        return races_of(session, who.organiser_id)
+
+
+def own_race(db: Database, who: Account, slug: str) -> Race:
+    """Return one of the organiser's races by its slug, in one read (404 for another's)."""
+    with db.read() as session:
+        return require_race(session, who, slug)
+
+
 def add(session: Session, race: Race, organiser: Organiser) -> RaceOrganiser:
     """Make an organiser one of the race's: they are a facilitator of it on its screens."""
     assert race.id is not None and organiser.id is not None
