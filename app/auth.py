@@ -1,4 +1,4 @@
-"""Who is asking: the session cookie's token resolved to a person of the race in the path, and the device."""
+"""Who is asking: the session cookie's tokens resolved to a person of the race in the path or an organiser."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
-from app import settings
+from app import i18n, settings
 from app.db import Database
 from app.errors import Forbidden, ServiceError
-from app.services import people
+from app.passwords import Passwords
+from app.services import organisers, people
+from app.services.organisers import Account
 from app.services.people import Viewer
 
 SESSION_KEY = "sid"
@@ -18,10 +20,16 @@ VIEWER_KEY = "kraftsamla.viewer"  # in the request's state: (token, the person i
 # The browser's own identity: kept across sign-out, so that joining again gives the same person back.
 DEVICE_COOKIE = "kraftsamla_device"
 DEVICE_MAX_AGE = 400 * 24 * 3600  # the longest a browser keeps a cookie (Chrome caps there)
+# An organiser's session token: kept beside a race's (an organiser is a facilitator of the races they run).
+ORGANISER_KEY = "org"
 
 
 class NotSignedIn(ServiceError):
     status = 401
+
+
+class OrganiserNotSignedIn(NotSignedIn):
+    """The page needs an organiser's sign-in."""
 
 
 def database(conn: HTTPConnection) -> Database:
@@ -86,3 +94,25 @@ def remember_device(conn: HTTPConnection, response: Response, token: str) -> Non
         samesite="lax",
         secure=settings.COOKIE_SECURE,
     )
+
+
+def passwords(conn: HTTPConnection) -> Passwords:
+    """Return the app's password hasher."""
+    found: Passwords = conn.app.state.passwords
+    return found
+
+
+async def current_account(conn: HTTPConnection) -> Account | None:
+    """Return the signed-in organiser, or None."""
+    token = conn.session.get(ORGANISER_KEY)
+    if not isinstance(token, str):
+        return None
+    return await run_in_threadpool(organisers.account, database(conn), token)
+
+
+async def require_account(conn: HTTPConnection) -> Account:
+    """Return the signed-in organiser, or refuse."""
+    who = await current_account(conn)
+    if who is None:
+        raise OrganiserNotSignedIn(i18n.N_("Sign in as an organiser first."))
+    return who

@@ -1,5 +1,5 @@
-"""The `kraftsamla` command: create-race, demo, migrate, serve, status; export, import, backup, restore,
-purge.
+"""The `kraftsamla` command: create-race, create-organiser, demo, migrate, serve, status; export, import,
+backup, restore, purge.
 
 Each command is a function of its parsed arguments that returns the exit code, registered in build_parser()
 with a help text for it and for each of its options. What an operator got wrong (a missing file, bad JSON, an
@@ -55,13 +55,53 @@ def migrate(_args: argparse.Namespace) -> int:
 
 def create_race(args: argparse.Namespace) -> int:
     """Create a race with the default agenda and print its summary."""
-    from app.services import races
+    from app.errors import ServiceError
+    from app.services import launch, races
 
-    summary = races.create_race(_database(), args.name, lang=args.lang, teams=args.teams)
+    if args.organiser:
+        try:
+            summary = launch.create_for(
+                _database(), args.organiser, args.name, lang=args.lang, teams=args.teams
+            )
+        except ServiceError as error:
+            raise Failed(f"{error.translated()} ({args.organiser})") from None
+    else:
+        summary = races.create_race(_database(), args.name, lang=args.lang, teams=args.teams)
     if args.json:
         print(json.dumps(summary, ensure_ascii=False))
     else:
         _print_summary(summary)
+    return 0
+
+
+def create_organiser(args: argparse.Namespace) -> int:
+    """Make an organiser account; the password comes from a file or is asked for."""
+    import getpass
+
+    from app.errors import ServiceError
+    from app.passwords import Passwords
+    from app.services import organisers
+
+    if args.password_file:
+        try:
+            password = Path(args.password_file).read_text(encoding="utf-8").rstrip("\r\n")
+        except UnicodeDecodeError:
+            raise Failed(f"{args.password_file} is not UTF-8 text") from None
+    elif not sys.stdin.isatty():
+        raise Failed("no terminal to ask for the password on; give it with --password-file FILE", 2)
+    else:
+        try:
+            password = getpass.getpass("Password (at least 10 characters): ")
+            again = getpass.getpass("The same password again: ")
+        except EOFError:
+            raise Failed("no password given; type it at the prompt or use --password-file FILE", 2) from None
+        if again != password:
+            raise Failed("the two passwords differ")
+    try:
+        made = organisers.create(_database(), Passwords(), args.email, password, args.name or "")
+    except ServiceError as error:
+        raise Failed(error.translated()) from None
+    print(f"Organiser {made.email} can sign in at /organisers/sign-in")
     return 0
 
 
@@ -353,7 +393,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--teams", type=_count(0, 200), default=4, help="teams to create, 0-200 (default: %(default)s)"
     )
     command.add_argument("--json", action="store_true", help="print the race as JSON")
+    command.add_argument("--organiser", metavar="EMAIL", help="the organiser account that runs the race")
     command.set_defaults(func=create_race)
+
+    command = commands.add_parser("create-organiser", help="make an organiser account")
+    command.add_argument("--email", required=True, help="the e-mail address the organiser signs in with")
+    command.add_argument("--name", help="shown to others (default: the e-mail's name part)")
+    command.add_argument(
+        "--password-file", metavar="FILE", help="read the password from FILE, not the terminal"
+    )
+    command.set_defaults(func=create_organiser)
 
     command = commands.add_parser("demo", help="create the demo race and print its codes")
     command.add_argument("--lang", **lang, help="the demo race's language (default: %(default)s)")

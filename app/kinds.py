@@ -12,6 +12,12 @@ class Kind(enum.StrEnum):
     RACE_ENDED = "race.ended"
     RACE_REOPENED = "race.reopened"
     RACE_PRIVACY = "race.privacy"
+    RACE_PLANNED = "race.planned"
+    RACE_ARCHIVED = "race.archived"
+    RACE_UNARCHIVED = "race.unarchived"
+    CODE_REPLACED = "code.replaced"
+    GALLERY_OPENED = "gallery.opened"
+    GALLERY_CLOSED = "gallery.closed"
 
     PERSON_JOINED = "person.joined"
     PERSON_REJOINED = "person.rejoined"
@@ -90,3 +96,15 @@ class Kind(enum.StrEnum):
     SCORES_HIDDEN = "scores.hidden"
 
     OUTCOME_RECORDED = "outcome.recorded"
+
+
+# What an archived race still takes: sign-outs, and what the law asks of personal data.
+WHILE_ARCHIVED = frozenset(
+    {
+        Kind.RACE_UNARCHIVED,
+        Kind.PERSON_LEFT,
+        Kind.PERSON_EXPORTED,
+        Kind.PERSON_ERASED,
+        Kind.NEED_CONTACTS_REMOVED,
+    }
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -146,12 +147,58 @@ class IntakeLimits:
         return send()
 
 
+class SignInLimits:
+    """Wrong organiser passwords, counted per account and per client address within a sliding window.
+
+    Past either limit, every attempt for that account or from that address is refused until the oldest
+    failure leaves the window, right password or not, so a refusal never tells whether a guess was right.
+    """
+
+    def __init__(self, max_keys: int = 100_000) -> None:
+        self.max_keys = max_keys
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _limits(self) -> tuple[tuple[str, int], tuple[str, int]]:
+        return ("e:", settings.SIGN_IN_FAILURES_PER_ACCOUNT), ("a:", settings.SIGN_IN_FAILURES_PER_ADDRESS)
+
+    def wait(self, account: str, address: str, now: float | None = None) -> float:
+        """Return the seconds until this account may be tried from this address (0: now)."""
+        now = time.monotonic() if now is None else now
+        window = settings.SIGN_IN_WINDOW_S
+        longest = 0.0
+        with self._lock:
+            for (prefix, limit), key in zip(self._limits(), (account, address), strict=True):
+                failures = self._recent(prefix + key, now - window)
+                if limit > 0 and len(failures) >= limit:
+                    longest = max(longest, failures[-limit] + window - now)
+        return longest
+
+    def failed(self, account: str, address: str, now: float | None = None) -> None:
+        """Count one wrong password for the account and the address."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            if len(self._failures) >= self.max_keys:
+                cutoff = now - settings.SIGN_IN_WINDOW_S
+                for key in [key for key, times in self._failures.items() if not times or times[-1] < cutoff]:
+                    del self._failures[key]
+            for prefix, key in (("e:", account), ("a:", address)):
+                self._failures.setdefault(prefix + key, deque(maxlen=1000)).append(now)
+
+    def _recent(self, key: str, cutoff: float) -> deque[float]:
+        failures = self._failures.get(key, deque())
+        while failures and failures[0] <= cutoff:
+            failures.popleft()
+        return failures
+
+
 class Limits:
-    """The limits that outlive a request: join attempts and intake submissions, per address."""
+    """The limits that outlive a request: joins and intake per address, organisers' sign-ins."""
 
     def __init__(self) -> None:
         self.joins = JoinLimits()
         self.intake = IntakeLimits()
+        self.sign_in = SignInLimits()
 
 
 def client_address(scope: Scope) -> str:

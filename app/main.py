@@ -21,17 +21,22 @@ from app.limits import BodyLimitMiddleware, Limits, RateLimitMiddleware
 from app.logs import RequestIdMiddleware
 from app.metrics import Metrics, PostTimer
 from app.pages import client_gone, database_error, malformed, server_error, service_error
+from app.passwords import Passwords
 from app.routes import (
+    agendas,
     board,
     control,
     experts,
+    gallery,
     health,
+    home,
     intake,
     join,
     jury,
     live,
     manage,
     needs,
+    organisers,
     profile,
     race,
     review,
@@ -100,6 +105,10 @@ def create_app(database_url: str | None = None) -> Starlette:
         *intake.ROUTES,
         *needs.ROUTES,
         *jury.ROUTES,
+        *organisers.ROUTES,
+        *home.ROUTES,
+        *agendas.ROUTES,
+        *gallery.ROUTES,
         Mount("/static", HashedStaticFiles(directory=settings.STATIC_DIR), name="static"),
     ]
     secret = settings.secret_key()
@@ -154,4 +163,5 @@ def create_app(database_url: str | None = None) -> Starlette:
     app.state.scheduler = scheduler
     app.state.limits = Limits()
     app.state.metrics = metrics
+    app.state.passwords = Passwords()
     return app

@@ -81,6 +81,62 @@ class Race(SQLModel, table=True):
     # The last start that can still be undone: its event's seq (which keeps what it replaced), until when.
     undo_seq: int | None = None
     undo_until_ms: int | None = Field(default=None, sa_type=BigInteger)
+    # When the first phase starts by itself, unless a facilitator starts one first.
+    planned_start_ms: int | None = Field(default=None, sa_type=BigInteger)
+    # The competences the race asks for: offered first on the profile form, copied with the agenda.
+    competences: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
+    # While the current phase is this one, participants read every team's board (the gallery walk).
+    gallery_phase_id: int | None = None
+    # An archived race is read-only (events.record refuses); a deleted one keeps only this row and its audit.
+    archived_ms: int | None = Field(default=None, sa_type=BigInteger)
+    deleted_ms: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class Organiser(SQLModel, table=True):
+    """An account that runs races from the browser; the e-mail is stored case-folded."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, max_length=254)
+    name: str = Field(max_length=80)
+    password_hash: str = Field(max_length=200)
+    created_ms: int = Field(sa_type=BigInteger)
+    password_ms: int = Field(sa_type=BigInteger)
+
+
+class OrganiserSession(SQLModel, table=True):
+    """An organiser's sign-in; the cookie carries only this token."""
+
+    token: str = Field(primary_key=True, max_length=64)
+    organiser_id: int = Field(foreign_key="organiser.id", index=True)
+    created_ms: int = Field(sa_type=BigInteger)
+    ended_ms: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class RaceOrganiser(SQLModel, table=True):
+    """Who runs a race; `person_id` is the facilitator they are on its screens, made when first needed."""
+
+    race_id: int = Field(foreign_key="race.id", primary_key=True)
+    organiser_id: int = Field(foreign_key="organiser.id", primary_key=True, index=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    added_ms: int = Field(sa_type=BigInteger)
+
+
+class AgendaTemplate(SQLModel, table=True):
+    """A named agenda an organiser saved: phases, jury criteria and the competences asked for, as data."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    organiser_id: int = Field(foreign_key="organiser.id", index=True)
+    name: str = Field(max_length=80)
+    # [{"name", "minutes", "board", "voting", "requests", "budget"}] and [{"name", "weight"}].
+    phases: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    criteria: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    competences: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Bumped by every edit: an edit names the revision it started from.
+    rev: int = 1
+    created_ms: int = Field(sa_type=BigInteger)
+    updated_ms: int = Field(sa_type=BigInteger)
 
 
 class RaceCode(SQLModel, table=True):
@@ -344,5 +400,7 @@ class AuditRecord(SQLModel, table=True):
     # Plain columns: the record must outlive what it describes.
     subject_id: int | None = None
     actor_id: int | None = None
+    # The organiser who acted, when it was one (archive, delete, a replaced code).
+    organiser_id: int | None = None
     detail: str = Field(default="", max_length=500)
     at_ms: int = Field(sa_type=BigInteger)

@@ -11,7 +11,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import Scope
 
 from app import i18n
-from app.auth import NotSignedIn
+from app.auth import NotSignedIn, OrganiserNotSignedIn
 from app.errors import ServiceError
 from app.language import negotiate
 from app.templating import render, templates
@@ -74,7 +74,8 @@ async def malformed(request: Request, exc: Exception) -> Response:
 async def service_error(request: Request, exc: Exception) -> Response:
     """Answer a refused action with its status and a message the person can act on."""
     if isinstance(exc, NotSignedIn) and request.method == "GET" and "hx-request" not in request.headers:
-        return RedirectResponse(request.app.url_path_for("join_form"), status_code=303)
+        way_in = "sign_in_form" if isinstance(exc, OrganiserNotSignedIn) else "join_form"
+        return RedirectResponse(request.app.url_path_for(way_in), status_code=303)
     if isinstance(exc, ServiceError):
         status, message = exc.status, exc.translated()
     elif isinstance(exc, HTTPException):

@@ -238,6 +238,24 @@ INTAKE_PER_HOUR: float = setting(
 INTAKE_BURST: float = setting(
     "KRAFTSAMLA_INTAKE_BURST", float, 10.0, "Needs one address may send at once above that rate."
 )
+SIGN_IN_FAILURES_PER_ACCOUNT: int = setting(
+    "KRAFTSAMLA_SIGN_IN_FAILURES_PER_ACCOUNT",
+    int,
+    5,
+    "Wrong passwords allowed for one organiser's account within the window below; past it, 429.",
+)
+SIGN_IN_FAILURES_PER_ADDRESS: int = setting(
+    "KRAFTSAMLA_SIGN_IN_FAILURES_PER_ADDRESS",
+    int,
+    20,
+    "Wrong organiser passwords allowed from one client address within the window below; past it, 429.",
+)
+SIGN_IN_WINDOW_S: float = setting(
+    "KRAFTSAMLA_SIGN_IN_WINDOW_S",
+    float,
+    900.0,
+    "Seconds over which wrong organiser passwords are counted.",
+)
 
 group("Database")
 SQLITE_BUSY_TIMEOUT_MS: int = setting(

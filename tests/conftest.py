@@ -19,17 +19,18 @@ from typing import Any
 os.environ.setdefault("KRAFTSAMLA_DATA_DIR", tempfile.mkdtemp(prefix="kraftsamla-test-"))
 
 import pytest
+from argon2.profiles import CHEAPEST
 from bs4 import BeautifulSoup
 from sqlalchemy.engine.url import make_url
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from app import cli, settings
+from app import cli, passwords, settings
 from app.db import Database
 from app.main import create_app
 from app.migrate import upgrade
 from app.screens import Renderer
-from app.services import races
+from app.services import organisers, races
 from bench.server import LocalServer
 
 ORIGIN = "http://testserver"
@@ -132,6 +133,12 @@ def drop_database(name: str) -> None:
                 # finishes by itself within moments; there is nothing to wait on but the server.
                 time.sleep(0.1)
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(autouse=True)
+def cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hash passwords with argon2's cheapest parameters: the real ones take a second each."""
+    monkeypatch.setattr(passwords, "PROFILE", CHEAPEST)
 
 
 @pytest.fixture
@@ -273,6 +280,30 @@ def join(app: Starlette, app_client: TestClient, race: dict[str, Any]) -> Join:
         return person
 
     return _join
+
+
+PASSWORD = "ett långt lösenord"
+SignIn = Callable[..., TestClient]
+
+
+@pytest.fixture
+def organiser(app: Starlette, app_client: TestClient, db: Database) -> SignIn:
+    """Return a function that signs an organiser in (making the account first) in a browser of its own."""
+
+    def _sign_in(email: str = "anna@example.se", name: str = "Anna") -> TestClient:
+        with db.read() as session:
+            known = organisers.find(session, email) is not None
+        if not known:
+            organisers.create(db, app.state.passwords, email, PASSWORD, name)
+        client = TestClient(app, headers={"origin": ORIGIN})
+        client.portal = app_client.portal
+        response = client.post(
+            "/organisers/sign-in", data={"email": email, "password": PASSWORD}, follow_redirects=False
+        )
+        assert response.status_code == 303, response.text
+        return client
+
+    return _sign_in
 
 
 def soup(text: str) -> BeautifulSoup:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +16,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from app.db import Database
 from app.models import (
+    AgendaTemplate,
     Announcement,
     Card,
     CardRevision,
@@ -23,13 +25,18 @@ from app.models import (
     Event,
     ExpertRequest,
     JuryConflict,
+    Organiser,
+    OrganiserSession,
     Phase,
     Race,
+    RaceCode,
+    RaceOrganiser,
     Team,
 )
 from app.models import Person as PersonRow
-from app.services import needs, races
-from tests.conftest import ORIGIN, Join, Person
+from app.services import archive, needs, organisers, owners, races
+from app.services.organisers import Account
+from tests.conftest import ORIGIN, PASSWORD, Join, Person
 from tests.helpers import REQUESTS_PHASE
 
 CALLERS = (
@@ -41,9 +48,14 @@ CALLERS = (
     "jury",
     "other_facilitator",
     "facilitator",
+    "other_organiser",
+    "organiser",
 )
 EVERYONE = frozenset(CALLERS)
-MEMBERS = EVERYONE - {"anonymous", "other_facilitator"}
+# Organisers sign in with an account, not a code: on a race's screens they are nobody until they open it.
+ORGANISERS = frozenset({"organiser", "other_organiser"})
+MEMBERS = EVERYONE - {"anonymous", "other_facilitator"} - ORGANISERS
+OWNER = frozenset({"organiser"})
 PARTICIPANTS = frozenset({"participant_a", "participant_b"})
 TEAM_A = frozenset({"participant_a"})
 
@@ -287,6 +299,137 @@ def jury_rows() -> list[Row]:
     ]
 
 
+def _ended(callers: dict[str, Person], ids: dict[str, Any], _db: Database) -> dict[str, Any]:
+    callers["facilitator"].client.post(f"/r/{ids['slug']}/end")
+    return {}
+
+
+def _archived(callers: dict[str, Person], ids: dict[str, Any], db: Database) -> dict[str, Any]:
+    _ended(callers, ids, db)
+    archive.archive(db, _anna(db), ids["slug"])
+    return {}
+
+
+def _anna(db: Database) -> Account:
+    with db.read() as session:
+        row = organisers.find(session, "anna@example.se")
+    assert row is not None and row.id is not None
+    return Account(row.id, row.email, row.name)
+
+
+def _template(_callers: dict[str, Person], _ids: dict[str, Any], db: Database) -> dict[str, Any]:
+    from app.services import agenda_templates
+
+    return {"template_id": agenda_templates.save(db, _anna(db), "Mall", "default", "sv")}
+
+
+def _started(callers: dict[str, Person], ids: dict[str, Any], _db: Database) -> dict[str, Any]:
+    callers["facilitator"].client.post(f"/r/{ids['slug']}/phases/{ids['phases'][0]['id']}/start")
+    return {}
+
+
+def _gallery(callers: dict[str, Person], ids: dict[str, Any], db: Database) -> dict[str, Any]:
+    _started(callers, ids, db)
+    callers["facilitator"].client.post(
+        f"/r/{ids['slug']}/gallery/open", data={"phase": ids["phases"][0]["id"]}
+    )
+    return {}
+
+
+def walk_rows() -> list[Row]:
+    """The planned start, the gallery walk, and reading another team's board."""
+    facilitator = frozenset({"facilitator"})
+    readers = frozenset({"jury", "expert", "facilitator"})
+    soon = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    board = "/r/{slug}/teams/{team_a}/board"
+    return [
+        Row(
+            "POST",
+            "/r/{slug}/planned-start",
+            facilitator,
+            lambda _ids: {"shown": "", "date": soon, "time": "10:00"},
+        ),
+        Row(
+            "POST",
+            "/r/{slug}/gallery/open",
+            facilitator,
+            lambda ids: {"phase": ids["phase_id"]},
+            prepare=_started,
+        ),
+        Row(
+            "POST",
+            "/r/{slug}/gallery/close",
+            facilitator,
+            lambda ids: {"phase": ids["phase_id"]},
+            prepare=_gallery,
+        ),
+        # In the gallery walk the other team reads it too (its own members have it on their screen); without
+        # it, the row in ROWS: only the jury, the experts and the facilitators.
+        Row("GET", board, readers | {"participant_b"}, writes=False, prepare=_gallery),
+    ]
+
+
+def _codes(ids: dict[str, Any]) -> dict[str, Any]:
+    return {"code": ids["code"]}
+
+
+def organiser_rows() -> list[Row]:
+    """Organisers' accounts, their home, races from the browser, templates, archive and delete."""
+    race = "/home/races/{slug}"
+    template = "/home/templates/{template_id}"
+    new_race = {"name": "Nytt race", "lang": "sv", "teams": "2", "source": "default", "timezone": "UTC"}
+    password = {"current": PASSWORD, "new": "ett nytt lösenord", "again": "ett nytt lösenord"}
+    return [
+        Row("GET", "/organisers/sign-in", EVERYONE, writes=False),
+        Row(
+            "POST",
+            "/organisers/sign-in",
+            EVERYONE,
+            lambda _ids: {"email": "anna@example.se", "password": PASSWORD},
+        ),
+        Row("POST", "/organisers/sign-out", EVERYONE),
+        Row("GET", "/organisers/password", ORGANISERS, writes=False),
+        Row("POST", "/organisers/password", ORGANISERS, lambda _ids: password),
+        Row("GET", "/organisers/new", ORGANISERS, writes=False),
+        Row(
+            "POST",
+            "/organisers/new",
+            ORGANISERS,
+            lambda ids: {"email": f"{ids['caller']}@example.se", "password": PASSWORD},
+        ),
+        Row("GET", "/home", ORGANISERS, writes=False),
+        Row("GET", "/home/status", ORGANISERS, writes=False),
+        Row("GET", "/home/races/new", ORGANISERS, writes=False),
+        Row("POST", "/home/races", ORGANISERS, lambda ids: {**new_race, "key": f"n-{ids['caller']}"}),
+        Row("POST", race + "/open", OWNER, lambda _ids: {"to": "control"}),
+        Row("POST", race + "/codes/participant", OWNER, _codes),
+        Row("POST", race + "/archive", OWNER, prepare=_ended),
+        Row("POST", race + "/unarchive", OWNER, prepare=_archived),
+        Row("POST", race + "/organisers", OWNER, lambda _ids: {"email": "olle@example.se"}),
+        Row("POST", race + "/template", OWNER, lambda _ids: {"name": "Från racet"}),
+        Row("GET", race + "/delete", OWNER, writes=False),
+        Row("POST", race + "/delete", OWNER, lambda _ids: {"name": "Testracet"}),
+        Row("GET", "/home/templates", ORGANISERS, writes=False),
+        Row("POST", "/home/templates", ORGANISERS, lambda _ids: {"name": "Min mall", "lang": "en"}),
+        Row("GET", template, OWNER, writes=False, prepare=_template),
+        Row(
+            "POST",
+            template,
+            OWNER,
+            lambda _ids: {
+                "rev": "1",
+                "name": "Ny",
+                "phase-0-name": "Start",
+                "phase-0-minutes": "30",
+                "criterion-0-name": "Mod",
+                "criterion-0-weight": "1",
+            },
+            prepare=_template,
+        ),
+        Row("POST", template + "/remove", OWNER, lambda _ids: {"rev": "1"}, prepare=_template),
+    ]
+
+
 PHASE = {"name": "Fika", "minutes": "15", "vote_budget": "5", "lock_at_end": "1", "next_at_end": "1"}
 CHALLENGE = {"company": "Sågverket AB", "title": "Mindre spill"}
 TEAM = {"name": "Nytt lag", "colour": "#123456"}
@@ -373,6 +516,8 @@ MATRIX: list[Row] = [
     *room_rows(),
     *preparation_rows(),
     *jury_rows(),
+    *organiser_rows(),
+    *walk_rows(),
     # After the race. Teams review only once the race has ended; here it has not.
     Row("GET", "/r/{slug}/review", frozenset({"facilitator"}), writes=False),
     Row("GET", "/r/{slug}/review/replay", frozenset({"facilitator"}), writes=False),
@@ -422,6 +567,7 @@ PATTERNS = {
     "/r/{slug}/review/csv/{table}": "/r/{slug}/review/csv/",
     "/r/{slug}/review/people/{person_id:int}/export": "/r/{slug}/review/people/1/export",
     "/r/{slug}/review/people/{person_id:int}/erase": "/r/{slug}/review/people/1/erase",
+    "/home/races/{slug}/codes/{role}": "/home/races/{slug}/codes/",
 }
 # The other routes' typed parameters, as the rows write them.
 PARAMS = {
@@ -434,6 +580,7 @@ PARAMS = {
     "{criterion_id:int}": "{criterion_id}",
     "{conflict_id:int}": "{conflict_id}",
     "{juror_id:int}": "{juror_id}",
+    "{template_id:int}": "{template_id}",
 }
 
 
@@ -519,12 +666,37 @@ def callers(
     anonymous = TestClient(app, headers={"origin": ORIGIN})
     anonymous.portal = app_client.portal
     people["anonymous"] = Person(anonymous, race["slug"])
+    # Anna runs this race (after the joins: person 1 stays participant_a); Olle runs only the other one.
+    for kind, email, slug in (
+        ("organiser", "anna@example.se", race["slug"]),
+        ("other_organiser", "olle@example.se", other["slug"]),
+    ):
+        made = organisers.create(db, app.state.passwords, email, PASSWORD, "Arrangör " + email[:4])
+        with db.write() as session:
+            owners.add(session, races.get_race(session, slug), session.get(Organiser, made.organiser_id))
+        browser = TestClient(app, headers={"origin": ORIGIN})
+        browser.portal = app_client.portal
+        assert (
+            browser.post("/organisers/sign-in", data={"email": email, "password": PASSWORD}).status_code
+            == 200
+        )
+        people[kind] = Person(browser, race["slug"])
     return people
 
 
-def event_count(db: Database) -> int:
+def event_count(db: Database) -> tuple[object, ...]:
+    """Return what a refused caller must leave as it was: the log, and what organisers change outside it."""
     with db.read() as session:
-        return int(session.exec(select(func.count()).select_from(Event)).one())
+        return (
+            int(session.exec(select(func.count()).select_from(Event)).one()),
+            int(session.exec(select(func.count()).select_from(Organiser)).one()),
+            sorted(session.exec(select(Organiser.password_hash)).all()),
+            int(session.exec(select(func.count()).select_from(RaceOrganiser)).one()),
+            sorted(session.exec(select(AgendaTemplate.id, AgendaTemplate.rev)).all()),
+            sorted(session.exec(select(RaceCode.code)).all()),
+            sorted(session.exec(select(Race.id, Race.archived_ms, Race.deleted_ms)).all()),
+            int(session.exec(select(func.count()).select_from(OrganiserSession)).one()),
+        )
 
 
 def call(person: Person, row: Row, ids: dict[str, Any]) -> int:

@@ -77,7 +77,7 @@ def ids_for(row: Row, people: dict[str, Person], race: dict[str, Any], db: Datab
 
 
 def caller_for(row: Row, people: dict[str, Person]) -> Person:
-    for name in ("facilitator", "participant_a", "expert", "wall", "jury"):
+    for name in ("facilitator", "participant_a", "expert", "wall", "jury", "organiser", "other_organiser"):
         if name in row.allowed:
             return people[name]
     return people["participant_a"]

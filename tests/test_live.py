@@ -51,6 +51,9 @@ def test_connect_sends_a_snapshot_of_every_region(join: Join) -> None:
                 "jury",
                 "top-cards",
                 "day",
+                "codes",
+                "planned-start",
+                "gallery-control",
             },
         ),
         (
@@ -60,6 +63,7 @@ def test_connect_sends_a_snapshot_of_every_region(join: Join) -> None:
                 "announcement",
                 "wall-ranking",
                 "wall-teams",
+                "wall-join",
                 "wall-cards",
                 "wall-queue",
                 "wall-spotlight",

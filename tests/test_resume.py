@@ -97,7 +97,7 @@ def test_a_very_old_seq_gets_a_snapshot(
 def test_a_seq_from_the_future_gets_a_snapshot(join: Join) -> None:
     with join("wall").live(since=10**9) as socket:
         regions = {"clock", "announcement", "wall-ranking", "wall-teams", "wall-cards", "wall-queue"}
-        regions |= {"wall-spotlight", "wall-top", "day"}
+        regions |= {"wall-spotlight", "wall-top", "day", "wall-join"}
         assert oob_ids(socket.receive_text()) == regions
 
 

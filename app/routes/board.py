@@ -15,6 +15,7 @@ from app.auth import database, require_viewer
 from app.db import Database
 from app.errors import Invalid
 from app.i18n import N_
+from app.models import Role
 from app.routes import action, page, redirect
 from app.routes.forms import integer, is_htmx, read_form, text
 from app.screens import board_context, cards_context
@@ -177,6 +178,11 @@ async def team_board(request: Request) -> Response:
     context = await run_in_threadpool(
         board.to_read, database(request), viewer, request.path_params["team_id"]
     )
+    if viewer.role == Role.PARTICIPANT:
+        # In the gallery walk: shown inside the participant's own screen, so closing it takes it away at once.
+        if not is_htmx(request):
+            return redirect(request, "race", slug=viewer.slug)
+        return templates.TemplateResponse(request, "board/_read.html", context)
     return templates.TemplateResponse(request, "board/page.html", context)
 
 

@@ -8,7 +8,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Match
 
 from app import i18n, settings
-from app.auth import SESSION_KEY, current_viewer, database, device_token, remember_device
+from app.auth import ORGANISER_KEY, SESSION_KEY, current_viewer, database, device_token, remember_device
 from app.errors import ServiceError
 from app.language import LANG_COOKIE
 from app.limits import TOO_MANY_JOINS, Throttled, client_address
@@ -70,8 +70,12 @@ async def join(request: Request) -> Response:
     except ServiceError as error:
         message = error.translated()
         return _join_page(request, error=message, code=code[:32], name=name[:80], status=error.status)
+    organiser = request.session.get(ORGANISER_KEY)
     request.session.clear()
     request.session[SESSION_KEY] = token
+    if isinstance(organiser, str):
+        # An organiser who joins a race with a code stays signed in to their account.
+        request.session[ORGANISER_KEY] = organiser
     response = redirect(request, "race", slug=slug)
     remember_device(request, response, device)
     return response

@@ -23,6 +23,7 @@ from app.services import (
     cards,
     experts,
     favourites,
+    gallery,
     needs,
     phases,
     profiles,
@@ -219,6 +220,36 @@ _DECLARED = (
         "wall/_spotlight.html",
         contexts.spotlight_context,
     ),
+    # Organisers: the planned start and the gallery walk (the team's own board is never in its gallery).
+    Region("planned-start", "facilitator/_planned.html", lambda r, race, _: {}),
+    Region(
+        "gallery-control",
+        "facilitator/_gallery.html",
+        lambda r, race, _: {"gallery_open": gallery.is_open(race), "clock": phases.clock(r.session, race)},
+    ),
+    Region(
+        "gallery",
+        "participant/_gallery.html",
+        lambda r, race, team_id: {
+            "gallery_open": gallery.is_open(race),
+            "gallery_teams": [
+                view for view in teams.listing(r.session, race.id or 0) if view.team.id != team_id
+            ]
+            if gallery.is_open(race)
+            else [],
+        },
+        Scope.TEAM,
+        shared=lambda context: None if context["gallery_open"] else ("closed",),
+    ),
+    # A replaced code reaches the screens that show it at once.
+    Region(
+        "codes", "facilitator/_codes.html", lambda r, race, _: {"codes": races.codes(r.session, race.id or 0)}
+    ),
+    Region(
+        "wall-join",
+        "wall/_join.html",
+        lambda r, race, _: {"participant_code": races.codes(r.session, race.id or 0)[Role.PARTICIPANT]},
+    ),
     Region(
         "requests",
         "expert/_requests.html",
@@ -246,15 +277,31 @@ REGIONS = {region.name: region for region in _DECLARED}
 # Each screen's live regions, in page order. A participant in no team yet has the team picker instead.
 _EVERY_SCREEN = ("clock", "announcement", "day")
 SCREENS: dict[str, tuple[str, ...]] = {
-    Role.PARTICIPANT: (*_EVERY_SCREEN, "team", "board-state", "team-requests", *COLUMN_REGIONS),
+    Role.PARTICIPANT: (*_EVERY_SCREEN, "team", "gallery", "board-state", "team-requests", *COLUMN_REGIONS),
     Role.FACILITATOR: (
         *_EVERY_SCREEN,
-        *("agenda", "challenges", "announcements", "fac-queue", "spotlight", "prep", "teams", "team-choice"),
-        *("roster", "feed", "jury", "top-cards"),
+        *(
+            "planned-start",
+            "agenda",
+            "gallery-control",
+            "challenges",
+            "announcements",
+            "fac-queue",
+            "spotlight",
+        ),
+        *("jury", "codes", "prep", "teams", "team-choice", "roster", "feed", "top-cards"),
     ),
     Role.WALL: (
         *_EVERY_SCREEN,
-        *("wall-ranking", "wall-top", "wall-teams", "wall-cards", "wall-queue", "wall-spotlight"),
+        *(
+            "wall-ranking",
+            "wall-top",
+            "wall-teams",
+            "wall-join",
+            "wall-cards",
+            "wall-queue",
+            "wall-spotlight",
+        ),
     ),
     Role.EXPERT: (*_EVERY_SCREEN, "requests", "my-requests"),
     Role.JURY: (*_EVERY_SCREEN, "jury-mine"),

@@ -199,6 +199,8 @@ _TEAM_CHOICE = ("team", "team-choice")
 _CLOCK = ("clock", "agenda", "day")
 # Each team's cards with the most votes, on the control screen and (when chosen) the wall.
 _TOP = ("top-cards", "wall-top")
+# The facilitators' planned start and gallery walk follow the phase.
+_ORGANISED = ("planned-start", "gallery-control")
 
 RULES: dict[str, Rule] = {
     **_rules(
@@ -206,10 +208,11 @@ RULES: dict[str, Rule] = {
         Rule(("agenda", "day"), more=(_open_phase_settings,)),
     ),
     # Whether the team may call an expert now is shown with its requests; the first start closes team choice
-    # (and undoing it opens it again).
+    # (and undoing it opens it again); a new phase ends the wait for a planned start (an open gallery closes
+    # with an event of its own).
     **_rules(
         (Kind.PHASE_STARTED, Kind.PHASE_UNDONE),
-        Rule((*_CLOCK, "team-requests", "board-state", *_TEAM_CHOICE)),
+        Rule((*_CLOCK, "team-requests", "board-state", *_TEAM_CHOICE, *_ORGANISED)),
     ),
     # Not the clock: each screen sees the time-up itself, and a new clock would reset its end signal.
     Kind.PHASE_TIMEUP: Rule(("agenda",), more=(_locked_at_timeup,)),
@@ -286,10 +289,18 @@ RULES: dict[str, Rule] = {
         Rule(_JURY),
     ),
     **_rules((Kind.SCORE_SAVED, Kind.SCORES_REVEALED, Kind.SCORES_HIDDEN), Rule(_JURY)),
+    Kind.CODE_REPLACED: Rule(("codes", "wall-join")),
+    Kind.RACE_PLANNED: Rule(("clock", "planned-start")),
+    **_rules((Kind.GALLERY_OPENED, Kind.GALLERY_CLOSED), Rule(("gallery", "gallery-control"))),
 }
 
 # Kinds no live screen shows: the review and exports read them from the log.
-SILENT = frozenset({Kind.RACE_CREATED, Kind.RACE_PRIVACY, Kind.PERSON_EXPORTED, Kind.OUTCOME_RECORDED})
+SILENT = frozenset(
+    {
+        *(Kind.RACE_CREATED, Kind.RACE_PRIVACY, Kind.PERSON_EXPORTED, Kind.OUTCOME_RECORDED),
+        *(Kind.RACE_ARCHIVED, Kind.RACE_UNARCHIVED),
+    }
+)
 
 
 def changes(found: Iterable[Event]) -> Changes:

@@ -12,7 +12,7 @@ from app import memo
 from app.db import Database
 from app.errors import Forbidden
 from app.models import Phase, PhaseState, Race, Role, Team
-from app.services import cards, comments, revisions, teams, votes
+from app.services import cards, comments, gallery, revisions, teams, votes
 from app.services.cards import CardView, closed_reason
 from app.services.people import Viewer
 from app.services.phases import locked_at_timeup
@@ -123,9 +123,11 @@ def extras(session: Session, views: list[CardView]) -> dict[int, CardExtras]:
 
 def to_read(db: Database, viewer: Viewer, team_id: int) -> dict[str, Any]:
     """Return a team's board to read, not to change: its cards with votes, comments and every revision."""
-    if viewer.role not in READERS:
-        raise Forbidden("Only the jury, the experts and the facilitators read other teams' boards.")
     with db.read() as session:
+        if viewer.role == Role.PARTICIPANT and not gallery.lets_read(session, viewer, team_id):
+            raise Forbidden("The gallery is closed: other teams' boards are not open to read now.")
+        if viewer.role not in READERS and viewer.role != Role.PARTICIPANT:
+            raise Forbidden("Only the jury, the experts and the facilitators read other teams' boards.")
         race = session.get(Race, viewer.race_id)
         team_view = teams.get_team(session, viewer.race_id, team_id)
         columns = cards.board(session, team_id)

@@ -80,6 +80,15 @@ def resolve(session: Session, race_id: int, texts: Iterable[str]) -> list[str]:
     return keys
 
 
+def known_key(session: Session, race_id: int, text: str) -> str | None:
+    """Return the key of the race's competence matching this text, if the race has one (reading only)."""
+    wanted = match_key(text)
+    if not wanted:
+        return None
+    query = select(Competence.key).where(Competence.race_id == race_id, Competence.match_key == wanted)
+    return session.exec(query).first()
+
+
 def _race_key(session: Session, race_id: int, text: str) -> str:
     """Return the key of the race's competence matching this text, adding it as first spelled when new."""
     wanted = match_key(text)

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, func, select
 
 from app.db import now_ms, table_of
 from app.errors import Conflict, Invalid
-from app.kinds import Kind
+from app.kinds import WHILE_ARCHIVED, Kind
 from app.models import Event, Race
 
 KEY_MAX = 64
@@ -22,7 +22,7 @@ _NEXT_SEQ = (
     update(Race)
     .where(col(Race.id) == bindparam("race_key"))
     .values(seq=col(Race.seq) + 1)
-    .returning(col(Race.seq))
+    .returning(col(Race.seq), col(Race.archived_ms))
     .execution_options(synchronize_session=False)
 )
 _INSERT_EVENT = insert(table_of(Event)).returning(table_of(Event).c.id)
@@ -59,7 +59,10 @@ def record(
     # A kind that is not named in app/kinds.py (nor, then, mapped to screens) fails here, in its first test.
     kind = Kind(kind)
     # The row lock on the race serialises writers per race on PostgreSQL; SQLite is already serial.
-    seq = session.execute(_NEXT_SEQ, {"race_key": race_id}).scalar_one()
+    seq, archived = session.execute(_NEXT_SEQ, {"race_key": race_id}).one()
+    if archived is not None and kind not in WHILE_ARCHIVED:
+        # Every change records an event: refusing here keeps every write out of an archived race.
+        raise Conflict("This race is archived: it can be read but not changed.")
     values = {
         "race_id": race_id,
         "seq": seq,

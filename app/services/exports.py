@@ -15,10 +15,15 @@ from app.errors import Conflict, Invalid, NotFound
 
 FORMAT = "kraftsamla-race"
 VERSION = 1
-# Sign-in tokens are credentials, not contributions: never written out.
-SKIPPED = frozenset({"personsession"})
+# Sign-in tokens are credentials, not contributions: never written out. Organisers' accounts, sessions and
+# templates belong to this server, not to a race, and who runs a race names them.
+SKIPPED = frozenset({"personsession", "organiser", "organisersession", "agendatemplate", "raceorganiser"})
 # Columns that hold another table's id without a foreign key (so a move to another database can shift them).
-SOFT_REFERENCES = {("race", "current_phase_id"): "phase", ("event", "team_id"): "team"}
+SOFT_REFERENCES = {
+    ("race", "current_phase_id"): "phase",
+    ("race", "gallery_phase_id"): "phase",
+    ("event", "team_id"): "team",
+}
 # Keys in event data that name rows of other tables; kinds added later that follow these names are covered.
 EVENT_DATA_REFERENCES = {
     "card": "card",

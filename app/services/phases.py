@@ -188,6 +188,12 @@ def begin(session: Session, race: Race, phase: Phase, person_id: int | None = No
     phase.remaining_ms = None
     phase.deadline_ms = now + phase.planned_minutes * 60_000
     race.current_phase_id = phase.id
+    gallery_phase = race.gallery_phase_id if race.gallery_phase_id != phase.id else None
+    if gallery_phase is not None:
+        # The gallery walk belonged to the phase that ended: it closes on every screen (before the start,
+        # whose event stays the last, the one an undo names).
+        race.gallery_phase_id = None
+        events.record(session, race.id or 0, Kind.GALLERY_CLOSED, data={"phase": gallery_phase})
     session.add_all([phase, race])
     session.flush()
     replaced_id = replaced.id if replaced else None

@@ -12,7 +12,7 @@ from app.i18n import N_
 from app.kinds import Kind
 from app.models import Background, Person, Race, Role
 from app.services import events
-from app.services.competences import BUILT_IN, built_in, match_key, resolve
+from app.services.competences import BUILT_IN, built_in, known_key, match_key, resolve
 from app.services.people import Viewer, clean_text
 
 COMPANY_MAX = 120
@@ -70,12 +70,20 @@ def get(db: Database, viewer: Viewer) -> tuple[Race, Person, list[str]]:
 
 
 def suggestions(session: Session, race_id: int, limit: int = 16) -> list[str]:
-    """Return the keys of the competences to offer: the race's most used first, then the built-in ones."""
+    """Return the keys of the competences to offer: those the race asks for, its most used, the built-in."""
     used: Counter[str] = Counter()
     query = select(Person.competences).where(Person.race_id == race_id, col(Person.profile_ms).is_not(None))
     for tags in session.exec(query).all():
         used.update(tags)
-    found = [key for key, _ in used.most_common(limit)]
+    race = session.get(Race, race_id)
+    # The competences the race asks for come first, as the keys ticking them gives (their text when new).
+    asked: list[str] = []
+    for text in race.competences if race is not None else []:
+        key = built_in(text) or known_key(session, race_id, text) or " ".join(text.split())
+        if key and key not in asked:
+            asked.append(key)
+    most_used = [key for key, _ in used.most_common(limit) if key not in asked]
+    found = asked + most_used[: max(0, limit - len(asked))]
     return found + [key for key in BUILT_IN if key not in found][: max(0, limit - len(found))]
 
 

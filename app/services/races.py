@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlmodel import Session, col, func, select
@@ -50,6 +50,16 @@ class AgendaItem:
     board: bool = False
     voting: bool = False
     requests: bool = False
+    budget: int = 5
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a race starts with besides teams: the agenda, the jury's criteria, the competences asked for."""
+
+    phases: tuple[AgendaItem, ...]
+    criteria: tuple[tuple[str, float], ...]
+    competences: tuple[str, ...] = ()
 
 
 # The 48-hour template (2,880 minutes); the facilitator edits it per race.
@@ -83,6 +93,14 @@ DEFAULT_CRITERIA = (
 )
 
 
+def default_plan(lang: str) -> Plan:
+    """Return the 48-hour template and the default criteria, named in a language."""
+    return Plan(
+        phases=tuple(replace(item, name=translate(lang, item.name)) for item in DEFAULT_AGENDA),
+        criteria=tuple((translate(lang, name), 1.0) for name in DEFAULT_CRITERIA),
+    )
+
+
 def add_default_criteria(session: Session, race_id: int, lang: str) -> list[Criterion]:
     """Give a race the default jury criteria, each with weight 1."""
     rows = [
@@ -114,7 +132,8 @@ def _unique_slug(session: Session, name: str) -> str:
     return slug
 
 
-def _unique_code(session: Session, role: Role) -> str:
+def unique_code(session: Session, role: Role) -> str:
+    """Return a join code for a role that no race uses."""
     while True:
         code = new_code(LONG_CODES.get(role, CODE_LENGTH))
         if session.exec(select(RaceCode.id).where(RaceCode.code == code)).first() is None:
@@ -131,63 +150,96 @@ def create_race(
     challenges: list[tuple[str, str, str]] | None = None,
 ) -> dict[str, Any]:
     """Create a race with its codes, the default agenda and N teams; return the stable JSON summary."""
-    lang = pick(lang)
     with db.write() as session:
-        race = Race(
-            slug=slug or _unique_slug(session, name),
-            name=name.strip() or "Race",
-            lang=lang,
-            created_ms=now_ms(),
+        return build(session, name, lang=lang, teams=teams, slug=slug, challenges=challenges)[1]
+
+
+def build(
+    session: Session,
+    name: str,
+    *,
+    lang: str = "sv",
+    teams: int = 4,
+    team_names: list[str] | None = None,
+    slug: str | None = None,
+    challenges: list[tuple[str, str, str]] | None = None,
+    plan: Plan | None = None,
+    planned_start_ms: int | None = None,
+    organiser_id: int | None = None,
+    key: str | None = None,
+) -> tuple[Race, dict[str, Any]]:
+    """Make a race with its codes, agenda, criteria and teams in this transaction; return it and summary."""
+    lang = pick(lang)
+    plan = plan or default_plan(lang)
+    race = Race(
+        slug=slug or _unique_slug(session, name),
+        name=name.strip() or "Race",
+        lang=lang,
+        created_ms=now_ms(),
+        planned_start_ms=planned_start_ms,
+        competences=list(plan.competences),
+    )
+    session.add(race)
+    session.flush()
+    assert race.id is not None
+    codes = {role.value: unique_code(session, role) for role in Role}
+    session.add_all(RaceCode(race_id=race.id, role=role, code=code) for role, code in codes.items())
+    phases = [
+        Phase(
+            race_id=race.id,
+            position=position,
+            name=item.name,
+            planned_minutes=item.minutes,
+            board_open=item.board,
+            voting_open=item.voting,
+            requests_open=item.requests,
+            vote_budget=item.budget,
         )
-        session.add(race)
-        session.flush()
-        assert race.id is not None
-        codes = {role.value: _unique_code(session, role) for role in Role}
-        session.add_all(RaceCode(race_id=race.id, role=role, code=code) for role, code in codes.items())
-        phases = [
-            Phase(
-                race_id=race.id,
-                position=position,
-                name=translate(lang, item.name),
-                planned_minutes=item.minutes,
-                board_open=item.board,
-                voting_open=item.voting,
-                requests_open=item.requests,
-            )
-            for position, item in enumerate(DEFAULT_AGENDA)
-        ]
-        session.add_all(phases)
-        made = [
-            Challenge(race_id=race.id, company=company, title=title, description=description)
-            for company, title, description in challenges or []
-        ]
-        session.add_all(made)
-        session.flush()
-        team_rows = [
-            Team(
-                race_id=race.id,
-                name=translate(lang, N_("Team %(num)s"), num=number + 1),
-                colour=team_colour(number + 1),
-                number=number + 1,
-                challenge_id=made[number % len(made)].id if made else None,
-            )
-            for number in range(max(0, teams))
-        ]
-        session.add_all(team_rows)
-        add_default_criteria(session, race.id, lang)
-        session.flush()
-        events.record(session, race.id, Kind.RACE_CREATED, data={"name": race.name, "teams": len(team_rows)})
-        return {
-            "slug": race.slug,
-            "codes": codes,
-            "teams": [{"id": team.id, "name": team.name} for team in team_rows],
-            "phases": [{"id": phase.id, "name": phase.name} for phase in phases],
-        }
+        for position, item in enumerate(plan.phases)
+    ]
+    session.add_all(phases)
+    made = [
+        Challenge(race_id=race.id, company=company, title=title, description=description)
+        for company, title, description in challenges or []
+    ]
+    session.add_all(made)
+    session.flush()
+    names = (
+        team_names
+        if team_names is not None
+        else [translate(lang, N_("Team %(num)s"), num=number + 1) for number in range(max(0, teams))]
+    )
+    team_rows = [
+        Team(
+            race_id=race.id,
+            name=team_name,
+            colour=team_colour(number + 1),
+            number=number + 1,
+            challenge_id=made[number % len(made)].id if made else None,
+        )
+        for number, team_name in enumerate(names)
+    ]
+    session.add_all(team_rows)
+    session.add_all(
+        Criterion(race_id=race.id, position=position, name=criterion, weight=weight)
+        for position, (criterion, weight) in enumerate(plan.criteria)
+    )
+    session.flush()
+    data: dict[str, Any] = {"name": race.name, "teams": len(team_rows)}
+    if organiser_id is not None:
+        data["organiser"] = organiser_id
+    events.record(session, race.id, Kind.RACE_CREATED, data=data, key=key)
+    return race, {
+        "slug": race.slug,
+        "codes": codes,
+        "teams": [{"id": team.id, "name": team.name} for team in team_rows],
+        "phases": [{"id": phase.id, "name": phase.name} for phase in phases],
+    }
 
 
 def get_race(session: Session, slug: str) -> Race:
     """Return the race with this slug or raise NotFound."""
-    race = session.exec(select(Race).where(Race.slug == slug)).first()
+    race = session.exec(select(Race).where(Race.slug == slug, col(Race.deleted_ms).is_(None))).first()
     if race is None:
         raise NotFound("There is no race at this address.")
     return race

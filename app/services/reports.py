@@ -128,6 +128,12 @@ KIND_LABELS = {
     "score.saved": N_("Scores saved"),
     "scores.revealed": N_("Scores revealed"),
     "scores.hidden": N_("Scores hidden again"),
+    "race.planned": N_("Planned start changed"),
+    "race.archived": N_("Race archived"),
+    "race.unarchived": N_("Race taken out of the archive"),
+    "code.replaced": N_("Code replaced"),
+    "gallery.opened": N_("Gallery opened"),
+    "gallery.closed": N_("Gallery closed"),
 }
 
 

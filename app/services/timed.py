@@ -17,7 +17,7 @@ from sqlmodel import Session, col
 from app.db import Database
 from app.kinds import Kind
 from app.models import Phase, PhaseState, Race
-from app.services import events, phases
+from app.services import events, phases, planned
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,8 @@ def _undo_expired(session: Session, race: Race, due: Due, now: int) -> bool:
 KINDS: dict[str, TimedAction] = {
     "timeup": TimedAction(_TIMEUP, _timeup),
     "undo": TimedAction(_UNDO, _undo_expired),
+    # The first phase at the race's planned start (services/planned.py).
+    "planned-start": TimedAction(planned.PENDING, planned.start_due),
 }
 
 
