@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 from typing import Any
 
@@ -98,3 +99,15 @@ def test_a_key_holds_every_field_of_what_it_is_given_and_refuses_what_it_cannot_
     assert frozen(Shown([1, 2])) != frozen(Shown([1, 3]))
     with pytest.raises(TypeError):
         frozen(object())
+
+
+def test_every_facilitator_form_names_the_slot_its_answer_goes_to() -> None:
+    # `post(url)` without a slot renders hx-target="#": htmx refuses the answer and the button does nothing.
+    calls = [
+        (path.name, call)
+        for path in (settings.TEMPLATES_DIR / "facilitator").glob("*.html")
+        for call in re.findall(r"\{\{ post\((.*?)\) \}\}", path.read_text())
+    ]
+    assert calls
+    lonely = [(name, call) for name, call in calls if not re.search(r"\),\s*\S", call)]
+    assert lonely == []
