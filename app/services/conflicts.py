@@ -142,14 +142,16 @@ def _reach(linked: dict[int, set[int]], start: int) -> set[int]:
     return seen
 
 
-def _juror(session: Session, race_id: int, person_id: int) -> Person:
+def juror_in(session: Session, race_id: int, person_id: int) -> Person:
+    """Return a juror of the race, or refuse (404)."""
     person = session.get(Person, person_id)
     if person is None or person.race_id != race_id or person.role != Role.JURY:
         raise NotFound("There is no such juror in this race.")
     return person
 
 
-def _team(session: Session, race_id: int, team_id: int) -> Team:
+def team_in(session: Session, race_id: int, team_id: int) -> Team:
+    """Return a team of the race, or refuse (404)."""
     team = session.get(Team, team_id)
     if team is None or team.race_id != race_id:
         raise NotFound("There is no such team in this race.")
@@ -161,8 +163,8 @@ def add(db: Database, viewer: Viewer, *, juror_id: int, team_id: int, reason: st
     require_facilitator(viewer)
     reason = clean_text(reason, REASON_MAX, field=N_("the reason"), required=False)
     with db.write() as session:
-        juror = _juror(session, viewer.race_id, juror_id)
-        team = _team(session, viewer.race_id, team_id)
+        juror = juror_in(session, viewer.race_id, juror_id)
+        team = team_in(session, viewer.race_id, team_id)
         exists = session.exec(
             select(JuryConflict).where(JuryConflict.juror_id == juror_id, JuryConflict.team_id == team_id)
         ).first()

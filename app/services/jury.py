@@ -8,7 +8,7 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from app.db import Database, now_ms
-from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.errors import Conflict, Forbidden, Invalid
 from app.i18n import N_
 from app.kinds import Kind
 from app.models import Challenge, JuryConflict, Person, Race, Role, Score, Team
@@ -45,20 +45,6 @@ def require_juror(viewer: Viewer) -> None:
         raise Forbidden("Only the jury scores teams.")
 
 
-def _juror(session: Session, race_id: int, person_id: int) -> Person:
-    person = session.get(Person, person_id)
-    if person is None or person.race_id != race_id or person.role != Role.JURY:
-        raise NotFound("There is no such juror in this race.")
-    return person
-
-
-def _team(session: Session, race_id: int, team_id: int) -> Team:
-    team = session.get(Team, team_id)
-    if team is None or team.race_id != race_id:
-        raise NotFound("There is no such team in this race.")
-    return team
-
-
 def jurors(session: Session, race_id: int) -> list[Person]:
     """Return the race's jurors, by name."""
     query = select(Person).where(Person.race_id == race_id, Person.role == Role.JURY)
@@ -82,7 +68,7 @@ def set_identity(
     company = clean_text(company, COMPANY_MAX, field=N_("the company name"), required=False)
     reason = clean_text(reason, REASON_MAX, field=N_("the reason"), required=False)
     with db.write() as session:
-        person = _juror(session, viewer.race_id, viewer.person_id)
+        person = conflicts.juror_in(session, viewer.race_id, viewer.person_id)
         added = []
         if not skip:
             changed = company != person.company and not conflicts.same_company(company, person.company)
@@ -96,7 +82,7 @@ def set_identity(
                 for c in session.exec(select(JuryConflict).where(JuryConflict.juror_id == person.id))
             }
             for team_id in dict.fromkeys(stakes):
-                _team(session, viewer.race_id, team_id)
+                conflicts.team_in(session, viewer.race_id, team_id)
                 if team_id not in known:
                     session.add(
                         JuryConflict(
@@ -121,7 +107,7 @@ def set_company(db: Database, viewer: Viewer, juror_id: int, company: str) -> in
     require_facilitator(viewer)
     company = clean_text(company, COMPANY_MAX, field=N_("the company name"), required=False)
     with db.write() as session:
-        person = _juror(session, viewer.race_id, juror_id)
+        person = conflicts.juror_in(session, viewer.race_id, juror_id)
         if person.company == company:
             raise Conflict("%(juror)s already has that company.", juror=person.name)
         person.company = company
@@ -160,8 +146,8 @@ def save(
         earlier = events.replayed(session, key, viewer.person_id)
         if earlier is not None:
             return earlier.seq
-        juror = _juror(session, viewer.race_id, viewer.person_id)
-        team = _team(session, viewer.race_id, team_id)
+        juror = conflicts.juror_in(session, viewer.race_id, viewer.person_id)
+        team = conflicts.team_in(session, viewer.race_id, team_id)
         race = session.get(Race, viewer.race_id)
         assert race is not None
         if race.scores_revealed_ms is not None:
@@ -213,7 +199,7 @@ def set_revealed(db: Database, viewer: Viewer, revealed: bool) -> int:
 
 def juror_view(session: Session, viewer: Viewer) -> list[JurorTeam]:
     """Return every team as this juror sees it: may they score it, and what they saved."""
-    juror = _juror(session, viewer.race_id, viewer.person_id)
+    juror = conflicts.juror_in(session, viewer.race_id, viewer.person_id)
     reasons = conflicts.of_juror(session, juror)
     rows = session.exec(
         select(Team, Challenge)
