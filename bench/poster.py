@@ -53,6 +53,9 @@ class Poster(asyncio.Protocol):
         # Why the connection can carry no more posts, once it cannot; whether the server has closed its side.
         self.broken: PostFailed | None = None
         self.ended = False
+        # Whether an earlier request here got its answer; whether the current one has begun to be answered.
+        self.reused = False
+        self.answered_now = False
 
     @classmethod
     async def connect(
@@ -92,6 +95,7 @@ class Poster(asyncio.Protocol):
         data = self.connection.send(h11.Data(data=body))
         end = self.connection.send(h11.EndOfMessage())
         self.waiting = future
+        self.answered_now = False
         self.timer = loop.call_later(self.answer_within, self.timed_out)
         self.transport.write(b"".join((request or b"", data or b"", end or b"")))
         return future
@@ -130,6 +134,7 @@ class Poster(asyncio.Protocol):
             if event is h11.NEED_DATA or event is h11.PAUSED:
                 return
             if isinstance(event, h11.Response):
+                self.answered_now = True
                 self.status, self.body = event.status_code, []
                 self.answer_headers = list(event.headers)
             elif isinstance(event, h11.Data):
@@ -137,6 +142,7 @@ class Poster(asyncio.Protocol):
             elif isinstance(event, h11.EndOfMessage):
                 answer = Answer(self.status, b"".join(self.body), self.answer_headers)
                 waiting, self.waiting, self.body = self.waiting, None, []
+                self.reused = True
                 self.stop_timer()
                 if waiting is not None and not waiting.done():
                     waiting.set_result(answer)

@@ -39,7 +39,7 @@ from typing import Any
 import uvloop
 
 from bench.fanout import machine, percentile
-from bench.poster import Poster, cpu_seconds
+from bench.poster import Answer, Poster, cpu_seconds
 from bench.racescreens import Action, Person, RaceScreen, cookies, must_show, now
 from bench.server import LocalServer
 
@@ -124,7 +124,7 @@ class Race:
             person.poster.headers = headers
         action = Action(kind, now())
         try:
-            answer = await (person.poster.get(path) if form is None else person.poster.post(path, form))
+            answer = await self.send(person, path, form)
         except ConnectionError as error:
             self.failures.append(f"{kind}: {error}")
             self.actions.append(action)
@@ -135,6 +135,25 @@ class Race:
             self.failures.append(f"{kind} {path}: {answer.status} {answer.body[:200]!r}")
         self.actions.append(action)
         return action
+
+    async def send(self, person: Person, path: str, form: dict[str, str] | None) -> Answer:
+        """Send on the person's kept-alive connection; once more on a new one if the server had just closed it.
+
+        A browser does the same: a request written as the server closes an idle connection is reset before the
+        server read it, so sending it again does not do it twice.
+        """
+        assert person.poster is not None
+        poster = person.poster
+        try:
+            return await (poster.get(path) if form is None else poster.post(path, form))
+        except ConnectionError:
+            if not poster.reused or poster.answered_now:
+                raise
+        headers = poster.headers
+        await self.connect(person)
+        assert person.poster is not None
+        person.poster.headers = headers
+        return await (person.poster.get(path) if form is None else person.poster.post(path, form))
 
     async def connect(self, person: Person) -> None:
         person.poster = await Poster.connect(self.base, {"Origin": self.base, "HX-Request": "true"})
