@@ -137,7 +137,7 @@ class Race:
         return action
 
     async def send(self, person: Person, path: str, form: dict[str, str] | None) -> Answer:
-        """Send on the person's kept-alive connection; once more on a new one if the server had just closed it.
+        """Send on the person's kept-alive connection; once more on a new one if the server just closed it.
 
         A browser does the same: a request written as the server closes an idle connection is reset before the
         server read it, so sending it again does not do it twice.
