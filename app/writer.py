@@ -36,8 +36,8 @@ class _Group:
         self.error: BaseException | None = None
         self.done = threading.Event()
 
-    def lost(self) -> bool:
-        """Return whether the transaction is gone (SQLite rolled it back under a statement: FULL, IOERR)."""
+    def ended(self) -> bool:
+        """Return whether the transaction is gone: its first write rolled it back, or SQLite did."""
         try:
             raw: Any = None if self.conn.invalidated else self.conn.connection.dbapi_connection
             return raw is None or not raw.in_transaction
@@ -77,22 +77,23 @@ class GroupWriter:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """Yield a session in a savepoint of the group; return once the group's COMMIT succeeded."""
+        """Yield a session in the group's transaction; return once the group's COMMIT succeeded."""
         group = self._take_turn()
         published: dict[int, int] = {}
         failed: BaseException | None = None
         try:
-            session = Session(
-                bind=group.conn, join_transaction_mode="create_savepoint", expire_on_commit=False
-            )
+            # The group's first write needs no savepoint: when it fails it rolls back the transaction, which
+            # holds nothing else, and the group ends. Alone, a write costs what a transaction of its own does.
+            mode = "create_savepoint" if group.writes else "rollback_only"
+            session = Session(bind=group.conn, join_transaction_mode=mode, expire_on_commit=False)
             session.info["published"] = published
             try:
                 session.begin()
                 yield session
-                session.commit()  # RELEASE SAVEPOINT: the write's rows join the group's
+                session.commit()  # the write's rows join the group's; nothing is committed yet
             except BaseException as error:
                 failed = error
-                session.rollback()  # to its savepoint alone; nothing when SQLite dropped the transaction
+                session.rollback()  # its own rows alone (to its savepoint, or the first write's transaction)
             finally:
                 session.close()
         except BaseException as error:
@@ -102,12 +103,13 @@ class GroupWriter:
         group.writes += 1
         if failed is None:
             group.keep(published)
-        lost = group.lost()
+        ended = group.ended()
         with self.state:
-            pass_on = not lost and self._waiting > 0 and group.writes < self._limit
+            pass_on = not ended and self._waiting > 0 and group.writes < self._limit
         try:
             if not pass_on:
-                self._end(group, lost, failed)
+                # Lost: SQLite rolled back writes this group had kept (FULL, IOERR under a statement).
+                self._end(group, ended and group.stored > 0, failed)
         finally:
             if not pass_on:
                 self._group = None
@@ -167,7 +169,8 @@ class GroupWriter:
 def _roll_back(group: _Group) -> None:
     """Roll back a group that kept nothing, or drop its connection when even that fails."""
     try:
-        group.transaction.rollback()
+        if group.transaction.is_active:
+            group.transaction.rollback()
     except Exception:
         group.conn.invalidate()
 
