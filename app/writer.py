@@ -84,8 +84,11 @@ class GroupWriter:
         try:
             # The group's first write needs no savepoint: when it fails it rolls back the transaction, which
             # holds nothing else, and the group ends. Alone, a write costs what a transaction of its own does.
-            mode = "create_savepoint" if group.writes else "rollback_only"
-            session = Session(bind=group.conn, join_transaction_mode=mode, expire_on_commit=False)
+            session = Session(
+                bind=group.conn,
+                join_transaction_mode="create_savepoint" if group.writes else "rollback_only",
+                expire_on_commit=False,
+            )
             session.info["published"] = published
             try:
                 session.begin()
