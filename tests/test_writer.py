@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import suppress
+from contextlib import ExitStack, suppress
 from typing import Any
 
 import pytest
@@ -16,9 +16,11 @@ from app.db import Database
 from app.errors import Conflict
 from app.kinds import Kind
 from app.models import Card, Event
+from app.screens import Renderer
 from app.services import cards, events, races
-from tests.conftest import POSTGRES_URL
-from tests.helpers import viewer_and_token
+from app.services.people import Viewer
+from tests.conftest import POSTGRES_URL, Join, soup
+from tests.helpers import seq_of, viewer_and_token
 
 pytestmark = pytest.mark.skipif(bool(POSTGRES_URL), reason="PostgreSQL writes one transaction per write")
 
@@ -285,3 +287,51 @@ def test_the_write_probe_takes_its_turn_in_a_group_and_keeps_nothing(
     assert outcomes == [None, True]
     assert titles(db, race_id) == ["Ett"]
     assert log.count("commit") == 1
+
+
+def test_a_group_of_posts_is_rendered_once_and_each_screen_gets_one_frame_of_all_of_them(
+    join: Join,
+    race: dict[str, Any],
+    race_id: int,
+    db: Database,
+    renderer: Renderer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    team_id = race["teams"][0]["id"]
+    authors = [
+        viewer_and_token(db, race["codes"]["participant"], f"Skribent {n}", team_id)[0] for n in range(4)
+    ]
+    screens = [join("participant", "Alva", team=0), join("facilitator", "Fia"), join("wall", "")]
+    renders: list[int] = []
+    changes = renderer.changes
+
+    def counted(race_id: int, after_seq: int, audiences: frozenset[str]) -> Any:
+        renders.append(after_seq)
+        return changes(race_id, after_seq, audiences)
+
+    monkeypatch.setattr(renderer, "changes", counted)
+    titles = [f"Idé {n}" for n in range(len(authors))]
+
+    def post(viewer: Viewer, title: str) -> Callable[[], int | None]:
+        return lambda: cards.add(db, viewer, title=title, body="", column="idea", key=None).id
+
+    with ExitStack() as stack:
+        sockets = [stack.enter_context(screen.live()) for screen in screens]
+        for socket in sockets:
+            socket.receive_text()  # the snapshot
+        before = len(renders)
+        card_ids = in_one_group(
+            db, [post(viewer, title) for viewer, title in zip(authors, titles, strict=True)]
+        )
+        seq = seqs(db, race_id)[-1]
+        for socket in sockets:
+            frame = socket.receive_text()
+            assert seq_of(frame) == seq
+            assert all(title in soup(frame).get_text() for title in titles)
+        assert len(renders) == before + 1
+        # The next frame each screen gets is the next change's: the group made one frame per screen.
+        marker = cards.add(db, authors[0], title="Sedan", body="", column="idea", key=None)
+        for socket in sockets:
+            frame = socket.receive_text()
+            assert seq_of(frame) == seq + 1 and "Sedan" in frame
+    assert all(isinstance(card_id, int) for card_id in card_ids) and marker.id not in card_ids
