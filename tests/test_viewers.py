@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from bs4 import BeautifulSoup
@@ -203,3 +205,42 @@ def test_the_least_recently_used_session_goes_first() -> None:
     assert cache.get("t1") is not None
     cache.put("t3", people.Viewer(3, "N", "participant", 1, "r", None, "sv"), cache.reading())
     assert cache.get("t2") is None and cache.get("t1") is not None and cache.get("t3") is not None
+
+
+# What a Viewer says (app/services/people.py): a person's team, name, language and role, their race's slug
+# and language, and whether the session holds.
+VIEWER_FIELDS = {"person": {"team_id", "name", "lang", "role"}, "race": {"slug", "lang"}}
+
+
+def _changes_a_viewer(function: ast.FunctionDef) -> bool:
+    """Return whether a function writes what some Viewer says, as far as its code shows."""
+    text = ast.unparse(function)
+    for node in ast.walk(function):
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for target in targets:
+            for part in target.elts if isinstance(target, ast.Tuple) else [target]:
+                if isinstance(part, ast.Attribute) and isinstance(part.value, ast.Name):
+                    if part.attr in VIEWER_FIELDS.get(part.value.id, ()):
+                        return True
+                    if part.attr == "ended_ms" and "PersonSession" in text:
+                        return True
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            named = [arg.id for arg in node.args if isinstance(arg, ast.Name)]
+            if node.func.id in ("update", "delete") and ({"Person", "PersonSession"} & set(named)):
+                return True
+            if node.func.id == "remove_data":
+                return True
+    return False
+
+
+def test_every_service_that_changes_who_someone_is_tells_the_caches() -> None:
+    """A write that changes what a Viewer says calls viewers.changed in the same function."""
+    silent = []
+    for path in sorted((Path(__file__).resolve().parent.parent / "app" / "services").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            changes = isinstance(node, ast.FunctionDef) and _changes_a_viewer(node)
+            if changes and "viewers.changed(" not in ast.unparse(node):
+                silent.append(f"{path.name}:{node.name}")
+    assert silent == []
