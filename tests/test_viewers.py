@@ -91,6 +91,16 @@ def test_signing_out_ends_the_session_at_once(app: Starlette, join: Join) -> Non
     assert post_card(tab, "Efter utloggning").status_code == 401
 
 
+def test_a_renewed_connection_pool_still_tells_the_cache(app: Starlette, join: Join, db: Database) -> None:
+    """After the pool is renewed (SQLite healed after a read-only error), writes still drop what they change."""
+    alva = join("participant", "Alva", team=0)
+    tab = same_session(app, alva)
+    assert signed_in(tab)
+    db.dispose()
+    assert alva.post("/leave").status_code == 303
+    assert not signed_in(tab)
+
+
 def test_joining_again_ends_the_earlier_session_at_once(
     app: Starlette, join: Join, race: dict[str, Any]
 ) -> None:
