@@ -10,12 +10,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 from starlette.applications import Starlette
 from starlette.websockets import WebSocketDisconnect
 
 from app.db import Database
-from app.models import Event, ExpertRequest, Phase, Team
+from app.models import Criterion, Event, ExpertRequest, Phase, Race, Team
 from app.services import people, races, teams
 from app.services.people import Viewer
 from app.wiring import CLOSE_POLICY
@@ -208,3 +208,45 @@ class Outbox:
 async def start_writer(conn: Connection) -> asyncio.Task[int | None]:
     """Start a connection's writer, as the live route does."""
     return asyncio.get_running_loop().create_task(conn.run_writer(send_timeout=5))
+
+
+def agenda(db: Database, race: dict[str, Any]) -> list[Phase]:
+    with db.read() as session:
+        race_id = session.exec(select(Race.id).where(Race.slug == race["slug"])).one()
+        query = select(Phase).where(Phase.race_id == race_id).order_by(col(Phase.position))
+        return list(session.exec(query).all())
+
+
+def jury_ids(db: Database, race: dict[str, Any]) -> dict[str, Any]:
+    """Return the race id, its criteria ids in order and its team ids."""
+    with db.read() as session:
+        race_id = session.exec(select(Race.id).where(Race.slug == race["slug"])).one()
+        criteria = session.exec(
+            select(Criterion.id).where(Criterion.race_id == race_id).order_by(col(Criterion.position))
+        ).all()
+    return {"race": race_id, "criteria": list(criteria), "teams": [team["id"] for team in race["teams"]]}
+
+
+def juror(join: Join, name: str = "Jan", company: str = "") -> Person:
+    """Join as a juror and answer the company question."""
+    person = join("jury", name)
+    answer = person.post(f"/r/{person.slug}/jury/identity", {"company": company, "action": "save"})
+    assert answer.status_code == 303, answer.text
+    return person
+
+
+def scores(values: list[int], key: str = "", comment: str = "", criteria: list[int] | None = None) -> dict:
+    assert criteria is not None
+    form = {f"c{criterion}": str(value) for criterion, value in zip(criteria, values, strict=True)}
+    return {**form, "comment": comment, "key": key}
+
+
+def set_budget(db: Database, name: str, budget: int) -> None:
+    with db.write() as session:
+        phase = session.exec(select(Phase).where(Phase.name == name)).one()
+        phase.vote_budget = budget
+        session.add(phase)
+
+
+def vote(person: Person, slug: str, card_id: int, key: str = "") -> Any:
+    return person.htmx(f"/r/{slug}/cards/{card_id}/votes", {"key": key})

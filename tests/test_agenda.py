@@ -15,15 +15,9 @@ from app.screens.regions import REGIONS
 from app.services import races
 from app.templating import render
 from tests.conftest import Join, soup
+from tests.helpers import agenda
 
 FIELDS = {"name": "Lunch", "minutes": "45", "vote_budget": "5", "board_open": "1"}
-
-
-def agenda(db: Database, race: dict[str, Any]) -> list[Phase]:
-    with db.read() as session:
-        race_id = session.exec(select(Race.id).where(Race.slug == race["slug"])).one()
-        query = select(Phase).where(Phase.race_id == race_id).order_by(col(Phase.position))
-        return list(session.exec(query).all())
 
 
 def seq(db: Database, race: dict[str, Any]) -> int:

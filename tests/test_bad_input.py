@@ -17,7 +17,7 @@ from app import settings as app_settings
 from app.db import Database
 from app.models import Card
 from tests.conftest import ORIGIN, Person, soup
-from tests.test_authorization import MATRIX, Row, callers, control_ids
+from tests.matrix import MATRIX, Row, callers, control_ids
 
 HOSTILE = [
     "",

@@ -41,7 +41,7 @@ from app.models import Person as PersonRow
 from app.screens.audiences import audience
 from app.services import organisers, owners, races
 from tests.conftest import ORIGIN, PASSWORD, Person, soup
-from tests.test_authorization import MATRIX
+from tests.matrix import MATRIX
 
 # Breaks out of an element's text, a quoted or unquoted attribute and a textarea; a format string too. It fits
 # the shortest field it goes into (a competence: 40 characters) with its mark.

@@ -14,18 +14,9 @@ from app.models import Challenge, Criterion, Event, JuryConflict, Person, Race, 
 from app.services import ranking
 from tests.conftest import Join, soup
 from tests.conftest import Person as Browser
+from tests.helpers import juror, jury_ids, scores
 
 SECRET = "Hemlig kommentar 7788"
-
-
-def ids(db: Database, race: dict[str, Any]) -> dict[str, Any]:
-    """Return the race id, its criteria ids in order and its team ids."""
-    with db.read() as session:
-        race_id = session.exec(select(Race.id).where(Race.slug == race["slug"])).one()
-        criteria = session.exec(
-            select(Criterion.id).where(Criterion.race_id == race_id).order_by(col(Criterion.position))
-        ).all()
-    return {"race": race_id, "criteria": list(criteria), "teams": [team["id"] for team in race["teams"]]}
 
 
 def give_challenge(db: Database, race_id: int, team_id: int, company: str) -> None:
@@ -37,20 +28,6 @@ def give_challenge(db: Database, race_id: int, team_id: int, company: str) -> No
         assert team is not None
         team.challenge_id = challenge.id
         session.add(team)
-
-
-def juror(join: Join, name: str = "Jan", company: str = "") -> Browser:
-    """Join as a juror and answer the company question."""
-    person = join("jury", name)
-    answer = person.post(f"/r/{person.slug}/jury/identity", {"company": company, "action": "save"})
-    assert answer.status_code == 303, answer.text
-    return person
-
-
-def scores(values: list[int], key: str = "", comment: str = "", criteria: list[int] | None = None) -> dict:
-    assert criteria is not None
-    form = {f"c{criterion}": str(value) for criterion, value in zip(criteria, values, strict=True)}
-    return {**form, "comment": comment, "key": key}
 
 
 def score_rows(db: Database) -> list[Score]:
@@ -90,15 +67,15 @@ def test_a_new_race_has_the_default_criteria_in_its_language(db: Database, race:
 def test_a_race_without_criteria_gets_the_defaults_when_the_jury_opens(
     join: Join, db: Database, race: dict[str, Any]
 ) -> None:
-    race_id = ids(db, race)["race"]
+    race_id = jury_ids(db, race)["race"]
     with db.write() as session:
         session.exec(delete(Criterion))  # type: ignore[call-overload]
     person = join("jury", "Jan")
     page = person.page()
     assert len(page.select(".profile-prompt")) == 1
-    assert len(ids(db, race)["criteria"]) == 5
+    assert len(jury_ids(db, race)["criteria"]) == 5
     person.page()
-    assert len(ids(db, race)["criteria"]) == 5
+    assert len(jury_ids(db, race)["criteria"]) == 5
     with db.read() as session:
         kinds = session.exec(select(Event.kind).where(Event.race_id == race_id)).all()
     assert kinds.count("criteria.defaulted") == 1
@@ -107,7 +84,7 @@ def test_a_race_without_criteria_gets_the_defaults_when_the_jury_opens(
 def test_the_facilitator_edits_the_criteria(join: Join, db: Database, race: dict[str, Any]) -> None:
     slug = race["slug"]
     facilitator = join("facilitator", "Fia")
-    first, second = ids(db, race)["criteria"][:2]
+    first, second = jury_ids(db, race)["criteria"][:2]
     assert (
         facilitator.post(f"/r/{slug}/jury/criteria", {"name": "Hållbarhet", "weight": "2,5"}).status_code
         == 303
@@ -131,13 +108,13 @@ def test_the_facilitator_edits_the_criteria(join: Join, db: Database, race: dict
         refused = facilitator.post(f"/r/{slug}/jury/criteria", {"name": "Noll", "weight": weight})
         assert refused.status_code == 422
         assert soup(refused.text).select_one("#setup-error[role=alert]") is not None
-    assert len(ids(db, race)["criteria"]) == 5
+    assert len(jury_ids(db, race)["criteria"]) == 5
 
 
 def test_a_criterion_jurors_have_scored_on_cannot_be_removed(
     join: Join, db: Database, race: dict[str, Any]
 ) -> None:
-    slug, known = race["slug"], ids(db, race)
+    slug, known = race["slug"], jury_ids(db, race)
     facilitator, jan = join("facilitator", "Fia"), juror(join)
     saved = jan.post(f"/r/{slug}/jury/teams/{known['teams'][0]}", scores([3] * 5, criteria=known["criteria"]))
     assert saved.status_code == 303
@@ -146,7 +123,7 @@ def test_a_criterion_jurors_have_scored_on_cannot_be_removed(
     assert refused.status_code == 409
     assert "Market potential" in soup(refused.text).select_one("#setup-error").get_text()
     assert event_count(db) == before
-    assert len(ids(db, race)["criteria"]) == 5
+    assert len(jury_ids(db, race)["criteria"]) == 5
 
 
 # --- who may score whom
@@ -155,7 +132,7 @@ def test_a_criterion_jurors_have_scored_on_cannot_be_removed(
 def test_a_juror_may_not_score_the_team_of_their_own_company(
     join: Join, db: Database, race: dict[str, Any]
 ) -> None:
-    slug, known = race["slug"], ids(db, race)
+    slug, known = race["slug"], jury_ids(db, race)
     give_challenge(db, known["race"], known["teams"][0], "Sågverket AB")
     jan = juror(join, company="  sågverket   ab ")
     page = jan.page()
@@ -185,7 +162,7 @@ def test_a_juror_may_not_score_the_team_of_their_own_company(
 def test_a_different_company_or_no_company_is_no_conflict(
     join: Join, db: Database, race: dict[str, Any]
 ) -> None:
-    known = ids(db, race)
+    known = jury_ids(db, race)
     give_challenge(db, known["race"], known["teams"][0], "Sågverket AB")
     for name, company in (("Jan", "Sågverket"), ("Ulla", "")):
         page = juror(join, name, company).page()
@@ -196,7 +173,7 @@ def test_a_different_company_or_no_company_is_no_conflict(
 def test_a_juror_may_not_score_a_team_they_were_a_member_of(
     how: str, join: Join, db: Database, race: dict[str, Any]
 ) -> None:
-    slug, known = race["slug"], ids(db, race)
+    slug, known = race["slug"], jury_ids(db, race)
     jan = juror(join)
     team = known["teams"][1]
     with db.write() as session:
@@ -228,7 +205,7 @@ def test_a_browser_that_was_on_a_team_and_rejoins_as_juror_may_not_score_that_te
     join: Join, db: Database, race: dict[str, Any]
 ) -> None:
     """Jan works on team 1 as a participant, then joins with the jury code in the same browser."""
-    slug, known = race["slug"], ids(db, race)
+    slug, known = race["slug"], jury_ids(db, race)
     jan = join("participant", "Jan", team=1)
     again = jan.post("/join", {"code": race["codes"]["jury"], "name": "Jan"})
     assert again.status_code == 303
@@ -248,7 +225,7 @@ def test_a_browser_that_was_on_a_team_and_rejoins_as_juror_may_not_score_that_te
 def test_declared_stakes_by_the_juror_and_the_facilitator(
     join: Join, db: Database, race: dict[str, Any]
 ) -> None:
-    slug, known = race["slug"], ids(db, race)
+    slug, known = race["slug"], jury_ids(db, race)
     first, second = known["teams"]
     facilitator = join("facilitator", "Fia")
     jan = join("jury", "Jan")
@@ -290,7 +267,7 @@ def test_declared_stakes_by_the_juror_and_the_facilitator(
 def test_saving_again_replaces_the_jurors_scores_and_a_retry_saves_once(
     join: Join, db: Database, race: dict[str, Any]
 ) -> None:
-    slug, known = race["slug"], ids(db, race)
+    slug, known = race["slug"], jury_ids(db, race)
     jan = juror(join)
     team = known["teams"][0]
     url = f"/r/{slug}/jury/teams/{team}"
@@ -323,7 +300,7 @@ def test_saving_again_replaces_the_jurors_scores_and_a_retry_saves_once(
 def test_a_score_outside_one_to_five_is_refused(
     values: list[Any], join: Join, db: Database, race: dict[str, Any]
 ) -> None:
-    slug, known = race["slug"], ids(db, race)
+    slug, known = race["slug"], jury_ids(db, race)
     jan = juror(join)
     answer = jan.htmx(f"/r/{slug}/jury/teams/{known['teams'][0]}", scores(values, criteria=known["criteria"]))
     assert answer.status_code == 422
@@ -332,7 +309,7 @@ def test_a_score_outside_one_to_five_is_refused(
 
 
 def test_only_jurors_score(join: Join, db: Database, race: dict[str, Any]) -> None:
-    slug, known = race["slug"], ids(db, race)
+    slug, known = race["slug"], jury_ids(db, race)
     for role in ("participant", "expert", "facilitator", "wall"):
         person = join(role, "Ann")
         answer = person.post(
@@ -425,7 +402,7 @@ def everything_a_facilitator_can_fetch(facilitator: Browser, slug: str) -> dict[
 def test_no_one_but_the_juror_sees_a_value_before_the_reveal(
     join: Join, db: Database, race: dict[str, Any]
 ) -> None:
-    slug, known = race["slug"], ids(db, race)
+    slug, known = race["slug"], jury_ids(db, race)
     facilitator, wall = join("facilitator", "Fia"), join("wall", "")
     participant = join("participant", "Pia", team=0)
     jan = juror(join)
@@ -469,7 +446,7 @@ def test_no_one_but_the_juror_sees_a_value_before_the_reveal(
 def test_the_reveal_shows_the_ranking_everywhere_and_can_be_undone(
     join: Join, db: Database, race: dict[str, Any]
 ) -> None:
-    slug, known = race["slug"], ids(db, race)
+    slug, known = race["slug"], jury_ids(db, race)
     facilitator, wall = join("facilitator", "Fia"), join("wall", "")
     jan, ulla = juror(join, "Jan"), juror(join, "Ulla")
     first = known["teams"][0]
@@ -513,7 +490,7 @@ def test_the_reveal_shows_the_ranking_everywhere_and_can_be_undone(
 def test_scores_are_frozen_while_revealed_and_the_jury_page_says_so(
     join: Join, db: Database, race: dict[str, Any]
 ) -> None:
-    slug, known = race["slug"], ids(db, race)
+    slug, known = race["slug"], jury_ids(db, race)
     facilitator, jan = join("facilitator", "Fia"), juror(join)
     first = known["teams"][0]
     assert (

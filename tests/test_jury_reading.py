@@ -11,7 +11,7 @@ from app.db import Database
 from app.models import Card, Team
 from tests.conftest import Join, oob_ids, soup
 from tests.conftest import Person as Browser
-from tests.test_jury import ids, juror, scores
+from tests.helpers import juror, jury_ids, scores
 
 VOTING_PHASE = 4  # "Ideation": the board is open and votes are cast in the default agenda
 MARKUP = 'Trästift <b>nu</b> <img src=x onerror="alert(1)">'
@@ -94,7 +94,7 @@ def test_a_jurors_progress_counts_only_the_teams_they_may_score_and_follows_live
     join: Join, race: dict[str, Any], db: Database
 ) -> None:
     slug = race["slug"]
-    found = ids(db, race)
+    found = jury_ids(db, race)
     facilitator = join("facilitator", "Fia")
     assert facilitator.post(f"/r/{slug}/teams", {"name": "Lag C", "colour": "#123456"}).status_code == 303
     with db.read() as session:

@@ -12,7 +12,7 @@ from app.db import Database
 from app.models import Phase, Race
 from app.services import schedule
 from tests.conftest import Join
-from tests.test_agenda import agenda
+from tests.helpers import agenda
 
 
 def shown(page: Any) -> list[tuple[str, str]]:

@@ -9,8 +9,7 @@ from sqlmodel import col, select
 from app.db import Database
 from app.models import Event, Race
 from tests.conftest import Join, soup
-from tests.helpers import add_card, start_named_phase
-from tests.test_votes import set_budget, vote
+from tests.helpers import add_card, set_budget, start_named_phase, vote
 
 
 def seq(db: Database, race: dict[str, Any]) -> int:

@@ -11,21 +11,10 @@ from sqlmodel import col, select
 from app.db import Database
 from app.errors import Conflict
 from app.models import Person as PersonRow
-from app.models import PersonSession, Phase, Vote
+from app.models import PersonSession, Vote
 from app.services import people, votes
-from tests.conftest import Join, Person, soup
-from tests.helpers import add_card, event_count, start_named_phase
-
-
-def set_budget(db: Database, name: str, budget: int) -> None:
-    with db.write() as session:
-        phase = session.exec(select(Phase).where(Phase.name == name)).one()
-        phase.vote_budget = budget
-        session.add(phase)
-
-
-def vote(person: Person, slug: str, card_id: int, key: str = "") -> Any:
-    return person.htmx(f"/r/{slug}/cards/{card_id}/votes", {"key": key})
+from tests.conftest import Join, soup
+from tests.helpers import add_card, event_count, set_budget, start_named_phase, vote
 
 
 def standing(db: Database) -> int:
