@@ -15,14 +15,11 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from app.db import Database, now_ms
-from app.models import Card, Person
+from app.models import Card, Challenge, Person
 from app.services import people, privacy, races
 from app.viewers import ViewerCache
 from tests.conftest import ORIGIN, Join, SignIn
 from tests.conftest import Person as Browser
-from tests.test_home import make_race
-from tests.test_suggestions import form_of, suggest_page
-from tests.test_suggestions import setup as suggestions_setup
 
 YEAR_MS = 365 * 24 * 3600 * 1000
 
@@ -92,7 +89,7 @@ def test_signing_out_ends_the_session_at_once(app: Starlette, join: Join) -> Non
 
 
 def test_a_renewed_connection_pool_still_tells_the_cache(app: Starlette, join: Join, db: Database) -> None:
-    """After the pool is renewed (SQLite healed after a read-only error), writes still drop what they change."""
+    """After the pool is renewed (SQLite healed after a read-only error), writes still tell the cache."""
     alva = join("participant", "Alva", team=0)
     tab = same_session(app, alva)
     assert signed_in(tab)
@@ -156,10 +153,23 @@ def test_a_participants_own_change_of_team_is_seen_at_once(
 
 
 def test_applied_team_suggestions_are_seen_at_once(join: Join, db: Database, race: dict[str, Any]) -> None:
-    facilitator, members = suggestions_setup(join, db, race)
-    ada = members["Ada"]
+    facilitator = join("facilitator", "Fiona")
+    ada = join("participant", "Ada")
+    join("participant", "Bea")
+    with db.write() as session:
+        session.add(
+            Challenge(race_id=races.get_race(session, race["slug"]).id, company="Mejeriet", title="Mjölk")
+        )
     assert signed_in(ada)
-    data = form_of(BeautifulSoup(suggest_page(facilitator, race["slug"]).text, "html.parser"))
+    asked = facilitator.post(
+        f"/r/{race['slug']}/teams/suggest", {"min": "1", "max": "5", "action": "suggest"}
+    )
+    form = BeautifulSoup(asked.text, "html.parser").select_one("#suggest-form")
+    data: dict[str, Any] = {"place": [field["value"] for field in form.select("input[name=place]")]}
+    for field in form.select("input[name=min], input[name=max], input[name=per], input[name=key]"):
+        data[field["name"]] = field.get("value", "")
+    for chooser in form.select("select"):
+        data[chooser["name"]] = chooser.select_one("option[selected]")["value"]
     applied = facilitator.post(f"/r/{race['slug']}/teams/suggest", {**data, "action": "apply"})
     assert applied.status_code == 303
     with db.read() as session:
@@ -181,7 +191,20 @@ def test_deleting_a_race_forgets_its_sessions_at_once(
     organiser: SignIn, app: Starlette, app_client: TestClient, db: Database
 ) -> None:
     anna = organiser()
-    slug = make_race(anna, "Raderas")
+    made = anna.post(
+        "/home/races",
+        data={
+            "name": "Raderas",
+            "key": "k-raderas",
+            "lang": "sv",
+            "teams": "2",
+            "source": "default",
+            "timezone": "Europe/Stockholm",
+        },
+        follow_redirects=False,
+    )
+    assert made.status_code == 303
+    slug = made.headers["location"].rsplit("#race-", 1)[1]
     with db.read() as session:
         code = races.codes(session, races.get_race(session, slug).id or 0)["participant"]
     alva = TestClient(app, headers={"origin": ORIGIN})
