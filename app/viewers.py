@@ -25,7 +25,7 @@ from live import backplane
 if TYPE_CHECKING:
     from app.services.people import Viewer
 
-SIZE = 4096  # sessions kept: more than a county-wide race's people, each a few hundred bytes
+SIZE = 4096  # sessions kept: more than a county-wide race's people
 # A bound on what no write of this app can tell the cache of: a change made by hand, or by `kraftsamla
 # purge` on SQLite while the server runs (no backplane there).
 KEPT_S = 300.0

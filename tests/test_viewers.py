@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import event
 from sqlmodel import select
@@ -15,7 +16,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from app.db import Database, now_ms
-from app.models import Card, Challenge, Person
+from app.models import Card, Challenge, Person, PersonSession
 from app.services import people, privacy, races
 from app.viewers import ViewerCache
 from tests.conftest import ORIGIN, Join, SignIn
@@ -96,6 +97,25 @@ def test_a_renewed_connection_pool_still_tells_the_cache(app: Starlette, join: J
     db.dispose()
     assert alva.post("/leave").status_code == 303
     assert not signed_in(tab)
+
+
+def test_the_cache_drops_only_once_the_change_is_committed(
+    app: Starlette, join: Join, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read made when the drop happens (another request's) already finds the change: it cannot refill."""
+    alva = join("participant", "Alva", team=0)
+    with db.read() as session:
+        token = session.exec(select(PersonSession.token).join(Person).where(Person.name == "Alva")).one()
+    seen: list[object] = []
+    drop = ViewerCache.drop
+
+    def reading_first(cache: ViewerCache, person_ids: Any) -> None:
+        seen.append(people.viewer(db, token))
+        drop(cache, person_ids)
+
+    monkeypatch.setattr(ViewerCache, "drop", reading_first)
+    assert alva.post("/leave").status_code == 303
+    assert seen == [None]
 
 
 def test_joining_again_ends_the_earlier_session_at_once(
