@@ -22,6 +22,10 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from psycopg import AsyncConnection  # the [postgres] extra: imported when a listener starts
 
 log = logging.getLogger("kraftsamla.live")
 
@@ -214,7 +218,7 @@ class PresenceChannel:
         self._changes: dict[tuple[int, int], bool] = {}
         self._want_full = False
         self._wake = asyncio.Event()
-        self._send_conn: object | None = None
+        self._send_conn: AsyncConnection | None = None
 
     def changed(self, race_id: int, person_id: int, online: bool) -> None:
         """Note that a person came online or went offline on this node (called on the event loop)."""
@@ -265,8 +269,8 @@ class PresenceChannel:
         except Exception as error:
             log.debug("presence goodbye not sent: %s", error)
 
-    async def _listen(self, listen: object) -> None:
-        async for note in listen.notifies():  # type: ignore[attr-defined]
+    async def _listen(self, listen: AsyncConnection) -> None:
+        async for note in listen.notifies():
             message = decode(note.payload)
             if message is None or message.node == self.node:
                 continue
@@ -277,7 +281,7 @@ class PresenceChannel:
             if changed:
                 self.on_change(changed)
 
-    async def _announce(self, send: object) -> None:
+    async def _announce(self, send: AsyncConnection) -> None:
         while True:
             await self._wake.wait()
             # A storm of arrivals (a room reconnecting) goes out in a few notifications, not one each.
@@ -300,6 +304,6 @@ class PresenceChannel:
                 self.on_change(changed)
 
     @staticmethod
-    async def _send(send: object, payloads: list[str]) -> None:
+    async def _send(send: AsyncConnection, payloads: list[str]) -> None:
         for payload in payloads:
-            await send.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload))  # type: ignore[attr-defined]
+            await send.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload))

@@ -67,17 +67,29 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def db_url(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     """Return the URL of a fresh database migrated to head."""
+    if POSTGRES_URL:
+        template: str | Path = request.getfixturevalue("postgres_template")
+    else:
+        template = request.getfixturevalue("sqlite_template")
+    with copied_database(template, tmp_path / "test.db") as url:
+        yield url
+
+
+@contextmanager
+def copied_database(template: str | Path, file: Path) -> Iterator[str]:
+    """Yield the URL of a copy of a template: a SQLite file copied to `file`, or a PostgreSQL database
+    made from the template database of that name (dropped afterwards)."""
     if not POSTGRES_URL:
-        template: Path = request.getfixturevalue("sqlite_template")
-        shutil.copyfile(template, tmp_path / "test.db")
-        yield f"sqlite:///{tmp_path / 'test.db'}"
+        shutil.copyfile(template, file)
+        yield f"sqlite:///{file}"
         return
-    postgres_template: str = request.getfixturevalue("postgres_template")
     name = f"kraftsamla_t_{uuid.uuid4().hex[:10]}"
     with _postgres_admin() as admin:
-        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
-    yield _postgres_url(name)
-    drop_database(name)
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    try:
+        yield _postgres_url(name)
+    finally:
+        drop_database(name)
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ changes made between a socket's look and its attach. Test modules import from he
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import threading
 from collections.abc import Callable
@@ -23,6 +24,15 @@ from live import Connection
 from tests.conftest import Join, LiveSession, Person, soup
 
 # The default agenda's phases (app/services/races.py, DEFAULT_AGENDA), by what they open.
+# `make test-fast` sets this: property tests try fewer examples there, and all of them in `make test`.
+FAST = os.environ.get("KRAFTSAMLA_TESTS") == "fast"
+
+
+def examples(full: int) -> int:
+    """Return how many examples a property test tries: `full` in the whole suite, a fifth in the fast run."""
+    return max(5, full // 5) if FAST else full
+
+
 KICK_OFF = 0  # "Kick-off": the board; no expert requests, no voting
 REQUESTS_PHASE = 3  # "Need framing": the board and expert requests
 VOTING_PHASE = 4  # "Ideation": the board and the voting

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2.profiles import CHEAPEST
+from sqlalchemy.engine.url import make_url
 from sqlmodel import col, func, select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
+from app import passwords
 from app.db import Database
+from app.main import create_app
 from app.models import (
     AgendaTemplate,
     Announcement,
@@ -35,7 +41,7 @@ from app.models import (
 from app.models import Person as PersonRow
 from app.services import archive, needs, organisers, owners, races
 from app.services.organisers import Account
-from tests.conftest import ORIGIN, PASSWORD, Join, Person
+from tests.conftest import ORIGIN, PASSWORD, POSTGRES_URL, Person, copied_database
 from tests.helpers import REQUESTS_PHASE
 
 CALLERS = (
@@ -600,11 +606,23 @@ def control_ids(db: Database, race: dict[str, Any]) -> dict[str, Any]:
         return {"challenge_id": challenge.id, "person_id": anna, "card_id": card.id}
 
 
-@pytest.fixture
-def callers(
-    join: Join, app: Starlette, app_client: TestClient, db: Database, race: dict[str, Any]
-) -> dict[str, Person]:
-    """Sign in one person of every kind (and a facilitator of another race)."""
+def sign_in_callers(app: Starlette, portal_client: TestClient, race: dict[str, Any]) -> dict[str, Person]:
+    """Sign in one person of every kind (and a facilitator of another race), each in a browser of its own."""
+    db: Database = app.state.db
+
+    def browser() -> TestClient:
+        client = TestClient(app, headers={"origin": ORIGIN})
+        client.portal = portal_client.portal  # one event loop for everyone, like one server process
+        return client
+
+    def join(role: str, name: str, team: int | None = None) -> Person:
+        person = Person(browser(), race["slug"])
+        assert person.post("/join", {"code": race["codes"][role], "name": name}).status_code == 303
+        if team is not None:
+            chosen = person.post(f"/r/{race['slug']}/team", {"team": race["teams"][team]["id"]})
+            assert chosen.status_code == 303, chosen.text
+        return person
+
     people = {
         "participant_a": join("participant", "Anna", team=0),
         "participant_b": join("participant", "Bert", team=1),
@@ -614,13 +632,12 @@ def callers(
         "facilitator": join("facilitator", "Fia"),
     }
     other = races.create_race(db, "Ett annat race", teams=1)
-    outsider = TestClient(app, headers={"origin": ORIGIN})
-    outsider.portal = app_client.portal
-    outsider.post("/join", data={"code": other["codes"]["facilitator"], "name": "Olle"})
-    people["other_facilitator"] = Person(outsider, other["slug"])
-    anonymous = TestClient(app, headers={"origin": ORIGIN})
-    anonymous.portal = app_client.portal
-    people["anonymous"] = Person(anonymous, race["slug"])
+    people["other_facilitator"] = Person(browser(), other["slug"])
+    joined = people["other_facilitator"].post(
+        "/join", {"code": other["codes"]["facilitator"], "name": "Olle"}
+    )
+    assert joined.status_code == 303
+    people["anonymous"] = Person(browser(), race["slug"])
     # Anna runs this race (after the joins: person 1 stays participant_a); Olle runs only the other one.
     for kind, email, slug in (
         ("organiser", "anna@example.se", race["slug"]),
@@ -629,13 +646,70 @@ def callers(
         made = organisers.create(db, app.state.passwords, email, PASSWORD, "Arrangör " + email[:4])
         with db.write() as session:
             owners.add(session, races.get_race(session, slug), session.get(Organiser, made.organiser_id))
-        browser = TestClient(app, headers={"origin": ORIGIN})
-        browser.portal = app_client.portal
-        assert (
-            browser.post("/organisers/sign-in", data={"email": email, "password": PASSWORD}).status_code
-            == 200
+        people[kind] = Person(browser(), race["slug"])
+        signed_in = people[kind].client.post(
+            "/organisers/sign-in", data={"email": email, "password": PASSWORD}
         )
-        people[kind] = Person(browser, race["slug"])
+        assert signed_in.status_code == 200
+    return people
+
+
+@dataclass(frozen=True)
+class Played:
+    """A database in which one caller of every kind has signed in: each test of the matrix gets a copy."""
+
+    template: str | Path
+    race: dict[str, Any]
+    # Per caller: the race its screens are of, and its browser's cookies.
+    slugs: dict[str, str]
+    cookies: dict[str, dict[str, str]]
+
+
+@pytest.fixture(scope="session")
+def played(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Played]:
+    """Sign the callers in once per test run (it takes some twenty requests), to copy for every test."""
+    base = request.getfixturevalue("postgres_template" if POSTGRES_URL else "sqlite_template")
+    file = tmp_path_factory.mktemp("played") / "played.db"
+    with copied_database(base, file) as url, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "PROFILE", CHEAPEST)
+        app = create_app(url)
+        try:
+            with TestClient(app, headers={"origin": ORIGIN}) as client:
+                race = races.create_race(app.state.db, "Testracet", lang="en", teams=2)
+                people = sign_in_callers(app, client, race)
+        finally:
+            app.state.db.dispose()
+        # Closing the last connection folded the write-ahead log into the file: the file is the database.
+        assert POSTGRES_URL or not file.with_name(f"{file.name}-wal").exists()
+        yield Played(
+            template=make_url(url).database or "" if POSTGRES_URL else file,
+            race=race,
+            slugs={kind: person.slug for kind, person in people.items()},
+            cookies={kind: dict(person.client.cookies) for kind, person in people.items()},
+        )
+
+
+@pytest.fixture
+def db_url(played: Played, tmp_path: Path) -> Iterator[str]:
+    """Return the URL of a copy of the played database (overrides conftest's in the matrix's modules)."""
+    with copied_database(played.template, tmp_path / "test.db") as url:
+        yield url
+
+
+@pytest.fixture
+def race(played: Played) -> dict[str, Any]:
+    """Return the played race's summary."""
+    return copy.deepcopy(played.race)
+
+
+@pytest.fixture
+def callers(app: Starlette, app_client: TestClient, played: Played) -> dict[str, Person]:
+    """Return one browser of every kind of caller, signed in to the copy of the played database."""
+    people = {}
+    for kind, cookies in played.cookies.items():
+        client = TestClient(app, headers={"origin": ORIGIN}, cookies=cookies)
+        client.portal = app_client.portal
+        people[kind] = Person(client, played.slugs[kind])
     return people
 
 

@@ -10,9 +10,9 @@ from starlette.routing import Mount, Route, WebSocketRoute
 
 from app.db import Database
 from tests.conftest import Person
-from tests.matrix import CALLERS, MATRIX, Row, call, callers, control_ids, event_count
+from tests.matrix import CALLERS, MATRIX, Row, call, callers, control_ids, db_url, event_count, played, race
 
-__all__ = ["callers"]  # the matrix's fixture: one person of every kind
+__all__ = ["callers", "db_url", "played", "race"]  # the matrix's fixtures: tests start from the played race
 
 # Routes whose path is a pattern in the app: the rows that cover each.
 PATTERNS = {

@@ -17,7 +17,8 @@ from app import settings as app_settings
 from app.db import Database
 from app.models import Card
 from tests.conftest import ORIGIN, Person, soup
-from tests.matrix import MATRIX, Row, callers, control_ids
+from tests.helpers import examples
+from tests.matrix import MATRIX, Row, callers, control_ids, db_url, played, race
 
 HOSTILE = [
     "",
@@ -52,7 +53,7 @@ RAW_BODIES = [
     b"a" * 1000,
 ]
 COUNTS = {"tried": 0, "server_errors": 0, "lost": 0}
-__all__ = ["callers"]  # the authorisation matrix's fixture: one person of every kind
+__all__ = ["callers", "db_url", "played", "race"]  # the matrix's fixtures: tests start from the played race
 
 
 @pytest.fixture(autouse=True)
@@ -137,7 +138,9 @@ def test_join_survives_hostile_codes_and_names(people: dict[str, Person], race: 
             assert response.status_code < 500
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(title=st.text(min_size=1, max_size=250), body=st.text(max_size=300))
 def test_acknowledged_cards_are_stored_exactly_as_shown(
     people: dict[str, Person], race: dict[str, Any], db: Database, title: str, body: str
@@ -232,7 +235,7 @@ def test_no_form_field_value_or_name_makes_a_server_error(
     person = caller_for(row, people)
     path, fields = row.path.format(**ids), dict(row.data(ids))
 
-    @settings(max_examples=25, deadline=None)
+    @settings(max_examples=examples(25), deadline=None)
     @given(extra=st.dictionaries(field_names(list(fields)), VALUES, max_size=4))
     def answers_below_500(extra: dict[str, str]) -> None:
         posted = {**fields, **extra}

@@ -22,6 +22,7 @@ from app.services.matching import (
     normal,
     suggest,
 )
+from tests.helpers import examples
 
 TAGS = ("AI", "Design", "Energy", "Market", "Financing", "Materials", "Software", "Law")
 COMPANIES = ("Sågverket AB", "Mejeriet", "Verkstan", "Kraftbolaget")
@@ -82,7 +83,7 @@ def quotas(result: Suggestion, people: list[Participant]) -> list[tuple[TeamPlan
     ]
 
 
-PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @PROPERTY

@@ -14,7 +14,8 @@ from app.screens.audiences import Audience, audience, watches
 from app.screens.caches import GapChanges, RaceRegions, Recent
 from app.screens.contexts import Read, load_board, prepare
 from app.screens.frames import PRESENCE_MARK, RenderCache, frame, render_regions
-from app.screens.regions import cacheable, changes_unseen, is_own, is_scoped, screen_regions
+from app.screens.pages import cacheable, screen_regions
+from app.screens.regions import changes_unseen, is_own, is_scoped
 from app.screens.rules import changes
 from app.services import events, people
 from app.templating import Fragments

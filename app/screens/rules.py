@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from app.kinds import Kind
 from app.models import Event, Role
 from app.screens.audiences import Audience
-from app.screens.regions import COLUMN_REGIONS, Scope, card_item, item_region, roles_showing, screen_regions
+from app.screens.pages import roles_showing, screen_regions
+from app.screens.regions import COLUMN_REGIONS, Scope, card_item, item_region
 
 # Where touched regions are kept: for every screen of a role, or for one team's or one person's screens.
 Bucket = tuple[str | Scope, int | None]

@@ -17,7 +17,7 @@ from sqlmodel import Session, col
 from app.db import Database
 from app.kinds import Kind
 from app.models import Phase, PhaseState, Race
-from app.services import events, phases, planned
+from app.services import events, phases
 
 
 @dataclass(frozen=True)
@@ -97,11 +97,41 @@ def _undo_expired(session: Session, race: Race, due: Due, now: int) -> bool:
     return True
 
 
+# Races whose planned start is still to come: no phase started, not ended, archived or deleted.
+_PLANNED = select(col(Race.id), col(Race.id), col(Race.planned_start_ms), col(Race.planned_start_ms)).where(
+    col(Race.planned_start_ms).is_not(None),
+    col(Race.current_phase_id).is_(None),
+    col(Race.ended_ms).is_(None),
+    col(Race.archived_ms).is_(None),
+    col(Race.deleted_ms).is_(None),
+)
+
+
+def _planned_start(session: Session, race: Race, due: Due, now: int) -> bool:
+    """Start the race's first phase if its planned start (as it was due) has come and nothing started yet."""
+    if (
+        race.planned_start_ms != due.stamp
+        or due.stamp > now
+        or race.current_phase_id is not None
+        or race.ended_ms is not None
+        or race.archived_ms is not None
+        or race.deleted_ms is not None
+    ):
+        return False
+    agenda = phases.agenda(session, race.id or 0)
+    race.planned_start_ms = None
+    session.add(race)
+    if not agenda:
+        return False
+    phases.begin(session, race, agenda[0])
+    return True
+
+
 KINDS: dict[str, TimedAction] = {
     "timeup": TimedAction(_TIMEUP, _timeup),
     "undo": TimedAction(_UNDO, _undo_expired),
-    # The first phase at the race's planned start (services/planned.py).
-    "planned-start": TimedAction(planned.PENDING, planned.start_due),
+    # The first phase at the race's planned start (set by services/planned.py).
+    "planned-start": TimedAction(_PLANNED, _planned_start),
 }
 
 

@@ -11,7 +11,8 @@ from app.db import Database
 from app.kinds import Kind
 from app.models import Event, Race, Role
 from app.screens.audiences import PERSONAL_ROLES, Audience, audience
-from app.screens.regions import REGIONS, SCREENS, TEAMLESS_SCREEN, Scope, roles_showing
+from app.screens.pages import SCREENS, TEAMLESS_SCREEN, roles_showing
+from app.screens.regions import REGIONS, Scope
 from app.screens.rules import RULES, SILENT, Changes, changes
 from app.services import events, races
 
