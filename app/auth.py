@@ -14,6 +14,7 @@ from app.passwords import Passwords
 from app.services import organisers, people
 from app.services.organisers import Account
 from app.services.people import Viewer
+from app.viewers import ViewerCache
 
 SESSION_KEY = "sid"
 VIEWER_KEY = "kraftsamla.viewer"  # in the request's state: (token, the person it names or None)
@@ -39,7 +40,7 @@ def database(conn: HTTPConnection) -> Database:
 
 
 async def current_viewer(conn: HTTPConnection) -> Viewer | None:
-    """Return the signed-in person, or None; looked up once per request (the rate limit asks first)."""
+    """Return the signed-in person, or None; read once per session while it holds (app/viewers.py)."""
     token = conn.session.get(SESSION_KEY)
     if not isinstance(token, str):
         return None
@@ -48,7 +49,14 @@ async def current_viewer(conn: HTTPConnection) -> Viewer | None:
     if known is not None and known[0] == token:
         viewer: Viewer | None = known[1]
         return viewer
-    viewer = await run_in_threadpool(people.viewer, database(conn), token)
+    cache: ViewerCache = conn.app.state.viewers
+    viewer = cache.get(token)
+    if viewer is None:
+        # Looked up once per request (the rate limit asks first) and kept while nothing changes it.
+        mark = cache.reading()
+        viewer = await run_in_threadpool(people.viewer, database(conn), token)
+        if viewer is not None:
+            cache.put(token, viewer, mark)
     state[VIEWER_KEY] = (token, viewer)
     return viewer
 

@@ -218,8 +218,8 @@ class BodyLimitMiddleware:
         if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
             await self.app(scope, receive, send)
             return
-        length = Headers(scope=scope).get("content-length")
-        if length is not None and not _within(length, self.limit):
+        length = next((value for name, value in scope["headers"] if name == b"content-length"), None)
+        if length is not None and not _within(length.decode("latin-1"), self.limit):
             await refuse(scope, receive, send, 413, TOO_LARGE)
             return
         received = 0

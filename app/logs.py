@@ -149,7 +149,7 @@ class RequestIdMiddleware:
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
             await send(message)
 
         await self.app(scope, receive, send_with_id)

@@ -48,6 +48,7 @@ from app.scheduler import Scheduler
 from app.screens import Renderer
 from app.security import SecurityMiddleware
 from app.services import cards, competences, phases, reports
+from app.viewers import ViewerCache
 from app.wiring import LiveWiring
 
 
@@ -56,8 +57,11 @@ def create_app(database_url: str | None = None) -> Starlette:
     if settings.PROBLEMS:
         raise RuntimeError("fix these settings first: " + "; ".join(settings.PROBLEMS))
     db = Database(database_url or settings.DATABASE_URL)
+    # Who holds each session: read once, then kept until a write changes it (app/viewers.py).
+    viewers = ViewerCache()
+    viewers.watch(db.engine)
     renderer = Renderer(db)
-    wiring = LiveWiring(db, renderer)
+    wiring = LiveWiring(db, renderer, viewers)
     metrics = Metrics(wiring.hub, lambda: sum(presence.registry.counts().values()), settings.METRICS_ALLOW)
     wiring.on_render = metrics.renders.observe
     # Timed actions: a commit here or in another process may have moved the next deadline.
@@ -157,6 +161,7 @@ def create_app(database_url: str | None = None) -> Starlette:
         filters={"competence": competences.label, "when": reports.when},
     )
     app.state.db = db
+    app.state.viewers = viewers
     app.state.renderer = renderer
     app.state.device_signer = auth.device_signer(secret)
     app.state.hub = wiring.hub

@@ -16,9 +16,19 @@ CSP = (
 )
 
 
-def own_origin(scope: Scope) -> str | None:
+# Added to every answer, made once.
+HEADERS = (
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+)
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+
+
+def own_origin(scope: Scope, headers: Headers | None = None) -> str | None:
     """Return the origin this request was addressed to (scheme and Host header)."""
-    host = Headers(scope=scope).get("host")
+    host = (headers or Headers(scope=scope)).get("host")
     if not host:
         return None
     scheme = {"ws": "http", "wss": "https"}.get(scope.get("scheme", "http"), scope.get("scheme", "http"))
@@ -30,7 +40,8 @@ def origin_allowed(scope: Scope) -> bool:
     headers = Headers(scope=scope)
     origin = headers.get("origin")
     if origin is not None:
-        return origin in (own_origin(scope), settings.PUBLIC_ORIGIN or None, *settings.ALLOWED_ORIGINS)
+        allowed = (own_origin(scope, headers), settings.PUBLIC_ORIGIN or None, *settings.ALLOWED_ORIGINS)
+        return origin in allowed
     return headers.get("sec-fetch-site") in ("same-origin", "none")
 
 
@@ -50,19 +61,11 @@ class SecurityMiddleware:
             await response(scope, receive, send)
             return
 
+        added = (*HEADERS, HSTS) if scope.get("scheme") == "https" or settings.COOKIE_SECURE else HEADERS
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = message.setdefault("headers", [])
-                headers.extend(
-                    [
-                        (b"content-security-policy", CSP.encode()),
-                        (b"x-content-type-options", b"nosniff"),
-                        (b"referrer-policy", b"same-origin"),
-                        (b"x-frame-options", b"DENY"),
-                    ]
-                )
-                if scope.get("scheme") == "https" or settings.COOKIE_SECURE:
-                    headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
+                message.setdefault("headers", []).extend(added)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

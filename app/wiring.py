@@ -14,6 +14,7 @@ from app import presence, settings
 from app.db import Database
 from app.screens import Renderer
 from app.services import races
+from app.viewers import ViewerCache
 from live import Hub
 from live.backplane import PostgresListener
 from live.presence import PresenceChannel
@@ -38,9 +39,10 @@ def close_screens(hub: Hub, race_id: int, person_id: int, keep: str | None = Non
 class LiveWiring:
     """The hub of one app, rendering with the app's renderer and fed by every commit to its database."""
 
-    def __init__(self, db: Database, renderer: Renderer) -> None:
+    def __init__(self, db: Database, renderer: Renderer, viewers: ViewerCache) -> None:
         self.db = db
         self.renderer = renderer
+        self.viewers = viewers
         self.hub = Hub(self._render, self._refresh, refresh_window=settings.LIVE_PRESENCE_WINDOW_S)
         self.listener: PostgresListener | None = None
         # Told each render's seconds, its wait for a worker thread included (the metrics).
@@ -82,7 +84,9 @@ class LiveWiring:
         sharing: PresenceChannel | None = None
         tasks: list[asyncio.Task[None]] = []
         if not self.db.is_sqlite:
-            self.listener = PostgresListener(self.db.dsn, self._committed, self._catch_up)
+            self.listener = PostgresListener(
+                self.db.dsn, self._committed, self._catch_up, on_people=self.viewers.heard
+            )
             tasks.append(loop.create_task(self.listener.run()))
             # Who is online on the other processes, and they of ours (live/presence.py).
             sharing = PresenceChannel(self.db.dsn, presence.registry.local, self._refresh_races)
@@ -115,6 +119,8 @@ class LiveWiring:
 
     async def _catch_up(self) -> None:
         """Publish where each watched race stands: what was committed while the backplane was down."""
+        # Whose sessions changed meanwhile is not known: every cached one is read again.
+        self.viewers.clear()
         seqs = await run_in_threadpool(races.current_seqs, self.db, self.hub.races())
         for race_id, seq in seqs.items():
             self.hub.publish(race_id, seq)

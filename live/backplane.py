@@ -1,4 +1,5 @@
-"""The backplane between processes: PostgreSQL LISTEN/NOTIFY carrying only "race R reached seq S"."""
+"""The backplane between processes: PostgreSQL LISTEN/NOTIFY carrying "race R reached seq S", and which
+people's sessions changed (who they are, or whether they still hold one)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,37 @@ log = logging.getLogger("kraftsamla.live")
 
 CHANNEL = "kraftsamla"
 OnSeq = Callable[[int, int], None]
+OnPeople = Callable[[str, list[int]], None]
 OnReconnect = Callable[[], Awaitable[None]]
 
 
 def payload(race_id: int, seq: int) -> str:
     """Return the notification text for a race's new seq."""
     return f"{race_id}:{seq}"
+
+
+PEOPLE = "people:"
+# A notification's payload is at most 8,000 bytes: a race deleted at once names its people in parts.
+PEOPLE_PER_NOTE = 500
+
+
+def people_payloads(sender: str, person_ids: list[int]) -> list[str]:
+    """Return the notification texts naming people whose sessions changed, and who changed them."""
+    return [
+        f"{PEOPLE}{sender}:" + ",".join(map(str, person_ids[start : start + PEOPLE_PER_NOTE]))
+        for start in range(0, len(person_ids), PEOPLE_PER_NOTE)
+    ]
+
+
+def parse_people(text: str) -> tuple[str, list[int]] | None:
+    """Read a people notification back as (sender, people); None when it is not one."""
+    if not text.startswith(PEOPLE):
+        return None
+    sender, _, listed = text[len(PEOPLE) :].partition(":")
+    try:
+        return sender, [int(part) for part in listed.split(",")]
+    except ValueError:
+        return None
 
 
 def parse(text: str) -> tuple[int, int] | None:
@@ -56,15 +82,29 @@ def listener_name(pid: int | None = None) -> str:
     return f"kraftsamla-listen-{pid or os.getpid()}"
 
 
+def notify_people(conn: DBAPIConnection, sender: str, person_ids: list[int]) -> None:
+    """Tell every process, in the transaction that changes them, whose sessions changed."""
+    cursor = conn.cursor()
+    for text in people_payloads(sender, person_ids):
+        cursor.execute("SELECT pg_notify(%s, %s)", (CHANNEL, text))
+
+
 class PostgresListener:
     """One listening connection per process; after a drop it reconnects and the app catches up."""
 
     def __init__(
-        self, dsn: str, on_seq: OnSeq, on_reconnect: OnReconnect, *, max_backoff: float = 5.0
+        self,
+        dsn: str,
+        on_seq: OnSeq,
+        on_reconnect: OnReconnect,
+        *,
+        on_people: OnPeople | None = None,
+        max_backoff: float = 5.0,
     ) -> None:
         self.dsn = dsn
         self.on_seq = on_seq
         self.on_reconnect = on_reconnect
+        self.on_people = on_people
         self.max_backoff = max_backoff
         self.connected = asyncio.Event()
         self.connections = 0
@@ -90,6 +130,8 @@ class PostgresListener:
                         found = parse(note.payload)
                         if found is not None:
                             self.on_seq(*found)
+                        elif self.on_people is not None and (people := parse_people(note.payload)):
+                            self.on_people(*people)
             except asyncio.CancelledError:
                 raise
             except Exception as error:

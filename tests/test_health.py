@@ -6,9 +6,12 @@ import logging
 import os
 import sqlite3
 import stat
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 from starlette.testclient import TestClient
 
 from app import health
@@ -49,10 +52,18 @@ def test_the_write_probe_records_nothing(db_url: str) -> None:
         db.dispose()
 
 
-def _make_read_only(db: Database) -> None:
-    """Leave a pooled connection that refuses writes, as one opened while the file was read-only does."""
-    with db.engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA query_only = 1")
+def _open_read_only(db: Database) -> threading.Event:
+    """Make each connection opened from now on refuse writes, as those opened while the file was read-only
+    do, until the returned event is set (the file fixed)."""
+    fixed = threading.Event()
+
+    def refuse_writes(dbapi_conn: Any, _record: Any) -> None:
+        if not fixed.is_set():
+            dbapi_conn.execute("PRAGMA query_only = 1")
+
+    event.listen(db.engine, "connect", refuse_writes)
+    db.dispose()
+    return fixed
 
 
 def test_a_read_only_database_is_reported_and_the_server_recovers(
@@ -64,10 +75,11 @@ def test_a_read_only_database_is_reported_and_the_server_recovers(
     upgrade(url)
     app = create_app(url)
     with TestClient(app) as client:
-        _make_read_only(app.state.db)
+        fixed = _open_read_only(app.state.db)
         refused = client.get("/healthz")
         assert refused.status_code == 503
         assert refused.json() == {"ok": False, "readable": True, "writable": False}
+        fixed.set()
         # The refused write closed the connections that could not write: the next ones can.
         recovered = client.get("/healthz")
         assert recovered.status_code == 200, recovered.json()

@@ -12,6 +12,7 @@ from bs4 import BeautifulSoup
 
 from app import i18n, settings, templating
 from app.errors import Conflict, Invalid
+from app.language import negotiate
 
 KEYWORDS = {
     "_": None,
@@ -171,3 +172,22 @@ def test_a_refusal_translates_its_labels_and_shows_typed_parameters_as_typed() -
             Invalid("Please fill in %(field)s.", field=i18n.Label("the name")).translated()
             == "Fyll i namnet."
         )
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ([(b"cookie", b"a=1; kraftsamla_lang=en"), (b"accept-language", b"sv")], "en"),
+        ([(b"cookie", b'kraftsamla_lang="en"')], "en"),
+        ([(b"cookie", b"kraftsamla_lang=xx"), (b"accept-language", b"fr, en-GB;q=0.8, sv;q=0.5")], "en"),
+        ([(b"cookie", b"kraftsamla_lang=sv"), (b"cookie", b"kraftsamla_lang=en")], "sv"),
+        ([(b"cookie", b"not a cookie;;=; kraftsamla_lang"), (b"accept-language", b"EN")], "en"),
+        ([(b"accept-language", b"sv-SE,sv;q=0.9"), (b"accept-language", b"en")], "sv"),
+        ([(b"accept-language", b"*")], settings.DEFAULT_LANG),
+        ([], settings.DEFAULT_LANG),
+    ],
+)
+def test_a_request_asks_for_its_language_by_cookie_then_by_accept_language(
+    headers: list[tuple[bytes, bytes]], expected: str
+) -> None:
+    assert negotiate({"type": "http", "headers": headers}) == expected

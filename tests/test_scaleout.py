@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import httpx2 as httpx
 import pytest
 from sqlalchemy.engine.url import make_url
 
@@ -144,15 +145,21 @@ def test_signing_out_on_one_process_closes_the_screens_on_the_other(
         join(first.base_url, slug, code, "Går", team) as leaving,
         join(first.base_url, slug, code, "Stannar", team) as staying,
     ):
-        # The same browser (its cookie) with a screen open on the second process.
+        # The same browser (its cookie) with a screen open on the second process, which knows who it is.
         elsewhere = Screen(second.base_url, slug, leaving.http)
+        # A second tab keeps the cookie that the sign-out's answer clears in the first.
+        tab = httpx.Client(cookies=dict(leaving.http.cookies.items()), follow_redirects=False)
+        assert tab.get(f"{second.base_url}/r/{slug}").status_code == 200
         with elsewhere.live() as gone, Screen(second.base_url, slug, staying.http).live() as kept:
             assert leaving.post("/leave", {}).status_code == 303
             assert _closed_code(gone) == 1008
+            # The second process forgot the session as it heard of the sign-out (before the close).
+            assert tab.get(f"{second.base_url}/r/{slug}").status_code == 303
             # The team-mate's screen on the same process stays open and still gets the board.
             form = {"title": "Efter utloggningen", "column": "idea", "key": uuid.uuid4().hex}
             assert staying.post(f"/r/{slug}/cards", form).status_code == 303
             assert "Efter utloggningen" in kept.frame_with("Efter utloggningen")
+        tab.close()
 
 
 def test_erasing_a_person_on_one_process_closes_their_screens_on_the_other(
@@ -190,6 +197,7 @@ def test_moving_a_person_on_one_process_closes_their_screens_on_the_other(
     ):
         query = "SELECT p.id FROM person p JOIN race r ON r.id = p.race_id WHERE r.slug = %s AND p.name = %s"
         person_id = rows(url, query, slug, "Flyttas")[0][0]
+        assert moved.http.get(f"{second.base_url}/r/{slug}").status_code == 200
         with moved.live() as screen:
             answer = facilitator.post(f"/r/{slug}/people/{person_id}/team", {"team": new})
             assert answer.status_code == 303, answer.text
@@ -197,3 +205,8 @@ def test_moving_a_person_on_one_process_closes_their_screens_on_the_other(
             assert mate.post(f"/r/{slug}/cards", form).status_code == 303
             assert _closed_code(screen) == 1008
             assert all("Bara för det gamla laget" not in frame for frame in screen.frames)
+        # The second process, which knew them in the old team, writes for the new one.
+        form = {"title": "I det nya laget", "column": "idea", "key": uuid.uuid4().hex}
+        assert moved.post(f"/r/{slug}/cards", form).status_code == 303
+        query = "SELECT c.team_id FROM card c WHERE c.title = %s"
+        assert rows(url, query, "I det nya laget") == [(new,)]

@@ -10,6 +10,7 @@ from sqlalchemy import Table, delete, update
 from sqlalchemy import select as select_rows
 from sqlmodel import Session, SQLModel, col, select
 
+from app import viewers
 from app.db import Database, now_ms
 from app.errors import Conflict, Invalid
 from app.kinds import Kind
@@ -95,6 +96,7 @@ def delete_race(db: Database, who: Account, slug: str, typed_name: str) -> tuple
             update(RaceOrganiser).where(col(RaceOrganiser.race_id) == race.id).values(person_id=None)
         )
         remove_data(session, race.id)
+        viewers.changed(session, [person_id for person_id in people if person_id is not None])
         race.deleted_ms = now_ms()
         race.archived_ms = race.archived_ms or race.deleted_ms
         race.current_phase_id = race.spotlight_card_id = race.gallery_phase_id = None

@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, update
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
-from app import labels
+from app import labels, viewers
 from app.db import Database, now_ms
 from app.errors import Conflict, Invalid, NotFound
 from app.i18n import N_, Label, translate
@@ -141,6 +141,8 @@ def _rejoin(session: Session, person: Person, name: str) -> str:
         .where(col(PersonSession.person_id) == person.id, col(PersonSession.ended_ms).is_(None))
         .values(ended_ms=now)
     )
+    # Their earlier sessions end, and their name may change.
+    viewers.changed(session, [person.id])
     token = secrets.token_urlsafe(32)
     session.add(PersonSession(token=token, person_id=person.id, created_ms=now))
     data: dict[str, object] = {"name": name, "role": person.role}
@@ -218,6 +220,7 @@ def leave(db: Database, token: str) -> Viewer | None:
         if row is not None and row.ended_ms is None:
             row.ended_ms = now_ms()
             session.add(row)
+            viewers.changed(session, [who.person_id])
             events.record(session, who.race_id, Kind.PERSON_LEFT, person_id=who.person_id)
     return who
 
@@ -230,6 +233,7 @@ def set_language(db: Database, person_id: int, lang: str) -> None:
             raise NotFound("You are not part of this race.")
         person.lang = lang
         session.add(person)
+        viewers.changed(session, [person_id])
 
 
 def members(session: Session, race_id: int) -> list[Person]:

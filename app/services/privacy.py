@@ -11,6 +11,7 @@ from sqlalchemy import String, Table, delete, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
+from app import viewers
 from app.db import Database, now_ms, table_of
 from app.errors import Forbidden, Invalid, NotFound
 from app.kinds import Kind
@@ -176,6 +177,7 @@ def _erase(session: Session, race: Race, person: Person, mode: str, *, actor: in
     person.erased_ms = now_ms()
     session.add(person)
     session.execute(delete(PersonSession).where(col(PersonSession.person_id) == person_id))
+    viewers.changed(session, [person_id])
     _audit(session, race.id or 0, "person.erased", person_id, actor, why or mode)
     return events.record(
         session,

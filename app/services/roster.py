@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, func, select
 
+from app import viewers
 from app.db import Database
 from app.errors import Conflict, Invalid, NotFound
 from app.i18n import N_
@@ -240,6 +241,7 @@ def move_person(db: Database, viewer: Viewer, person_id: int, team_id: int | Non
             raise Conflict("%(name)s is already there.", name=person.name)
         person.team_id = team_id
         session.add(person)
+        viewers.changed(session, [person_id])
         data = {"person": person_id, "team": team_id, "previous": previous}
         return events.record(
             session, viewer.race_id, Kind.PERSON_MOVED, data=data, person_id=viewer.person_id, team_id=team_id

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
-from app import i18n
+from app import i18n, viewers
 from app.db import Database
 from app.errors import Conflict, Invalid
 from app.i18n import N_
@@ -285,6 +285,7 @@ def apply(
                 person_id=viewer.person_id,
                 team_id=target,
             )
+        viewers.changed(session, moved)
         summary = {
             "teams": sorted(set(team_ids.values())),
             "created": created,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam, case
 from sqlmodel import Session, col, func, select
 
-from app import memo
+from app import memo, viewers
 from app.db import Database
 from app.errors import Conflict, Forbidden, NotFound
 from app.i18n import N_
@@ -118,6 +118,7 @@ def choose(db: Database, viewer: Viewer, team_id: int) -> int | None:
             raise Forbidden("Team choice is closed, so you stay in your team. A facilitator can move you.")
         person.team_id = team_id
         session.add(person)
+        viewers.changed(session, [person.id or 0])
         return events.record(
             session,
             viewer.race_id,

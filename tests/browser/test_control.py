@@ -56,6 +56,9 @@ def test_facilitator_runs_the_race_from_the_control_screen(
     expect(control.locator(f"#phase-{first['id']}-details")).to_have_attribute("open", "")
     expect(wall.locator("#clock .clock-next")).to_contain_text("Välkomna & fika (45 min)")
     expect(alva.locator("#clock .clock-next")).to_contain_text("Välkomna & fika")
+    # Changed again, the form no longer is what was saved: the notice goes.
+    control.locator(f"#phase-{first['id']}-minutes").fill("50")
+    expect(msg).to_have_text("")
 
     # Nonsense is refused with a message in Swedish, and nothing changes.
     control.locator(f"#phase-{first['id']}-name").fill("   ")

@@ -89,6 +89,11 @@ def check(page: Page, state: str, folder: Path, teams: int, paged: str) -> list[
     shown = [item for items in pages for item in items]
     if len(shown) != teams or len(set(shown)) != teams:
         found.append(f"{state}: {teams} teams, shown whole over {len(pages)} pages: {len(set(shown))}")
+    # Under a pager of several pages a bar says which is shown; under one page there is none to see.
+    bar = page.locator(f"{paged} .pages-shown")
+    if bar.count() and (float(bar.evaluate("(el) => getComputedStyle(el).opacity")) > 0) != (len(pages) > 1):
+        seen = "hidden" if len(pages) > 1 else "shown"
+        found.append(f"{state}: the page bar is {seen} with {len(pages)} pages")
     # The pages are checked once they have stepped too: a later page has its own texts.
     for number in range(1, len(pages)):
         page.evaluate(
