@@ -15,10 +15,16 @@ from sqlalchemy.sql.schema import Table
 from sqlmodel import Session, SQLModel, create_engine
 
 from app import health, settings
-from app.writer import GroupWriter
+from app.writer import AFTER_COMMIT, GroupWriter
 from live import backplane
 
 Publisher = Callable[[int, int], None]
+
+
+def after_commit(session: Session, run: Callable[[], None]) -> None:
+    """Have a write run `run` once its changes are committed (its group's COMMIT on SQLite), before it
+    returns; never when they are not (SQLAlchemy's after_commit event comes at a group's savepoint)."""
+    session.info[AFTER_COMMIT].append(run)
 
 
 def now_ms() -> int:
@@ -133,6 +139,8 @@ class Database:
             session = Session(self._write_engine, expire_on_commit=False)
             published: dict[int, int] = {}
             session.info["published"] = published
+            committed: list[Callable[[], None]] = []
+            session.info[AFTER_COMMIT] = committed
             try:
                 with session.begin():
                     yield session
@@ -142,6 +150,8 @@ class Database:
                         self._notify(dbapi, published)
             finally:
                 session.close()
+            for run in committed:
+                run()
             self._publish(published)
         if self.on_commit is not None:
             self.on_commit(time.perf_counter() - started)

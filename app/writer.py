@@ -17,6 +17,8 @@ GROUP_MAX = 64
 
 # Told the seqs a committed group moved, race -> its highest seq.
 OnGroup = Callable[[dict[int, int]], None]
+# Where a write's session keeps what must run once its changes are committed (`app.db.after_commit`).
+AFTER_COMMIT = "kraftsamla.after_commit"
 
 
 class LostTransaction(RuntimeError):
@@ -33,6 +35,7 @@ class _Group:
         self.writes = 0
         self.stored = 0
         self.published: dict[int, int] = {}
+        self.after_commit: list[Callable[[], None]] = []
         self.error: BaseException | None = None
         self.done = threading.Event()
 
@@ -44,9 +47,10 @@ class _Group:
         except Exception:
             return True
 
-    def keep(self, published: dict[int, int]) -> None:
-        """Count a write that went through, and merge its seqs (the highest per race)."""
+    def keep(self, published: dict[int, int], after_commit: list[Callable[[], None]]) -> None:
+        """Count a write that went through, merge its seqs (the highest per race) and what runs at commit."""
         self.stored += 1
+        self.after_commit += after_commit
         for race_id, seq in published.items():
             self.published[race_id] = max(seq, self.published.get(race_id, seq))
 
@@ -80,6 +84,7 @@ class GroupWriter:
         """Yield a session in the group's transaction; return once the group's COMMIT succeeded."""
         group = self._take_turn()
         published: dict[int, int] = {}
+        after_commit: list[Callable[[], None]] = []
         failed: BaseException | None = None
         try:
             # The group's first write needs no savepoint: when it fails it rolls back the transaction, which
@@ -90,6 +95,7 @@ class GroupWriter:
                 expire_on_commit=False,
             )
             session.info["published"] = published
+            session.info[AFTER_COMMIT] = after_commit
             try:
                 session.begin()
                 yield session
@@ -105,7 +111,7 @@ class GroupWriter:
             group.conn.invalidate()
         group.writes += 1
         if failed is None:
-            group.keep(published)
+            group.keep(published, after_commit)
         ended = group.ended()
         with self.state:
             pass_on = not ended and self._waiting > 0 and group.writes < self._limit
@@ -165,8 +171,12 @@ class GroupWriter:
             elif not group.stored:
                 _roll_back(group)
             group.conn.close()
-        if group.error is None and group.published:
-            self._on_group(group.published)
+        if group.error is None:
+            # Before any write of the group is acknowledged or shown (a cache that must forget a sign-out).
+            for run in group.after_commit:
+                run()
+            if group.published:
+                self._on_group(group.published)
 
 
 def _roll_back(group: _Group) -> None:

@@ -11,14 +11,17 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
+from starlette.applications import Starlette
 
+from app import viewers
 from app.db import Database
 from app.errors import Conflict
 from app.kinds import Kind
 from app.models import Card, Event
 from app.screens import Renderer
-from app.services import cards, events, races
+from app.services import cards, events, people, races
 from app.services.people import Viewer
+from app.viewers import ViewerCache
 from tests.conftest import POSTGRES_URL, Join, soup
 from tests.helpers import seq_of, viewer_and_token
 
@@ -335,3 +338,36 @@ def test_a_group_of_posts_is_rendered_once_and_each_screen_gets_one_frame_of_all
             frame = socket.receive_text()
             assert seq_of(frame) == seq + 1 and "Sedan" in frame
     assert all(isinstance(card_id, int) for card_id in card_ids) and marker.id not in card_ids
+
+
+def test_a_sign_out_is_dropped_from_the_viewer_cache_after_its_group_commits_not_before(
+    app: Starlette, db: Database, race: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache: ViewerCache = app.state.viewers
+    writer = db.writer
+    assert writer is not None
+    viewer, token = viewer_and_token(db, race["codes"]["participant"], "Alva")
+    cache.put(token, viewer, cache.reading())
+    joined: list[threading.Thread] = []
+
+    def looks_meanwhile(_session: Session) -> None:
+        # A request that looks its viewer up while the sign-out is in the group but not yet committed.
+        mark = cache.reading()
+        found = people.viewer(db, token)
+        assert found is not None
+        cache.put(token, found, mark)
+
+    changed = viewers.changed
+
+    def changed_then_a_look_joins(session: Session, person_ids: Any) -> None:
+        changed(session, person_ids)
+        joined.append(threading.Thread(target=through(db, looks_meanwhile)))
+        joined[0].start()
+        with writer.state:
+            assert writer.state.wait_for(lambda: writer.waiting == 1, timeout=10)
+
+    monkeypatch.setattr(viewers, "changed", changed_then_a_look_joins)
+    assert people.leave(db, token) is not None
+    joined[0].join(10)
+    assert cache.get(token) is None
+    assert people.viewer(db, token) is None
