@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +15,16 @@ from sqlalchemy.sql.schema import Table
 from sqlmodel import Session, SQLModel, create_engine
 
 from app import health, settings
+from app.writer import AFTER_COMMIT, GroupWriter
 from live import backplane
 
 Publisher = Callable[[int, int], None]
+
+
+def after_commit(session: Session, run: Callable[[], None]) -> None:
+    """Have a write run `run` once its changes are committed (its group's COMMIT on SQLite), before it
+    returns; never when they are not (SQLAlchemy's after_commit event comes at a group's savepoint)."""
+    session.info[AFTER_COMMIT].append(run)
 
 
 def now_ms() -> int:
@@ -96,11 +102,12 @@ class Database:
         self.publishers: list[Publisher] = []
         # Other processes learn of each commit from the backplane's NOTIFY, sent inside the transaction.
         self._notify = None if self.is_sqlite else backplane.notify
-        # Told each committed write's seconds, waiting for the write lock included (the metrics).
+        # Told each committed write's seconds, its wait for the group's commit included (the metrics).
         self.on_commit: Callable[[float], None] | None = None
-        self._write_lock: AbstractContextManager[object] = (
-            threading.Lock() if self.is_sqlite else nullcontext()
-        )
+        # SQLite takes one writer at a time: concurrent writes share a transaction and its COMMIT (a group).
+        # PostgreSQL writes concurrently under row locks and groups its WAL flushes itself: one transaction
+        # per write (docs/performance.md, "Group commit").
+        self.writer = GroupWriter(self._write_engine, self._publish) if self.is_sqlite else None
         self.path = Path(make_url(normalise_url(url)).database or "") if self.is_sqlite else None
         # What the operator must fix for writes to work again, said once until a write works.
         self._unwritable: str | None = None
@@ -122,13 +129,18 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """Yield a session in one write transaction; publish each touched race's new seq after commit."""
+        """Yield a session whose changes are all kept or none; return once they are committed, and publish
+        each touched race's new seq after commit."""
         started = time.perf_counter()
-        session = Session(self._write_engine, expire_on_commit=False)
-        published: dict[int, int] = {}
-        session.info["published"] = published
-        # SQLite takes one writer at a time; queueing here is fair and fast, whereas its busy handler sleeps.
-        with self._write_lock:
+        if self.writer is not None:
+            with self.writer.write() as session:
+                yield session
+        else:
+            session = Session(self._write_engine, expire_on_commit=False)
+            published: dict[int, int] = {}
+            session.info["published"] = published
+            committed: list[Callable[[], None]] = []
+            session.info[AFTER_COMMIT] = committed
             try:
                 with session.begin():
                     yield session
@@ -138,8 +150,14 @@ class Database:
                         self._notify(dbapi, published)
             finally:
                 session.close()
+            for run in committed:
+                run()
+            self._publish(published)
         if self.on_commit is not None:
             self.on_commit(time.perf_counter() - started)
+
+    def _publish(self, published: dict[int, int]) -> None:
+        """Tell the publishers the seq each race reached in a commit."""
         for race_id, seq in published.items():
             for publish in self.publishers:
                 publish(race_id, seq)
@@ -151,9 +169,15 @@ class Database:
 
     def can_write(self) -> bool:
         """Return True when a write goes through: one is made in a write transaction, then rolled back."""
-        with self._write_lock, self._write_engine.connect() as conn, conn.begin() as transaction:
-            conn.execute(text("UPDATE alembic_version SET version_num = version_num"))
-            transaction.rollback()
+        if self.writer is not None:
+            # In turn with the writes, as one of them: its savepoint is rolled back, the group goes on.
+            with suppress(_Undone), self.writer.write() as session:
+                session.execute(_TOUCH)
+                raise _Undone
+        else:
+            with self._write_engine.connect() as conn, conn.begin() as transaction:
+                conn.execute(_TOUCH)
+                transaction.rollback()
         if self._unwritable is not None:
             health.log.warning("the database takes writes again")
             self._unwritable = None
@@ -181,6 +205,13 @@ class Database:
         event.listen(retired, "checkin", _close_on_checkin)
         self.engine.pool = fresh
         retired.dispose()
+
+
+_TOUCH = text("UPDATE alembic_version SET version_num = version_num")
+
+
+class _Undone(Exception):
+    """Raised to roll a probe's write back."""
 
 
 def _close_on_checkin(dbapi_conn: Any, _record: Any) -> None:

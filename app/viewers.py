@@ -20,6 +20,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from app.db import after_commit
 from live import backplane
 
 if TYPE_CHECKING:
@@ -125,7 +126,7 @@ def changed(session: Session, person_ids: Iterable[int]) -> None:
     if noted is None:
         noted = session.info[_CHANGED] = set()
         if cache is not None:
-            event.listen(session, "after_commit", lambda done: cache.drop(done.info.get(_CHANGED, ())))
+            after_commit(session, lambda: cache.drop(noted or ()))
     noted |= ids
     if conn.dialect.name == "postgresql":
         dbapi = conn.connection.dbapi_connection

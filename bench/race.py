@@ -144,6 +144,15 @@ class Race:
         """
         assert person.poster is not None
         poster = person.poster
+        if poster.waiting is not None:
+            # Busy (an expert's claim while another request's answer is due): a browser opens one more.
+            extra = await Poster.connect(self.base)
+            extra.headers = poster.headers
+            try:
+                return await (extra.get(path) if form is None else extra.post(path, form))
+            finally:
+                if extra.transport is not None:
+                    extra.transport.close()
         try:
             return await (poster.get(path) if form is None else poster.post(path, form))
         except ConnectionError:
