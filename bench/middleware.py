@@ -28,6 +28,7 @@ from app import settings
 from app.main import create_app
 from app.migrate import upgrade
 from app.services import people, races
+from bench.profile import post_scope
 
 REQUESTS = 4000
 
@@ -61,21 +62,7 @@ def main() -> int:
     path = f"/r/{summary['slug']}/cards"
 
     def scope() -> Scope:
-        return {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": "POST",
-            "scheme": "http",
-            "path": path,
-            "raw_path": path.encode(),
-            "query_string": b"",
-            "root_path": "",
-            "headers": list(headers),
-            "client": ("127.0.0.1", 50000),
-            "server": ("testserver", 80),
-            "app": app,
-        }
+        return {**post_scope(path, list(headers)), "app": app}
 
     async def receive() -> Message:
         return {"type": "http.request", "body": body, "more_body": False}

@@ -51,6 +51,24 @@ from app.templating import render
 from live.collector import tune_collector
 
 
+def post_scope(path: str, headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
+    """Return the ASGI scope of a form post to `path` from a loopback client, as uvicorn makes it."""
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+
+
 class Race_:
     """The race under measure: its database, a participant per team, a facilitator and the audiences."""
 
@@ -145,20 +163,7 @@ class Browser:
 
     async def _post(self, path: str, form: dict[str, str]) -> tuple[int, bytes]:
         body = "&".join(f"{name}={value}" for name, value in form.items()).encode()
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": "POST",
-            "scheme": "http",
-            "path": path,
-            "raw_path": path.encode(),
-            "query_string": b"",
-            "root_path": "",
-            "headers": [*self.headers, (b"content-length", str(len(body)).encode())],
-            "client": ("127.0.0.1", 50000),
-            "server": ("testserver", 80),
-        }
+        scope = post_scope(path, [*self.headers, (b"content-length", str(len(body)).encode())])
         sent = False
         status = 0
         parts: list[bytes] = []
