@@ -35,6 +35,7 @@ from typing import Any
 os.environ.setdefault("KRAFTSAMLA_DATA_DIR", tempfile.mkdtemp(prefix="kraftsamla-profile-"))
 os.environ.setdefault("KRAFTSAMLA_RATE_LIMIT_PER_SECOND", "0")  # as in `make bench`
 
+import anyio.to_thread
 from itsdangerous import TimestampSigner
 from starlette.types import ASGIApp, Message
 
@@ -76,6 +77,8 @@ class Race_:
         self.db = db
         summary = races.create_race(db, "Profile", lang="en", teams=team_count)
         codes = summary["codes"]
+        self.codes = codes
+        self.team_ids = [team["id"] for team in summary["teams"]]
         self.slug = summary["slug"]
         self.participants: list[Viewer] = []
         self.tokens: list[str] = []
@@ -95,7 +98,8 @@ class Race_:
         assert facilitator is not None and wall is not None
         self.facilitator = facilitator
         self.race_id = facilitator.race_id
-        self.phase_id = summary["phases"][0]["id"]
+        # Ideation: its board takes cards and votes, so the votes are measured in the same phase.
+        self.phase_id = next(phase["id"] for phase in summary["phases"] if phase["name"] == "Ideation")
         phases.start(db, facilitator, self.phase_id)
         self.paused = False
         columns = ["need", "idea", "market"]
@@ -161,9 +165,21 @@ class Browser:
         """Post a form; return the status and the body."""
         return self.loop.run_until_complete(self._post(path, form))
 
-    async def _post(self, path: str, form: dict[str, str]) -> tuple[int, bytes]:
+    def get(self, path: str) -> tuple[int, bytes]:
+        """Load a page as the browser does (not htmx); return the status and the body."""
+        headers = [
+            (name, value) for name, value in self.headers if name not in (b"hx-request", b"content-type")
+        ]
+        return self.loop.run_until_complete(
+            self._post(path, {}, {**post_scope(path, headers), "method": "GET"})
+        )
+
+    async def _post(
+        self, path: str, form: dict[str, str], scope: dict[str, Any] | None = None
+    ) -> tuple[int, bytes]:
         body = "&".join(f"{name}={value}" for name, value in form.items()).encode()
-        scope = post_scope(path, [*self.headers, (b"content-length", str(len(body)).encode())])
+        if scope is None:
+            scope = post_scope(path, [*self.headers, (b"content-length", str(len(body)).encode())])
         sent = False
         status = 0
         parts: list[bytes] = []
@@ -202,7 +218,7 @@ def cpu_ms(
 
 
 # Measured in the process's CPU time: they run in worker threads too.
-PROCESS_CLOCK = frozenset({"post.http"})
+PROCESS_CLOCK = frozenset({"post.http", "vote.http", "vote.fanout", "page.team"})
 
 
 def measures(race: Race_, app: ASGIApp, renderer: Renderer) -> dict[str, Callable[[], Any]]:
@@ -237,6 +253,45 @@ def measures(race: Race_, app: ASGIApp, renderer: Renderer) -> dict[str, Callabl
         # The render of one post for every audience present, without the post's own cost.
         renderer.changes(race.race_id, race.seq() - 1, race.audiences)
 
+    voted = 0
+    voted_card = race.newest_card(viewer)
+
+    def vote_path() -> str:
+        # Cast and withdraw in turn, so the voter's budget never runs out.
+        nonlocal voted
+        voted += 1
+        card = voted_card
+        return f"/r/{race.slug}/cards/{card}/votes" + ("" if voted % 2 else "/withdraw")
+
+    def vote_http() -> None:
+        status, _ = browser.post(vote_path(), {"key": f"profile-vote-{voted}"})
+        assert status == 200, status
+
+    def vote_fanout() -> None:
+        before = race.seq()
+        status, _ = browser.post(vote_path(), {"key": f"profile-vote-{voted}"})
+        assert status == 200, status
+        renderer.changes(race.race_id, before, race.audiences)
+
+    newcomers = 0
+
+    def kickoff_fanout() -> None:
+        # A participant joins and chooses a team: two events, each rendered for the screens present.
+        nonlocal newcomers
+        newcomers += 1
+        before = race.seq()
+        token, _ = people.join(race.db, race.codes["participant"], f"Newcomer {newcomers}")
+        renderer.changes(race.race_id, before, race.audiences)
+        joined = people.viewer(race.db, token)
+        assert joined is not None
+        before = race.seq()
+        teams.choose(race.db, joined, race.team_ids[newcomers % len(race.team_ids)])
+        renderer.changes(race.race_id, before, race.audiences)
+
+    def page_team() -> None:
+        status, _ = browser.get(f"/r/{race.slug}")
+        assert status == 200, status
+
     def phase() -> None:
         before = race.seq()
         race.toggle_phase()
@@ -265,6 +320,10 @@ def measures(race: Race_, app: ASGIApp, renderer: Renderer) -> dict[str, Callabl
         "post.answer": post_answer,
         "post.http": post_http,
         "post.fanout": post_fanout,
+        "vote.http": vote_http,
+        "vote.fanout": vote_fanout,
+        "kickoff.fanout": kickoff_fanout,
+        "page.team": page_team,
         "phase": phase,
         "refresh": refresh,
         "snapshot.team": snapshot_participant,
@@ -273,6 +332,10 @@ def measures(race: Race_, app: ASGIApp, renderer: Renderer) -> dict[str, Callabl
         "_post.render": post_fanout_render_only,
         "_phase.render": phase_render_only,
     }
+
+
+async def _inline(func: Callable[..., Any], *args: Any, **_: Any) -> Any:
+    return func(*args)
 
 
 def main() -> int:
@@ -297,6 +360,8 @@ def main() -> int:
     tune_collector()
     ops = measures(race, app, app.state.renderer)
     if args.profile:
+        # cProfile sees one thread: the routes' work in worker threads runs inline, on this one.
+        setattr(anyio.to_thread, "run_sync", _inline)  # noqa: B010 (a typed module attribute, replaced here)
         step = ops[args.profile]
         step()  # warm the template and statement caches
         profiler = cProfile.Profile()
