@@ -31,3 +31,9 @@ def once(key: Hashable, load: Callable[[], T]) -> T:
     if key not in memo:
         memo[key] = load()
     return cast(T, memo[key])
+
+
+def known(key: Hashable) -> Any | None:
+    """Return what this render scope has read under `key` already, or None."""
+    memo = _current.get()
+    return None if memo is None else memo.get(key)

@@ -13,7 +13,7 @@ from app import auth, settings
 from app.db import Database
 from app.models import Card, Person, PersonSession, Phase, Vote
 from app.services import devices
-from tests.conftest import ORIGIN, Join, soup
+from tests.conftest import ORIGIN, Join, oob_ids, soup
 from tests.conftest import Person as Browser
 
 
@@ -149,3 +149,20 @@ def test_the_roster_marks_people_who_joined_from_one_device(join: Join, race: di
     assert "Alva Domare (Jury)" in marks["Alva"].get_text()
     setup = soup(facilitator.client.get(f"/r/{race['slug']}/jury/setup").text)
     assert "Alva (Participant)" in setup.select_one("#conflicts .same-device").get_text()
+
+
+def test_a_join_from_a_device_someone_used_marks_both_live(join: Join, race: dict[str, Any]) -> None:
+    # A join sends the roster's list of people in no team alone; one from a used device marks the earlier
+    # person wherever they are, so the whole roster comes.
+    facilitator = join("facilitator", "Fia")
+    alva = join("participant", "Alva", team=0)
+    with facilitator.live() as socket:
+        socket.receive_text()
+        join("participant", "Bo")
+        assert {"roster-free", "move-one-slot"} <= oob_ids(socket.receive_text())
+        rejoin(alva, race, role="jury", name="Alva Domare")
+        frame = socket.receive_text()
+        while "roster" not in oob_ids(frame):  # the jury's progress may come first, in a frame of its own
+            frame = socket.receive_text()
+    team = soup(frame).select_one(f"#team-{race['teams'][0]['id']}")
+    assert "Alva Domare (Jury)" in team.select_one(".same-device").get_text()

@@ -211,6 +211,16 @@ def _facilitator_prepares(room: Room, slug: str, teams: Any, phases: Any, db: Da
     room.post("facilitator", f"phases/{phases[3]['id']}/start", {})
 
 
+def _a_late_joiner(room: Room, slug: str, teams: Any, phases: Any, db: Database) -> None:
+    """Someone joins after the others and chooses a team: the roster's parts they changed come alone."""
+    client = TestClient(room.app, headers={"origin": ORIGIN})
+    client.portal = room.people["alice"].client.portal
+    room.people["erik"] = Person(client, slug)
+    code = room.summary["codes"]["participant"]
+    room.post("erik", "/join", {"code": code, "name": room.value("N11", "late joiner's name")}, htmx=False)
+    room.post("erik", "team", {"team": str(teams[1]["id"])}, htmx=False)
+
+
 def _participants_work(room: Room, slug: str, teams: Any, phases: Any, db: Database) -> None:
     room.post(
         "alice",
@@ -234,6 +244,10 @@ def _participants_work(room: Room, slug: str, teams: Any, phases: Any, db: Datab
     card_id = _one(db, select(Card.id).order_by(col(Card.id)))
     room.post("alice", f"cards/{card_id}/comments", {"body": room.value("M1", "comment"), "key": "m1"})
     room.post("alice", f"cards/{card_id}/votes", {"key": "v1"})
+    # The wall's top cards, then a vote's frame that sends the team's tile alone.
+    room.post("facilitator", "top-cards/wall", {"shown": "1"})
+    room.post("alice", f"cards/{card_id}/votes/withdraw", {"key": "v1w"})
+    room.post("facilitator", "top-cards/wall", {"shown": "0"})
     room.post("bo", "cards", {"title": "Bo", "body": "", "column": "need", "key": "b1"})
     second = _one(db, select(Card.id).order_by(col(Card.id).desc()))
     room.post(
@@ -494,6 +508,7 @@ def _organisers_run_races(room: Room, slug: str, teams: Any, phases: Any, db: Da
 
 FILLS: list[Callable[[Room, str, Any, Any, Database], None]] = [
     _facilitator_prepares,
+    _a_late_joiner,
     _participants_work,
     _experts_help,
     _company_sends_a_need,

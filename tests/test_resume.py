@@ -162,9 +162,11 @@ def test_facilitators_resuming_at_the_same_seq_share_one_render_of_the_roster(
         with facilitator.live(since=since) as socket:
             got.append(socket.receive_text())
     for frame in got:
-        assert "roster" in oob_ids(frame)
-        assert "Cyrus" in soup(frame).select_one("#roster").get_text()
-    assert rendered.count("facilitator/_roster.html") == 1
+        # The team Cyrus chose, the people in no team and the move form: the roster's parts they changed.
+        assert {"team-1", "roster-free", "move-one-slot"} <= oob_ids(frame)
+        assert "Cyrus" in soup(frame).select_one("#team-1").get_text()
+    # Rendered once for both screens, the three parts together.
+    assert rendered.count("facilitator/_roster_items.html") == 1
 
 
 def test_a_screen_that_missed_nothing_is_caught_up_by_one_read(

@@ -208,7 +208,7 @@ def test_a_person_can_be_taken_out_of_every_team(join: Join, db: Database, race:
     alva = person_named(db, "Alva")
     assert facilitator.htmx(f"/r/{race['slug']}/people/{alva.id}/team", {"team": ""}).status_code == 200
     assert person_named(db, "Alva").team_id is None
-    names = [el.get_text() for el in facilitator.page().select("#roster > .members .person-name")]
+    names = [el.get_text() for el in facilitator.page().select("#roster-free .members .person-name")]
     assert names == ["Alva"]
 
 
@@ -323,9 +323,28 @@ def test_roster_shows_people_without_a_team(join: Join, race: dict[str, Any]) ->
     with facilitator.live() as socket:
         socket.receive_text()
         join("participant", "Nina")
-        frame = _next_with(socket, "roster")
-    names = [el.get_text() for el in soup(frame).select("#roster > .members .person-name")]
+        frame = _next_with(socket, "roster-free")
+    names = [el.get_text() for el in soup(frame).select("#roster-free .members .person-name")]
     assert names == ["Nina"]
+
+
+def test_a_team_choice_sends_the_roster_parts_it_changed_alone(join: Join, race: dict[str, Any]) -> None:
+    # At kick-off hundreds choose a team: each choice sends the team's entry, the people in no team and the
+    # move form, not the whole roster of every team.
+    facilitator = join("facilitator", "Fia")
+    nina = join("participant", "Nina")
+    join("participant", "Ola", team=1)
+    chosen, other = race["teams"][0]["id"], race["teams"][1]["id"]
+    with facilitator.live() as socket:
+        socket.receive_text()
+        assert nina.post(f"/r/{race['slug']}/team", {"team": chosen}).status_code == 303
+        frame = _next_with(socket, f"team-{chosen}")
+    ids = oob_ids(frame)
+    assert {f"team-{chosen}", "roster-free", "move-one-slot", f"overview-{chosen}"} <= ids
+    assert "roster" not in ids and f"team-{other}" not in ids and "teams" not in ids
+    assert [el.get_text() for el in soup(frame).select(f"#team-{chosen} .person-name")] == ["Nina"]
+    assert soup(frame).select("#roster-free .person-name") == []
+    assert soup(frame).select_one(f"#team-{chosen}")["hx-swap-oob"] == "outerMorph"
 
 
 def test_each_persons_move_select_offers_every_team_and_marks_their_own(

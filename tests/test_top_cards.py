@@ -54,6 +54,10 @@ def test_the_control_screen_lists_each_teams_three_cards_with_the_most_standing_
     assert section.select(".top-list > li")[1].select_one(".empty") is not None
 
 
+def oob_ids(text: str) -> list[str]:
+    return [element["id"] for element in soup(text).select("[hx-swap-oob]")]
+
+
 def test_a_vote_reaches_the_control_screen_and_the_wall_shows_the_top_cards_only_when_asked(
     join: Join, race: dict[str, Any], db: Database
 ) -> None:
@@ -61,27 +65,40 @@ def test_a_vote_reaches_the_control_screen_and_the_wall_shows_the_top_cards_only
     alva = join("participant", "Alva", team=0)
     facilitator, wall = join("facilitator", "Fia"), join("wall", "")
     card = add_card(alva, slug, "<b>Skruv</b>")
+    set_budget(db, "Ideation", 5)
     start_named_phase(join, race, db, "Ideation")
+    team = race["teams"][0]["id"]
     # Hidden until the facilitator chooses: the wall shows the teams.
     assert wall.page().select_one("#wall-top").has_attr("hidden")
     with facilitator.live() as s_fac, wall.live() as s_wall:
         s_fac.receive_text()
         s_wall.receive_text()
         assert vote(alva, slug, card).status_code == 200
-        frame = soup(s_fac.receive_text())
-        assert titles(frame.select_one("#top-cards")) == [["<b>Skruv</b>"], []]
-        assert frame.select_one("#top-cards b") is None  # the title is escaped
-        assert "wall-top" in {el["id"] for el in soup(s_wall.receive_text()).select("[hx-swap-oob]")}
+        # The voters' team's entry alone, not the whole list of teams.
+        text = s_fac.receive_text()
+        assert oob_ids(text) == [f"fav-{team}", f"overview-{team}"]
+        entry = soup(text).select_one(f"#fav-{team}")
+        assert [li.contents[0].strip() for li in entry.select(".top-cards-of > li")] == ["<b>Skruv</b>"]
+        assert entry.select_one("b") is None  # the title is escaped
+        assert entry.has_attr("hx-ignore")
         before = seq(db, race)
         answer = facilitator.htmx(f"/r/{slug}/top-cards/wall", {"shown": "1"})
         assert answer.status_code == 200 and soup(answer.text).select_one(".done") is not None
+        # The wall had no frame for the vote (its top cards were not on it): the next one shows them.
         shown = soup(s_wall.receive_text()).select_one("#wall-top")
         assert not shown.has_attr("hidden") and "shown" in shown["class"]
         assert [tile.select_one(".top-votes").get_text() for tile in shown.select(".top-tile ol")] == ["1"]
+        assert titles(soup(s_fac.receive_text()).select_one("#top-cards")) == [["<b>Skruv</b>"], []]
         # Pressed twice (two facilitators at once): the second is refused and changes nothing.
         again = facilitator.htmx(f"/r/{slug}/top-cards/wall", {"shown": "1"})
         assert again.status_code == 409
         assert seq(db, race) == before + 1
+        # Shown, a vote sends the wall that team's tile alone.
+        assert vote(alva, slug, card).status_code == 200
+        text = s_wall.receive_text()
+        assert oob_ids(text) == [f"top-tile-{team}"]
+        assert soup(text).select_one(".top-votes").get_text() == "2"
+        assert oob_ids(s_fac.receive_text()) == [f"fav-{team}", f"overview-{team}"]
         assert facilitator.htmx(f"/r/{slug}/top-cards/wall", {"shown": "0"}).status_code == 200
         assert soup(s_wall.receive_text()).select_one("#wall-top").has_attr("hidden")
     with db.read() as session:

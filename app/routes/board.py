@@ -64,8 +64,8 @@ async def _answer_with_card(request: Request, viewer: Viewer, card_id: int) -> R
     if not is_htmx(request):
         return _back_to_board(request, viewer)
     db = database(request)
-    context = await run_in_threadpool(cards_context, db, viewer, [card_id])
-    context.update(touched=(), my_budget=await run_in_threadpool(votes.viewers_budget, db, viewer))
+    context = await run_in_threadpool(lambda: cards_context(db, viewer, [card_id], budget=True))
+    context.update(touched=())
     return templates.TemplateResponse(request, "participant/_board_answer.html", context)
 
 

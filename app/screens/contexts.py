@@ -12,7 +12,7 @@ from app import memo
 from app.db import Database
 from app.models import CardColumn, Race
 from app.presence import registry as presence
-from app.services import board, cards, devices, experts, phases, races, roster, spotlight, teams
+from app.services import board, cards, devices, experts, phases, races, roster, spotlight, teams, votes
 from app.services.people import ROLE_LABELS, Viewer
 
 
@@ -162,6 +162,15 @@ def roster_context(read: Read, race: Race, _scope: int) -> dict[str, Any]:
     }
 
 
+def roster_items(read: Read, race: Race, scope: int, items: list[str]) -> dict[str, Any]:
+    """Return the context of the roster's parts named by items: "rost:team:3" (a team), "rost:free:0" (the
+    people in no team), "rost:move:0" (a big roster's move form)."""
+    context = roster_context(read, race, scope)
+    parts = {item.split(":")[1] for item in items}
+    teams = item_team_ids([item for item in items if item.startswith("rost:team:")])
+    return {**context, "item_teams": teams, "item_free": "free" in parts, "item_move": "move" in parts}
+
+
 def team_choice_context(read: Read, race: Race, _scope: int) -> dict[str, Any]:
     """Return whether team choice is open, and whether it closes by itself at the first phase's start."""
     automatic = race.team_choice_open is None
@@ -204,6 +213,8 @@ def prepare(read: Read, race: Race, team_regions: dict[int, list[str]]) -> None:
     if len(team_regions) < 2:
         return
     read.held = board.hold(read.session, race.id or 0)
+    if sum("team" in regions for regions in team_regions.values()) > 1:
+        teams.listing(read.session, race.id or 0)  # every team's head in one read (see teams.get_team)
     wanted = [team_id for team_id, regions in team_regions.items() if "team-requests" in regions]
     if len(wanted) > 1:
         read.team_requests = experts.for_teams(read.session, wanted)
@@ -232,10 +243,15 @@ def board_context(db: Database, viewer: Viewer, only: Iterable[str] | None = Non
     return {"race": race, "board": columns, "extras": extras, "board_state": state}
 
 
-def cards_context(db: Database, viewer: Viewer, card_ids: list[int]) -> dict[str, Any]:
-    """Return the race and these cards of the viewer's team as upserts, for an answer to a post or a vote."""
+def cards_context(
+    db: Database, viewer: Viewer, card_ids: list[int], *, budget: bool = False
+) -> dict[str, Any]:
+    """Return the race and these cards of the viewer's team as upserts, for an answer to a post or a vote;
+    with `budget`, the viewer's votes left too (a vote's answer), in the same read."""
     with db.read() as session:
         race = session.get(Race, viewer.race_id)
         assert race is not None
         context = card_upserts(Read(session), race, viewer.team_id or 0, card_ids)
+        if budget:
+            context["my_budget"] = votes.budget(session, race, viewer.person_id)
     return {"race": race, **context}

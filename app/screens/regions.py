@@ -81,8 +81,12 @@ CARD = Item("card", "participant/_card_upsert.html", contexts.card_items)
 COLUMN_REGIONS = tuple(f"col:{name.value}" for name in CardColumn)
 
 
-def _top_cards(read: Read, race: Race, _scope: int) -> dict[str, Any]:
-    return {"top_cards": favourites.top(read.session, race), "top_shown": race.top_cards_shown}
+def _top_cards(read: Read, race: Race, _scope: int, team_ids: list[int] | None = None) -> dict[str, Any]:
+    return {"top_cards": favourites.top(read.session, race, team_ids), "top_shown": race.top_cards_shown}
+
+
+def _top_cards_of(read: Read, race: Race, scope: int, items: list[str]) -> dict[str, Any]:
+    return _top_cards(read, race, scope, contexts.item_team_ids(items))
 
 
 _DECLARED = (
@@ -171,7 +175,13 @@ _DECLARED = (
             lambda r, race, _, items: contexts.overview_context(r, race, _, contexts.item_team_ids(items)),
         ),
     ),
-    Region("roster", "facilitator/_roster.html", contexts.roster_context),
+    # A join or a team choice changes a team or two, the people in no team and the move form: sent alone.
+    Region(
+        "roster",
+        "facilitator/_roster.html",
+        contexts.roster_context,
+        item=Item("rost", "facilitator/_roster_items.html", contexts.roster_items),
+    ),
     Region("team-choice", "facilitator/_team_choice.html", contexts.team_choice_context),
     Region(
         "feed",
@@ -179,8 +189,16 @@ _DECLARED = (
         lambda r, race, _: {"feed": contexts.newest(r.session, race, contexts.FEED_CARDS)},
     ),
     Region("jury", "facilitator/_jury.html", lambda r, race, _: scoreboard.jury_context(r.session, race)),
-    Region("top-cards", "facilitator/_top_cards.html", _top_cards),
-    Region("wall-top", "wall/_top.html", _top_cards),
+    # A vote changes one team's entry: it is sent alone.
+    Region(
+        "top-cards",
+        "facilitator/_top_cards.html",
+        _top_cards,
+        item=Item("fav", "facilitator/_top_items.html", _top_cards_of),
+    ),
+    Region(
+        "wall-top", "wall/_top.html", _top_cards, item=Item("toptile", "wall/_top_tiles.html", _top_cards_of)
+    ),
     Region(
         "wall-ranking",
         "wall/_ranking.html",

@@ -15,7 +15,7 @@ from app.screens.caches import GapChanges, RaceRegions, Recent
 from app.screens.contexts import Read, load_board, prepare
 from app.screens.frames import PRESENCE_MARK, RenderCache, frame, render_regions
 from app.screens.pages import cacheable, screen_regions
-from app.screens.regions import changes_unseen, is_own, is_scoped
+from app.screens.regions import changes_unseen, is_own, is_scoped, item_region
 from app.screens.rules import changes
 from app.services import events, people
 from app.templating import Fragments
@@ -84,8 +84,9 @@ class Renderer:
             }
             prepare(read, race, teams)
             for aud, regions in wanted.items():
-                if regions:
-                    frames[aud.key] = frame(race.seq, render_regions(read, race, aud, regions, cache))
+                # Nothing for a screen whose touched items are not on it (the wall's top cards, not shown).
+                if regions and (body := render_regions(read, race, aud, regions, cache)):
+                    frames[aud.key] = frame(race.seq, body)
             closing: dict[int, str | None] = dict.fromkeys(touched.ended)
             for person_id in touched.moved - touched.ended:
                 closing[person_id] = _watched(session, person_id)
@@ -140,10 +141,16 @@ class Renderer:
         shared = self._race_regions.at(key)
         own = [region for region in regions if is_own(region)]
         parts = [render_regions(read, race, aud, own, {})] if own else []
+        # Each race-wide region alone; the items of one kind together, in one render (a roster's parts).
+        units: dict[str, list[str]] = {}
         for region in regions:
             if not is_own(region):
-                with self._race_regions.rendering(key, region, aud.lang):
-                    parts.append(render_regions(read, race, aud, [region], shared))
+                units.setdefault(region.partition(":")[0] if item_region(region) else region, []).append(
+                    region
+                )
+        for unit in units.values():
+            with self._race_regions.rendering(key, " ".join(unit), aud.lang):
+                parts.append(render_regions(read, race, aud, unit, shared))
         return "".join(parts)
 
     def viewer_and_seq(self, token: str, since: int | None) -> tuple[people.Viewer, int | None] | None:

@@ -105,6 +105,31 @@ def _the_row(result: Changes, event: Event) -> None:
     result.touch(f"row:{event.team_id}" if event.team_id else "teams")
 
 
+def _the_favourites(result: Changes, event: Event) -> None:
+    """Send the team's cards with the most votes, on the control screen and (when it shows them) the wall."""
+    result.touch(f"fav:{event.team_id}", f"toptile:{event.team_id}")
+
+
+def _joined_roster(result: Changes, event: Event) -> None:
+    """A participant joins the people in no team; a join from a device someone else of the race used marks
+    both in the roster, wherever they are."""
+    if event.data.get("shared"):
+        result.touch("roster")
+    elif event.data.get("role") == Role.PARTICIPANT:
+        result.touch("rost:free:0", "rost:move:0")
+
+
+def _chosen_team(result: Changes, event: Event) -> None:
+    """A team choice changes the team's and the one left's entries in the roster, overview and wall."""
+    previous = event.data.get("previous")
+    for team_id in (event.team_id, previous):
+        if team_id:
+            result.touch(f"rost:team:{team_id}", f"row:{team_id}", f"tile:{team_id}")
+    result.touch("rost:move:0")
+    if not previous:
+        result.touch("rost:free:0")
+
+
 def _open_phase_settings(result: Changes, event: Event) -> None:
     """An agenda edit of the open phase may open or close the board or the voting, and moves the clock."""
     if event.data.get("clock"):
@@ -229,9 +254,7 @@ RULES: dict[str, Rule] = {
     # A team's name and colour show in every member's list of teams to change to.
     Kind.TEAM_ADDED: Rule(("roster", "teams", "teampick", "wall-teams", "team", *_JURY, *_TOP)),
     Kind.TEAM_UPDATED: Rule(("roster", "teams", "teampick", "wall-teams", "team", *_JURY, *_TOP)),
-    Kind.TEAM_JOINED: Rule(
-        ("teampick", "teams", "wall-teams", "roster", *_JURY), ("team",), (_previous_team,)
-    ),
+    Kind.TEAM_JOINED: Rule(("teampick", *_JURY), ("team",), (_previous_team, _chosen_team)),
     # Where a team sits: its header, and where experts and facilitators look for it.
     Kind.TEAM_PLACED: Rule(("fac-queue", "roster", "requests", "my-requests"), team=("team",)),
     # Each move and new team has its own event; the summary refreshes the lists once more.
@@ -244,7 +267,7 @@ RULES: dict[str, Rule] = {
         Rule(("roster", "teams"), team=("team", "board-state", *COLUMN_REGIONS)),
     ),
     **_rules((Kind.BOARDS_LOCKED, Kind.BOARDS_UNLOCKED), Rule(("roster", "teams"), more=(_listed_boards,))),
-    Kind.PERSON_JOINED: Rule(("teams", "roster"), more=(_juror_joined,)),
+    Kind.PERSON_JOINED: Rule(("teams",), more=(_juror_joined, _joined_roster)),
     # The same person again, perhaps by another name: where their name shows.
     Kind.PERSON_REJOINED: Rule(("teams", "roster"), ("team",), (_rejoined_juror,)),
     Kind.PERSON_LEFT: Rule(more=(_signed_out,)),
@@ -255,9 +278,9 @@ RULES: dict[str, Rule] = {
     Kind.CARD_ADDED: Rule(("feed", "wall-cards"), more=(_the_card, _the_tile, _the_row)),
     **_rules(
         (Kind.CARD_EDITED, Kind.CARD_MOVED, Kind.CARD_REMOVED),
-        Rule(("feed", "wall-cards", *_TOP), more=(_its_columns, _the_tile, _the_row, _spotlit)),
+        Rule(("feed", "wall-cards"), more=(_its_columns, _the_tile, _the_row, _spotlit, _the_favourites)),
     ),
-    **_rules((Kind.VOTE_CAST, Kind.VOTE_WITHDRAWN), Rule(_TOP, more=(_the_card, _the_row))),
+    **_rules((Kind.VOTE_CAST, Kind.VOTE_WITHDRAWN), Rule(more=(_the_card, _the_row, _the_favourites))),
     Kind.COMMENT_ADDED: Rule(more=(_the_card,)),
     # Experts' queues list the open requests; the wall the open and claimed ones.
     **_rules(

@@ -36,13 +36,20 @@ _COUNTS = (
     .group_by(col(Card.id))
     .order_by(func.count(col(Vote.id)).desc(), col(Card.id))
 )
+# The same for some teams: a vote changes one team's entry, which is sent alone.
+_TEAM_COUNTS = _COUNTS.where(col(Card.team_id).in_(bindparam("teams", expanding=True)))
+_TEAMS = select(Team).where(Team.race_id == bindparam("race")).order_by(col(Team.id))
+_SOME_TEAMS = _TEAMS.where(col(Team.id).in_(bindparam("teams", expanding=True)))
 
 
-def top(session: Session, race: Race) -> list[TeamFavourites]:
-    """Return every team, in order, with its (at most three) cards that have the most votes."""
-    teams = session.exec(select(Team).where(Team.race_id == race.id).order_by(col(Team.id))).all()
+def top(session: Session, race: Race, team_ids: list[int] | None = None) -> list[TeamFavourites]:
+    """Return every team (or these), in order, with its (at most three) cards that have the most votes."""
+    params: dict[str, object] = {"race": race.id}
+    if team_ids is not None:
+        params["teams"] = team_ids
+    teams = session.exec(_TEAMS if team_ids is None else _SOME_TEAMS, params=params).all()
     found = {team.id: TeamFavourites(team) for team in teams}
-    for card, votes in session.exec(_COUNTS, params={"race": race.id}).all():
+    for card, votes in session.exec(_COUNTS if team_ids is None else _TEAM_COUNTS, params=params).all():
         favourites = found.get(card.team_id)
         if favourites is not None and len(favourites.cards) < PER_TEAM:
             favourites.cards.append((card, votes))

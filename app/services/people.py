@@ -105,6 +105,8 @@ def join(
         token = secrets.token_urlsafe(32)
         session.add(PersonSession(token=token, person_id=person.id, created_ms=now_ms()))
         data: dict[str, object] = {"name": name, "role": role}
+        if known and _shares_device(session, race.id, known, person.id):
+            data["shared"] = True  # the roster marks both
         if earlier:
             was = session.exec(
                 select(Person.id)
@@ -115,6 +117,14 @@ def join(
                 data["was"] = was
         events.record(session, race.id, Kind.PERSON_JOINED, data=data, person_id=person.id)
         return token, race.slug
+
+
+def _shares_device(session: Session, race_id: int, device: str, person_id: int) -> bool:
+    """Return whether someone else of the race joined from this device."""
+    query = select(Person.id).where(
+        Person.race_id == race_id, Person.device == device, Person.id != person_id
+    )
+    return session.exec(query.limit(1)).first() is not None
 
 
 def _returning(session: Session, race_id: int, role: str, device: str) -> Person | None:

@@ -61,10 +61,20 @@ def _listing(session: Session, race_id: int, team_ids: list[int] | None) -> list
 
 def get_team(session: Session, race_id: int, team_id: int) -> TeamView:
     """Return one team of the race or raise NotFound."""
-    for view in listing(session, race_id):
+    # From every team's listing when this render read it (many teams' screens at once), else this team alone.
+    views = memo.known(("teams.listing", race_id, None)) or listing(session, race_id, [team_id])
+    for view in views:
         if view.team.id == team_id:
             return view
     raise NotFound("There is no such team in this race.")
+
+
+def names(session: Session, race_id: int) -> list[Team]:
+    """Return every team of the race, in order, without members (read once per render)."""
+    views = memo.known(("teams.listing", race_id, None))
+    if views is not None:
+        return [view.team for view in views]
+    return memo.once(("teams.names", race_id), lambda: list(session.exec(_TEAMS, params={"race": race_id})))
 
 
 def started(session: Session, race_id: int) -> bool:
@@ -196,4 +206,4 @@ def choice(session: Session, race: Race, team_id: int) -> Choice:
     """Return whether a member of a team may change team now, and the other teams of the race."""
     if not choice_open(session, race):
         return Choice(False, [])
-    return Choice(True, [view.team for view in listing(session, race.id or 0) if view.team.id != team_id])
+    return Choice(True, [team for team in names(session, race.id or 0) if team.id != team_id])
