@@ -153,6 +153,7 @@ def create_app(database_url: str | None = None) -> Starlette:
             "url_for": templating.Paths(app.router).url_for,
             "phase_item": fragments.phase_item,
             "feed_item": fragments.feed_item,
+            "board_card": fragments.card,
             "card_form": fragments.card_form,
             "columns": list(cards.COLUMN_LABELS.items()),
             "kind_label": reports.kind_label,

@@ -217,6 +217,19 @@ class Fragments:
         """Render one card of the facilitators' feed: a new card renders itself, the other eleven are kept."""
         return self.render("facilitator/_feed_item.html", race=race_shown(race), view=view)
 
+    def card(self, race: Any, view: Any, extra: Any, voting: bool) -> markupsafe.Markup:
+        """Render one card of a team's board: a vote's answer and the team's frame show the same card, which
+        is rendered once for both (and for every member's page until it changes)."""
+        return self.render(
+            "participant/_card.html",
+            # All a card shows of its race: its links and its comments' times.
+            race=SimpleNamespace(slug=race.slug, timezone=race.timezone),
+            view=view,
+            extras={view.card.id: extra} if extra is not None else {},
+            board_state=SimpleNamespace(voting=bool(voting)),
+            read_only=False,
+        )
+
     def card_form(
         self, race: Any, board_state: Any, form: dict[str, str], form_error: str, form_key: str
     ) -> markupsafe.Markup:

@@ -12,6 +12,7 @@ from app.db import Database
 from app.errors import Conflict
 from app.models import Person as PersonRow
 from app.models import PersonSession, Vote
+from app import templating
 from app.services import people, votes
 from tests.conftest import Join, soup
 from tests.helpers import add_card, event_count, set_budget, start_named_phase, vote
@@ -147,3 +148,30 @@ def _viewer_of(db: Database, name: str) -> people.Viewer:
     viewer = people.viewer(db, token)
     assert viewer is not None
     return viewer
+
+
+def test_a_vote_renders_its_card_once_for_the_answer_and_the_team_and_never_serves_it_stale(
+    join: Join, race: dict[str, Any], db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The voter's answer and the team's frame show the same card: one render serves both (and every member's
+    # page), and what it shows is its key, so a second vote shows the new count, not the kept one.
+    alva, bo = join("participant", "Alva", team=0), join("participant", "Bo", team=0)
+    card = add_card(alva, race["slug"], "Skruv")
+    start_named_phase(join, race, db, "Ideation")
+    rendered: list[str] = []
+    original = templating.render
+
+    def counting(template: str, **context: Any) -> str:
+        rendered.append(template)
+        return original(template, **context)
+
+    monkeypatch.setattr(templating, "render", counting)
+    with bo.live() as socket:
+        socket.receive_text()
+        rendered.clear()  # the screen's first snapshot
+        for count in (1, 2):
+            answer = vote(alva, race["slug"], card)
+            frame = socket.receive_text()
+            for text in (answer.text, frame):
+                assert soup(text).select_one(f"#card-{card} .vote-count")["data-votes"] == str(count)
+    assert rendered.count("participant/_card.html") == 2  # once per vote, not once per screen or answer
