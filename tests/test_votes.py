@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
+from app import templating
 from app.db import Database
 from app.errors import Conflict
 from app.models import Person as PersonRow
 from app.models import PersonSession, Vote
-from app import templating
 from app.services import people, votes
 from tests.conftest import Join, soup
 from tests.helpers import add_card, event_count, set_budget, start_named_phase, vote
