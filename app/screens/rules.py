@@ -267,7 +267,7 @@ RULES: dict[str, Rule] = {
         Rule(("roster", "teams"), team=("team", "board-state", *COLUMN_REGIONS)),
     ),
     **_rules((Kind.BOARDS_LOCKED, Kind.BOARDS_UNLOCKED), Rule(("roster", "teams"), more=(_listed_boards,))),
-    # Not the overview: a new person is in no team's row, and who is online follows their socket, not the join.
+    # Not the overview: a new person is in no team's row; who is online follows the socket, not the join.
     Kind.PERSON_JOINED: Rule(more=(_juror_joined, _joined_roster)),
     # The same person again, perhaps by another name: where their name shows.
     Kind.PERSON_REJOINED: Rule(("teams", "roster"), ("team",), (_rejoined_juror,)),
