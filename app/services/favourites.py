@@ -11,7 +11,7 @@ from app.db import Database
 from app.errors import Conflict
 from app.kinds import Kind
 from app.models import Card, Race, Team, Vote
-from app.services import events
+from app.services import events, teams
 from app.services.agenda import require_facilitator
 from app.services.people import Viewer
 
@@ -38,8 +38,6 @@ _COUNTS = (
 )
 # The same for some teams: a vote changes one team's entry, which is sent alone.
 _TEAM_COUNTS = _COUNTS.where(col(Card.team_id).in_(bindparam("teams", expanding=True)))
-_TEAMS = select(Team).where(Team.race_id == bindparam("race")).order_by(col(Team.id))
-_SOME_TEAMS = _TEAMS.where(col(Team.id).in_(bindparam("teams", expanding=True)))
 
 
 def top(session: Session, race: Race, team_ids: list[int] | None = None) -> list[TeamFavourites]:
@@ -47,8 +45,7 @@ def top(session: Session, race: Race, team_ids: list[int] | None = None) -> list
     params: dict[str, object] = {"race": race.id}
     if team_ids is not None:
         params["teams"] = team_ids
-    teams = session.exec(_TEAMS if team_ids is None else _SOME_TEAMS, params=params).all()
-    found = {team.id: TeamFavourites(team) for team in teams}
+    found = {team.id: TeamFavourites(team) for team in teams.heads(session, race.id or 0, team_ids)}
     for card, votes in session.exec(_COUNTS if team_ids is None else _TEAM_COUNTS, params=params).all():
         favourites = found.get(card.team_id)
         if favourites is not None and len(favourites.cards) < PER_TEAM:

@@ -69,12 +69,15 @@ def get_team(session: Session, race_id: int, team_id: int) -> TeamView:
     raise NotFound("There is no such team in this race.")
 
 
-def names(session: Session, race_id: int) -> list[Team]:
-    """Return every team of the race, in order, without members (read once per render)."""
+def heads(session: Session, race_id: int, team_ids: list[int] | None = None) -> list[Team]:
+    """Return every team of the race (or these), in order, without members (read once per render)."""
     views = memo.known(("teams.listing", race_id, None))
     if views is not None:
-        return [view.team for view in views]
-    return memo.once(("teams.names", race_id), lambda: list(session.exec(_TEAMS, params={"race": race_id})))
+        return [view.team for view in views if team_ids is None or view.team.id in team_ids]
+    params = {"race": race_id} if team_ids is None else {"race": race_id, "teams": team_ids}
+    query = _TEAMS if team_ids is None else _SOME_TEAMS
+    key = ("teams.heads", race_id, None if team_ids is None else tuple(team_ids))
+    return memo.once(key, lambda: list(session.exec(query, params=params)))
 
 
 def started(session: Session, race_id: int) -> bool:
@@ -206,4 +209,4 @@ def choice(session: Session, race: Race, team_id: int) -> Choice:
     """Return whether a member of a team may change team now, and the other teams of the race."""
     if not choice_open(session, race):
         return Choice(False, [])
-    return Choice(True, [team for team in names(session, race.id or 0) if team.id != team_id])
+    return Choice(True, [team for team in heads(session, race.id or 0) if team.id != team_id])
