@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from app.services.matching import (
@@ -133,8 +133,23 @@ def test_background_quotas_hold_without_company_placement(
         assert not [note for note in plan.explanation.notes if note.code.startswith("quota")]
 
 
+def _eleven_in_two_teams() -> tuple[list[Participant], list[ChallengeNeed], Bounds]:
+    """The crowd hypothesis found (2026-12-07): 11 people in two teams of five and six, one company person. The
+    team with the company person must be the one of six, or it has no room for its business developer."""
+    backgrounds = (
+        "research research research company student research business business student student student"
+    )
+    people = [
+        Participant(1000 + i * 7, f"P{i}", background, "Mejeriet" if background == "company" else "", ())
+        for i, background in enumerate(backgrounds.split())
+    ]
+    companies = ("Verkstan", "Verkstan", "Sågverket AB", "Kraftbolaget", "Mejeriet")
+    return people, [ChallengeNeed(100 + i, name, ()) for i, name in enumerate(companies)], Bounds(4, 4, None)
+
+
 @PROPERTY
 @given(crowds(only_company=True))
+@example(_eleven_in_two_teams())
 def test_background_floors_hold_when_company_people_come_from_companies(
     crowd: tuple[list[Participant], list[ChallengeNeed], Bounds],
 ) -> None:

@@ -180,9 +180,11 @@ def _set_targets(teams: list[_Team], n: int) -> None:
     extra = n - sum(max(size, level) for size in sizes)
     for team, size in zip(teams, sizes, strict=True):
         team.target = max(size, level)
-        if size <= level and extra > 0:
-            team.target += 1
-            extra -= 1
+    # The places left over go first to the teams that rule 3 filled most: their company people sit in room the
+    # quota floors need (with two teams of five and six, the one with a company person takes six).
+    levelled = [index for index, size in enumerate(sizes) if size <= level]
+    for index in sorted(levelled, key=lambda i: (-sizes[i], i))[:extra]:
+        teams[index].target += 1
 
 
 def _best(candidates: Iterable[Participant], team: _Team) -> Participant:
