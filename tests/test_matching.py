@@ -134,8 +134,8 @@ def test_background_quotas_hold_without_company_placement(
 
 
 def _eleven_in_two_teams() -> tuple[list[Participant], list[ChallengeNeed], Bounds]:
-    """The crowd hypothesis found (2026-12-07): 11 people in two teams of five and six, one company person. The
-    team with the company person must be the one of six, or it has no room for its business developer."""
+    """The crowd hypothesis found (2026-12-07): 11 people in two teams of five and six, one company person.
+    The team with the company person must be the one of six, or it has no room for its business developer."""
     backgrounds = (
         "research research research company student research business business student student student"
     )
