@@ -15,7 +15,6 @@ phone, in a phase that takes expert requests, with the board locked and while vo
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,39 +24,19 @@ from app.db import Database
 from app.services import favourites, jury, phases, roster, spotlight
 from bench.server import LocalServer as Server
 from tests.browser import crowd
-from tests.browser.test_board import open_card
+from tests.browser.helpers import (
+    answer_profile,
+    axe_violations,
+    choose_team,
+    describe,
+    expect_live,
+    join,
+    open_card,
+    open_request_form,
+)
 from tests.browser.test_intake import prepare as prepare_intake
-from tests.browser.test_room import answer_profile, open_request_form
-from tests.browser.test_spine import choose_team, expect_live, join
 
 pytestmark = pytest.mark.browser
-
-AXE = next((Path(__file__).parent / "vendor").glob("axe-core-*.min.js"))
-BLOCKING = {"serious", "critical"}
-RUN_AXE = """async () => {
-  const result = await axe.run(document, {resultTypes: ["violations"]});
-  return result.violations.map(v => ({
-    id: v.id, impact: v.impact, help: v.help,
-    nodes: v.nodes.map(n => n.target.join(" ") + " :: " + n.failureSummary.replace(/\\s+/g, " ")),
-  }));
-}"""
-
-
-def axe_violations(page: Page) -> list[dict[str, Any]]:
-    """Inject axe-core into the page and return its serious and critical violations."""
-    if not page.evaluate("() => typeof window.axe === 'object'"):
-        page.evaluate(AXE.read_text(encoding="utf-8"))
-    violations: list[dict[str, Any]] = page.evaluate(RUN_AXE)
-    return [violation for violation in violations if violation["impact"] in BLOCKING]
-
-
-def describe(found: dict[str, list[dict[str, Any]]]) -> str:
-    lines = []
-    for screen, violations in found.items():
-        for violation in violations:
-            lines.append(f"{screen}: {violation['impact']} {violation['id']}: {violation['help']}")
-            lines.extend(f"    {node}" for node in violation["nodes"][:5])
-    return "\n".join(lines)
 
 
 def set_the_room(server: Server, new_page: Callable[..., Page], lang: str) -> dict[str, Page]:

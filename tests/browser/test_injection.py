@@ -26,8 +26,7 @@ from playwright.sync_api import Page, expect
 
 from app.services.reports import md_escape
 from bench.server import LocalServer as Server
-from tests.browser.test_room import open_request_form
-from tests.browser.test_spine import choose_team, expect_live, join
+from tests.browser.helpers import choose_team, expect_live, join, open_request_form
 
 pytestmark = pytest.mark.browser
 

@@ -16,8 +16,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bench.server import LocalServer as Server
-from tests.browser.test_room import answer_profile
-from tests.browser.test_spine import expect_live, join
+from tests.browser.helpers import answer_profile, expect_live, join
 
 pytestmark = pytest.mark.browser
 

@@ -17,8 +17,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bench.server import LocalServer as Server
-from tests.browser.test_axe import axe_violations, describe
-from tests.browser.test_spine import expect_live, join
+from tests.browser.helpers import axe_violations, describe, expect_live, give_challenge, join
 
 pytestmark = pytest.mark.browser
 
@@ -38,19 +37,6 @@ WORDS = {
         "four": "4.00",
     },
 }
-
-
-def give_challenge(control: Page, team_id: int) -> None:
-    """Add a challenge from Sågverket AB and give it to a team, on the control screen."""
-    control.locator("#challenge-add-details summary").click()
-    control.locator("#challenge-new-company").fill("Sågverket AB")
-    control.locator("#challenge-new-title").fill("Mindre spill i sågen")
-    control.locator("#challenge-new-save").click()
-    expect(control.locator("#challenges")).to_contain_text("Sågverket AB")
-    control.locator(f"#team-{team_id}-details summary").click()
-    control.locator(f"#team-{team_id}-challenge").select_option(label="Sågverket AB: Mindre spill i sågen")
-    control.locator(f"#team-{team_id}-save").click()
-    expect(control.locator(f"#team-{team_id} .meta")).to_contain_text("Sågverket AB")
 
 
 @pytest.mark.parametrize("lang", ["sv", "en"])

@@ -18,9 +18,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bench.server import LocalServer as Server
-from tests.browser.test_axe import axe_violations, describe
-from tests.browser.test_jury import give_challenge
-from tests.browser.test_spine import choose_team, expect_live, join
+from tests.browser.helpers import axe_violations, choose_team, describe, expect_live, give_challenge, join
 
 pytestmark = pytest.mark.browser
 

@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bench.server import LocalServer as Server
-from tests.browser.test_spine import choose_team, expect_live, join
+from tests.browser.helpers import choose_team, expect_live, join
 
 pytestmark = pytest.mark.browser
 

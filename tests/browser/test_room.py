@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bench.server import LocalServer as Server
-from tests.browser.test_spine import choose_team, expect_live, join
+from tests.browser.helpers import answer_profile, choose_team, expect_live, join, open_request_form
 
 pytestmark = pytest.mark.browser
 
@@ -29,26 +29,6 @@ NO_SCROLL = """() => [
   document.documentElement.scrollHeight - innerHeight,
   document.documentElement.scrollWidth - innerWidth,
 ]"""
-
-
-def open_request_form(page: Page) -> None:
-    """Unfold "Call an expert" below the board (folded until wanted)."""
-    details = page.locator("#request-details")
-    if details.get_attribute("open") is None:
-        details.locator("summary").click()
-    expect(page.locator("#request-question")).to_be_visible()
-
-
-def answer_profile(page: Page, background: str, tick: list[str], more: str) -> None:
-    """Answer the profile questions shown after joining."""
-    prompt = page.locator("#profile-prompt")
-    expect(prompt).to_be_visible()
-    prompt.locator(f"input[name=background][value={background}]").check()
-    for tag in tick:
-        prompt.locator(f"input[name=competence][value='{tag}']").check()
-    prompt.locator("#competence-more").fill(more)
-    prompt.locator("button[value=save]").click()
-    expect(page.locator("#profile-prompt")).to_have_count(0)
 
 
 def test_request_claim_resolve_rate_across_screens(

@@ -19,9 +19,16 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bench.server import LocalServer as Server
-from tests.browser.test_board import card_in, open_card
-from tests.browser.test_room import answer_profile, open_request_form
-from tests.browser.test_spine import choose_team, expect_live, join, switch_language
+from tests.browser.helpers import (
+    answer_profile,
+    card_in,
+    choose_team,
+    expect_live,
+    join,
+    open_card,
+    open_request_form,
+    switch_language,
+)
 
 pytestmark = pytest.mark.browser
 

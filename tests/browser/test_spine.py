@@ -20,6 +20,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bench.server import LocalServer as Server
+from tests.browser.helpers import choose_team, expect_live, join, switch_language
 
 pytestmark = pytest.mark.browser
 
@@ -40,32 +41,6 @@ CLOCK_READING = """() => {
     at: performance.timeOrigin + performance.now(),
   };
 }"""
-
-
-def join(page: Page, server: Server, slug: str, code: str, name: str) -> None:
-    """Join through the form at `/`, as a new person does."""
-    page.goto(f"{server.base_url}/")
-    page.locator("#code").fill(code)
-    page.locator("#name").fill(name)
-    page.locator("form[action='/join'] button[type=submit]").click()
-    page.wait_for_url(f"{server.base_url}/r/{slug}")
-
-
-def choose_team(page: Page, team_name: str) -> None:
-    """Pick a team on the team picker and land on its board."""
-    exact = re.compile(rf"^\s*{re.escape(team_name)}\s*$")
-    choice = page.locator("#teampick li").filter(has=page.locator("strong", has_text=exact))
-    choice.locator("button").click()
-    expect(page.locator("#team h1")).to_have_text(team_name)
-
-
-def switch_language(page: Page, lang: str) -> None:
-    page.locator(f"header form.lang button[value={lang}]").click()
-    expect(page.locator("html")).to_have_attribute("lang", lang)
-
-
-def expect_live(page: Page, timeout: int | None = None) -> None:
-    expect(page.locator("#conn")).to_have_attribute("data-state", "live", timeout=timeout)
 
 
 def clock_seconds(text: str) -> int:

@@ -18,8 +18,7 @@ from sqlmodel import select
 from app.db import Database
 from app.models import Challenge, Race
 from bench.server import LocalServer as Server
-from tests.browser.test_axe import axe_violations, describe
-from tests.browser.test_spine import expect_live, join
+from tests.browser.helpers import axe_violations, describe, expect_live, join
 
 pytestmark = pytest.mark.browser
 

@@ -21,7 +21,7 @@ from app.db import Database
 from app.services import favourites, jury, spotlight
 from bench.server import LocalServer as Server
 from tests.browser import crowd
-from tests.browser.test_spine import expect_live, join
+from tests.browser.helpers import expect_live, join
 
 pytestmark = pytest.mark.browser
 
