@@ -260,3 +260,16 @@ def set_budget(db: Database, name: str, budget: int) -> None:
 
 def vote(person: Person, slug: str, card_id: int, key: str = "") -> Any:
     return person.htmx(f"/r/{slug}/cards/{card_id}/votes", {"key": key})
+
+
+def renders(monkeypatch: pytest.MonkeyPatch, module: Any) -> list[str]:
+    """Count the templates `module.render` renders from now on: return the list it appends each name to."""
+    rendered: list[str] = []
+    original = module.render
+
+    def counting(template: str, **context: Any) -> str:
+        rendered.append(template)
+        return str(original(template, **context))
+
+    monkeypatch.setattr(module, "render", counting)
+    return rendered

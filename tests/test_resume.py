@@ -16,7 +16,7 @@ from app.models import Card
 from app.screens import Renderer, frames
 from app.services import cards, people
 from tests.conftest import Join, apply_frame, oob_ids, soup
-from tests.helpers import BetweenLookAndAttach, post_cards, race_seq, seq_of
+from tests.helpers import BetweenLookAndAttach, post_cards, race_seq, renders, seq_of
 
 ALL_PARTICIPANT_REGIONS = {"clock", "team", *(f"col-{c}" for c in ("need", "idea", "market"))}
 
@@ -149,14 +149,7 @@ def test_facilitators_resuming_at_the_same_seq_share_one_render_of_the_roster(
     with first.live() as socket:
         since = seq_of(socket.receive_text())
     join("participant", "Cyrus", team=0)
-    rendered: list[str] = []
-    original = frames.render
-
-    def counting(template: str, **context: Any) -> str:
-        rendered.append(template)
-        return original(template, **context)
-
-    monkeypatch.setattr(frames, "render", counting)
+    rendered = renders(monkeypatch, frames)
     got = []
     for facilitator in (first, second):
         with facilitator.live(since=since) as socket:

@@ -15,7 +15,7 @@ from app.models import Person as PersonRow
 from app.models import PersonSession, Vote
 from app.services import people, votes
 from tests.conftest import Join, soup
-from tests.helpers import add_card, event_count, set_budget, start_named_phase, vote
+from tests.helpers import add_card, event_count, renders, set_budget, start_named_phase, vote
 
 
 def standing(db: Database) -> int:
@@ -158,14 +158,7 @@ def test_a_vote_renders_its_card_once_for_the_answer_and_the_team_and_never_serv
     alva, bo = join("participant", "Alva", team=0), join("participant", "Bo", team=0)
     card = add_card(alva, race["slug"], "Skruv")
     start_named_phase(join, race, db, "Ideation")
-    rendered: list[str] = []
-    original = templating.render
-
-    def counting(template: str, **context: Any) -> str:
-        rendered.append(template)
-        return original(template, **context)
-
-    monkeypatch.setattr(templating, "render", counting)
+    rendered = renders(monkeypatch, templating)
     with bo.live() as socket:
         socket.receive_text()
         rendered.clear()  # the screen's first snapshot

@@ -12,20 +12,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bench.server import LocalServer as Server
-from tests.browser.helpers import choose_team, expect_live, join
+from tests.browser.helpers import card_in, choose_team, expect_live, join, open_card
 
 pytestmark = pytest.mark.browser
-
-
-def card_in(page: Page, column: str) -> Any:
-    return page.locator(f"#col-{column} .card")
-
-
-def open_card(page: Page, column: str) -> Any:
-    card_in(page, column).locator(".card-open a").click()
-    panel = page.locator("#card-panel")
-    expect(panel).to_be_visible()
-    return panel
 
 
 def save(panel: Any, title: str) -> None:
