@@ -26,9 +26,11 @@ import os
 import pstats
 import statistics
 import tempfile
+import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -145,11 +147,24 @@ class Race_:
 
 
 class Browser:
-    """Posts forms to the ASGI app as a signed-in htmx page would, on an event loop of its own."""
+    """Posts forms to the ASGI app as a signed-in htmx page would, on an event loop of its own.
 
-    def __init__(self, app: ASGIApp, token: str) -> None:
+    The loop runs in a thread of its own under one long-lived task, as uvicorn's does: anyio keeps its worker
+    threads for the life of the loop's first task, so a loop run once per request would start new worker
+    threads for every request and charge the measure with their start. `inline` (for cProfile, with worker
+    threads' work run inline) runs each request on the caller's thread instead.
+    """
+
+    def __init__(self, app: ASGIApp, token: str, *, inline: bool = False) -> None:
         self.app = app
         self.loop = asyncio.new_event_loop()
+        self.inline = inline
+        self._jobs: asyncio.Queue[tuple[Coroutine[Any, Any, Any], Future[Any]] | None] | None = None
+        if not inline:
+            ready = threading.Event()
+            self._thread = threading.Thread(target=self._serve, args=(ready,), daemon=True)
+            self._thread.start()
+            ready.wait()
         # The session cookie as Starlette's SessionMiddleware signs it.
         data = base64.b64encode(json.dumps({"sid": token}).encode())
         cookie = TimestampSigner(settings.secret_key()).sign(data).decode()
@@ -161,18 +176,43 @@ class Browser:
             (b"cookie", f"kraftsamla={cookie}".encode()),
         ]
 
+    def _serve(self, ready: threading.Event) -> None:
+        async def serve() -> None:
+            self._jobs = asyncio.Queue()
+            ready.set()
+            while (job := await self._jobs.get()) is not None:
+                request, done = job
+                try:
+                    done.set_result(await request)  # in this task: it stays anyio's root task
+                except Exception as error:  # handed to the caller
+                    done.set_exception(error)
+
+        self.loop.run_until_complete(serve())
+
+    def _run(self, request: Coroutine[Any, Any, tuple[int, bytes]]) -> tuple[int, bytes]:
+        if self.inline:
+            return self.loop.run_until_complete(request)
+        assert self._jobs is not None
+        done: Future[tuple[int, bytes]] = Future()
+        self.loop.call_soon_threadsafe(self._jobs.put_nowait, (request, done))
+        return done.result(timeout=60)
+
+    def close(self) -> None:
+        """Stop the loop's thread."""
+        if not self.inline and self._jobs is not None:
+            self.loop.call_soon_threadsafe(self._jobs.put_nowait, None)
+            self._thread.join(timeout=10)
+
     def post(self, path: str, form: dict[str, str]) -> tuple[int, bytes]:
         """Post a form; return the status and the body."""
-        return self.loop.run_until_complete(self._post(path, form))
+        return self._run(self._post(path, form))
 
     def get(self, path: str) -> tuple[int, bytes]:
         """Load a page as the browser does (not htmx); return the status and the body."""
         headers = [
             (name, value) for name, value in self.headers if name not in (b"hx-request", b"content-type")
         ]
-        return self.loop.run_until_complete(
-            self._post(path, {}, {**post_scope(path, headers), "method": "GET"})
-        )
+        return self._run(self._post(path, {}, {**post_scope(path, headers), "method": "GET"}))
 
     async def _post(
         self, path: str, form: dict[str, str], scope: dict[str, Any] | None = None
@@ -221,11 +261,13 @@ def cpu_ms(
 PROCESS_CLOCK = frozenset({"post.http", "vote.http", "vote.fanout", "page.team"})
 
 
-def measures(race: Race_, app: ASGIApp, renderer: Renderer) -> dict[str, Callable[[], Any]]:
-    """Return the operations, by name; each runs once per call."""
+def measures(
+    race: Race_, app: ASGIApp, renderer: Renderer, *, inline: bool = False
+) -> dict[str, Callable[[], Any]]:
+    """Return the operations, by name; each runs once per call (`inline`: see Browser)."""
     middle = len(race.participants) // 2
     viewer = race.participants[middle]
-    browser = Browser(app, race.tokens[middle])
+    browser = Browser(app, race.tokens[middle], inline=inline)
     posted = 0
 
     def post_service() -> None:
@@ -358,7 +400,7 @@ def main() -> int:
     race = Race_(db, args.teams, args.cards)
     print(f"set-up: {args.teams} teams, {args.cards} cards each, {time.monotonic() - started:.1f} s")
     tune_collector()
-    ops = measures(race, app, app.state.renderer)
+    ops = measures(race, app, app.state.renderer, inline=bool(args.profile))
     if args.profile:
         # cProfile sees one thread: the routes' work in worker threads runs inline, on this one.
         setattr(anyio.to_thread, "run_sync", _inline)  # noqa: B010 (a typed module attribute, replaced here)
