@@ -12,7 +12,7 @@ from app import templating
 from app.db import Database
 from app.errors import Conflict
 from app.models import Person as PersonRow
-from app.models import PersonSession, Vote
+from app.models import PersonSession, Phase, Vote
 from app.services import people, votes
 from tests.conftest import Join, soup
 from tests.helpers import add_card, event_count, renders, set_budget, start_named_phase, vote
@@ -110,9 +110,32 @@ def test_a_repeated_vote_key_casts_one_vote(join: Join, race: dict[str, Any], db
     alva = join("participant", team=0)
     card_id = add_card(alva, race["slug"])
     start_named_phase(join, race, db, "Ideation")
-    assert vote(alva, race["slug"], card_id, "v-1").status_code == 200
-    assert vote(alva, race["slug"], card_id, "v-1").status_code == 200
+    first = vote(alva, race["slug"], card_id, "v-1")
+    again = vote(alva, race["slug"], card_id, "v-1")
+    assert first.status_code == again.status_code == 200
     assert standing(db) == 1
+    # The replay's answer counts the voter's votes itself: the same count as the first answer.
+    assert left_in(again.text) == left_in(first.text) == left_in(alva.page().decode())
+    assert soup(again.text).select_one(f"#card-{card_id} .vote-count").get_text() == "1 vote"
+
+
+def test_a_vote_after_the_phases_time_up_lock_is_refused(
+    join: Join, race: dict[str, Any], db: Database
+) -> None:
+    alva = join("participant", team=0)
+    card_id = add_card(alva, race["slug"])
+    start_named_phase(join, race, db, "Ideation")
+    with db.write() as session:
+        ideation = session.exec(select(Phase).where(Phase.name == "Ideation")).one()
+        assert ideation.deadline_ms is not None
+        ideation.lock_at_end, ideation.timeup_ms = True, ideation.deadline_ms  # as the scheduler leaves it
+        session.add(ideation)
+    before = event_count(db)
+    response = vote(alva, race["slug"], card_id)
+    assert response.status_code == 409
+    alert = soup(response.text).select_one("[role=alert]").get_text()
+    assert alert == "Time is up for Ideation: the boards are locked."
+    assert event_count(db) == before and standing(db) == 0
 
 
 def test_concurrent_votes_never_pass_the_budget(join: Join, race: dict[str, Any], db: Database) -> None:

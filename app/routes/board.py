@@ -59,12 +59,16 @@ async def _answer_in_panel(
     return templates.TemplateResponse(request, "participant/_card_answer.html", context, status_code=status)
 
 
-async def _answer_with_card(request: Request, viewer: Viewer, card_id: int) -> Response:
-    """Answer a vote with its card alone (an upsert) and the voter's count."""
+async def _answer_vote(request: Request, viewer: Viewer, voted: votes.Voted) -> Response:
+    """Answer a vote with its card alone (an upsert) and the voter's count, as the vote left it."""
     if not is_htmx(request):
         return _back_to_board(request, viewer)
     db = database(request)
-    context = await run_in_threadpool(lambda: cards_context(db, viewer, [card_id], budget=True))
+    # A replayed vote did not count the voter's votes: the answer reads them.
+    unknown = voted.budget is None
+    context = await run_in_threadpool(lambda: cards_context(db, viewer, [voted.card_id], budget=unknown))
+    if voted.budget is not None:
+        context["my_budget"] = voted.budget
     context.update(touched=())
     return templates.TemplateResponse(request, "participant/_board_answer.html", context)
 
@@ -129,14 +133,14 @@ async def remove_card(request: Request) -> Response:
 
 async def cast_vote(request: Request) -> Response:
     """Put one of the voter's dots on a card."""
-    viewer, card = await _act(request, votes.cast)
-    return await _answer_with_card(request, viewer, card.id)
+    viewer, voted = await _act(request, votes.cast)
+    return await _answer_vote(request, viewer, voted)
 
 
 async def withdraw_vote(request: Request) -> Response:
     """Take back one of the voter's dots on a card."""
-    viewer, card = await _act(request, votes.withdraw)
-    return await _answer_with_card(request, viewer, card.id)
+    viewer, voted = await _act(request, votes.withdraw)
+    return await _answer_vote(request, viewer, voted)
 
 
 async def add_comment(request: Request) -> Response:
