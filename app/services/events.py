@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import bindparam, insert, update
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, func, select
 
 from app.db import now_ms, table_of
@@ -15,18 +16,20 @@ from app.models import Event, Race
 KEY_MAX = 64
 
 
-# Built once, with parameters (see cards.py). The new seq is taken from RETURNING, and a Race the session
-# holds is not brought up to it, as the ORM's matching of the session's objects is dear and no write reads
-# race.seq after recording.
+# Built once, with parameters (see cards.py), and run on the session's connection: the ORM's bulk update
+# costs more than the statement. The new seq is taken from RETURNING, and a Race the session holds is not
+# brought up to it: no write reads race.seq after recording.
+_RACES = table_of(Race)
 _NEXT_SEQ = (
-    update(Race)
-    .where(col(Race.id) == bindparam("race_key"))
-    .values(seq=col(Race.seq) + 1)
-    .returning(col(Race.seq), col(Race.archived_ms))
-    .execution_options(synchronize_session=False)
+    update(_RACES)
+    .where(_RACES.c.id == bindparam("race_key"))
+    .values(seq=_RACES.c.seq + 1)
+    .returning(_RACES.c.seq, _RACES.c.archived_ms)
 )
-_INSERT_EVENT = insert(table_of(Event)).returning(table_of(Event).c.id)
-_BY_KEY = select(Event).where(Event.key == bindparam("key"))
+_EVENTS = table_of(Event)
+_INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
+# A plain row: nearly every post and vote carries a key, and nearly every key is new.
+_BY_KEY = select_columns(_EVENTS).where(_EVENTS.c.key == bindparam("key"))
 _SINCE = (
     select(Event)
     .where(Event.race_id == bindparam("race"), col(Event.seq) > bindparam("after"))
@@ -59,7 +62,11 @@ def record(
     # A kind that is not named in app/kinds.py (nor, then, mapped to screens) fails here, in its first test.
     kind = Kind(kind)
     # The row lock on the race serialises writers per race on PostgreSQL; SQLite is already serial.
-    seq, archived = session.execute(_NEXT_SEQ, {"race_key": race_id}).one()
+    # What the session holds is written first, as session.execute's autoflush did: on PostgreSQL every
+    # writer keeps the order its changes are locked in.
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    seq, archived = session.connection().execute(_NEXT_SEQ, {"race_key": race_id}).one()
     if archived is not None and kind not in WHILE_ARCHIVED:
         # Every change records an event: refusing here keeps every write out of an archived race.
         raise Conflict("This race is archived: it can be read but not changed.")
@@ -93,10 +100,12 @@ def replayed(session: Session, key: str | None, person_id: int | None) -> Event 
     if session.get_bind().dialect.name == "postgresql":
         # Concurrent posts of one key wait here for each other, so the check and the insert are atomic.
         session.exec(select(func.pg_advisory_xact_lock(func.hashtext(key))))
-    event = session.exec(_BY_KEY, params={"key": key}).first()
-    if event is not None and event.person_id != person_id:
+    row = session.connection().execute(_BY_KEY, {"key": key}).first()
+    if row is None:
+        return None
+    if row.person_id != person_id:
         raise Conflict("This request key was already used.")
-    return event
+    return Event(**row._mapping)
 
 
 def since(session: Session, race_id: int, after_seq: int, limit: int = 10_000) -> list[Event]:
