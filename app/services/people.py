@@ -13,7 +13,7 @@ from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from app import labels, viewers
-from app.db import Database, now_ms
+from app.db import Database, now_ms, table_of
 from app.errors import Conflict, Invalid, NotFound
 from app.i18n import N_, Label, translate
 from app.kinds import Kind
@@ -211,12 +211,18 @@ def viewer_from(row: Sequence[Any]) -> Viewer:
 
 
 # Locked (PostgreSQL; SQLite is serial): a move of the person waits for the write that checked their team.
-_TEAM_NOW = select(Person.team_id).where(Person.id == bindparam("person")).with_for_update()
+# A plain row on the session's connection: every team member's write asks.
+_TEAM_NOW = (
+    select_columns(table_of(Person).c.team_id)
+    .where(table_of(Person).c.id == bindparam("person"))
+    .with_for_update()
+)
 
 
 def require_team(session: Session, viewer: Viewer) -> None:
     """Refuse a team member's write when a move committed after the request read who they are."""
-    if session.execute(_TEAM_NOW, {"person": viewer.person_id}).scalar_one_or_none() != viewer.team_id:
+    now = session.connection().execute(_TEAM_NOW, {"person": viewer.person_id}).scalar_one_or_none()
+    if now != viewer.team_id:
         raise Conflict("You have been moved to another team: load the page again to see it.")
 
 
