@@ -408,6 +408,35 @@ def test_a_big_roster_has_one_move_form_instead_of_one_per_person(
     assert person_named(db, "Ada").team_id == race["teams"][1]["id"]
 
 
+def test_a_big_rosters_move_form_follows_joins_and_team_choices_live(
+    join: Join, race: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A join or a team choice sends the one move form alone, read on its own: it lists the same people in the
+    # same order as the whole roster does, the newcomer included, with names as text.
+    monkeypatch.setattr(contexts, "MOVE_SELECT_OPTIONS", 4)
+    join("participant", "Ada", team=1)
+    join("participant", "Bea", team=0)
+    facilitator = join("facilitator", "Fia")
+    names = [team["name"] for team in race["teams"]]
+
+    def listed(html: str) -> list[str]:
+        options = soup(html).select("#move-one select[name=person] option")
+        return [option.get_text() for option in options if option["value"]]
+
+    with facilitator.live() as socket:
+        socket.receive_text()
+        nina = join("participant", "Nina <i>")
+        frame = _next_with(socket, "move-one-slot")
+        assert listed(frame) == [f"Bea ({names[0]})", f"Ada ({names[1]})", "Nina <i> (No team)"]
+        assert nina.post(f"/r/{race['slug']}/team", {"team": race["teams"][0]["id"]}).status_code == 303
+        frame = _next_with(socket, f"team-{race['teams'][0]['id']}")
+    assert listed(frame) == [f"Bea ({names[0]})", f"Nina <i> ({names[0]})", f"Ada ({names[1]})"]
+    assert listed(frame) == listed(str(facilitator.page()))
+    entry = soup(frame).select_one(f"#team-{race['teams'][0]['id']}")
+    assert [name.get_text() for name in entry.select(".person-name")] == ["Bea", "Nina <i>"]
+    assert entry.select("form.move") == [] and entry.select_one("i") is None
+
+
 @pytest.mark.parametrize("name", ["team 2", "  TEAM   2 ", "Team\t2"])
 def test_a_team_name_another_team_has_is_refused(
     join: Join, db: Database, race: dict[str, Any], name: str

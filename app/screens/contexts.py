@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from app import memo
 from app.db import Database
-from app.models import CardColumn, Race
+from app.models import CardColumn, Person, Race, Team
 from app.presence import registry as presence
 from app.services import board, cards, devices, experts, phases, races, roster, spotlight, teams, votes
 from app.services.people import ROLE_LABELS, Viewer
@@ -148,27 +148,56 @@ def roster_context(read: Read, race: Race, _scope: int) -> dict[str, Any]:
     views = teams.listing(session, race_id)
     unassigned = roster.unassigned(session, race_id)
     people = len(unassigned) + sum(len(view.members) for view in views)
+    # A move select per person lists every team: people x teams options. Past a size, one move form.
+    move_each = people * (len(views) + 1) <= MOVE_SELECT_OPTIONS
     return {
+        **_roster_common(session, race_id, [view.team for view in views], move_each),
         "team_views": views,
         "team_mixes": roster.mixes(session, race_id),
         "unassigned": unassigned,
-        # A move select per person lists every team: people x teams options. Past a size, one move form.
-        "move_each": people * (len(views) + 1) <= MOVE_SELECT_OPTIONS,
+        "move_people": [] if move_each else _movable(views, unassigned),
+    }
+
+
+def roster_items(read: Read, race: Race, _scope: int, items: list[str]) -> dict[str, Any]:
+    """Return the context of the roster's parts named by items: "rost:team:3" (a team), "rost:free:0" (the
+    people in no team), "rost:move:0" (a big roster's move form). Each reads what it shows: a join or a
+    team choice in a full room reads two teams' people, not everyone."""
+    session, race_id = read.session, race.id or 0
+    parts = {item.split(":")[1] for item in items}
+    team_ids = item_team_ids([item for item in items if item.startswith("rost:team:")])
+    heads = teams.heads(session, race_id)
+    move_each = roster.roster_size(session, race_id) * (len(heads) + 1) <= MOVE_SELECT_OPTIONS
+    return {
+        **_roster_common(session, race_id, heads, move_each),
+        "team_views": teams.listing(session, race_id, team_ids) if team_ids else [],
+        "team_mixes": roster.mixes(session, race_id, team_ids) if team_ids else {},
+        "unassigned": roster.unassigned(session, race_id) if "free" in parts else [],
+        "move_people": roster.movable(session, race_id) if "move" in parts and not move_each else [],
+        "item_teams": team_ids,
+        "item_free": "free" in parts,
+        "item_move": "move" in parts,
+    }
+
+
+def _roster_common(session: Session, race_id: int, heads: list[Team], move_each: bool) -> dict[str, Any]:
+    return {
+        # The teams a person can be moved to, in order.
+        "move_teams": heads,
+        "move_each": move_each,
         "challenge_list": roster.challenges(session, race_id),
         "background_labels": list(roster.BACKGROUND_LABELS.items()),
-        "next_colour": races.team_colour(max((view.team.number for view in views), default=0) + 1),
+        "next_colour": races.team_colour(max((team.number for team in heads), default=0) + 1),
         "same_device": devices.shared(session, race_id),
         "role_labels": ROLE_LABELS,
     }
 
 
-def roster_items(read: Read, race: Race, scope: int, items: list[str]) -> dict[str, Any]:
-    """Return the context of the roster's parts named by items: "rost:team:3" (a team), "rost:free:0" (the
-    people in no team), "rost:move:0" (a big roster's move form)."""
-    context = roster_context(read, race, scope)
-    parts = {item.split(":")[1] for item in items}
-    teams = item_team_ids([item for item in items if item.startswith("rost:team:")])
-    return {**context, "item_teams": teams, "item_free": "free" in parts, "item_move": "move" in parts}
+def _movable(views: list[teams.TeamView], unassigned: list[Person]) -> list[roster.Movable]:
+    """Return the roster's people as the one move form lists them, from what the whole roster read."""
+    teamed = [(person, view.team.name) for view in views for person in view.members]
+    nobody = [(person, None) for person in unassigned]
+    return [roster.Movable(person.id or 0, person.name, team) for person, team in teamed + nobody]
 
 
 def team_choice_context(read: Read, race: Race, _scope: int) -> dict[str, Any]:

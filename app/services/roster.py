@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, func, select
 
 from app import viewers
-from app.db import Database
+from app.db import Database, table_of
 from app.errors import Conflict, Invalid, NotFound
 from app.i18n import N_
 from app.kinds import Kind
@@ -298,9 +299,11 @@ def unassigned(session: Session, race_id: int) -> list[Person]:
     return list(session.exec(query.order_by(col(Person.name))).all())
 
 
-def mixes(session: Session, race_id: int) -> dict[int, Mix]:
-    """Return team id -> the backgrounds, companies and competences of its members."""
+def mixes(session: Session, race_id: int, team_ids: list[int] | None = None) -> dict[int, Mix]:
+    """Return team id -> the backgrounds, companies and competences of its members (all teams or these)."""
     query = select(Person).where(Person.race_id == race_id, col(Person.team_id).is_not(None))
+    if team_ids is not None:
+        query = query.where(col(Person.team_id).in_(team_ids))
     found: dict[int, Mix] = {}
     for person in session.exec(query).all():
         mix = found.setdefault(person.team_id or 0, Mix())
@@ -309,6 +312,41 @@ def mixes(session: Session, race_id: int) -> dict[int, Mix]:
             mix.companies[person.company] += 1
         mix.competences.update(tag for tag in (person.competences or []) if isinstance(tag, str) and tag)
     return found
+
+
+class Movable(NamedTuple):
+    """A person the big roster's one move form lists: their team's name, None when they are in none."""
+
+    id: int
+    name: str
+    team: str | None
+
+
+_PEOPLE, _TEAMS = table_of(Person), table_of(Team)
+# The roster's people: everyone in a team, and the participants in none (see `unassigned`).
+_IN_ROSTER = (_PEOPLE.c.race_id == bindparam("race")) & (
+    _PEOPLE.c.team_id.is_not(None) | (_PEOPLE.c.role == Role.PARTICIPANT)
+)
+_ROSTER_SIZE = select_columns(func.count()).select_from(_PEOPLE).where(_IN_ROSTER)
+# In the roster's order: the teams in turn, each one's members by name, then the people in no team by name.
+_MOVABLE = (
+    select_columns(_PEOPLE.c.id, _PEOPLE.c.name, _TEAMS.c.name)
+    .select_from(_PEOPLE)
+    .outerjoin(_TEAMS, _TEAMS.c.id == _PEOPLE.c.team_id)
+    .where(_IN_ROSTER)
+    .order_by(_TEAMS.c.id.is_(None), _TEAMS.c.id, _PEOPLE.c.name)
+)
+
+
+def roster_size(session: Session, race_id: int) -> int:
+    """Return how many people the roster lists: everyone in a team and the participants in none."""
+    return int(session.connection().execute(_ROSTER_SIZE, {"race": race_id}).scalar_one())
+
+
+def movable(session: Session, race_id: int) -> list[Movable]:
+    """Return the people the roster lists, in its order, as plain rows (a join sends the big roster's move
+    form, which lists them all: entities would cost more than the render)."""
+    return [Movable._make(row) for row in session.connection().execute(_MOVABLE, {"race": race_id})]
 
 
 # Built once, with parameters (see cards.py): every team, or some.
