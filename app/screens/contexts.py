@@ -174,7 +174,6 @@ def roster_items(read: Read, race: Race, _scope: int, items: list[str]) -> dict[
         "team_mixes": roster.mixes(session, race_id, team_ids) if team_ids else {},
         "unassigned": roster.unassigned(session, race_id) if "free" in parts else [],
         "move_people": roster.movable(session, race_id) if "move" in parts and not move_each else [],
-        "item_teams": team_ids,
         "item_free": "free" in parts,
         "item_move": "move" in parts,
     }

@@ -64,8 +64,7 @@ def record(
     # The row lock on the race serialises writers per race on PostgreSQL; SQLite is already serial.
     # What the session holds is written first, as session.execute's autoflush did: on PostgreSQL every
     # writer keeps the order its changes are locked in.
-    if session.new or session.dirty or session.deleted:
-        session.flush()
+    session.flush()  # nothing to do, and nearly free, when the session holds no change
     seq, archived = session.connection().execute(_NEXT_SEQ, {"race_key": race_id}).one()
     if archived is not None and kind not in WHILE_ARCHIVED:
         # Every change records an event: refusing here keeps every write out of an archived race.

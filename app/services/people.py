@@ -212,11 +212,8 @@ def viewer_from(row: Sequence[Any]) -> Viewer:
 
 # Locked (PostgreSQL; SQLite is serial): a move of the person waits for the write that checked their team.
 # A plain row on the session's connection: every team member's write asks.
-_TEAM_NOW = (
-    select_columns(table_of(Person).c.team_id)
-    .where(table_of(Person).c.id == bindparam("person"))
-    .with_for_update()
-)
+_PEOPLE = table_of(Person)
+_TEAM_NOW = select_columns(_PEOPLE.c.team_id).where(_PEOPLE.c.id == bindparam("person")).with_for_update()
 
 
 def require_team(session: Session, viewer: Viewer) -> None:

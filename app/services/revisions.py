@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 from sqlmodel import Session, col, func, select
 
@@ -31,9 +32,22 @@ class RevisionView:
     author: str
 
 
-def own_card(session: Session, viewer: Viewer, card_id: int, *, removed: bool = False) -> Card:
-    """Return a card of the viewer's team board, or refuse as if it did not exist."""
-    card = session.get(Card, card_id)
+class OnBoard(Protocol):
+    """What says whose board a card is on: a Card, or a row read with it."""
+
+    @property
+    def race_id(self) -> int: ...
+    @property
+    def team_id(self) -> int: ...
+    @property
+    def deleted_ms(self) -> int | None: ...
+
+
+Found = TypeVar("Found", bound=OnBoard)
+
+
+def require_own(viewer: Viewer, card: Found | None, *, removed: bool = False) -> Found:
+    """Return a card found on the viewer's team board, or refuse as if it did not exist."""
     if (
         card is None
         or card.race_id != viewer.race_id
@@ -42,6 +56,11 @@ def own_card(session: Session, viewer: Viewer, card_id: int, *, removed: bool = 
     ):
         raise NotFound("There is no such card on your team's board.")
     return card
+
+
+def own_card(session: Session, viewer: Viewer, card_id: int, *, removed: bool = False) -> Card:
+    """Return a card of the viewer's team board, or refuse as if it did not exist."""
+    return require_own(viewer, session.get(Card, card_id), removed=removed)
 
 
 def require_member(viewer: Viewer) -> None:

@@ -11,13 +11,13 @@ from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, func, select
 
 from app.db import Database, now_ms, table_of
-from app.errors import Conflict, NotFound
+from app.errors import Conflict
 from app.kinds import Kind
 from app.models import Card, Phase, PhaseState, Race, Team, Vote
 from app.services import ending, events, phases
 from app.services.cards import BOARD_TIME_UP
 from app.services.people import Viewer, require_team
-from app.services.revisions import require_member
+from app.services.revisions import require_member, require_own
 
 
 @dataclass(frozen=True)
@@ -123,17 +123,9 @@ _WITHDRAW = update(_VOTES).where(_VOTES.c.id == bindparam("vote")).values(withdr
 
 def _scene(session: Session, viewer: Viewer, card_id: int, *, removed: bool = False) -> _Scene:
     """Return a card of the viewer's team board with what a vote on it depends on, or refuse as if it
-    did not exist (see revisions.own_card)."""
+    did not exist."""
     row = session.connection().execute(_SCENE, {"card": card_id}).one_or_none()
-    scene = _Scene._make(row) if row is not None else None
-    if (
-        scene is None
-        or scene.race_id != viewer.race_id
-        or scene.team_id != viewer.team_id
-        or (scene.deleted_ms is not None and not removed)
-    ):
-        raise NotFound("There is no such card on your team's board.")
-    return scene
+    return require_own(viewer, _Scene._make(row) if row is not None else None, removed=removed)
 
 
 def _voting_phase(scene: _Scene) -> tuple[int, int]:
@@ -142,9 +134,12 @@ def _voting_phase(scene: _Scene) -> tuple[int, int]:
         raise Conflict(ending.ENDED)
     if scene.board_locked:
         raise Conflict("The facilitator has locked this board.")
-    if scene.phase_id is None or scene.state not in (PhaseState.RUNNING, PhaseState.PAUSED):
-        raise Conflict("Voting is not open right now.")
-    if not scene.voting_open:
+    # No open phase (running or paused), or one without voting.
+    if (
+        scene.phase_id is None
+        or scene.state not in (PhaseState.RUNNING, PhaseState.PAUSED)
+        or not scene.voting_open
+    ):
         raise Conflict("Voting is not open right now.")
     if phases.locked_at_timeup(scene.state, scene.lock_at_end, scene.timeup_ms, scene.deadline_ms):
         raise Conflict(BOARD_TIME_UP, phase=scene.phase_name or "")
