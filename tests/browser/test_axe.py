@@ -188,3 +188,25 @@ def test_no_serious_accessibility_violation_on_a_participants_screen(
         db.dispose()
     found = {screen: violations for screen, violations in found.items() if violations}
     assert not found, "axe-core found serious or critical violations:\n" + describe(found)
+
+
+def test_the_connection_badge_is_legible_in_every_state(
+    server: Server, new_page: Callable[..., Page]
+) -> None:
+    # Every screen shows "Connecting…" at each load and after each drop, however briefly: each of the
+    # badge's states must pass axe, not only the live one the other tests wait for. Copies of the badge show
+    # each state beside the real one, which the live script keeps up to date.
+    race: dict[str, Any] = server.create_race("Innovationsracet Kronoberg", lang="sv", teams=2)
+    server.start()
+    page = new_page((1280, 800))
+    join(page, server, race["slug"], race["codes"]["participant"], "Åsa Öberg")
+    expect_live(page)
+    states = ["connecting", "offline", "live"]
+    page.evaluate(
+        """states => { const conn = document.getElementById("conn");
+          for (const state of states) { const copy = conn.cloneNode(true);
+            copy.id = "conn-" + state; copy.dataset.state = state; conn.after(copy); } }""",
+        states,
+    )
+    contrast = [violation for violation in axe_violations(page) if violation["id"] == "color-contrast"]
+    assert not contrast, "axe-core found serious or critical violations:\n" + describe({"badge": contrast})
